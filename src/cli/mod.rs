@@ -1,0 +1,123 @@
+//! The command line: clap definitions, one file per command, and exit codes.
+//!
+//! Exit codes: 0 success, 1 runtime failure (e.g. output cannot be written), 2 bad input
+//! (bad scenario, bad flag), 130 interrupted.
+
+pub mod check;
+pub mod params;
+pub mod progress;
+pub mod run;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::{Error, ScenarioError};
+use crate::scenario::{self, Scenario};
+
+/// Exit code for success.
+pub const EXIT_OK: i32 = 0;
+/// Exit code for a runtime failure.
+pub const EXIT_FAILURE: i32 = 1;
+/// Exit code for bad input.
+pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code when interrupted.
+pub const EXIT_INTERRUPTED: i32 = 130;
+
+/// nqpsim: an agent-based simulator of industry transformation (traditional, emerging and
+/// future industries) under R&D, digital, green, data and entry policy.
+///
+/// With no command, runs the embedded baseline scenario (same as `nqpsim run`).
+#[derive(Debug, Parser)]
+#[command(
+    name = "nqpsim",
+    version,
+    help_expected = true,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Options of `run` when no command is given.
+    #[command(flatten)]
+    pub run: run::RunArgs,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario (default: the embedded baseline) and write OUT/<scenario>/trajectories.csv
+    Run(run::RunArgs),
+    /// Validate scenario files and print each fully resolved
+    Check(check::CheckArgs),
+    /// List every parameter and policy lever with its default, unit and meaning
+    Params(params::ParamsArgs),
+}
+
+/// Scenario selection shared by commands.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ScenarioArgs {
+    /// Override a scenario field, e.g. --set policy.rd_subsidy.traditional=0.3 (repeatable)
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub set: Vec<String>,
+}
+
+/// Loads `path`, or the embedded baseline when `path` is `None` or `builtin:baseline`.
+pub fn load_scenario(
+    path: Option<&Path>,
+    overrides: &[String],
+) -> Result<(Scenario, Vec<String>), ScenarioError> {
+    match path {
+        None => Ok((
+            scenario::load_baseline(overrides)?,
+            vec![scenario::extends::BUILTIN_BASELINE.into()],
+        )),
+        Some(p) if p == Path::new(scenario::extends::BUILTIN_BASELINE) => Ok((
+            scenario::load_baseline(overrides)?,
+            vec![scenario::extends::BUILTIN_BASELINE.into()],
+        )),
+        Some(p) => {
+            let chain =
+                scenario::extends::read_chain(scenario::extends::Origin::File(p.to_path_buf()))?;
+            let files = chain
+                .iter()
+                .rev()
+                .map(|f| f.display.display().to_string())
+                .collect();
+            Ok((scenario::load(p, overrides)?, files))
+        }
+    }
+}
+
+/// Runs the parsed command line; returns the exit code. Errors are printed to stderr.
+pub fn run(cli: Cli) -> i32 {
+    let result = match cli.command {
+        None => run::execute(cli.run),
+        Some(Command::Run(args)) => run::execute(args),
+        Some(Command::Check(args)) => check::execute(args),
+        Some(Command::Params(args)) => params::execute(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            exit_code(&e)
+        }
+    }
+}
+
+/// The exit code for an error.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    match e.downcast_ref::<Error>() {
+        Some(Error::Scenario(_)) => EXIT_BAD_INPUT,
+        Some(_) => EXIT_FAILURE,
+        None if e.downcast_ref::<ScenarioError>().is_some() => EXIT_BAD_INPUT,
+        None => EXIT_FAILURE,
+    }
+}
+
+/// A path for messages.
+pub fn shown(path: &Path) -> PathBuf {
+    path.to_path_buf()
+}

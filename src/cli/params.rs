@@ -1,0 +1,150 @@
+//! `nqpsim params`: every parameter and lever with its default, unit and meaning.
+
+use clap::Args;
+
+use super::EXIT_OK;
+use crate::model::params::{ModelParams, SectorParams, Tier};
+use crate::model::policy::LEVERS;
+use crate::scenario::validate::DEFAULT_RUN;
+
+/// Options of `nqpsim params`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ParamsArgs {
+    /// Print a Markdown table (for documentation) instead of plain text
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+struct Line {
+    path: String,
+    symbol: &'static str,
+    default: String,
+    unit: &'static str,
+    range: &'static str,
+    doc: &'static str,
+}
+
+/// Runs `nqpsim params`.
+pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
+    let mut sections: Vec<(&str, Vec<Line>)> = Vec::new();
+    let r = DEFAULT_RUN;
+    let run_lines = [
+        ("steps", r.steps.to_string(), "years", "Steps after step 0"),
+        (
+            "firms",
+            r.firms.to_string(),
+            "firms",
+            "Initial number of firms",
+        ),
+        (
+            "replicates",
+            r.replicates.to_string(),
+            "runs",
+            "Replicates (independent draws, same seed)",
+        ),
+        ("seed", r.seed.to_string(), "", "Scenario seed"),
+        (
+            "start_year",
+            r.start_year.to_string(),
+            "year",
+            "Calendar year of step 0",
+        ),
+    ];
+    sections.push((
+        "[run] run settings",
+        run_lines
+            .into_iter()
+            .map(|(n, d, u, doc)| Line {
+                path: format!("run.{n}"),
+                symbol: "",
+                default: d,
+                unit: u,
+                range: ">= 1 (steps, firms, replicates)",
+                doc,
+            })
+            .collect(),
+    ));
+    sections.push((
+        "[model] global parameters (MODEL.md section 3)",
+        ModelParams::INFO
+            .iter()
+            .zip(ModelParams::DEFAULTS)
+            .map(|(i, d)| Line {
+                path: format!("model.{}", i.name),
+                symbol: i.symbol,
+                default: d.to_string(),
+                unit: i.unit,
+                range: i.range.notation(),
+                doc: i.doc,
+            })
+            .collect(),
+    ));
+    sections.push((
+        "[sectors.NAME] per-sector parameters; defaults by tier: traditional / emerging / future",
+        SectorParams::INFO
+            .iter()
+            .enumerate()
+            .map(|(k, i)| {
+                let d = SectorParams::tier_defaults(k);
+                Line {
+                    path: format!("sectors.NAME.{}", i.name),
+                    symbol: i.symbol,
+                    default: Tier::ALL
+                        .iter()
+                        .map(|t| d[t.index()].to_string())
+                        .collect::<Vec<_>>()
+                        .join(" / "),
+                    unit: i.unit,
+                    range: i.range.notation(),
+                    doc: i.doc,
+                }
+            })
+            .collect(),
+    ));
+    sections.push((
+        "[policy] levers (MODEL.md section 4); per-sector levers take a number or { sector = number }",
+        LEVERS
+            .iter()
+            .map(|l| Line {
+                path: if l.per_sector { format!("policy.{}.NAME", l.name) } else { format!("policy.{}", l.name) },
+                symbol: "",
+                default: l.default.to_string(),
+                unit: l.unit,
+                range: if l.name == "targeting" { "inclusive | selective | laggards" } else { l.range.notation() },
+                doc: l.doc,
+            })
+            .collect(),
+    ));
+    if args.markdown {
+        for (title, lines) in &sections {
+            println!(
+                "### {title}\n\n| field | symbol | default | unit | allowed | meaning |\n|---|---|---|---|---|---|"
+            );
+            for l in lines {
+                println!(
+                    "| `{}` | {} | {} | {} | {} | {} |",
+                    l.path, l.symbol, l.default, l.unit, l.range, l.doc
+                );
+            }
+            println!();
+        }
+    } else {
+        for (title, lines) in &sections {
+            println!("{title}");
+            for l in lines {
+                let symbol = if l.symbol.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", l.symbol)
+                };
+                println!(
+                    "  {}{symbol} = {}  [{}; {}]",
+                    l.path, l.default, l.unit, l.range
+                );
+                println!("      {}", l.doc);
+            }
+            println!();
+        }
+    }
+    Ok(EXIT_OK)
+}

@@ -1,0 +1,149 @@
+//! `nqpsim run [SCENARIO]`: run a scenario and write its trajectories.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{EXIT_OK, ScenarioArgs, load_scenario, progress::ProgressBarObserver};
+use crate::Scenario;
+use crate::error::Error;
+use crate::metrics::RowSector;
+use crate::output::{self, Provenance};
+use crate::sim::{self, RunOptions, RunOutput};
+
+/// Options of `nqpsim run`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunArgs {
+    /// Scenario file (TOML); the embedded baseline if left out
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Number of steps (years) after step 0 [scenario: run.steps]
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Number of initial firms [scenario: run.firms]
+    #[arg(long)]
+    pub firms: Option<u64>,
+    /// Number of replicates [scenario: run.replicates]
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Scenario seed [scenario: run.seed]
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder; results go to OUT/<scenario name>/
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print nothing but errors; no progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario_args: ScenarioArgs,
+}
+
+impl RunArgs {
+    /// The `--set` overrides, with the shorthand flags turned into overrides (applied last).
+    pub fn overrides(&self) -> Vec<String> {
+        let mut all = self.scenario_args.set.clone();
+        if let Some(v) = self.steps {
+            all.push(format!("run.steps={v}"));
+        }
+        if let Some(v) = self.firms {
+            all.push(format!("run.firms={v}"));
+        }
+        if let Some(v) = self.replicates {
+            all.push(format!("run.replicates={v}"));
+        }
+        if let Some(v) = self.seed {
+            all.push(format!("run.seed={v}"));
+        }
+        all
+    }
+}
+
+/// Runs `nqpsim run`.
+pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
+    let overrides = args.overrides();
+    let (scenario, files) =
+        load_scenario(args.scenario.as_deref(), &overrides).map_err(Error::from)?;
+    if args.threads == Some(0) {
+        return Err(Error::Scenario(crate::ScenarioError::Set {
+            arg: "--threads 0".into(),
+            message: "at least one thread is needed".into(),
+        })
+        .into());
+    }
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let observer = ProgressBarObserver::new(&scenario, show);
+    let options = RunOptions {
+        threads: args.threads,
+        point: 0,
+    };
+    let output = sim::run(&scenario, &options, &observer)?;
+    observer.finish();
+    let provenance = Provenance {
+        scenario_files: files,
+        overrides,
+    };
+    let dir = output::write_run(&args.out, &scenario, &output, &provenance).map_err(Error::from)?;
+    if !args.quiet {
+        print_summary(&scenario, &output, &dir);
+    }
+    Ok(EXIT_OK)
+}
+
+/// A short report on stdout: where the files are, how fast it ran, and the headline figures.
+fn print_summary(scenario: &Scenario, output: &RunOutput, dir: &std::path::Path) {
+    let secs = output.wall_time.as_secs_f64();
+    println!(
+        "{}: {} replicates x {} steps, {} firms -> {}",
+        scenario.name,
+        scenario.run.replicates,
+        scenario.run.steps,
+        scenario.run.firms,
+        dir.join("trajectories.csv").display()
+    );
+    println!(
+        "  {:.2} s, {:.1} M firm-steps/s on {} threads",
+        secs,
+        output.firm_steps as f64 / secs.max(1e-9) / 1e6,
+        output.threads
+    );
+    let steps = scenario.run.steps;
+    println!(
+        "  {:<24} {:>16} {:>14} {:>10}",
+        "sector", "TFP growth %/yr", "output share", "firms"
+    );
+    let mut sectors: Vec<(String, RowSector)> = scenario
+        .sectors
+        .iter()
+        .enumerate()
+        .map(|(j, s)| (s.name.clone(), RowSector::Sector(j)))
+        .collect();
+    sectors.push(("all".into(), RowSector::All));
+    for (name, sector) in sectors {
+        let last: Vec<_> = output
+            .rows
+            .iter()
+            .filter(|r| r.step == steps && r.sector == sector)
+            .collect();
+        let mean = |f: &dyn Fn(&crate::MetricsRow) -> Option<f64>| {
+            let v: Vec<f64> = last.iter().filter_map(|r| f(r)).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let growth = mean(&|r| r.tfp_index.map(|x| 100.0 * x.ln() / steps as f64));
+        let share = mean(&|r| r.output_share);
+        let firms = mean(&|r| Some(r.firms as f64));
+        let fmt = |x: Option<f64>, d: usize| x.map_or("NA".to_string(), |v| format!("{v:.d$}"));
+        println!(
+            "  {:<24} {:>16} {:>14} {:>10}",
+            name,
+            fmt(growth, 2),
+            fmt(share, 3),
+            fmt(firms, 0)
+        );
+    }
+}

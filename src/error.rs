@@ -1,0 +1,138 @@
+//! Everything that can go wrong in the library, in one place.
+//!
+//! Errors carry the input at fault: the file, line and column of a scenario value, the field
+//! path (e.g. `sectors.emerging.rd_intensity`), the value and what is allowed. The CLI maps
+//! them to exit codes (README, "Exit codes").
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+/// Where a scenario value came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Location {
+    /// A position in a scenario file (1-based line and column).
+    File {
+        /// The file as the user named it (or `builtin:baseline`).
+        file: PathBuf,
+        /// Line, from 1.
+        line: usize,
+        /// Column, from 1.
+        column: usize,
+    },
+    /// A `--set PATH=VALUE` argument.
+    Set(String),
+    /// No file sets it: the built-in default.
+    Default,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Location::File { file, line, column } => {
+                write!(f, "{}:{line}:{column}", file.display())
+            }
+            Location::Set(arg) => write!(f, "--set {arg}"),
+            Location::Default => f.write_str("(default)"),
+        }
+    }
+}
+
+/// One problem found while validating a scenario.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{location}: `{path}` is {value}, but {allowed}")]
+pub struct Invalid {
+    /// Where the offending value was written.
+    pub location: Location,
+    /// Field path, e.g. `sectors.emerging.rd_intensity`.
+    pub path: String,
+    /// The value as found (or a description such as `missing`).
+    pub value: String,
+    /// What is allowed, e.g. `must lie in [0, 1]`.
+    pub allowed: String,
+}
+
+/// Why a scenario could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    /// The file could not be read.
+    #[error("cannot read scenario file {}: {source}", .path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: io::Error,
+    },
+    /// The file is not valid TOML, or a value has the wrong type, or a field is unknown.
+    #[error("{location}: {}{message}", path.as_ref().map(|p| format!("`{p}`: ")).unwrap_or_default())]
+    Syntax {
+        /// Where.
+        location: Location,
+        /// Field path, when known.
+        path: Option<String>,
+        /// What the parser said.
+        message: String,
+    },
+    /// An `extends` chain is broken: missing file, cycle, or too deep.
+    #[error("{}: `extends`: {message}", .file.display())]
+    Extends {
+        /// The file whose `extends` failed.
+        file: PathBuf,
+        /// What is wrong, naming the chain.
+        message: String,
+    },
+    /// A `--set` argument is malformed or names no field.
+    #[error("--set {arg}: {message}")]
+    Set {
+        /// The argument as given.
+        arg: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// The scenario parsed but breaks the rules of MODEL.md §3-4; every problem is listed.
+    #[error("{}", list(.0))]
+    Invalid(Vec<Invalid>),
+}
+
+fn list(problems: &[Invalid]) -> String {
+    let mut s = format!(
+        "invalid scenario ({} problem{}):",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        s.push_str("\n  ");
+        s.push_str(&p.to_string());
+    }
+    s
+}
+
+/// Why writing output failed.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write {}: {source}", .path.display())]
+pub struct OutputError {
+    /// The file or folder at fault.
+    pub path: PathBuf,
+    /// The I/O error.
+    #[source]
+    pub source: io::Error,
+}
+
+/// Any error of the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A bad scenario (exit code 2).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Output could not be written (exit code 1).
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// The thread pool could not be built.
+    #[error("cannot start {threads} worker threads: {message}")]
+    ThreadPool {
+        /// Threads asked for.
+        threads: usize,
+        /// The reason.
+        message: String,
+    },
+}

@@ -1,0 +1,211 @@
+//! The output contract: one [`MetricsRow`] per (run, step, sector), plus the `all` row
+//! (MODEL.md §7). Columns appear in the CSV in the order declared here.
+
+/// Which sector a row describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowSector {
+    /// The sector with this index in scenario order.
+    Sector(usize),
+    /// The whole economy.
+    All,
+}
+
+/// The value of one metric: a count, a real number, or missing (an empty CSV field, NA).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MetricValue {
+    /// A count.
+    Count(u64),
+    /// A real number.
+    Real(f64),
+    /// Not defined (e.g. the mean TFP of an empty sector).
+    Missing,
+}
+
+impl MetricValue {
+    /// The value as a number, if any.
+    pub fn as_f64(self) -> Option<f64> {
+        match self {
+            MetricValue::Count(n) => Some(n as f64),
+            MetricValue::Real(x) => Some(x),
+            MetricValue::Missing => None,
+        }
+    }
+}
+
+/// Converts a metric field to a [`MetricValue`].
+pub trait IntoMetric {
+    /// The conversion.
+    fn metric(&self) -> MetricValue;
+}
+
+impl IntoMetric for u64 {
+    fn metric(&self) -> MetricValue {
+        MetricValue::Count(*self)
+    }
+}
+
+impl IntoMetric for f64 {
+    fn metric(&self) -> MetricValue {
+        MetricValue::Real(*self)
+    }
+}
+
+impl IntoMetric for Option<f64> {
+    fn metric(&self) -> MetricValue {
+        self.map_or(MetricValue::Missing, MetricValue::Real)
+    }
+}
+
+macro_rules! metrics_row {
+    ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty, )+) => {
+        /// One row of `trajectories.csv`: the metrics of one sector (or `all`) in one step of
+        /// one run. Identifying columns come first, then the metrics of MODEL.md §7 in order.
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct MetricsRow {
+            /// Sweep point index (0 for a plain run).
+            pub point: u32,
+            /// Replicate.
+            pub replicate: u32,
+            /// Scenario seed.
+            pub seed: u64,
+            /// Step, 0 = initial state.
+            pub step: u32,
+            /// Calendar year, `start_year + step`.
+            pub year: i32,
+            /// Sector of the row.
+            pub sector: RowSector,
+            $( $(#[doc = $doc])+ pub $field: $ty, )+
+        }
+
+        impl MetricsRow {
+            /// The identifying columns, in CSV order.
+            pub const ID_COLUMNS: [&'static str; 8] =
+                ["scenario", "point", "replicate", "seed", "step", "year", "sector", "tier"];
+
+            /// The metric columns, in CSV order (MODEL.md §7).
+            pub const METRIC_COLUMNS: [&'static str; metrics_row!(@count $($field)+)] =
+                [ $( stringify!($field), )+ ];
+
+            /// Documentation of each metric column, in CSV order.
+            pub const METRIC_DOCS: [&'static str; metrics_row!(@count $($field)+)] =
+                [ $( concat!($($doc),+), )+ ];
+
+            /// The metric values, in CSV order.
+            pub fn metric_values(&self) -> [MetricValue; metrics_row!(@count $($field)+)] {
+                [ $( IntoMetric::metric(&self.$field), )+ ]
+            }
+
+            /// The value of the metric named `name`.
+            pub fn metric(&self, name: &str) -> Option<MetricValue> {
+                Self::METRIC_COLUMNS.iter().position(|c| *c == name).map(|i| self.metric_values()[i])
+            }
+        }
+    };
+    (@count $($x:ident)*) => { <[()]>::len(&[$(metrics_row!(@unit $x)),*]) };
+    (@unit $x:ident) => { () };
+}
+
+metrics_row! {
+    /// Number of firms at the end of the step.
+    firms: u64,
+    /// Entrants this step (not spawned or switched firms).
+    entries: u64,
+    /// Firms that exited this step (share below the bar, death draw or green standard).
+    exits: u64,
+    /// Exits forced by the green standard.
+    standard_exits: u64,
+    /// Firms that switched into the sector this step.
+    switches_in: u64,
+    /// Firms that switched out of the sector this step.
+    switches_out: u64,
+    /// Firms spawned into the sector this step.
+    spawns: u64,
+    /// Output Y_j (total output is 1 at step 0).
+    output: f64,
+    /// Share of total output.
+    output_share: Option<f64>,
+    /// Employment: sum of Y_i / A_i.
+    employment: f64,
+    /// Output per unit of employment.
+    labour_productivity: Option<f64>,
+    /// Share-weighted mean of ln A_i.
+    tfp: Option<f64>,
+    /// exp(tfp(t) - tfp(0)).
+    tfp_index: Option<f64>,
+    /// Unweighted mean of ln A_i.
+    tfp_unweighted: Option<f64>,
+    /// 10th percentile of ln A_i.
+    tfp_p10: Option<f64>,
+    /// Median of ln A_i.
+    tfp_p50: Option<f64>,
+    /// 90th percentile of ln A_i.
+    tfp_p90: Option<f64>,
+    /// Standard deviation of ln A_i (divides by n).
+    tfp_sd: Option<f64>,
+    /// Olley-Pakes covariance term: tfp - tfp_unweighted.
+    op_covariance: Option<f64>,
+    /// Share-weighted mean of the technology component a_i.
+    technology: Option<f64>,
+    /// Frontier F_j: the frontier_quantile of a_i.
+    frontier: Option<f64>,
+    /// Mean digital level.
+    digital_mean: Option<f64>,
+    /// Mean green level.
+    green_mean: Option<f64>,
+    /// Mean data stock.
+    data_mean: Option<f64>,
+    /// Mean data multiplier A_i / exp(a_i).
+    data_multiplier_mean: Option<f64>,
+    /// Emissions: sum of e_j (1 - g_i) Y_i.
+    emissions: f64,
+    /// Emissions per unit of output.
+    emission_intensity: Option<f64>,
+    /// Firms whose innovation raised a_i this step.
+    innovations: u64,
+    /// Firms that imitated a frontier above them this step.
+    imitations: u64,
+    /// Firms at the min_margin floor of competitiveness (section 5.8).
+    clamped: u64,
+    /// R&D subsidy spending.
+    subsidy_rd: f64,
+    /// Digital upgrade subsidy spending.
+    subsidy_digital: f64,
+    /// Green upgrade subsidy spending.
+    subsidy_green: f64,
+    /// Entry subsidy spending.
+    subsidy_entry: f64,
+    /// Talent support spending.
+    subsidy_talent: f64,
+    /// Sum of the five subsidies.
+    subsidy_total: f64,
+    /// Carbon price times emissions (not recycled).
+    carbon_revenue: f64,
+}
+
+impl MetricsRow {
+    /// Every column of `trajectories.csv`, in order.
+    pub fn columns() -> Vec<&'static str> {
+        Self::ID_COLUMNS
+            .iter()
+            .chain(Self::METRIC_COLUMNS.iter())
+            .copied()
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn metric_columns_are_those_of_model_section_7_in_order() {
+        let expected = "firms, entries, exits, standard_exits, switches_in, switches_out, spawns, \
+            output, output_share, employment, labour_productivity, tfp, tfp_index, tfp_unweighted, \
+            tfp_p10, tfp_p50, tfp_p90, tfp_sd, op_covariance, technology, frontier, digital_mean, \
+            green_mean, data_mean, data_multiplier_mean, emissions, emission_intensity, innovations, \
+            imitations, clamped, subsidy_rd, subsidy_digital, subsidy_green, subsidy_entry, \
+            subsidy_talent, subsidy_total, carbon_revenue";
+        let expected: Vec<&str> = expected.split(',').map(str::trim).collect();
+        assert_eq!(MetricsRow::METRIC_COLUMNS.to_vec(), expected);
+    }
+}

@@ -1,0 +1,53 @@
+//! Innovation, MODEL.md §5.2.
+
+use crate::math;
+
+/// §5.2: the probability that a firm innovates this year,
+/// `1 - exp(-lambda_j r_i (1 + mu_amp d_i))` with effective R&D intensity
+/// `r_i = rho_j (1 + s_rd_i)`.
+#[inline]
+pub fn probability(
+    rd_intensity: f64,
+    rd_subsidy: f64,
+    innovation_rate: f64,
+    data_amplification: f64,
+    digital: f64,
+) -> f64 {
+    let r = rd_intensity * (1.0 + rd_subsidy);
+    1.0 - math::exp(-innovation_rate * r * (1.0 + data_amplification * digital))
+}
+
+/// §5.2: the gain in log technology from an innovation draw `z ~ N(mu_j, sigma_j)`:
+/// `max(0, z)`, so innovation never lowers `a`.
+#[inline]
+pub fn gain(z: f64) -> f64 {
+    z.max(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn innovation_never_lowers_technology() {
+        for z in [-1.0, -0.01, 0.0, 0.02, 0.5] {
+            assert!(gain(z) >= 0.0);
+        }
+        assert_eq!(gain(0.03), 0.03);
+    }
+
+    #[test]
+    fn probability_matches_the_formula_for_the_traditional_defaults() {
+        // 1 - exp(-7 * 0.015 * (1 + 0.2)) = 1 - exp(-0.126)
+        let p = probability(0.015, 0.0, 7.0, 1.0, 0.2);
+        assert!((p - (1.0 - (-0.126f64).exp())).abs() < 1e-15);
+    }
+
+    #[test]
+    fn rd_subsidies_and_digitalisation_raise_the_probability() {
+        let base = probability(0.015, 0.0, 7.0, 1.0, 0.2);
+        assert!(probability(0.015, 0.5, 7.0, 1.0, 0.2) > base);
+        assert!(probability(0.015, 0.0, 7.0, 1.0, 0.6) > base);
+        assert_eq!(probability(0.0, 0.5, 7.0, 1.0, 0.2), 0.0);
+    }
+}

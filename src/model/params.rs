@@ -1,0 +1,400 @@
+//! Model parameters, MODEL.md §3: one table per sector, one set of global parameters.
+//!
+//! Each parameter is declared once, in a table below, with its MODEL.md symbol, unit,
+//! allowed range, defaults and meaning. The table generates the validated struct, its raw
+//! (all-optional) form read from scenario files, and the metadata that validation and
+//! `nqpsim params` use, so the three can never drift apart.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The three tiers of industry (MODEL.md §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    /// Traditional industries (steel, chemicals, machinery, textiles, ...).
+    Traditional,
+    /// Strategic emerging industries (new energy, NEVs, new materials, ...).
+    Emerging,
+    /// Future industries (quantum, hydrogen, brain-like intelligence, ...).
+    Future,
+}
+
+impl Tier {
+    /// All tiers, in the order of the default scenario.
+    pub const ALL: [Tier; 3] = [Tier::Traditional, Tier::Emerging, Tier::Future];
+
+    /// The tier's name as written in scenario files and outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Traditional => "traditional",
+            Tier::Emerging => "emerging",
+            Tier::Future => "future",
+        }
+    }
+
+    /// Position in [`Tier::ALL`], which indexes per-tier defaults.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+impl fmt::Display for Tier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The values a parameter may take (MODEL.md §3, validation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Range {
+    /// Any finite number.
+    Finite,
+    /// A finite number `>= 0`.
+    NonNegative,
+    /// A finite number `> 0`.
+    Positive,
+    /// A number in `[0, 1]`.
+    Unit,
+    /// A number in `(0, 1]`.
+    PositiveUnit,
+    /// A number `> 1` (the CES elasticity).
+    AboveOne,
+}
+
+impl Range {
+    /// Whether `value` lies in the range (NaN and infinities never do).
+    pub fn contains(self, value: f64) -> bool {
+        value.is_finite()
+            && match self {
+                Range::Finite => true,
+                Range::NonNegative => value >= 0.0,
+                Range::Positive => value > 0.0,
+                Range::Unit => (0.0..=1.0).contains(&value),
+                Range::PositiveUnit => value > 0.0 && value <= 1.0,
+                Range::AboveOne => value > 1.0,
+            }
+    }
+
+    /// What the range allows, as a phrase for error messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Range::Finite => "must be a finite number",
+            Range::NonNegative => "must be a finite number >= 0",
+            Range::Positive => "must be a finite number > 0",
+            Range::Unit => "must lie in [0, 1]",
+            Range::PositiveUnit => "must lie in (0, 1]",
+            Range::AboveOne => "must be a finite number > 1",
+        }
+    }
+
+    /// Short notation for tables, e.g. `[0, 1]`.
+    pub fn notation(self) -> &'static str {
+        match self {
+            Range::Finite => "(-inf, inf)",
+            Range::NonNegative => "[0, inf)",
+            Range::Positive => "(0, inf)",
+            Range::Unit => "[0, 1]",
+            Range::PositiveUnit => "(0, 1]",
+            Range::AboveOne => "(1, inf)",
+        }
+    }
+}
+
+/// Documentation of one parameter: what `nqpsim params` prints and validation checks.
+#[derive(Clone, Copy, Debug)]
+pub struct ParamInfo {
+    /// The name used in scenario files.
+    pub name: &'static str,
+    /// The symbol in MODEL.md (empty if none).
+    pub symbol: &'static str,
+    /// Unit of measurement.
+    pub unit: &'static str,
+    /// Allowed values.
+    pub range: Range,
+    /// One-line meaning.
+    pub doc: &'static str,
+}
+
+macro_rules! sector_parameters {
+    ($(
+        $(#[doc = $doc:literal])+
+        $field:ident [$symbol:literal, $unit:literal, $range:ident] = [$trad:expr, $emer:expr, $fut:expr];
+    )+) => {
+        /// The parameters of one sector (MODEL.md §3); defaults depend on the tier.
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        pub struct SectorParams {
+            $( $(#[doc = $doc])+ pub $field: f64, )+
+        }
+
+        /// A sector as written in a scenario file: its tier and any parameters it sets.
+        #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawSector {
+            /// The sector's tier; sets the defaults of every parameter left out.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub tier: Option<Tier>,
+            $(
+                $(#[doc = $doc])+
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<f64>,
+            )+
+        }
+
+        impl SectorParams {
+            /// Documentation of every per-sector parameter, in declaration order.
+            pub const INFO: &'static [ParamInfo] = &[
+                $( ParamInfo {
+                    name: stringify!($field),
+                    symbol: $symbol,
+                    unit: $unit,
+                    range: Range::$range,
+                    doc: concat!($($doc),+),
+                }, )+
+            ];
+
+            /// Defaults per tier, in the order of [`SectorParams::INFO`].
+            const DEFAULTS: [[f64; 3]; Self::INFO.len()] = [ $( [$trad, $emer, $fut], )+ ];
+
+            /// The defaults of a sector of `tier` (MODEL.md §3).
+            pub fn defaults(tier: Tier) -> Self {
+                let mut values = [0.0; Self::INFO.len()];
+                for (value, defaults) in values.iter_mut().zip(Self::DEFAULTS) {
+                    *value = defaults[tier.index()];
+                }
+                Self::from_values(values)
+            }
+
+            /// The default of parameter `index` for each tier.
+            pub fn tier_defaults(index: usize) -> [f64; 3] {
+                Self::DEFAULTS[index]
+            }
+
+            /// The values in the order of [`SectorParams::INFO`].
+            pub fn values(&self) -> [f64; Self::INFO.len()] {
+                [ $( self.$field, )+ ]
+            }
+
+            /// Builds the struct from values in the order of [`SectorParams::INFO`].
+            pub fn from_values(values: [f64; Self::INFO.len()]) -> Self {
+                let [ $( $field, )+ ] = values;
+                SectorParams { $( $field, )+ }
+            }
+        }
+
+        impl RawSector {
+            /// The values set, in the order of [`SectorParams::INFO`].
+            pub fn values(&self) -> [Option<f64>; SectorParams::INFO.len()] {
+                [ $( self.$field, )+ ]
+            }
+
+            /// The raw form that sets every parameter explicitly.
+            pub fn explicit(tier: Tier, params: &SectorParams) -> Self {
+                RawSector { tier: Some(tier), $( $field: Some(params.$field), )+ }
+            }
+        }
+    };
+}
+
+sector_parameters! {
+    /// Share of the initial firms in this sector.
+    firm_share ["", "share of firms", Unit] = [0.80, 0.17, 0.03];
+    /// Initial share of total output; sets the demand scale Z_j(0).
+    output_share ["", "share of output", Unit] = [0.80, 0.17, 0.03];
+    /// Mean of the initial log technology, a ~ N(tfp_mean, tfp_sd).
+    tfp_mean ["", "log TFP", Finite] = [0.00, 0.15, 0.05];
+    /// Standard deviation of the initial log technology (also of entrants).
+    tfp_sd ["", "log TFP", NonNegative] = [0.25, 0.30, 0.40];
+    /// R&D spending as a share of output.
+    rd_intensity ["rho", "share of output", NonNegative] = [0.015, 0.05, 0.10];
+    /// Innovation rate: success probability is 1 - exp(-lambda r (1 + mu_amp d)).
+    innovation_rate ["lambda", "per unit R&D intensity per year", NonNegative] = [7.0, 7.0, 5.0];
+    /// Mean of an innovation draw z ~ N(mu, sigma); the gain is max(0, z).
+    innovation_mean ["mu", "log TFP", Finite] = [0.00, 0.01, 0.00];
+    /// Standard deviation of an innovation draw.
+    innovation_sd ["sigma", "log TFP", NonNegative] = [0.04, 0.06, 0.12];
+    /// Share of the gap to the source frontier closed by one imitation.
+    catch_up ["kappa", "share of the gap", Unit] = [0.3, 0.3, 0.3];
+    /// Gap scale beyond which imitation fails (absorptive capacity).
+    absorptive_gap ["theta", "log TFP", Positive] = [0.5, 0.8, 1.0];
+    /// Strength of the data multiplier 1 + mu d ln(1 + D + omega Dbar).
+    data_productivity ["mu", "per unit ln data", NonNegative] = [0.10, 0.15, 0.20];
+    /// Data produced per year by a fully digital firm of average size.
+    data_generation ["chi", "data units per year", NonNegative] = [1.0, 1.0, 1.0];
+    /// Mean of the initial digital level (Beta, concentration 4).
+    digital_init ["", "level in [0, 1]", Unit] = [0.2, 0.5, 0.6];
+    /// Mean of the initial green level (Beta, concentration 4).
+    green_init ["", "level in [0, 1]", Unit] = [0.1, 0.3, 0.3];
+    /// Cost of full digitalisation, as a share of one year's output.
+    digital_cost ["", "share of one year's output", NonNegative] = [0.5, 0.5, 0.5];
+    /// Cost of full abatement, as a share of one year's output.
+    green_cost ["", "share of one year's output", NonNegative] = [0.4, 0.4, 0.4];
+    /// Emissions per unit of output when unabated.
+    emission_intensity ["e", "emissions per unit output", NonNegative] = [1.0, 0.3, 0.2];
+    /// Exogenous growth of the demand scale Z_j.
+    demand_growth ["gamma", "per year", Finite] = [0.01, 0.05, 0.08];
+    /// How much productivity gains expand output: Y_j = Z_j Cbar_j^eta.
+    output_elasticity ["eta", "elasticity", NonNegative] = [0.5, 0.8, 0.9];
+    /// Elasticity of substitution between the firms of the sector (CES).
+    elasticity ["sigma", "elasticity", AboveOne] = [4.0, 4.0, 4.0];
+    /// Share of the gap to the CES share closed per year.
+    share_adjustment ["adj", "share per year", Unit] = [0.5, 0.5, 0.5];
+    /// Expected entrants per incumbent per year.
+    entry_rate ["", "per firm per year", NonNegative] = [0.02, 0.04, 0.08];
+    /// Entrants draw a ~ N(mean a of the sector + entry_tfp_gap, tfp_sd).
+    entry_tfp_gap ["", "log TFP", Finite] = [-0.05, 0.00, 0.05];
+    /// Exogenous exit probability per year.
+    death_rate ["", "probability per year", Unit] = [0.01, 0.01, 0.02];
+    /// Standard deviation of a yearly idiosyncratic productivity shock (0: none).
+    shock_sd ["", "log TFP per year", NonNegative] = [0.0, 0.0, 0.0];
+    /// An entrant's initial market share relative to the sector mean share.
+    entry_size ["", "multiple of the mean share", NonNegative] = [1.0, 1.0, 1.0];
+    /// Standard deviation of a spawned firm's technology around its parent's.
+    spawn_tfp_sd ["", "log TFP", NonNegative] = [0.1, 0.1, 0.1];
+}
+
+macro_rules! model_parameters {
+    ($(
+        $(#[doc = $doc:literal])+
+        $field:ident [$symbol:literal, $unit:literal, $range:ident] = $default:expr;
+    )+) => {
+        /// Global parameters of the model (MODEL.md §3).
+        #[derive(Clone, Debug, PartialEq, Serialize)]
+        pub struct ModelParams {
+            $( $(#[doc = $doc])+ pub $field: f64, )+
+        }
+
+        /// Global parameters as written in a scenario file (`[model]`).
+        #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawModelParams {
+            $(
+                $(#[doc = $doc])+
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $field: Option<f64>,
+            )+
+        }
+
+        impl ModelParams {
+            /// Documentation of every global parameter, in declaration order.
+            pub const INFO: &'static [ParamInfo] = &[
+                $( ParamInfo {
+                    name: stringify!($field),
+                    symbol: $symbol,
+                    unit: $unit,
+                    range: Range::$range,
+                    doc: concat!($($doc),+),
+                }, )+
+            ];
+
+            /// The defaults, in the order of [`ModelParams::INFO`].
+            pub const DEFAULTS: [f64; Self::INFO.len()] = [ $( $default, )+ ];
+
+            /// The values in the order of [`ModelParams::INFO`].
+            pub fn values(&self) -> [f64; Self::INFO.len()] {
+                [ $( self.$field, )+ ]
+            }
+
+            /// Builds the struct from values in the order of [`ModelParams::INFO`].
+            pub fn from_values(values: [f64; Self::INFO.len()]) -> Self {
+                let [ $( $field, )+ ] = values;
+                ModelParams { $( $field, )+ }
+            }
+        }
+
+        impl Default for ModelParams {
+            fn default() -> Self {
+                Self::from_values(Self::DEFAULTS)
+            }
+        }
+
+        impl RawModelParams {
+            /// The values set, in the order of [`ModelParams::INFO`].
+            pub fn values(&self) -> [Option<f64>; ModelParams::INFO.len()] {
+                [ $( self.$field, )+ ]
+            }
+
+            /// The raw form that sets every parameter explicitly.
+            pub fn explicit(params: &ModelParams) -> Self {
+                RawModelParams { $( $field: Some(params.$field), )+ }
+            }
+        }
+    };
+}
+
+model_parameters! {
+    /// Yearly depreciation of the data stock.
+    data_depreciation ["delta_D", "share per year", PositiveUnit] = 0.2;
+    /// How much digitalisation amplifies innovation: 1 + mu_amp d.
+    data_amplification ["mu_amp", "multiplier per unit d", NonNegative] = 1.0;
+    /// Quantile of a that defines a sector's frontier F_j.
+    frontier_quantile ["q", "quantile", Unit] = 0.9;
+    /// A firm exits when its share falls below exit_share / n_j. A low bar: exit is mostly the
+    /// death draw; raising it raises selection steeply.
+    exit_share ["", "multiple of the mean share", Unit] = 0.1;
+    /// Size of one digital or green upgrade.
+    upgrade_step ["u", "level", PositiveUnit] = 0.1;
+    /// Years over which a firm weighs an upgrade's benefit (undiscounted).
+    horizon ["H", "years", NonNegative] = 5.0;
+    /// Largest yearly probability of an upgrade.
+    adoption_max ["p_max", "probability per year", Unit] = 0.5;
+    /// Weight of the net benefit in the adoption logit.
+    adoption_net_weight ["beta_net", "logit per unit normalised net benefit", NonNegative] = 3.0;
+    /// Weight of peers' mean level in the adoption logit.
+    adoption_peer_weight ["beta_peer", "logit per unit peer level", NonNegative] = 4.0;
+    /// Floor of 1 - burden in competitiveness.
+    min_margin ["", "share of output", PositiveUnit] = 0.01;
+    /// Fiscal cost of one extra entrant, in years of mean firm output (a placeholder).
+    entry_cost ["", "years of mean firm output", NonNegative] = 1.0;
+    /// Fiscal cost per unit of talent support, as a share of the sector's output (a placeholder).
+    talent_cost ["", "share of sector output per unit talent", NonNegative] = 0.01;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tier_defaults_follow_model_section_3() {
+        let trad = SectorParams::defaults(Tier::Traditional);
+        let emer = SectorParams::defaults(Tier::Emerging);
+        let fut = SectorParams::defaults(Tier::Future);
+        assert_eq!(trad.rd_intensity, 0.015);
+        assert_eq!(emer.innovation_sd, 0.06);
+        assert_eq!(fut.death_rate, 0.02);
+        assert_eq!(trad.entry_tfp_gap, -0.05);
+        let shares: f64 = [&trad, &emer, &fut].iter().map(|p| p.firm_share).sum();
+        assert!((shares - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn every_default_lies_in_its_range() {
+        for tier in Tier::ALL {
+            let values = SectorParams::defaults(tier).values();
+            for (info, value) in SectorParams::INFO.iter().zip(values) {
+                assert!(info.range.contains(value), "{} = {value}", info.name);
+            }
+        }
+        for (info, value) in ModelParams::INFO
+            .iter()
+            .zip(ModelParams::default().values())
+        {
+            assert!(info.range.contains(value), "{} = {value}", info.name);
+        }
+    }
+
+    #[test]
+    fn ranges_reject_non_finite_values() {
+        for range in [
+            Range::Finite,
+            Range::NonNegative,
+            Range::Unit,
+            Range::AboveOne,
+        ] {
+            assert!(!range.contains(f64::NAN));
+            assert!(!range.contains(f64::INFINITY));
+        }
+        assert!(!Range::AboveOne.contains(1.0));
+        assert!(!Range::PositiveUnit.contains(0.0));
+    }
+}

@@ -1,0 +1,309 @@
+//! Scenarios: TOML files that say which sectors exist, with which parameters, under which
+//! policy, for how long. See the README's "Scenario files" for the format.
+//!
+//! Loading has three stages, kept apart: each file is parsed and checked for unknown fields
+//! and wrong types ([`raw`], [`source`]); the `extends` chain is merged and `--set`
+//! overrides are applied ([`extends`], [`overrides`]); the result is validated against
+//! MODEL.md and filled with defaults ([`validate`]).
+
+pub mod extends;
+pub mod overrides;
+pub mod raw;
+pub mod source;
+pub mod validate;
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Location, ScenarioError};
+use crate::model::Matrix;
+use crate::model::demography::TransitionRule;
+use crate::model::params::{ModelParams, RawModelParams, RawSector, SectorParams, Tier};
+use crate::model::policy::{LeverSet, PerSector, PolicySpec};
+use extends::Origin;
+use overrides::Override;
+use raw::{
+    OrderedMap, RawMatrices, RawPolicy, RawRun, RawScenario, RawScheduleEntry, RawTransition,
+};
+use source::SourceFile;
+
+/// The baseline scenario, embedded in the binary (`scenarios/baseline.toml`).
+pub const BASELINE_TOML: &str = include_str!("../../scenarios/baseline.toml");
+
+/// How much to simulate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RunSettings {
+    /// Steps (years) after step 0.
+    pub steps: u32,
+    /// Initial number of firms.
+    pub firms: u64,
+    /// Number of replicates.
+    pub replicates: u32,
+    /// Scenario seed.
+    pub seed: u64,
+    /// Calendar year of step 0.
+    pub start_year: i32,
+}
+
+/// One sector: a name, a tier and its parameters.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sector {
+    /// Name (unique; used in outputs and field paths).
+    pub name: String,
+    /// Tier.
+    pub tier: Tier,
+    /// Parameters (tier defaults where the scenario is silent).
+    pub params: SectorParams,
+}
+
+/// A validated scenario: everything the simulation needs, with every default filled in.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    /// Name, used as the output folder.
+    pub name: String,
+    /// What the scenario asks.
+    pub description: String,
+    /// Run settings.
+    pub run: RunSettings,
+    /// Global parameters.
+    pub model: ModelParams,
+    /// Sectors in scenario order; that order indexes the matrices and orders output rows.
+    pub sectors: Vec<Sector>,
+    /// Spillover matrix W.
+    pub spillover: Matrix,
+    /// Demand-linkage matrix B.
+    pub demand_linkage: Matrix,
+    /// Transition rules in order.
+    pub transitions: Vec<TransitionRule>,
+    /// Policy levers and schedule.
+    pub policy: PolicySpec,
+}
+
+/// Loads a scenario file (following `extends`) and applies `--set` overrides.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    load_origin(Origin::File(path.to_path_buf()), &stem, overrides)
+}
+
+/// Loads the embedded baseline and applies `--set` overrides.
+pub fn load_baseline(overrides: &[String]) -> Result<Scenario, ScenarioError> {
+    load_origin(Origin::Builtin, "baseline", overrides)
+}
+
+/// Loads a scenario from text; relative `extends` resolve from `dir`.
+pub fn load_str(
+    name: &str,
+    text: &str,
+    dir: &Path,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let origin = Origin::Text {
+        display: PathBuf::from(format!("{name}.toml")),
+        text: text.to_string(),
+        dir: dir.to_path_buf(),
+    };
+    load_origin(origin, name, overrides)
+}
+
+fn load_origin(
+    origin: Origin,
+    default_name: &str,
+    overrides: &[String],
+) -> Result<Scenario, ScenarioError> {
+    let chain = extends::read_chain(origin)?;
+    for file in &chain {
+        check_file(file)?;
+    }
+    let mut merged = extends::merge_chain(&chain);
+    let overrides: Vec<Override> = overrides
+        .iter()
+        .map(|o| Override::parse(o))
+        .collect::<Result<_, _>>()?;
+    for o in &overrides {
+        o.apply(&mut merged)?;
+    }
+    let raw: RawScenario =
+        serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().message().trim().to_string();
+            match overrides
+                .iter()
+                .rev()
+                .find(|o| path.starts_with(&o.path) || o.path.starts_with(&path))
+            {
+                Some(o) => ScenarioError::Set {
+                    arg: o.arg.clone(),
+                    message: format!("`{path}`: {message}"),
+                },
+                None => ScenarioError::Syntax {
+                    location: Location::Default,
+                    path: Some(path),
+                    message,
+                },
+            }
+        })?;
+    validate::validate(raw, default_name, &chain, &overrides)
+}
+
+/// Checks one file on its own: unknown fields and wrong types, with line and column.
+fn check_file(file: &SourceFile) -> Result<(), ScenarioError> {
+    let de = toml::Deserializer::parse(&file.text)
+        .map_err(|e| source::syntax(&file.display, &file.text, &e, None))?;
+    serde_path_to_error::deserialize::<_, RawScenario>(de)
+        .map(|_| ())
+        .map_err(|e| {
+            let path = e.path().to_string();
+            source::syntax(
+                &file.display,
+                &file.text,
+                e.inner(),
+                (path != ".").then_some(path),
+            )
+        })
+}
+
+impl Scenario {
+    /// The embedded baseline scenario (MODEL.md §3 defaults, 10,000 firms, 30 steps).
+    pub fn baseline() -> Self {
+        load_baseline(&[]).expect("the embedded baseline is valid")
+    }
+
+    /// The same scenario with `firms` initial firms.
+    pub fn with_firms(mut self, firms: u64) -> Self {
+        self.run.firms = firms;
+        self
+    }
+
+    /// The same scenario with `steps` steps.
+    pub fn with_steps(mut self, steps: u32) -> Self {
+        self.run.steps = steps;
+        self
+    }
+
+    /// The same scenario with `replicates` replicates.
+    pub fn with_replicates(mut self, replicates: u32) -> Self {
+        self.run.replicates = replicates;
+        self
+    }
+
+    /// The same scenario with seed `seed`.
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.run.seed = seed;
+        self
+    }
+
+    /// The index of the sector named `name`.
+    pub fn sector_index(&self, name: &str) -> Option<usize> {
+        self.sectors.iter().position(|s| s.name == name)
+    }
+
+    /// The scenario with every value explicit, in the raw form: what `nqpsim check` prints
+    /// and the manifest records. Loading it gives back the same scenario.
+    pub fn to_raw(&self) -> RawScenario {
+        let names: Vec<String> = self.sectors.iter().map(|s| s.name.clone()).collect();
+        let by_sector = |values: &[f64]| {
+            Some(PerSector::BySector(
+                names.iter().cloned().zip(values.iter().copied()).collect(),
+            ))
+        };
+        let base = &self.policy.base;
+        let policy = RawPolicy {
+            rd_subsidy: by_sector(&base.rd_subsidy),
+            digital_subsidy: by_sector(&base.digital_subsidy),
+            green_subsidy: by_sector(&base.green_subsidy),
+            entry_subsidy: by_sector(&base.entry_subsidy),
+            talent: by_sector(&base.talent),
+            green_standard: by_sector(&base.green_standard),
+            standard_enforcement: Some(base.standard_enforcement),
+            carbon_price: Some(base.carbon_price),
+            data_openness: Some(base.data_openness),
+            targeting: Some(base.targeting),
+            targeting_quantile: Some(base.targeting_quantile),
+            budget_cap: base.budget_cap,
+            schedule: (!self.policy.schedule.is_empty()).then(|| {
+                self.policy
+                    .schedule
+                    .iter()
+                    .map(|e| RawScheduleEntry {
+                        from_step: Some(e.from_step),
+                        to_step: e.to_step,
+                        set: Some(raw_lever_set(&e.set, &names)),
+                    })
+                    .collect()
+            }),
+        };
+        RawScenario {
+            name: Some(self.name.clone()),
+            description: (!self.description.is_empty()).then(|| self.description.clone()),
+            extends: None,
+            run: Some(RawRun {
+                steps: Some(self.run.steps),
+                firms: Some(self.run.firms),
+                replicates: Some(self.run.replicates),
+                seed: Some(self.run.seed),
+                start_year: Some(self.run.start_year),
+            }),
+            model: Some(RawModelParams::explicit(&self.model)),
+            sectors: Some(OrderedMap(
+                self.sectors
+                    .iter()
+                    .map(|s| (s.name.clone(), RawSector::explicit(s.tier, &s.params)))
+                    .collect(),
+            )),
+            matrices: Some(RawMatrices {
+                spillover: Some(self.spillover.rows()),
+                demand_linkage: Some(self.demand_linkage.rows()),
+            }),
+            transitions: Some(
+                self.transitions
+                    .iter()
+                    .map(|r| RawTransition {
+                        kind: Some(r.kind),
+                        from: Some(names[r.from].clone()),
+                        to: Some(names[r.to].clone()),
+                        probability: Some(r.probability),
+                        d_min: Some(r.d_min),
+                        tfp_condition: r.tfp_condition,
+                        scale_by_digital: Some(r.scale_by_digital),
+                    })
+                    .collect(),
+            ),
+            policy: Some(policy),
+        }
+    }
+
+    /// The resolved scenario as a TOML document (a valid scenario file).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(&self.to_raw()).expect("a resolved scenario always serialises")
+    }
+}
+
+fn raw_lever_set(set: &LeverSet, names: &[String]) -> RawPolicy {
+    let per = |values: &[Option<f64>]| {
+        let entries: Vec<(String, f64)> = names
+            .iter()
+            .zip(values)
+            .filter_map(|(n, v)| v.map(|v| (n.clone(), v)))
+            .collect();
+        (!entries.is_empty()).then_some(PerSector::BySector(entries))
+    };
+    RawPolicy {
+        rd_subsidy: per(&set.rd_subsidy),
+        digital_subsidy: per(&set.digital_subsidy),
+        green_subsidy: per(&set.green_subsidy),
+        entry_subsidy: per(&set.entry_subsidy),
+        talent: per(&set.talent),
+        green_standard: per(&set.green_standard),
+        standard_enforcement: set.standard_enforcement,
+        carbon_price: set.carbon_price,
+        data_openness: set.data_openness,
+        targeting: set.targeting,
+        targeting_quantile: set.targeting_quantile,
+        budget_cap: set.budget_cap,
+        schedule: None,
+    }
+}

@@ -1,0 +1,313 @@
+//! `--set PATH=VALUE`: override any scenario field from the command line.
+//!
+//! `PATH` is a field path as in error messages (`policy.rd_subsidy.traditional`,
+//! `sectors.future.entry_rate`, `transitions[0].probability`, `matrices.spillover[0][1]`).
+//! `VALUE` is read as a TOML value (`0.3`, `2000`, `true`, `[0.1, 0.2]`); anything that is not
+//! valid TOML is taken as a string, so `policy.targeting=selective` works unquoted.
+
+use crate::error::ScenarioError;
+
+/// One parsed `--set` argument.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    /// The argument as given.
+    pub arg: String,
+    /// The field path, normalised.
+    pub path: String,
+    segments: Vec<Segment>,
+    value: toml::Value,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Segment {
+    Key(String),
+    Index(usize),
+}
+
+impl Override {
+    /// Parses `PATH=VALUE`.
+    pub fn parse(arg: &str) -> Result<Self, ScenarioError> {
+        let fail = |message: String| ScenarioError::Set {
+            arg: arg.to_string(),
+            message,
+        };
+        let (path, value) = arg
+            .split_once('=')
+            .ok_or_else(|| fail("expected PATH=VALUE, e.g. policy.carbon_price=0.05".into()))?;
+        let segments = parse_path(path.trim()).map_err(fail)?;
+        let value = parse_value(value.trim());
+        Ok(Override {
+            arg: arg.to_string(),
+            path: render(&segments),
+            segments,
+            value,
+        })
+    }
+
+    /// Writes the value into `table`, creating tables on the way.
+    ///
+    /// A per-sector policy lever written as one number for every sector
+    /// (`rd_subsidy = 0.2`) is first spread over the sectors, so that
+    /// `policy.rd_subsidy.traditional=0.3` changes one sector and keeps the others at 0.2.
+    pub fn apply(&self, table: &mut toml::Table) -> Result<(), ScenarioError> {
+        let fail = |message: String| ScenarioError::Set {
+            arg: self.arg.clone(),
+            message,
+        };
+        let sector_names = sector_names(table);
+        let mut current = TargetMut::Table(table);
+        let (last, init) = self.segments.split_last().expect("paths are non-empty");
+        let mut walked = Vec::new();
+        for seg in init {
+            walked.push(seg.clone());
+            current = match (current, seg) {
+                (TargetMut::Table(t), Segment::Key(k)) => {
+                    let entry = t
+                        .entry(k.clone())
+                        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                    if is_per_sector_lever(k) {
+                        spread_over_sectors(entry, &sector_names);
+                    }
+                    TargetMut::from_value(entry).ok_or_else(|| {
+                        fail(format!("`{}` is a value, not a table", render(&walked)))
+                    })?
+                }
+                (TargetMut::Array(a), Segment::Index(i)) => {
+                    let len = a.len();
+                    let entry = a.get_mut(*i).ok_or_else(|| {
+                        fail(format!(
+                            "`{}` has {len} entries; index {i} is out of range",
+                            render(&walked[..walked.len() - 1])
+                        ))
+                    })?;
+                    TargetMut::from_value(entry).ok_or_else(|| {
+                        fail(format!(
+                            "`{}` is a value, not a table or array",
+                            render(&walked)
+                        ))
+                    })?
+                }
+                (TargetMut::Table(_), Segment::Index(_)) => {
+                    return Err(fail(format!(
+                        "`{}` is not an array",
+                        render(&walked[..walked.len() - 1])
+                    )));
+                }
+                (TargetMut::Array(_), Segment::Key(_)) => {
+                    return Err(fail(format!(
+                        "`{}` is an array: index it with [N]",
+                        render(&walked[..walked.len() - 1])
+                    )));
+                }
+            };
+        }
+        match (current, last) {
+            (TargetMut::Table(t), Segment::Key(k)) => {
+                t.insert(k.clone(), self.value.clone());
+            }
+            (TargetMut::Array(a), Segment::Index(i)) => {
+                let len = a.len();
+                let slot = a.get_mut(*i).ok_or_else(|| {
+                    fail(format!(
+                        "`{}` has {len} entries; index {i} is out of range",
+                        render(init)
+                    ))
+                })?;
+                *slot = self.value.clone();
+            }
+            (TargetMut::Table(_), Segment::Index(_)) => {
+                return Err(fail(format!("`{}` is not an array", render(init))));
+            }
+            (TargetMut::Array(_), Segment::Key(_)) => {
+                return Err(fail(format!(
+                    "`{}` is an array: index it with [N]",
+                    render(init)
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The sector names of a merged scenario table (the default three if it lists none).
+fn sector_names(table: &toml::Table) -> Vec<String> {
+    match table.get("sectors").and_then(toml::Value::as_table) {
+        Some(sectors) => sectors.keys().cloned().collect(),
+        None => crate::model::params::Tier::ALL
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect(),
+    }
+}
+
+fn is_per_sector_lever(key: &str) -> bool {
+    crate::model::policy::LEVERS
+        .iter()
+        .any(|l| l.per_sector && l.name == key)
+}
+
+/// Turns `lever = x` into `lever = { s1 = x, s2 = x, ... }`.
+fn spread_over_sectors(value: &mut toml::Value, sectors: &[String]) {
+    if matches!(value, toml::Value::Integer(_) | toml::Value::Float(_)) {
+        let table = sectors.iter().map(|s| (s.clone(), value.clone())).collect();
+        *value = toml::Value::Table(table);
+    }
+}
+
+enum TargetMut<'a> {
+    Table(&'a mut toml::Table),
+    Array(&'a mut Vec<toml::Value>),
+}
+
+impl<'a> TargetMut<'a> {
+    fn from_value(value: &'a mut toml::Value) -> Option<Self> {
+        match value {
+            toml::Value::Table(t) => Some(TargetMut::Table(t)),
+            toml::Value::Array(a) => Some(TargetMut::Array(a)),
+            _ => None,
+        }
+    }
+}
+
+fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
+    if path.is_empty() {
+        return Err("the field path is empty".into());
+    }
+    let mut segments = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() && (segments.is_empty() || rest.is_empty()) {
+            return Err(format!("`{path}` has an empty field name"));
+        }
+        if !key.is_empty() {
+            if !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
+                return Err(format!(
+                    "`{key}` is not a field name (letters, digits, _ and -)"
+                ));
+            }
+            segments.push(Segment::Key(key.to_string()));
+        }
+        while !rest.is_empty() {
+            let close = rest
+                .find(']')
+                .ok_or_else(|| format!("`{part}`: missing `]`"))?;
+            let index = rest[1..close]
+                .parse::<usize>()
+                .map_err(|_| format!("`{part}`: `{}` is not an index", &rest[1..close]))?;
+            segments.push(Segment::Index(index));
+            rest = &rest[close + 1..];
+            if !rest.is_empty() && !rest.starts_with('[') {
+                return Err(format!("`{part}`: unexpected `{rest}`"));
+            }
+        }
+    }
+    Ok(segments)
+}
+
+fn parse_value(text: &str) -> toml::Value {
+    let doc = format!("v = {text}");
+    match toml::from_str::<toml::Table>(&doc) {
+        Ok(mut t) if t.len() == 1 => t.remove("v").expect("one key"),
+        _ => toml::Value::String(text.to_string()),
+    }
+}
+
+fn render(segments: &[Segment]) -> String {
+    let mut s = String::new();
+    for seg in segments {
+        match seg {
+            Segment::Key(k) => {
+                if !s.is_empty() {
+                    s.push('.');
+                }
+                s.push_str(k);
+            }
+            Segment::Index(i) => s.push_str(&format!("[{i}]")),
+        }
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(text: &str) -> toml::Table {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn sets_nested_fields_creating_tables() {
+        let mut t = table("[run]\nfirms = 10\n");
+        Override::parse("run.firms=2000")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        Override::parse("policy.rd_subsidy.traditional=0.3")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        assert_eq!(t["run"]["firms"].as_integer(), Some(2000));
+        assert_eq!(
+            t["policy"]["rd_subsidy"]["traditional"].as_float(),
+            Some(0.3)
+        );
+    }
+
+    #[test]
+    fn a_lever_set_for_every_sector_is_spread_before_one_sector_changes() {
+        let mut t = table("[sectors.a]\n[sectors.b]\n[policy]\nrd_subsidy = 0.2\n");
+        Override::parse("policy.rd_subsidy.b=0.3")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        assert_eq!(t["policy"]["rd_subsidy"]["a"].as_float(), Some(0.2));
+        assert_eq!(t["policy"]["rd_subsidy"]["b"].as_float(), Some(0.3));
+    }
+
+    #[test]
+    fn bare_words_become_strings() {
+        let mut t = toml::Table::new();
+        Override::parse("policy.targeting=selective")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        assert_eq!(t["policy"]["targeting"].as_str(), Some("selective"));
+    }
+
+    #[test]
+    fn indexes_into_arrays() {
+        let mut t = table("m = [[1.0, 2.0], [3.0, 4.0]]\n");
+        Override::parse("m[1][0]=9.5")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        assert_eq!(t["m"][1][0].as_float(), Some(9.5));
+        let err = Override::parse("m[5][0]=1")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
+    }
+
+    #[test]
+    fn malformed_arguments_are_refused() {
+        assert!(Override::parse("run.firms").is_err());
+        assert!(Override::parse("=3").is_err());
+        assert!(Override::parse("run..firms=3").is_err());
+        assert!(Override::parse("run.fi rms=3").is_err());
+        let mut t = table("[run]\nfirms = 10\n");
+        assert!(
+            Override::parse("run.firms.x=3")
+                .unwrap()
+                .apply(&mut t)
+                .is_err()
+        );
+    }
+}

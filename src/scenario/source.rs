@@ -1,0 +1,184 @@
+//! Scenario text with positions: where each field path was written, so that validation can
+//! name the file, line and column of a bad value even after files were merged.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::error::{Location, ScenarioError};
+
+/// One scenario file (or the embedded baseline), parsed.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The name shown in messages: the path as given, or `builtin:baseline`.
+    pub display: PathBuf,
+    /// The text.
+    pub text: Arc<str>,
+    /// The parsed table.
+    pub table: toml::Table,
+    /// Byte offset of every field path, and whether the value there is a table.
+    index: HashMap<String, (usize, bool)>,
+}
+
+impl SourceFile {
+    /// Parses `text`; syntax errors name the file, line and column.
+    pub fn parse(display: PathBuf, text: &str) -> Result<Self, ScenarioError> {
+        let spanned = DeTable::parse(text).map_err(|e| syntax(&display, text, &e, None))?;
+        let mut index = HashMap::new();
+        index_table(spanned.get_ref(), "", &mut index);
+        let table: toml::Table =
+            toml::from_str(text).map_err(|e| syntax(&display, text, &e, None))?;
+        Ok(SourceFile {
+            display,
+            text: Arc::from(text),
+            table,
+            index,
+        })
+    }
+
+    /// Where `path` was written in this file, following the merge rule: a path inside an
+    /// array or a value that this file sets as a whole belongs to this file.
+    pub fn locate(&self, path: &str) -> Option<Location> {
+        if let Some(&(offset, _)) = self.index.get(path) {
+            return Some(self.location(offset));
+        }
+        let mut prefix = path;
+        while let Some(cut) = prefix.rfind(['.', '[']) {
+            prefix = &prefix[..cut];
+            if let Some(&(offset, is_table)) = self.index.get(prefix) {
+                return if is_table {
+                    None
+                } else {
+                    Some(self.location(offset))
+                };
+            }
+        }
+        None
+    }
+
+    /// Whether this file writes anything at or under `path`.
+    pub fn mentions(&self, path: &str) -> bool {
+        self.index.contains_key(path)
+    }
+
+    /// The 1-based line and column of a byte offset.
+    pub fn location(&self, offset: usize) -> Location {
+        let (line, column) = line_column(&self.text, offset);
+        Location::File {
+            file: self.display.clone(),
+            line,
+            column,
+        }
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before[line_start..].chars().count() + 1;
+    (line, column)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// A syntax or type error of the TOML layer, with position and path.
+pub fn syntax(
+    display: &Path,
+    text: &str,
+    error: &toml::de::Error,
+    path: Option<String>,
+) -> ScenarioError {
+    let location = match error.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            Location::File {
+                file: display.to_path_buf(),
+                line,
+                column,
+            }
+        }
+        None => Location::File {
+            file: display.to_path_buf(),
+            line: 1,
+            column: 1,
+        },
+    };
+    ScenarioError::Syntax {
+        location,
+        path,
+        message: error.message().trim().to_string(),
+    }
+}
+
+fn index_table(table: &DeTable<'_>, prefix: &str, index: &mut HashMap<String, (usize, bool)>) {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        index_value(value, path, key.span().start, index);
+    }
+}
+
+fn index_value(
+    value: &Spanned<DeValue<'_>>,
+    path: String,
+    key_offset: usize,
+    index: &mut HashMap<String, (usize, bool)>,
+) {
+    match value.get_ref() {
+        DeValue::Table(t) => {
+            index.insert(path.clone(), (key_offset, true));
+            index_table(t, &path, index);
+        }
+        DeValue::Array(items) => {
+            index.insert(path.clone(), (value.span().start, false));
+            for (i, item) in items.iter().enumerate() {
+                let item_path = format!("{path}[{i}]");
+                let start = item.span().start;
+                index_value(item, item_path, start, index);
+            }
+        }
+        _ => {
+            index.insert(path, (value.span().start, false));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_located_at_their_line_and_column() {
+        let text = "[run]\nfirms = 10\n\n[sectors.steel]\ntier = \"traditional\"\nrd_intensity = -1\n\n[[transitions]]\nkind = \"spawn\"\n";
+        let f = SourceFile::parse(PathBuf::from("x.toml"), text).unwrap();
+        let at = |p: &str| match f.locate(p) {
+            Some(Location::File { line, column, .. }) => Some((line, column)),
+            _ => None,
+        };
+        assert_eq!(at("run.firms"), Some((2, 9)));
+        assert_eq!(at("sectors.steel.rd_intensity"), Some((6, 16)));
+        assert_eq!(at("transitions[0].kind"), Some((9, 8)));
+        assert_eq!(at("sectors.steel.absent"), None);
+        assert!(at("transitions[0]").is_some());
+    }
+
+    #[test]
+    fn line_and_column_count_characters() {
+        assert_eq!(line_column("ab\ncd", 4), (2, 2));
+        assert_eq!(line_column("é = 1", 3), (1, 3));
+    }
+}

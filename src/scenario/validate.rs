@@ -1,0 +1,613 @@
+//! From the raw scenario to a validated [`Scenario`]: defaults filled in, every rule of
+//! MODEL.md §3-4 checked, and every problem reported with where it was written.
+
+use super::overrides::Override;
+use super::raw::{RawPolicy, RawScenario, RawTransition};
+use super::source::SourceFile;
+use super::{RunSettings, Scenario, Sector};
+use crate::error::{Invalid, Location, ScenarioError};
+use crate::model::Matrix;
+use crate::model::demography::{TransitionKind, TransitionRule};
+use crate::model::params::{ModelParams, Range, SectorParams, Tier};
+use crate::model::policy::{LeverSet, Levers, PerSector, PolicySpec, ScheduleEntry};
+
+/// Largest number of sectors (sector indices are 16-bit).
+pub const MAX_SECTORS: usize = 1024;
+/// Largest number of transition rules (a firm's spawn draws are a 32-bit mask).
+pub const MAX_TRANSITIONS: usize = 32;
+/// Tolerance on `firm_share` and `output_share` summing to 1.
+const SHARE_SUM_TOLERANCE: f64 = 1e-9;
+
+/// Spillover matrix W between tiers (MODEL.md §3), row = receiving tier.
+pub const SPILLOVER_BY_TIER: [[f64; 3]; 3] =
+    [[0.20, 0.15, 0.03], [0.02, 0.25, 0.10], [0.00, 0.05, 0.20]];
+/// Demand-linkage matrix B between tiers (MODEL.md §3), row = receiving tier.
+pub const DEMAND_LINKAGE_BY_TIER: [[f64; 3]; 3] =
+    [[0.0, 0.20, 0.05], [0.0, 0.0, 0.10], [0.0, 0.0, 0.0]];
+
+/// Run settings when a scenario leaves them out.
+pub const DEFAULT_RUN: RunSettings = RunSettings {
+    steps: 30,
+    firms: 10_000,
+    replicates: 20,
+    seed: 2024,
+    start_year: 2024,
+};
+
+struct Checker<'a> {
+    files: &'a [SourceFile],
+    overrides: &'a [Override],
+    problems: Vec<Invalid>,
+}
+
+impl Checker<'_> {
+    /// Where `path` was last written: a `--set` argument, else the latest file that sets it.
+    fn locate(&self, path: &str) -> Location {
+        for o in self.overrides.iter().rev() {
+            let covers = path == o.path
+                || path
+                    .strip_prefix(o.path.as_str())
+                    .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
+            if covers {
+                return Location::Set(o.arg.clone());
+            }
+        }
+        for file in self.files.iter().rev() {
+            if let Some(location) = file.locate(path) {
+                return location;
+            }
+        }
+        Location::Default
+    }
+
+    fn problem(
+        &mut self,
+        path: impl Into<String>,
+        value: impl Into<String>,
+        allowed: impl Into<String>,
+    ) {
+        let path = path.into();
+        let location = self.locate(&path);
+        self.problems.push(Invalid {
+            location,
+            path,
+            value: value.into(),
+            allowed: allowed.into(),
+        });
+    }
+
+    fn number(&mut self, path: String, value: f64, range: Range) -> f64 {
+        if !range.contains(value) {
+            self.problem(path, value.to_string(), range.describe());
+        }
+        value
+    }
+}
+
+/// Validates a merged raw scenario. `files` (root first) and `overrides` locate the values.
+pub fn validate(
+    raw: RawScenario,
+    default_name: &str,
+    files: &[SourceFile],
+    overrides: &[Override],
+) -> Result<Scenario, ScenarioError> {
+    let mut c = Checker {
+        files,
+        overrides,
+        problems: Vec::new(),
+    };
+
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+    if !is_folder_name(&name) {
+        c.problem(
+            "name",
+            format!("{name:?}"),
+            "must be a folder name: letters, digits, '.', '_' and '-', not starting with '.'",
+        );
+    }
+    let description = raw.description.clone().unwrap_or_default();
+
+    let run = validate_run(&mut c, &raw);
+    let model = validate_model(&mut c, &raw);
+    let sectors = validate_sectors(&mut c, &raw);
+    let names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
+
+    // Shares sum to 1 over the sectors (MODEL.md §3, validation).
+    for (field, get) in [
+        (
+            "firm_share",
+            (|p: &SectorParams| p.firm_share) as fn(&SectorParams) -> f64,
+        ),
+        ("output_share", |p: &SectorParams| p.output_share),
+    ] {
+        let sum: f64 = sectors.iter().map(|s| get(&s.params)).sum();
+        if !sectors.is_empty() && sum.is_finite() && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+            let path = format!(
+                "sectors.{}.{field}",
+                sectors.last().map_or("", |s| s.name.as_str())
+            );
+            let values: Vec<String> = sectors
+                .iter()
+                .map(|s| format!("{}={}", s.name, get(&s.params)))
+                .collect();
+            c.problem(
+                path,
+                format!("summing to {sum} over the sectors ({})", values.join(", ")),
+                "the shares must sum to 1",
+            );
+        }
+    }
+    let positive = sectors.iter().filter(|s| s.params.firm_share > 0.0).count() as u64;
+    if run.firms < positive {
+        c.problem(
+            "run.firms",
+            run.firms.to_string(),
+            format!(
+                "must be at least the number of sectors with a positive firm_share ({positive})"
+            ),
+        );
+    }
+
+    let tiers: Vec<Tier> = sectors.iter().map(|s| s.tier).collect();
+    let matrices = raw.matrices.clone().unwrap_or_default();
+    let spillover = validate_matrix(
+        &mut c,
+        "matrices.spillover",
+        matrices.spillover.as_ref(),
+        &tiers,
+        &SPILLOVER_BY_TIER,
+    );
+    let demand_linkage = validate_matrix(
+        &mut c,
+        "matrices.demand_linkage",
+        matrices.demand_linkage.as_ref(),
+        &tiers,
+        &DEMAND_LINKAGE_BY_TIER,
+    );
+    if demand_linkage.size() == sectors.len() {
+        let radius = demand_linkage.spectral_radius();
+        if radius >= 1.0 || radius.is_nan() {
+            c.problem(
+                "matrices.demand_linkage",
+                format!("a matrix with spectral radius {radius:.4}"),
+                "the spectral radius must be below 1 (demand would explode)",
+            );
+        }
+    }
+
+    let transitions = validate_transitions(&mut c, raw.transitions.as_deref(), &names);
+    let policy = validate_policy(&mut c, raw.policy.as_ref(), &names);
+
+    if c.problems.is_empty() {
+        Ok(Scenario {
+            name,
+            description,
+            run,
+            model,
+            sectors,
+            spillover,
+            demand_linkage,
+            transitions,
+            policy,
+        })
+    } else {
+        Err(ScenarioError::Invalid(c.problems))
+    }
+}
+
+/// Whether `name` is safe as a folder name on every platform.
+pub fn is_folder_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn is_sector_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "all"
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+}
+
+fn validate_run(c: &mut Checker, raw: &RawScenario) -> RunSettings {
+    let r = raw.run.clone().unwrap_or_default();
+    let run = RunSettings {
+        steps: r.steps.unwrap_or(DEFAULT_RUN.steps),
+        firms: r.firms.unwrap_or(DEFAULT_RUN.firms),
+        replicates: r.replicates.unwrap_or(DEFAULT_RUN.replicates),
+        seed: r.seed.unwrap_or(DEFAULT_RUN.seed),
+        start_year: r.start_year.unwrap_or(DEFAULT_RUN.start_year),
+    };
+    if run.steps == 0 {
+        c.problem("run.steps", "0", "must be at least 1");
+    }
+    if run.firms == 0 {
+        c.problem("run.firms", "0", "must be at least 1");
+    }
+    if run.replicates == 0 {
+        c.problem("run.replicates", "0", "must be at least 1");
+    }
+    run
+}
+
+fn validate_model(c: &mut Checker, raw: &RawScenario) -> ModelParams {
+    let given = raw.model.clone().unwrap_or_default().values();
+    let mut values = ModelParams::DEFAULTS;
+    for ((value, info), set) in values.iter_mut().zip(ModelParams::INFO).zip(given) {
+        if let Some(v) = set {
+            *value = c.number(format!("model.{}", info.name), v, info.range);
+        }
+    }
+    ModelParams::from_values(values)
+}
+
+fn validate_sectors(c: &mut Checker, raw: &RawScenario) -> Vec<Sector> {
+    let Some(raw_sectors) = &raw.sectors else {
+        return Tier::ALL
+            .iter()
+            .map(|&tier| Sector {
+                name: tier.as_str().into(),
+                tier,
+                params: SectorParams::defaults(tier),
+            })
+            .collect();
+    };
+    if raw_sectors.0.is_empty() {
+        c.problem("sectors", "an empty table", "at least one sector is needed");
+    }
+    if raw_sectors.0.len() > MAX_SECTORS {
+        c.problem(
+            "sectors",
+            format!("{} sectors", raw_sectors.0.len()),
+            format!("at most {MAX_SECTORS} are supported"),
+        );
+    }
+    let mut sectors = Vec::new();
+    for (name, rs) in &raw_sectors.0 {
+        if !is_sector_name(name) {
+            c.problem(format!("sectors.{name}"), format!("a sector named {name:?}"), "sector names use letters, digits, '_' and '-', and `all` is reserved for the total");
+        }
+        let tier = match rs.tier {
+            Some(t) => t,
+            None => {
+                c.problem(
+                    format!("sectors.{name}.tier"),
+                    "missing",
+                    "every sector needs `tier = \"traditional\" | \"emerging\" | \"future\"`",
+                );
+                Tier::Traditional
+            }
+        };
+        let mut values = SectorParams::defaults(tier).values();
+        for ((value, info), set) in values.iter_mut().zip(SectorParams::INFO).zip(rs.values()) {
+            if let Some(v) = set {
+                *value = c.number(format!("sectors.{name}.{}", info.name), v, info.range);
+            }
+        }
+        sectors.push(Sector {
+            name: name.clone(),
+            tier,
+            params: SectorParams::from_values(values),
+        });
+    }
+    sectors
+}
+
+/// The default matrix for sectors of the given tiers: the tier-level matrix, with a column
+/// tier's entry spread evenly over the sectors of that tier (so each row keeps its total
+/// per source tier). For the three default sectors this is MODEL.md §3's matrix exactly.
+pub fn default_matrix(tiers: &[Tier], by_tier: &[[f64; 3]; 3]) -> Matrix {
+    let count = |t: Tier| tiers.iter().filter(|&&x| x == t).count() as f64;
+    let rows: Vec<Vec<f64>> = tiers
+        .iter()
+        .map(|&tj| {
+            tiers
+                .iter()
+                .map(|&tk| by_tier[tj.index()][tk.index()] / count(tk))
+                .collect()
+        })
+        .collect();
+    Matrix::from_rows(&rows)
+}
+
+fn validate_matrix(
+    c: &mut Checker,
+    path: &str,
+    given: Option<&Vec<Vec<f64>>>,
+    tiers: &[Tier],
+    by_tier: &[[f64; 3]; 3],
+) -> Matrix {
+    let n = tiers.len();
+    let Some(rows) = given else {
+        return default_matrix(tiers, by_tier);
+    };
+    let mut ok = true;
+    if rows.len() != n {
+        c.problem(
+            path,
+            format!("a matrix with {} rows", rows.len()),
+            format!("must be {n} x {n}, one row and one column per sector in sector order"),
+        );
+        ok = false;
+    }
+    for (j, row) in rows.iter().enumerate() {
+        if row.len() != n {
+            c.problem(
+                format!("{path}[{j}]"),
+                format!("a row of {} entries", row.len()),
+                format!("must have {n} entries, one per sector"),
+            );
+            ok = false;
+        }
+        for (k, &v) in row.iter().enumerate() {
+            if !Range::NonNegative.contains(v) {
+                c.problem(
+                    format!("{path}[{j}][{k}]"),
+                    v.to_string(),
+                    Range::NonNegative.describe(),
+                );
+                ok = false;
+            }
+        }
+    }
+    if ok {
+        Matrix::from_rows(rows)
+    } else {
+        Matrix::zeros(n)
+    }
+}
+
+/// The rules of MODEL.md §3 for the three default sectors.
+fn default_raw_transitions() -> Vec<RawTransition> {
+    let rule = |kind, from: &str, to: &str, probability, d_min, cond, scale| RawTransition {
+        kind: Some(kind),
+        from: Some(from.into()),
+        to: Some(to.into()),
+        probability: Some(probability),
+        d_min,
+        tfp_condition: cond,
+        scale_by_digital: Some(scale),
+    };
+    use crate::model::demography::TfpCondition::FromMedian;
+    vec![
+        rule(
+            TransitionKind::Switch,
+            "traditional",
+            "emerging",
+            0.02,
+            Some(0.4),
+            Some(FromMedian),
+            false,
+        ),
+        rule(
+            TransitionKind::Spawn,
+            "traditional",
+            "emerging",
+            0.01,
+            None,
+            None,
+            true,
+        ),
+        rule(
+            TransitionKind::Spawn,
+            "emerging",
+            "future",
+            0.01,
+            None,
+            None,
+            true,
+        ),
+    ]
+}
+
+fn validate_transitions(
+    c: &mut Checker,
+    given: Option<&[RawTransition]>,
+    names: &[&str],
+) -> Vec<TransitionRule> {
+    let defaults;
+    let rules: &[RawTransition] = match given {
+        Some(r) => r,
+        None => {
+            let needed = ["traditional", "emerging", "future"];
+            if let Some(missing) = needed.iter().find(|n| !names.contains(n)) {
+                c.problem("transitions", "left out", format!("the default rules move firms between sectors `traditional`, `emerging` and `future`, and this scenario has no sector `{missing}`: list its rules as [[transitions]] (or write `transitions = []` for none)"));
+                return Vec::new();
+            }
+            defaults = default_raw_transitions();
+            &defaults
+        }
+    };
+    if rules.len() > MAX_TRANSITIONS {
+        c.problem(
+            "transitions",
+            format!("{} rules", rules.len()),
+            format!("at most {MAX_TRANSITIONS} are supported"),
+        );
+    }
+    let index_of = |name: &str| names.iter().position(|n| *n == name);
+    let mut out = Vec::new();
+    for (i, r) in rules.iter().enumerate() {
+        let base = format!("transitions[{i}]");
+        let sector = |c: &mut Checker, field: &str, value: &Option<String>| -> Option<usize> {
+            match value {
+                None => {
+                    c.problem(
+                        format!("{base}.{field}"),
+                        "missing",
+                        "every rule names a `from` and a `to` sector",
+                    );
+                    None
+                }
+                Some(name) => {
+                    let found = index_of(name);
+                    if found.is_none() {
+                        c.problem(
+                            format!("{base}.{field}"),
+                            format!("{name:?}"),
+                            format!("must be one of the sectors: {}", names.join(", ")),
+                        );
+                    }
+                    found
+                }
+            }
+        };
+        let from = sector(c, "from", &r.from);
+        let to = sector(c, "to", &r.to);
+        if from.is_some() && from == to {
+            c.problem(
+                format!("{base}.to"),
+                format!("{:?}", r.to.clone().unwrap_or_default()),
+                "must differ from `from`",
+            );
+        }
+        if r.kind.is_none() {
+            c.problem(
+                format!("{base}.kind"),
+                "missing",
+                "must be \"switch\" or \"spawn\"",
+            );
+        }
+        let probability = match r.probability {
+            Some(p) => c.number(format!("{base}.probability"), p, Range::Unit),
+            None => {
+                c.problem(
+                    format!("{base}.probability"),
+                    "missing",
+                    "every rule needs a probability per year in [0, 1]",
+                );
+                0.0
+            }
+        };
+        let d_min = r
+            .d_min
+            .map_or(0.0, |d| c.number(format!("{base}.d_min"), d, Range::Unit));
+        if let (Some(kind), Some(from), Some(to)) = (r.kind, from, to) {
+            out.push(TransitionRule {
+                kind,
+                from,
+                to,
+                probability,
+                d_min,
+                tfp_condition: r.tfp_condition,
+                scale_by_digital: r.scale_by_digital.unwrap_or(false),
+            });
+        }
+    }
+    out
+}
+
+fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> PolicySpec {
+    let mut base = Levers::defaults(names.len());
+    let mut schedule = Vec::new();
+    if let Some(raw) = raw {
+        let set = validate_levers(c, "policy", raw, names);
+        base.apply(&set);
+        for (i, entry) in raw.schedule.iter().flatten().enumerate() {
+            let path = format!("policy.schedule[{i}]");
+            let from_step = entry.from_step.unwrap_or_else(|| {
+                c.problem(
+                    format!("{path}.from_step"),
+                    "missing",
+                    "every schedule entry needs `from_step`",
+                );
+                0
+            });
+            if let Some(to) = entry.to_step
+                && to < from_step
+            {
+                c.problem(
+                    format!("{path}.to_step"),
+                    to.to_string(),
+                    format!("must be at least from_step ({from_step})"),
+                );
+            }
+            let Some(raw_set) = &entry.set else {
+                c.problem(
+                    format!("{path}.set"),
+                    "missing",
+                    "every schedule entry needs a `set` table of levers",
+                );
+                continue;
+            };
+            if raw_set.schedule.is_some() {
+                c.problem(
+                    format!("{path}.set.schedule"),
+                    "a nested schedule",
+                    "a schedule entry sets levers; schedules do not nest",
+                );
+            }
+            let set = validate_levers(c, &format!("{path}.set"), raw_set, names);
+            schedule.push(ScheduleEntry {
+                from_step,
+                to_step: entry.to_step,
+                set,
+            });
+        }
+    }
+    PolicySpec { base, schedule }
+}
+
+fn validate_levers(c: &mut Checker, path: &str, raw: &RawPolicy, names: &[&str]) -> LeverSet {
+    let n = names.len();
+    let per_sector = |c: &mut Checker,
+                      lever: &str,
+                      value: &Option<PerSector>,
+                      range: Range|
+     -> Vec<Option<f64>> {
+        let mut out = vec![None; n];
+        match value {
+            None => {}
+            Some(PerSector::All(v)) => {
+                let v = c.number(format!("{path}.{lever}"), *v, range);
+                out.iter_mut().for_each(|o| *o = Some(v));
+            }
+            Some(PerSector::BySector(entries)) => {
+                for (name, v) in entries {
+                    let field = format!("{path}.{lever}.{name}");
+                    match names.iter().position(|s| s == name) {
+                        Some(j) => out[j] = Some(c.number(field, *v, range)),
+                        None => c.problem(
+                            field,
+                            format!("{v} for sector {name:?}"),
+                            format!("must name one of the sectors: {}", names.join(", ")),
+                        ),
+                    }
+                }
+            }
+        }
+        out
+    };
+    let rd_subsidy = per_sector(c, "rd_subsidy", &raw.rd_subsidy, Range::Unit);
+    let digital_subsidy = per_sector(c, "digital_subsidy", &raw.digital_subsidy, Range::Unit);
+    let green_subsidy = per_sector(c, "green_subsidy", &raw.green_subsidy, Range::Unit);
+    let entry_subsidy = per_sector(c, "entry_subsidy", &raw.entry_subsidy, Range::Unit);
+    let talent = per_sector(c, "talent", &raw.talent, Range::NonNegative);
+    let green_standard = per_sector(c, "green_standard", &raw.green_standard, Range::Unit);
+    let mut global = |name: &str, v: Option<f64>, range: Range| {
+        v.map(|v| c.number(format!("{path}.{name}"), v, range))
+    };
+    LeverSet {
+        rd_subsidy,
+        digital_subsidy,
+        green_subsidy,
+        entry_subsidy,
+        talent,
+        green_standard,
+        standard_enforcement: global(
+            "standard_enforcement",
+            raw.standard_enforcement,
+            Range::Unit,
+        ),
+        carbon_price: global("carbon_price", raw.carbon_price, Range::NonNegative),
+        data_openness: global("data_openness", raw.data_openness, Range::Unit),
+        targeting: raw.targeting,
+        targeting_quantile: global("targeting_quantile", raw.targeting_quantile, Range::Unit),
+        budget_cap: global("budget_cap", raw.budget_cap, Range::Positive),
+    }
+}
