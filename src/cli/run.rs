@@ -27,8 +27,8 @@ pub struct RunArgs {
     /// Number of replicates [scenario: run.replicates]
     #[arg(long)]
     pub replicates: Option<u32>,
-    /// Scenario seed [scenario: run.seed]
-    #[arg(long)]
+    /// Scenario seed, 0 to 2^63 - 1 (TOML integers are signed 64-bit) [scenario: run.seed]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
     pub seed: Option<u64>,
     /// Worker threads (default: one per core); results do not depend on it
     #[arg(long)]

@@ -190,7 +190,8 @@ impl Scenario {
         self
     }
 
-    /// The same scenario with seed `seed`.
+    /// The same scenario with seed `seed` (at most `i64::MAX`, the largest TOML integer,
+    /// for the scenario to be written back as TOML).
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.run.seed = seed;
         self

@@ -1,0 +1,74 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use nqpsim::metrics::{MetricsRow, RowSector};
+use nqpsim::{RunOptions, Scenario, Silent};
+
+/// Runs `scenario` on `threads` threads and returns its rows.
+pub fn rows(scenario: &Scenario, threads: usize) -> Vec<MetricsRow> {
+    let options = RunOptions {
+        threads: Some(threads),
+        point: 0,
+    };
+    nqpsim::run(scenario, &options, &Silent)
+        .expect("the run succeeds")
+        .rows
+}
+
+/// The bytes of `trajectories.csv` for `scenario` run on `threads` threads.
+pub fn csv_bytes(scenario: &Scenario, threads: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    nqpsim::output::csv::write_trajectories(&mut out, scenario, &rows(scenario, threads))
+        .expect("writing to memory succeeds");
+    out
+}
+
+/// The baseline with an intervention from step 1: `set` is a TOML inline table of levers.
+pub fn with_policy(scenario: &Scenario, set: &str) -> Scenario {
+    let text = format!(
+        "extends = \"builtin:baseline\"\n[[policy.schedule]]\nfrom_step = 1\nset = {set}\n"
+    );
+    let mut s = nqpsim::scenario::load_str("policy", &text, std::path::Path::new("."), &[])
+        .expect("a valid policy scenario");
+    s.run = scenario.run;
+    s
+}
+
+/// Rows indexed by (replicate, step, sector).
+pub struct Table {
+    rows: Vec<MetricsRow>,
+    pub replicates: u32,
+    pub steps: u32,
+}
+
+impl Table {
+    pub fn new(rows: Vec<MetricsRow>) -> Self {
+        let replicates = rows.iter().map(|r| r.replicate).max().unwrap_or(0) + 1;
+        let steps = rows.iter().map(|r| r.step).max().unwrap_or(0);
+        Table {
+            rows,
+            replicates,
+            steps,
+        }
+    }
+
+    pub fn get(&self, replicate: u32, step: u32, sector: RowSector) -> &MetricsRow {
+        self.rows
+            .iter()
+            .find(|r| r.replicate == replicate && r.step == step && r.sector == sector)
+            .expect("row exists")
+    }
+
+    /// One value per replicate.
+    pub fn per_replicate(&self, f: impl Fn(u32) -> f64) -> Vec<f64> {
+        (0..self.replicates).map(f).collect()
+    }
+}
+
+/// Mean and sample standard deviation.
+pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+    (mean, var.sqrt())
+}
