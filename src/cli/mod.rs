@@ -47,7 +47,7 @@ pub struct Cli {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run a scenario (default: the embedded baseline) and write OUT/<scenario>/trajectories.csv
+    /// Run a scenario (default: the embedded baseline) and write its trajectories.csv
     Run(run::RunArgs),
     /// Validate scenario files and print each fully resolved
     Check(check::CheckArgs),

@@ -29,24 +29,39 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
     let mut sections: Vec<(&str, Vec<Line>)> = Vec::new();
     let r = DEFAULT_RUN;
     let run_lines = [
-        ("steps", r.steps.to_string(), "years", "Steps after step 0"),
+        (
+            "steps",
+            r.steps.to_string(),
+            "years",
+            ">= 1",
+            "Steps after step 0",
+        ),
         (
             "firms",
             r.firms.to_string(),
             "firms",
+            ">= 1",
             "Initial number of firms",
         ),
         (
             "replicates",
             r.replicates.to_string(),
             "runs",
+            ">= 1",
             "Replicates (independent draws, same seed)",
         ),
-        ("seed", r.seed.to_string(), "", "Scenario seed"),
+        (
+            "seed",
+            r.seed.to_string(),
+            "",
+            "0 to 2^63 - 1",
+            "Scenario seed",
+        ),
         (
             "start_year",
             r.start_year.to_string(),
             "year",
+            "any integer",
             "Calendar year of step 0",
         ),
     ];
@@ -54,12 +69,12 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
         "[run] run settings",
         run_lines
             .into_iter()
-            .map(|(n, d, u, doc)| Line {
+            .map(|(n, d, u, range, doc)| Line {
                 path: format!("run.{n}"),
                 symbol: "",
                 default: d,
                 unit: u,
-                range: ">= 1 (steps, firms, replicates)",
+                range,
                 doc,
             })
             .collect(),
@@ -75,7 +90,7 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
                 default: d.to_string(),
                 unit: i.unit,
                 range: i.range.notation(),
-                doc: i.doc,
+                doc: i.doc.trim(),
             })
             .collect(),
     ));
@@ -96,7 +111,7 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
                         .join(" / "),
                     unit: i.unit,
                     range: i.range.notation(),
-                    doc: i.doc,
+                    doc: i.doc.trim(),
                 }
             })
             .collect(),

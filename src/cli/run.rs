@@ -33,7 +33,7 @@ pub struct RunArgs {
     /// Worker threads (default: one per core); results do not depend on it
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Output folder; results go to OUT/<scenario name>/
+    /// Output folder; results go to a folder named after the scenario inside it
     #[arg(long, value_name = "DIR", default_value = "output")]
     pub out: PathBuf,
     /// Print nothing but errors; no progress bar

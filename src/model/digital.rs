@@ -52,8 +52,13 @@ pub fn adoption_probability(
     } else {
         0.0
     };
-    let score =
-        model.adoption_net_weight * normalised_net + model.adoption_peer_weight * (peer_mean - 0.5);
+    // With beta_net = 0 the net benefit drops out (and 0 x inf must not become NaN).
+    let net_term = if model.adoption_net_weight == 0.0 {
+        0.0
+    } else {
+        model.adoption_net_weight * normalised_net
+    };
+    let score = net_term + model.adoption_peer_weight * (peer_mean - 0.5);
     model.adoption_max * math::logistic(score)
 }
 
@@ -100,6 +105,16 @@ mod tests {
         // net = H 0.01 - 0.05 = 0 with H = 5; peers at 0.5: p = p_max / 2.
         let p = adoption_probability(&ModelParams::default(), 0.01, 0.05, 0.05, 0.5);
         assert!((p - 0.25).abs() < 1e-15);
+    }
+
+    #[test]
+    fn without_a_net_weight_a_free_upgrade_depends_on_peers_alone() {
+        let m = ModelParams {
+            adoption_net_weight: 0.0,
+            ..ModelParams::default()
+        };
+        let p = adoption_probability(&m, 0.01, 0.0, 0.0, 0.5);
+        assert_eq!(p, 0.25, "p_max logistic(0)");
     }
 
     #[test]
