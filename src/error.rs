@@ -20,8 +20,10 @@ pub enum Location {
         /// Column, from 1.
         column: usize,
     },
-    /// A `--set PATH=VALUE` argument.
+    /// A `--set PATH=VALUE` argument (the text after `--set`).
     Set(String),
+    /// A command-line flag that sets a scenario field, e.g. `--steps 0`.
+    Flag(String),
     /// No file sets it: the built-in default.
     Default,
 }
@@ -33,6 +35,7 @@ impl fmt::Display for Location {
                 write!(f, "{}:{line}:{column}", file.display())
             }
             Location::Set(arg) => write!(f, "--set {arg}"),
+            Location::Flag(flag) => f.write_str(flag),
             Location::Default => f.write_str("(default)"),
         }
     }
@@ -127,6 +130,14 @@ pub enum Error {
     /// Output could not be written (exit code 1).
     #[error(transparent)]
     Output(#[from] OutputError),
+    /// A command-line argument is out of range (exit code 2).
+    #[error("{flag}: {message}")]
+    BadArgument {
+        /// The flag as given, e.g. `--threads 0`.
+        flag: String,
+        /// What is allowed.
+        message: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     ThreadPool {

@@ -2,6 +2,8 @@
 
 use std::path::PathBuf;
 
+use std::fmt::Write as _;
+
 use clap::Args;
 
 use super::{EXIT_BAD_INPUT, EXIT_OK, ScenarioArgs, load_scenario};
@@ -23,17 +25,19 @@ pub struct CheckArgs {
 /// Runs `nqpsim check`: every file is checked; the exit code is 2 if any is bad.
 pub fn execute(args: CheckArgs) -> anyhow::Result<i32> {
     let mut bad = 0;
+    let mut out = String::new();
     for path in &args.scenarios {
         match load_scenario(Some(path), &args.scenario_args.set) {
             Ok((scenario, _)) => {
                 if args.quiet {
-                    println!("ok: {}", path.display());
+                    writeln!(out, "ok: {}", path.display())?;
                 } else {
-                    println!(
+                    writeln!(
+                        out,
                         "# {}: ok, resolved with every default written out\n",
                         path.display()
-                    );
-                    println!("{}", scenario.to_toml());
+                    )?;
+                    writeln!(out, "{}", scenario.to_toml())?;
                 }
             }
             Err(e) => {
@@ -42,5 +46,6 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<i32> {
             }
         }
     }
+    super::print(&out)?;
     Ok(if bad > 0 { EXIT_BAD_INPUT } else { EXIT_OK })
 }

@@ -8,7 +8,7 @@ pub mod params;
 pub mod progress;
 pub mod run;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -101,7 +101,7 @@ pub fn run(cli: Cli) -> i32 {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {e}");
             exit_code(&e)
         }
     }
@@ -110,14 +110,20 @@ pub fn run(cli: Cli) -> i32 {
 /// The exit code for an error.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     match e.downcast_ref::<Error>() {
-        Some(Error::Scenario(_)) => EXIT_BAD_INPUT,
+        Some(Error::Scenario(_) | Error::BadArgument { .. }) => EXIT_BAD_INPUT,
         Some(_) => EXIT_FAILURE,
         None if e.downcast_ref::<ScenarioError>().is_some() => EXIT_BAD_INPUT,
         None => EXIT_FAILURE,
     }
 }
 
-/// A path for messages.
-pub fn shown(path: &Path) -> PathBuf {
-    path.to_path_buf()
+/// Writes `text` to stdout. A closed pipe (`nqpsim params | head -1`) is not an error: the
+/// reader has what it wanted.
+pub fn print(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
 }

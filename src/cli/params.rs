@@ -1,5 +1,7 @@
 //! `nqpsim params`: every parameter and lever with its default, unit and meaning.
 
+use std::fmt::Write as _;
+
 use clap::Args;
 
 use super::EXIT_OK;
@@ -125,41 +127,56 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
                 symbol: "",
                 default: l.default.to_string(),
                 unit: l.unit,
-                range: if l.name == "targeting" { "inclusive | selective | laggards" } else { l.range.notation() },
+                range: if l.name == "targeting" { "a choice" } else { l.range.notation() },
                 doc: l.doc,
             })
             .collect(),
     ));
+    let mut out = String::new();
     if args.markdown {
         for (title, lines) in &sections {
-            println!(
+            writeln!(
+                out,
                 "### {title}\n\n| field | symbol | default | unit | allowed | meaning |\n|---|---|---|---|---|---|"
-            );
+            )?;
             for l in lines {
-                println!(
+                writeln!(
+                    out,
                     "| `{}` | {} | {} | {} | {} | {} |",
-                    l.path, l.symbol, l.default, l.unit, l.range, l.doc
-                );
+                    l.path,
+                    l.symbol,
+                    l.default,
+                    cell(l.unit),
+                    cell(l.range),
+                    cell(l.doc)
+                )?;
             }
-            println!();
+            writeln!(out)?;
         }
     } else {
         for (title, lines) in &sections {
-            println!("{title}");
+            writeln!(out, "{title}")?;
             for l in lines {
                 let symbol = if l.symbol.is_empty() {
                     String::new()
                 } else {
                     format!(" ({})", l.symbol)
                 };
-                println!(
+                writeln!(
+                    out,
                     "  {}{symbol} = {}  [{}; {}]",
                     l.path, l.default, l.unit, l.range
-                );
-                println!("      {}", l.doc);
+                )?;
+                writeln!(out, "      {}", l.doc)?;
             }
-            println!();
+            writeln!(out)?;
         }
     }
+    super::print(&out)?;
     Ok(EXIT_OK)
+}
+
+/// A Markdown table cell: `|` escaped.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
 }

@@ -3,6 +3,8 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
+use std::fmt::Write as _;
+
 use clap::Args;
 
 use super::{EXIT_OK, ScenarioArgs, load_scenario, progress::ProgressBarObserver};
@@ -45,21 +47,24 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// The `--set` overrides, with the shorthand flags turned into overrides (applied last).
+    /// The overrides: the shorthand flags first (as `--steps N`, reported as that flag),
+    /// then every `--set` in order, so that a `--set` is checked even where a flag sets the
+    /// same field, and the last word is the user's explicit `--set`.
     pub fn overrides(&self) -> Vec<String> {
-        let mut all = self.scenario_args.set.clone();
+        let mut all = Vec::new();
         if let Some(v) = self.steps {
-            all.push(format!("run.steps={v}"));
+            all.push(format!("--steps {v}"));
         }
         if let Some(v) = self.firms {
-            all.push(format!("run.firms={v}"));
+            all.push(format!("--firms {v}"));
         }
         if let Some(v) = self.replicates {
-            all.push(format!("run.replicates={v}"));
+            all.push(format!("--replicates {v}"));
         }
         if let Some(v) = self.seed {
-            all.push(format!("run.seed={v}"));
+            all.push(format!("--seed {v}"));
         }
+        all.extend(self.scenario_args.set.iter().cloned());
         all
     }
 }
@@ -70,10 +75,10 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
     let (scenario, files) =
         load_scenario(args.scenario.as_deref(), &overrides).map_err(Error::from)?;
     if args.threads == Some(0) {
-        return Err(Error::Scenario(crate::ScenarioError::Set {
-            arg: "--threads 0".into(),
+        return Err(Error::BadArgument {
+            flag: "--threads 0".into(),
             message: "at least one thread is needed".into(),
-        })
+        }
         .into());
     }
     let show = !args.quiet && std::io::stderr().is_terminal();
@@ -90,33 +95,41 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
     };
     let dir = output::write_run(&args.out, &scenario, &output, &provenance).map_err(Error::from)?;
     if !args.quiet {
-        print_summary(&scenario, &output, &dir);
+        super::print(&summary(&scenario, &output, &dir)?)?;
     }
     Ok(EXIT_OK)
 }
 
-/// A short report on stdout: where the files are, how fast it ran, and the headline figures.
-fn print_summary(scenario: &Scenario, output: &RunOutput, dir: &std::path::Path) {
+/// A short report for stdout: where the files are, how fast it ran, and the headline figures.
+fn summary(
+    scenario: &Scenario,
+    output: &RunOutput,
+    dir: &std::path::Path,
+) -> Result<String, std::fmt::Error> {
+    let mut out = String::new();
     let secs = output.wall_time.as_secs_f64();
-    println!(
+    writeln!(
+        out,
         "{}: {} replicates x {} steps, {} firms -> {}",
         scenario.name,
         scenario.run.replicates,
         scenario.run.steps,
         scenario.run.firms,
         dir.join("trajectories.csv").display()
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  {:.2} s, {:.1} M firm-steps/s on {} threads",
         secs,
         output.firm_steps as f64 / secs.max(1e-9) / 1e6,
         output.threads
-    );
+    )?;
     let steps = scenario.run.steps;
-    println!(
+    writeln!(
+        out,
         "  {:<24} {:>16} {:>14} {:>10}",
         "sector", "TFP growth %/yr", "output share", "firms"
-    );
+    )?;
     let mut sectors: Vec<(String, RowSector)> = scenario
         .sectors
         .iter()
@@ -138,12 +151,14 @@ fn print_summary(scenario: &Scenario, output: &RunOutput, dir: &std::path::Path)
         let share = mean(&|r| r.output_share);
         let firms = mean(&|r| Some(r.firms as f64));
         let fmt = |x: Option<f64>, d: usize| x.map_or("NA".to_string(), |v| format!("{v:.d$}"));
-        println!(
+        writeln!(
+            out,
             "  {:<24} {:>16} {:>14} {:>10}",
             name,
             fmt(growth, 2),
             fmt(share, 3),
             fmt(firms, 0)
-        );
+        )?;
     }
+    Ok(out)
 }

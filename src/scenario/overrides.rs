@@ -14,6 +14,8 @@ pub struct Override {
     pub arg: String,
     /// The field path, normalised.
     pub path: String,
+    /// The flag this override stands for (`--steps 3`), if it came from one.
+    pub flag: Option<String>,
     segments: Vec<Segment>,
     value: toml::Value,
 }
@@ -25,8 +27,18 @@ enum Segment {
 }
 
 impl Override {
-    /// Parses `PATH=VALUE`.
+    /// Parses `PATH=VALUE`, or one of the run flags `--steps N`, `--firms N`,
+    /// `--replicates N`, `--seed N` (which set `run.steps` and so on and are reported as that
+    /// flag).
     pub fn parse(arg: &str) -> Result<Self, ScenarioError> {
+        for flag in ["steps", "firms", "replicates", "seed"] {
+            if let Some(value) = arg.strip_prefix(&format!("--{flag} ")) {
+                let mut o = Override::parse(&format!("run.{flag}={}", value.trim()))?;
+                o.arg = arg.to_string();
+                o.flag = Some(arg.to_string());
+                return Ok(o);
+            }
+        }
         let fail = |message: String| ScenarioError::Set {
             arg: arg.to_string(),
             message,
@@ -38,6 +50,7 @@ impl Override {
         let value = parse_value(value.trim());
         Ok(Override {
             arg: arg.to_string(),
+            flag: None,
             path: render(&segments),
             segments,
             value,

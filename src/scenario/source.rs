@@ -59,9 +59,17 @@ impl SourceFile {
         None
     }
 
-    /// Whether this file writes anything at or under `path`.
-    pub fn mentions(&self, path: &str) -> bool {
-        self.index.contains_key(path)
+    /// The innermost table of this file that holds `path` (e.g. `[sectors.steel]` for
+    /// `sectors.steel.tier`), if the file writes one.
+    pub fn locate_enclosing_table(&self, path: &str) -> Option<Location> {
+        let mut prefix = path;
+        while let Some(cut) = prefix.rfind(['.', '[']) {
+            prefix = &prefix[..cut];
+            if let Some(&(offset, true)) = self.index.get(prefix) {
+                return Some(self.location(offset));
+            }
+        }
+        None
     }
 
     /// The 1-based line and column of a byte offset.

@@ -41,23 +41,50 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    /// Where `path` was last written: a `--set` argument, else the latest file that sets it.
-    fn locate(&self, path: &str) -> Location {
-        for o in self.overrides.iter().rev() {
+    /// Where `path` was last written, and how late: a `--set` argument or flag (latest), else
+    /// the latest file that sets it, else the latest file with a table that holds it (a field
+    /// missing from `[sectors.steel]` is located at that table). `name` and `description`
+    /// belong to the leaf file: they are not inherited.
+    fn locate_ranked(&self, path: &str) -> (usize, Location) {
+        let files = self.files.len();
+        for (k, o) in self.overrides.iter().enumerate().rev() {
             let covers = path == o.path
                 || path
                     .strip_prefix(o.path.as_str())
                     .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
             if covers {
-                return Location::Set(o.arg.clone());
+                let location = match &o.flag {
+                    Some(flag) => Location::Flag(flag.clone()),
+                    None => Location::Set(o.arg.clone()),
+                };
+                return (files + 1 + k, location);
             }
         }
-        for file in self.files.iter().rev() {
+        let leaf_only = matches!(path, "name" | "description");
+        let candidates =
+            self.files
+                .iter()
+                .enumerate()
+                .rev()
+                .take(if leaf_only { 1 } else { files });
+        for (k, file) in candidates.clone() {
             if let Some(location) = file.locate(path) {
-                return location;
+                return (k + 1, location);
             }
         }
-        Location::Default
+        for (k, file) in candidates {
+            if let Some(location) = file.locate_enclosing_table(path) {
+                return (k + 1, location);
+            }
+        }
+        match (leaf_only, self.files.last()) {
+            (true, Some(leaf)) => (files, leaf.location(0)),
+            _ => (0, Location::Default),
+        }
+    }
+
+    fn locate(&self, path: &str) -> Location {
+        self.locate_ranked(path).1
     }
 
     fn problem(
@@ -112,7 +139,8 @@ pub fn validate(
     let sectors = validate_sectors(&mut c, &raw);
     let names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
 
-    // Shares sum to 1 over the sectors (MODEL.md §3, validation).
+    // Shares sum to 1 over the sectors (MODEL.md §3, validation); the problem is located at
+    // the share written last (the one the user most likely just changed).
     for (field, get) in [
         (
             "firm_share",
@@ -122,23 +150,28 @@ pub fn validate(
     ] {
         let sum: f64 = sectors.iter().map(|s| get(&s.params)).sum();
         if !sectors.is_empty() && sum.is_finite() && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
-            let path = format!(
-                "sectors.{}.{field}",
-                sectors.last().map_or("", |s| s.name.as_str())
-            );
+            let path = sectors
+                .iter()
+                .map(|s| format!("sectors.{}.{field}", s.name))
+                .max_by_key(|p| c.locate_ranked(p).0)
+                .expect("at least one sector");
             let values: Vec<String> = sectors
                 .iter()
                 .map(|s| format!("{}={}", s.name, get(&s.params)))
                 .collect();
             c.problem(
                 path,
-                format!("summing to {sum} over the sectors ({})", values.join(", ")),
+                format!(
+                    "summing to {} over the sectors ({})",
+                    rounded(sum),
+                    values.join(", ")
+                ),
                 "the shares must sum to 1",
             );
         }
     }
     let positive = sectors.iter().filter(|s| s.params.firm_share > 0.0).count() as u64;
-    if run.firms < positive {
+    if run.firms > 0 && run.firms < positive {
         c.problem(
             "run.firms",
             run.firms.to_string(),
@@ -193,6 +226,11 @@ pub fn validate(
     } else {
         Err(ScenarioError::Invalid(c.problems))
     }
+}
+
+/// A sum shown without the noise of binary fractions (`1.4700000000000002` -> `1.47`).
+fn rounded(x: f64) -> f64 {
+    (x * 1e9).round() / 1e9
 }
 
 /// Whether `name` is safe as a folder name on every platform.

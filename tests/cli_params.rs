@@ -1,0 +1,302 @@
+//! `nqpsim params`: every parameter and policy lever with its default, unit and meaning, as
+//! plain text or (`--markdown`) as Markdown tables. The lists come from the model's own
+//! tables (`SectorParams::INFO`, `ModelParams::INFO`, `LEVERS`), so a parameter added to the
+//! model cannot be left out of the listing.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use nqpsim::Scenario;
+use nqpsim::model::params::{ModelParams, SectorParams};
+use nqpsim::model::policy::LEVERS;
+use predicates::prelude::*;
+use tempfile::TempDir;
+
+fn tmp() -> TempDir {
+    tempfile::tempdir().expect("a temporary folder")
+}
+
+/// `nqpsim` with `dir` as its working directory.
+fn nqpsim(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("nqpsim").expect("the nqpsim binary is built");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// The stdout of `nqpsim params ARGS`, which must exit 0 with nothing on stderr.
+fn params(args: &[&str]) -> String {
+    let dir = tmp();
+    let assert = nqpsim(dir.path())
+        .arg("params")
+        .args(args)
+        .assert()
+        .code(0)
+        .stderr("");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "params writes no file"
+    );
+    String::from_utf8(assert.get_output().stdout.clone()).expect("UTF-8")
+}
+
+/// The lines of plain-text output that define a field (two-space indent, then the path).
+fn field_lines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .map(str::trim_start)
+        .collect()
+}
+
+/// The line for `path`: it starts with the path, then ` (` for a symbol or ` =`.
+fn line_for<'a>(text: &'a str, path: &str) -> &'a str {
+    let lines = field_lines(text);
+    let found: Vec<&&str> = lines
+        .iter()
+        .filter(|l| {
+            l.strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with(" (") || rest.starts_with(" ="))
+        })
+        .collect();
+    assert_eq!(found.len(), 1, "`{path}` is listed once:\n{text}");
+    found[0]
+}
+
+fn symbol(s: &str) -> String {
+    if s.is_empty() {
+        String::new()
+    } else {
+        format!(" ({s})")
+    }
+}
+
+#[test]
+fn params_lists_every_per_sector_parameter() {
+    let text = params(&[]);
+    for info in SectorParams::INFO {
+        let line = line_for(&text, &format!("sectors.NAME.{}", info.name));
+        assert!(line.contains(info.range.notation()), "{line}");
+        assert!(line.contains(info.unit), "{line}");
+        assert!(text.contains(info.doc), "the meaning of {}", info.name);
+    }
+}
+
+#[test]
+fn params_lists_every_global_parameter() {
+    let text = params(&[]);
+    for info in ModelParams::INFO {
+        let line = line_for(&text, &format!("model.{}", info.name));
+        assert!(line.contains(info.range.notation()), "{line}");
+        assert!(line.contains(info.unit), "{line}");
+        assert!(text.contains(info.doc), "the meaning of {}", info.name);
+    }
+}
+
+#[test]
+fn params_lists_every_policy_lever() {
+    let text = params(&[]);
+    for lever in LEVERS {
+        let path = if lever.per_sector {
+            format!("policy.{}.NAME", lever.name)
+        } else {
+            format!("policy.{}", lever.name)
+        };
+        let line = line_for(&text, &path);
+        assert!(
+            line.starts_with(&format!("{path} = {}", lever.default)),
+            "{line}"
+        );
+        assert!(text.contains(lever.doc), "the meaning of {}", lever.name);
+    }
+}
+
+#[test]
+fn params_lists_the_run_settings_with_their_defaults() {
+    let text = params(&[]);
+    let defaults = nqpsim::scenario::validate::DEFAULT_RUN;
+    for (name, value) in [
+        ("steps", defaults.steps.to_string()),
+        ("firms", defaults.firms.to_string()),
+        ("replicates", defaults.replicates.to_string()),
+        ("seed", defaults.seed.to_string()),
+        ("start_year", defaults.start_year.to_string()),
+    ] {
+        let path = format!("run.{name}");
+        let line = line_for(&text, &path);
+        assert!(line.starts_with(&format!("{path} = {value} ")), "{line}");
+    }
+}
+
+#[test]
+fn the_listed_defaults_are_those_of_the_baseline() {
+    let text = params(&[]);
+    let baseline = Scenario::baseline();
+    let model = baseline.model.values();
+    for (k, info) in ModelParams::INFO.iter().enumerate() {
+        let expected = format!("model.{}{} = {} ", info.name, symbol(info.symbol), model[k]);
+        let line = line_for(&text, &format!("model.{}", info.name));
+        assert!(
+            line.starts_with(&expected),
+            "want `{expected}`, got `{line}`"
+        );
+    }
+    // The baseline's three sectors are one of each tier, in tier order.
+    let sectors: Vec<_> = baseline.sectors.iter().map(|s| s.params.values()).collect();
+    for (k, info) in SectorParams::INFO.iter().enumerate() {
+        let by_tier: Vec<String> = sectors.iter().map(|v| v[k].to_string()).collect();
+        let expected = format!(
+            "sectors.NAME.{}{} = {} ",
+            info.name,
+            symbol(info.symbol),
+            by_tier.join(" / ")
+        );
+        let line = line_for(&text, &format!("sectors.NAME.{}", info.name));
+        assert!(
+            line.starts_with(&expected),
+            "want `{expected}`, got `{line}`"
+        );
+    }
+}
+
+#[test]
+fn params_has_one_section_per_scenario_table() {
+    let text = params(&[]);
+    let titles: Vec<&str> = text.lines().filter(|l| l.starts_with('[')).collect();
+    assert_eq!(titles.len(), 4, "{titles:?}");
+    for (title, table) in titles
+        .iter()
+        .zip(["[run]", "[model]", "[sectors.NAME]", "[policy]"])
+    {
+        assert!(title.starts_with(table), "{title}");
+    }
+}
+
+#[test]
+fn params_markdown_prints_a_table_header_per_section() {
+    let text = params(&["--markdown"]);
+    let header = "| field | symbol | default | unit | allowed | meaning |";
+    assert_eq!(text.matches(header).count(), 4, "{text}");
+    assert_eq!(text.matches("|---|---|---|---|---|---|").count(), 4);
+    assert_eq!(text.lines().filter(|l| l.starts_with("### ")).count(), 4);
+}
+
+#[test]
+fn params_markdown_has_one_row_per_field() {
+    let text = params(&["--markdown"]);
+    let rows: Vec<&str> = text.lines().filter(|l| l.starts_with("| `")).collect();
+    assert_eq!(
+        rows.len(),
+        5 + ModelParams::INFO.len() + SectorParams::INFO.len() + LEVERS.len()
+    );
+    for info in ModelParams::INFO {
+        let start = format!("| `model.{}` | {} |", info.name, info.symbol);
+        assert!(
+            rows.iter().any(|r| r.starts_with(&start)),
+            "no row starting `{start}`"
+        );
+    }
+    for info in SectorParams::INFO {
+        let start = format!("| `sectors.NAME.{}` | {} |", info.name, info.symbol);
+        assert!(
+            rows.iter().any(|r| r.starts_with(&start)),
+            "no row starting `{start}`"
+        );
+    }
+    for lever in LEVERS {
+        let name = if lever.per_sector {
+            format!("policy.{}.NAME", lever.name)
+        } else {
+            format!("policy.{}", lever.name)
+        };
+        // `|` inside a cell is escaped so the row keeps its six cells.
+        let unit = lever.unit.replace('|', "\\|");
+        let start = format!("| `{name}` |  | {} | {unit} |", lever.default);
+        assert!(
+            rows.iter().any(|r| r.starts_with(&start)),
+            "no row starting `{start}`"
+        );
+    }
+}
+
+#[test]
+
+fn every_markdown_row_has_six_cells() {
+    let text = params(&["--markdown"]);
+    for row in text.lines().filter(|l| l.starts_with("| `")) {
+        // 6 cells: 7 unescaped separators (a `|` inside a cell must be written `\|`).
+        let separators = row.matches('|').count() - row.matches("\\|").count();
+        assert_eq!(separators, 7, "{row}");
+    }
+}
+
+#[test]
+fn params_plain_text_is_not_markdown() {
+    let text = params(&[]);
+    assert!(!text.contains("| field |"));
+    assert!(!text.contains("###"));
+}
+
+#[test]
+fn params_rejects_an_unknown_flag_with_exit_2() {
+    let dir = tmp();
+    nqpsim(dir.path())
+        .args(["params", "--bogus"])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains("--bogus"));
+}
+
+#[test]
+fn params_help_lists_markdown() {
+    let dir = tmp();
+    nqpsim(dir.path())
+        .args(["params", "--help"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("--markdown"));
+}
+
+#[test]
+
+fn params_into_a_closed_pipe_does_not_panic() {
+    let dir = tmp();
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = std::process::Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
+        .current_dir(dir.path())
+        .arg("params")
+        .stdout(writer)
+        .output()
+        .expect("nqpsim starts");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_ne!(output.status.code(), Some(101), "{stderr}");
+}
+
+#[test]
+fn only_steps_firms_and_replicates_must_be_at_least_one() {
+    let text = params(&[]);
+    for path in ["run.steps", "run.firms", "run.replicates"] {
+        let line = line_for(&text, path);
+        assert!(line.contains(">= 1"), "{line}");
+    }
+    for path in ["run.seed", "run.start_year"] {
+        let line = line_for(&text, path);
+        assert!(!line.contains(">= 1"), "{line}");
+    }
+}
+
+#[test]
+
+fn the_targeting_choices_are_stated_once() {
+    let text = params(&[]);
+    let targeting = line_for(&text, "policy.targeting");
+    assert_eq!(
+        targeting
+            .matches("inclusive | selective | laggards")
+            .count(),
+        1,
+        "{targeting}"
+    );
+}
