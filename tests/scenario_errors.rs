@@ -445,7 +445,6 @@ fn a_file_stem_that_is_not_a_folder_name_is_refused() {
 }
 
 #[test]
-#[ignore = "BUG: the name taken from the file stem is blamed on the parent: `builtin:baseline:10:8: `name` is \"my scenario\"`, although `name` is not inherited and the baseline's line 10 says `name = \"baseline\"`"]
 fn a_file_stem_that_is_not_a_folder_name_is_not_blamed_on_the_parent() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("my scenario.toml");
