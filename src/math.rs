@@ -2,20 +2,161 @@
 //!
 //! MODEL.md §6 requires the same bytes of output on every machine of one architecture, so the
 //! model never calls the platform's math library (whose `exp` and `ln` differ between libc
-//! versions). Every transcendental function the model uses goes through this module, which
-//! forwards to the pure-Rust [`libm`] port of musl. Square roots, floors and the basic
-//! arithmetic are exactly rounded by IEEE 754 and need no wrapper.
+//! versions). Every transcendental function the model uses is defined here, in plain IEEE 754
+//! arithmetic (no fused multiply-add, which Rust never introduces on its own), so the result
+//! is the same bits on every machine, scalar or vectorised.
+//!
+//! [`exp`] and [`ln`] are written for the step's inner loop: inlined, branch-light, no
+//! division in `exp`. `exp` uses a table of 2^(i/64) and a degree-6 polynomial (error below
+//! one unit in the last place); `ln` is the `libm` crate's algorithm (fdlibm's, as simplified
+//! by musl), inlined and bit-identical to it (tested). Rarely used functions forward to the pure-Rust [`libm`] crate.
 
-/// `e^x`, deterministic (MODEL.md §6).
+/// `e^x`, deterministic (MODEL.md §6). Relative error below 1 ulp; overflows to +inf above
+/// 709.78, underflows (through subnormals) to 0 below -745.13.
 #[inline]
 pub fn exp(x: f64) -> f64 {
-    libm::exp(x)
+    // x = (64 m + j) ln2/64 + r with |r| <= ln2/128; e^x = 2^m 2^(j/64) e^r.
+    const INV_LN2_64: f64 = 92.332_482_616_893_66; // 64 / ln 2
+    const LN2_64_HI: f64 = 0.010_830_424_667_801_708; // ln2/64 with 24 trailing zero bits
+    const LN2_64_LO: f64 = 2.844_743_747_662_728_5e-11;
+    const ROUND: f64 = 6_755_399_441_055_744.0; // 1.5 2^52: adding it rounds to an integer
+    if !(x > -745.2 && x < 709.79) {
+        return exp_outside(x);
+    }
+    let kf = (x * INV_LN2_64 + ROUND) - ROUND;
+    let k = kf as i64;
+    let r = (x - kf * LN2_64_HI) - kf * LN2_64_LO;
+    // e^r - 1, Taylor to degree 6 (|r| <= 0.0055: the first term left out is below 1e-19).
+    let p = r + r
+        * r
+        * (0.5 + r * (1.0 / 6.0 + r * (1.0 / 24.0 + r * (1.0 / 120.0 + r * (1.0 / 720.0)))));
+    let t = EXP2_TABLE[(k & 63) as usize];
+    let mantissa = t + t * p;
+    let m = k >> 6;
+    if (-1022..=1023).contains(&m) {
+        mantissa * f64::from_bits(((m + 1023) as u64) << 52)
+    } else if m > 1023 {
+        mantissa * 2.0 * f64::from_bits(((m + 1022) as u64) << 52)
+    } else {
+        // subnormal result: scale in two steps
+        mantissa * f64::from_bits(((m + 1022 + 1023) as u64) << 52) * f64::from_bits(1u64 << 52)
+    }
 }
 
-/// Natural logarithm, deterministic (MODEL.md §6).
+#[cold]
+fn exp_outside(x: f64) -> f64 {
+    if x.is_nan() {
+        x
+    } else if x > 0.0 {
+        f64::INFINITY
+    } else {
+        // below -745.13 the result rounds to 0; between that and -745.2 use libm's
+        libm::exp(x)
+    }
+}
+
+/// 2^(i/64) for i = 0..63, correctly rounded (computed at 60 significant digits).
+const EXP2_TABLE: [f64; 64] = [
+    f64::from_bits(0x3ff0000000000000),
+    f64::from_bits(0x3ff02c9a3e778061),
+    f64::from_bits(0x3ff059b0d3158574),
+    f64::from_bits(0x3ff0874518759bc8),
+    f64::from_bits(0x3ff0b5586cf9890f),
+    f64::from_bits(0x3ff0e3ec32d3d1a2),
+    f64::from_bits(0x3ff11301d0125b51),
+    f64::from_bits(0x3ff1429aaea92de0),
+    f64::from_bits(0x3ff172b83c7d517b),
+    f64::from_bits(0x3ff1a35beb6fcb75),
+    f64::from_bits(0x3ff1d4873168b9aa),
+    f64::from_bits(0x3ff2063b88628cd6),
+    f64::from_bits(0x3ff2387a6e756238),
+    f64::from_bits(0x3ff26b4565e27cdd),
+    f64::from_bits(0x3ff29e9df51fdee1),
+    f64::from_bits(0x3ff2d285a6e4030b),
+    f64::from_bits(0x3ff306fe0a31b715),
+    f64::from_bits(0x3ff33c08b26416ff),
+    f64::from_bits(0x3ff371a7373aa9cb),
+    f64::from_bits(0x3ff3a7db34e59ff7),
+    f64::from_bits(0x3ff3dea64c123422),
+    f64::from_bits(0x3ff4160a21f72e2a),
+    f64::from_bits(0x3ff44e086061892d),
+    f64::from_bits(0x3ff486a2b5c13cd0),
+    f64::from_bits(0x3ff4bfdad5362a27),
+    f64::from_bits(0x3ff4f9b2769d2ca7),
+    f64::from_bits(0x3ff5342b569d4f82),
+    f64::from_bits(0x3ff56f4736b527da),
+    f64::from_bits(0x3ff5ab07dd485429),
+    f64::from_bits(0x3ff5e76f15ad2148),
+    f64::from_bits(0x3ff6247eb03a5585),
+    f64::from_bits(0x3ff6623882552225),
+    f64::from_bits(0x3ff6a09e667f3bcd),
+    f64::from_bits(0x3ff6dfb23c651a2f),
+    f64::from_bits(0x3ff71f75e8ec5f74),
+    f64::from_bits(0x3ff75feb564267c9),
+    f64::from_bits(0x3ff7a11473eb0187),
+    f64::from_bits(0x3ff7e2f336cf4e62),
+    f64::from_bits(0x3ff82589994cce13),
+    f64::from_bits(0x3ff868d99b4492ed),
+    f64::from_bits(0x3ff8ace5422aa0db),
+    f64::from_bits(0x3ff8f1ae99157736),
+    f64::from_bits(0x3ff93737b0cdc5e5),
+    f64::from_bits(0x3ff97d829fde4e50),
+    f64::from_bits(0x3ff9c49182a3f090),
+    f64::from_bits(0x3ffa0c667b5de565),
+    f64::from_bits(0x3ffa5503b23e255d),
+    f64::from_bits(0x3ffa9e6b5579fdbf),
+    f64::from_bits(0x3ffae89f995ad3ad),
+    f64::from_bits(0x3ffb33a2b84f15fb),
+    f64::from_bits(0x3ffb7f76f2fb5e47),
+    f64::from_bits(0x3ffbcc1e904bc1d2),
+    f64::from_bits(0x3ffc199bdd85529c),
+    f64::from_bits(0x3ffc67f12e57d14b),
+    f64::from_bits(0x3ffcb720dcef9069),
+    f64::from_bits(0x3ffd072d4a07897c),
+    f64::from_bits(0x3ffd5818dcfba487),
+    f64::from_bits(0x3ffda9e603db3285),
+    f64::from_bits(0x3ffdfc97337b9b5f),
+    f64::from_bits(0x3ffe502ee78b3ff6),
+    f64::from_bits(0x3ffea4afa2a490da),
+    f64::from_bits(0x3ffefa1bee615a27),
+    f64::from_bits(0x3fff50765b6e4540),
+    f64::from_bits(0x3fffa7c1819e90d8),
+];
+
+/// Natural logarithm, deterministic (MODEL.md §6): fdlibm's algorithm as simplified by musl
+/// (the `libm` crate's, bit-identical to it), inlined and branch-free for normal positive
+/// numbers (error below 1 ulp); zero, negative, subnormal, infinite and NaN inputs go to
+/// `libm` (-inf, NaN, ...).
 #[inline]
 pub fn ln(x: f64) -> f64 {
-    libm::log(x)
+    const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
+    const LG1: f64 = 6.666_666_666_666_735e-1;
+    const LG2: f64 = 3.999_999_999_940_942e-1;
+    const LG3: f64 = 2.857_142_874_366_239e-1;
+    const LG4: f64 = 2.222_219_843_214_978_4e-1;
+    const LG5: f64 = 1.818_357_216_161_805e-1;
+    const LG6: f64 = 1.531_383_769_920_937_3e-1;
+    const LG7: f64 = 1.479_819_860_511_658_6e-1;
+    let bits = x.to_bits();
+    let hx = (bits >> 32) as u32;
+    if !(0x0010_0000..0x7ff0_0000).contains(&hx) {
+        return libm::log(x); // not a normal positive number
+    }
+    // x = 2^k (1 + f) with 1 + f in [sqrt(2)/2, sqrt(2)]
+    let hx = hx + (0x3ff0_0000 - 0x3fe6_a09e);
+    let k = (hx >> 20) as i32 - 0x3ff;
+    let hx = (hx & 0x000f_ffff) + 0x3fe6_a09e;
+    let f = f64::from_bits((u64::from(hx) << 32) | (bits & 0xffff_ffff)) - 1.0;
+    let hfsq = 0.5 * f * f;
+    let s = f / (2.0 + f);
+    let z = s * s;
+    let w = z * z;
+    let t1 = w * (LG2 + w * (LG4 + w * LG6));
+    let t2 = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7)));
+    let r = t2 + t1;
+    let dk = f64::from(k);
+    s * (hfsq + r) + dk * LN2_LO - hfsq + f + dk * LN2_HI
 }
 
 /// `ln(1 + x)`, accurate for small `x`, deterministic.
@@ -28,6 +169,26 @@ pub fn ln_1p(x: f64) -> f64 {
 #[inline]
 pub fn pow(x: f64, y: f64) -> f64 {
     libm::pow(x, y)
+}
+
+/// `x^y` for `x > 0`: by repeated multiplication when `y` is a whole number up to 64 (the
+/// CES exponent `sigma - 1` usually is), else `exp(y ln x)`.
+#[inline]
+pub fn pow_positive(x: f64, y: f64) -> f64 {
+    if y == y.floor() && (0.0..=64.0).contains(&y) {
+        let mut n = y as u32;
+        let (mut base, mut result) = (x, 1.0);
+        while n > 0 {
+            if n & 1 == 1 {
+                result *= base;
+            }
+            base *= base;
+            n >>= 1;
+        }
+        result
+    } else {
+        exp(y * ln(x))
+    }
 }
 
 /// `ln Γ(x)` for `x > 0`, deterministic; used by the Poisson sampler.
@@ -182,6 +343,78 @@ mod tests {
             let back = normal_cdf(normal_quantile(p));
             assert!(((back - p) / p).abs() < 1e-12, "p={p}: Φ(Φ⁻¹(p))={back}");
         }
+    }
+
+    /// A deterministic spread of test points: uniform in `[lo, hi]` plus the edges.
+    fn points(lo: f64, hi: f64, n: usize) -> Vec<f64> {
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut v: Vec<f64> = (0..n)
+            .map(|_| {
+                state = crate::sim::rng::mix64(state.wrapping_add(0x9E37_79B9_7F4A_7C15));
+                lo + (hi - lo) * crate::sim::rng::to_unit(state)
+            })
+            .collect();
+        v.extend([lo, hi, 0.0, -0.0]);
+        v
+    }
+
+    fn ulps(a: f64, b: f64) -> u64 {
+        if a == b {
+            return 0;
+        }
+        (a.to_bits() as i64).abs_diff(b.to_bits() as i64)
+    }
+
+    #[test]
+    fn exp_is_within_one_ulp_of_libm() {
+        for x in points(-745.0, 709.7, 400_000)
+            .into_iter()
+            .chain(points(-1.0, 1.0, 200_000))
+        {
+            let (ours, reference) = (exp(x), libm::exp(x));
+            assert!(
+                ulps(ours, reference) <= 1,
+                "exp({x:e}) = {ours:e}, libm {reference:e}"
+            );
+        }
+    }
+
+    #[test]
+    fn exp_handles_the_edges() {
+        assert_eq!(exp(0.0), 1.0);
+        assert_eq!(exp(1.0), std::f64::consts::E);
+        assert_eq!(exp(710.0), f64::INFINITY);
+        assert_eq!(exp(f64::INFINITY), f64::INFINITY);
+        assert_eq!(exp(-800.0), 0.0);
+        assert_eq!(exp(f64::NEG_INFINITY), 0.0);
+        assert!(exp(f64::NAN).is_nan());
+        assert!(exp(-740.0) > 0.0, "subnormal results are kept");
+        assert!(ulps(exp(-740.0), libm::exp(-740.0)) <= 1);
+        assert!(ulps(exp(709.7), libm::exp(709.7)) <= 1);
+    }
+
+    #[test]
+    fn ln_is_bit_identical_to_libm() {
+        for x in points(1e-300, 1e300, 100_000)
+            .into_iter()
+            .chain(points(0.5, 2.0, 200_000))
+            .chain(points(1.0 - 1e-5, 1.0 + 1e-5, 50_000))
+            .chain([
+                f64::MIN_POSITIVE,
+                5e-324,
+                0.0,
+                -1.0,
+                f64::INFINITY,
+                f64::MAX,
+            ])
+        {
+            let (ours, reference) = (ln(x), libm::log(x));
+            assert!(
+                ours.to_bits() == reference.to_bits() || (ours.is_nan() && reference.is_nan()),
+                "ln({x:e}) = {ours:e}, libm {reference:e}"
+            );
+        }
+        assert!(ln(f64::NAN).is_nan());
     }
 
     #[test]

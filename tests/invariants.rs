@@ -128,7 +128,8 @@ proptest! {
             let ns = scenario.sectors.len();
             let mut share_sum = vec![0.0; ns];
             let mut count = vec![0u64; ns];
-            for i in 0..f.len() {
+            let mut previous_id = None;
+            for i in f.alive() {
                 let j = f.sector[i] as usize;
                 share_sum[j] += f.share[i];
                 count[j] += 1;
@@ -137,9 +138,8 @@ proptest! {
                 prop_assert!(f.data[i] >= 0.0 && f.data[i].is_finite(), "D = {}", f.data[i]);
                 prop_assert!(f.a[i].is_finite());
                 prop_assert!(f.share[i] >= 0.0);
-                if i > 0 {
-                    prop_assert!(f.id[i - 1] < f.id[i], "ids are unique and in storage order");
-                }
+                prop_assert!(previous_id < Some(f.id[i]), "ids are unique and in storage order");
+                previous_id = Some(f.id[i]);
             }
             for j in 0..ns {
                 if count[j] > 0 {
@@ -157,7 +157,7 @@ proptest! {
                         output_share += row.output_share.unwrap_or(0.0);
                         prop_assert!(row.output >= 0.0 && row.emissions >= 0.0 && row.employment >= 0.0);
                     }
-                    RowSector::All => prop_assert_eq!(row.firms, f.len() as u64),
+                    RowSector::All => prop_assert_eq!(row.firms, f.alive().count() as u64),
                 }
             }
             if rows.last().unwrap().output > 0.0 {

@@ -3,6 +3,7 @@
 //! Exit codes: 0 success, 1 runtime failure (e.g. output cannot be written), 2 bad input
 //! (bad scenario, bad flag), 130 interrupted.
 
+pub mod bench;
 pub mod check;
 pub mod params;
 pub mod progress;
@@ -53,6 +54,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List every parameter and policy lever with its default, unit and meaning
     Params(params::ParamsArgs),
+    /// Measure step throughput, parallel efficiency, memory per firm and memory bandwidth
+    Bench(bench::BenchArgs),
 }
 
 /// Scenario selection shared by commands.
@@ -97,6 +100,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Run(args)) => run::execute(args),
         Some(Command::Check(args)) => check::execute(args),
         Some(Command::Params(args)) => params::execute(args),
+        Some(Command::Bench(args)) => bench::execute(args),
     };
     match result {
         Ok(code) => code,

@@ -12,6 +12,10 @@ pub struct FirmId(pub u64);
 /// The index of a sector in scenario order.
 pub type SectorIndex = u16;
 
+/// The sector of a place whose firm has exited: a hole, skipped by every pass over firms and
+/// removed from time to time ([`Firms::compact`]).
+pub const DEAD: SectorIndex = SectorIndex::MAX;
+
 /// The state of every firm of one replicate.
 #[derive(Clone, Debug, Default)]
 pub struct Firms {
@@ -48,8 +52,33 @@ impl Firms {
         self.id.is_empty()
     }
 
-    /// Sets every vector to length `n` (new elements are zero), keeping their capacity.
+    /// Whether place `i` holds a firm (not a hole left by an exit).
+    #[inline]
+    pub fn is_alive(&self, i: usize) -> bool {
+        self.sector[i] != DEAD
+    }
+
+    /// The places that hold firms, in storage (= id) order.
+    pub fn alive(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).filter(|&i| self.is_alive(i))
+    }
+
+    /// Sets every vector to length `n` (new elements are zero). Grows capacity exactly, not
+    /// by doubling, so that memory stays in proportion to the population.
     pub fn resize(&mut self, n: usize) {
+        if n > self.id.capacity() {
+            let more = n - self.len();
+            self.id.reserve_exact(more);
+            self.birth.reserve_exact(more);
+            self.born.reserve_exact(more);
+            self.sector.reserve_exact(more);
+            self.a.reserve_exact(more);
+            self.digital.reserve_exact(more);
+            self.green.reserve_exact(more);
+            self.data.reserve_exact(more);
+            self.share.reserve_exact(more);
+            self.paid.reserve_exact(more);
+        }
         self.id.resize(n, FirmId(0));
         self.birth.resize(n, BirthKey(0));
         self.born.resize(n, 0);
@@ -62,10 +91,89 @@ impl Firms {
         self.paid.resize(n, 0.0);
     }
 
+    /// Removes the holes left by exits, keeping the order of the firms.
+    pub fn compact(&mut self) {
+        let mut to = 0;
+        for from in 0..self.len() {
+            if self.sector[from] == DEAD {
+                continue;
+            }
+            if from != to {
+                self.id[to] = self.id[from];
+                self.birth[to] = self.birth[from];
+                self.born[to] = self.born[from];
+                self.sector[to] = self.sector[from];
+                self.a[to] = self.a[from];
+                self.digital[to] = self.digital[from];
+                self.green[to] = self.green[from];
+                self.data[to] = self.data[from];
+                self.share[to] = self.share[from];
+                self.paid[to] = self.paid[from];
+            }
+            to += 1;
+        }
+        self.resize(to);
+    }
+
+    /// Mutable views of places `..at` and `at..`.
+    pub fn split_at_mut(&mut self, at: usize) -> (FirmsMut<'_>, FirmsMut<'_>) {
+        let (id0, id1) = self.id.split_at_mut(at);
+        let (birth0, birth1) = self.birth.split_at_mut(at);
+        let (born0, born1) = self.born.split_at_mut(at);
+        let (sector0, sector1) = self.sector.split_at_mut(at);
+        let (a0, a1) = self.a.split_at_mut(at);
+        let (digital0, digital1) = self.digital.split_at_mut(at);
+        let (green0, green1) = self.green.split_at_mut(at);
+        let (data0, data1) = self.data.split_at_mut(at);
+        let (share0, share1) = self.share.split_at_mut(at);
+        let (paid0, paid1) = self.paid.split_at_mut(at);
+        (
+            FirmsMut {
+                id: id0,
+                birth: birth0,
+                born: born0,
+                sector: sector0,
+                a: a0,
+                digital: digital0,
+                green: green0,
+                data: data0,
+                share: share0,
+                paid: paid0,
+            },
+            FirmsMut {
+                id: id1,
+                birth: birth1,
+                born: born1,
+                sector: sector1,
+                a: a1,
+                digital: digital1,
+                green: green1,
+                data: data1,
+                share: share1,
+                paid: paid1,
+            },
+        )
+    }
+
     /// Bytes of state per firm (for memory estimates).
     pub const BYTES_PER_FIRM: usize = std::mem::size_of::<FirmId>()
         + std::mem::size_of::<BirthKey>()
         + std::mem::size_of::<u32>()
         + std::mem::size_of::<SectorIndex>()
         + 6 * std::mem::size_of::<f64>();
+}
+
+/// Mutable views of a range of places of [`Firms`], field by field.
+#[allow(missing_docs)]
+pub struct FirmsMut<'a> {
+    pub id: &'a mut [FirmId],
+    pub birth: &'a mut [BirthKey],
+    pub born: &'a mut [u32],
+    pub sector: &'a mut [SectorIndex],
+    pub a: &'a mut [f64],
+    pub digital: &'a mut [f64],
+    pub green: &'a mut [f64],
+    pub data: &'a mut [f64],
+    pub share: &'a mut [f64],
+    pub paid: &'a mut [f64],
 }

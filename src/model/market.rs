@@ -15,6 +15,24 @@ pub fn burden(
     rd_intensity + paid + carbon_price * emission_intensity * (1.0 - green)
 }
 
+/// §5.8: the margin `max(1 - burden_i, min_margin)`, and whether the firm sits at the
+/// `min_margin` floor (counted as `clamped`); `c_i = A_i margin_i`.
+#[inline]
+pub fn margin(burden: f64, min_margin: f64) -> (f64, bool) {
+    let margin = 1.0 - burden;
+    (margin.max(min_margin), margin < min_margin)
+}
+
+/// §5.10: a firm's CES term `c_i^(sigma - 1)` relative to a reference `c_ref^(sigma - 1)`
+/// with `c_ref = exp(a_ref) x_ref`, where `c_i = exp(a_i) x_i` and `x_i` is the data
+/// multiplier times the margin. With `a_ref` and `x_ref` the largest `a` and `x` of a group of
+/// firms, every term is at most 1 (no overflow), and no logarithm is needed per firm.
+#[inline]
+pub fn ces_weight(a: f64, x: f64, elasticity: f64, a_ref: f64, x_ref: f64) -> f64 {
+    let e = elasticity - 1.0;
+    math::exp(e * (a - a_ref)) * math::pow_positive(x / x_ref, e)
+}
+
 /// §5.8: log cost-adjusted productivity `ln c_i = ln(A_i max(1 - burden_i, min_margin))`,
 /// and whether the firm sits at the `min_margin` floor (counted as `clamped`).
 #[inline]
@@ -44,61 +62,6 @@ pub fn below_exit_share(share: f64, exit_share: f64, firms_in_sector: u64) -> bo
     share < exit_share / firms_in_sector as f64
 }
 
-/// A deterministic, overflow-free running sum of CES terms: the pair (largest `ln c` seen,
-/// sum of `exp((sigma - 1)(ln c - largest))`). Partial sums of chunks are merged in chunk
-/// order, so the result does not depend on the thread count (§5.10).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct CesSum {
-    /// Largest `ln c` seen.
-    pub max_ln_c: f64,
-    /// Sum of the terms relative to `max_ln_c`.
-    pub sum: f64,
-}
-
-impl Default for CesSum {
-    fn default() -> Self {
-        CesSum {
-            max_ln_c: f64::NEG_INFINITY,
-            sum: 0.0,
-        }
-    }
-}
-
-impl CesSum {
-    /// Adds the term of one firm.
-    #[inline]
-    pub fn add(&mut self, ln_c: f64, elasticity: f64) {
-        if ln_c > self.max_ln_c {
-            self.sum = self.sum * ces_term(self.max_ln_c, elasticity, ln_c) + 1.0;
-            self.max_ln_c = ln_c;
-        } else {
-            self.sum += ces_term(ln_c, elasticity, self.max_ln_c);
-        }
-    }
-
-    /// Adds the partial sum of a later chunk.
-    #[inline]
-    pub fn merge(&mut self, other: &CesSum, elasticity: f64) {
-        if other.sum == 0.0 {
-            return;
-        }
-        if self.sum == 0.0 {
-            *self = *other;
-        } else if other.max_ln_c > self.max_ln_c {
-            self.sum = self.sum * ces_term(self.max_ln_c, elasticity, other.max_ln_c) + other.sum;
-            self.max_ln_c = other.max_ln_c;
-        } else {
-            self.sum += other.sum * ces_term(other.max_ln_c, elasticity, self.max_ln_c);
-        }
-    }
-
-    /// A firm's CES share `c_i^(sigma - 1) / C_j`.
-    #[inline]
-    pub fn share_of(&self, ln_c: f64, elasticity: f64) -> f64 {
-        ces_term(ln_c, elasticity, self.max_ln_c) / self.sum
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,39 +84,38 @@ mod tests {
 
     #[test]
     fn ces_shares_sum_to_one_and_favour_the_more_competitive() {
-        let ln_c = [0.1, -0.3, 0.25, 0.0];
-        let mut sum = CesSum::default();
-        for &x in &ln_c {
-            sum.add(x, 4.0);
-        }
-        let shares: Vec<f64> = ln_c.iter().map(|&x| sum.share_of(x, 4.0)).collect();
-        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-14);
+        let firms = [(0.1, 1.0), (-0.3, 0.9), (0.25, 0.95), (0.0, 1.1)];
+        let (a_ref, x_ref) = (0.25, 1.1);
+        let w: Vec<f64> = firms
+            .iter()
+            .map(|&(a, x)| ces_weight(a, x, 4.0, a_ref, x_ref))
+            .collect();
+        let total: f64 = w.iter().sum();
+        let shares: Vec<f64> = w.iter().map(|w| w / total).collect();
+        assert!((shares.iter().sum::<f64>() - 1.0).abs() < 1e-15);
+        // Hand-computed: share of firm 2 is c^3 / sum c^3 with c = exp(a) x.
+        let c3: Vec<f64> = firms.iter().map(|&(a, x)| (a.exp() * x).powi(3)).collect();
+        assert!((shares[2] - c3[2] / c3.iter().sum::<f64>()).abs() < 1e-14);
         assert!(shares[2] > shares[0] && shares[0] > shares[3] && shares[3] > shares[1]);
-        // Hand-computed: the share of firm 2 is c^3 / sum c^3.
-        let direct: f64 = ln_c.iter().map(|x| (3.0 * x).exp()).sum();
-        assert!((shares[2] - (0.75f64).exp() / direct).abs() < 1e-14);
     }
 
     #[test]
-    fn merging_chunk_sums_equals_one_running_sum() {
-        let ln_c = [0.1, -0.3, 0.25, 0.0, 0.7, -1.0];
-        let mut whole = CesSum::default();
-        ln_c.iter().for_each(|&x| whole.add(x, 3.0));
-        let (mut left, mut right) = (CesSum::default(), CesSum::default());
-        ln_c[..2].iter().for_each(|&x| left.add(x, 3.0));
-        ln_c[2..].iter().for_each(|&x| right.add(x, 3.0));
-        left.merge(&right, 3.0);
-        assert!((left.sum - whole.sum).abs() < 1e-14);
-        assert_eq!(left.max_ln_c, whole.max_ln_c);
+    fn ces_weights_do_not_overflow_for_huge_productivity_or_elasticity() {
+        assert!(ces_weight(500.0, 1.0, 4.0, 500.0, 1.0).is_finite());
+        assert!(ces_weight(0.0, 2.0, 200.0, 0.0, 2.5).is_finite());
+        assert!(ces_weight(-3.0, 0.5, 200.0, 0.0, 2.5) >= 0.0);
     }
 
     #[test]
-    fn terms_do_not_overflow_for_huge_productivity() {
-        let mut sum = CesSum::default();
-        sum.add(500.0, 4.0);
-        sum.add(499.0, 4.0);
-        assert!(sum.share_of(500.0, 4.0).is_finite());
-        assert!((sum.share_of(500.0, 4.0) + sum.share_of(499.0, 4.0) - 1.0).abs() < 1e-15);
+    fn ces_weights_are_the_terms_relative_to_the_reference() {
+        // c = exp(a) x; weight = (c / c_ref)^(sigma - 1)
+        let (a, x, a_ref, x_ref) = (0.2, 0.9, 0.5, 1.2);
+        let expected = ((a + f64::ln(x)) - (a_ref + f64::ln(x_ref))) * 3.0;
+        let w = ces_weight(a, x, 4.0, a_ref, x_ref);
+        assert!((w.ln() - expected).abs() < 1e-14);
+        assert!(ces_weight(0.5, 1.2, 4.0, 0.5, 1.2) == 1.0);
+        let w = ces_weight(0.2, 0.9, 2.5, 0.5, 1.2); // a non-integer exponent
+        assert!((w.ln() - ((0.2 + f64::ln(0.9)) - (0.5 + f64::ln(1.2))) * 1.5).abs() < 1e-14);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! at once as memory allows, on a thread pool of the requested size, and returns the metrics
 //! rows in (replicate, step, sector) order.
 
+mod init;
+mod observe;
 pub mod phase;
+pub mod quantiles;
 pub mod reduce;
 pub mod rng;
 pub mod step;
@@ -54,6 +57,36 @@ pub struct Simulation<'s> {
     pub(crate) tfp_initial_all: Option<f64>,
     pub(crate) next_id: u64,
     pub(crate) rows: Vec<MetricsRow>,
+    /// Range of ln A per sector and pooled in the last observation (histogram bins).
+    pub(crate) ln_a_range: Vec<(f64, f64)>,
+    /// Last observation's mean ln A per sector and pooled: the shift of the sums of squares.
+    pub(crate) ln_a_shift: Vec<f64>,
+    /// Time spent in each pass since the start.
+    pub(crate) timings: Timings,
+}
+
+/// Wall time spent in each pass of the step (what `nqpsim bench` reports per stage).
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct Timings {
+    /// §5.1-5.10: the firm phase and the CES weights.
+    pub phase: Duration,
+    /// §5.11: shares and exit decisions.
+    pub exits: Duration,
+    /// §5.12: compaction, spawns and entrants.
+    pub structure: Duration,
+    /// §5.13: the production pass (productivity, output, sums, histograms).
+    pub production: Duration,
+    /// §5.13: the quantile gather and selections.
+    pub quantiles: Duration,
+    /// §5.13: metrics rows and demand.
+    pub rows: Duration,
+}
+
+impl Timings {
+    /// Total over the passes.
+    pub fn total(&self) -> Duration {
+        self.phase + self.exits + self.structure + self.production + self.quantiles + self.rows
+    }
 }
 
 impl<'s> Simulation<'s> {
@@ -80,6 +113,9 @@ impl<'s> Simulation<'s> {
             tfp_initial_all: None,
             next_id: 0,
             rows: Vec::new(),
+            ln_a_range: Vec::new(),
+            ln_a_shift: vec![0.0; ns + 1],
+            timings: Timings::default(),
         };
         sim.initialise();
         sim
@@ -104,9 +140,20 @@ impl<'s> Simulation<'s> {
         &self.rows
     }
 
-    /// The firms after the last completed step.
+    /// The firms after the last completed step. Places whose firm has exited are holes
+    /// (sector [`crate::model::firms::DEAD`]); [`Firms::alive`] lists the others.
     pub fn firms(&self) -> &Firms {
         &self.firms
+    }
+
+    /// The number of firms after the last completed step.
+    pub fn firm_count(&self) -> u64 {
+        self.stats.iter().map(|s| s.firms).sum()
+    }
+
+    /// Wall time spent in each pass since the simulation started (initialisation included).
+    pub fn timings(&self) -> Timings {
+        self.timings
     }
 
     /// The sector statistics S(t) after the last completed step.
@@ -233,7 +280,7 @@ pub fn run_replicate(
     rows.extend_from_slice(sim.rows());
     let mut firm_steps = 0;
     for t in 1..=steps {
-        let firms = sim.firms().len() as u64;
+        let firms = sim.firm_count();
         sim.step();
         firm_steps += firms;
         rows.extend_from_slice(sim.rows());

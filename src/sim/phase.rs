@@ -4,15 +4,18 @@
 //! and returns the firm's new state and what happened to it. Nothing a firm does here is
 //! seen by another firm before §5.10. The passes in [`super::step`] call it for every firm in
 //! parallel chunks.
+//!
+//! Quantities that are the same for every firm of a sector (and of an eligibility class) are
+//! computed once per step in [`SectorStep::new`], with the same model functions, so they are
+//! the same numbers as if computed per firm.
 
 use super::rng::{BirthKey, Purpose, StepKey};
-use crate::math;
 use crate::model::demography::{TransitionKind, TransitionRule};
 use crate::model::params::ModelParams;
 use crate::model::policy::{self, Levers};
 use crate::model::stats::SectorStats;
-use crate::model::{Matrix, data, digital, imitation, innovation, market};
-use crate::scenario::Sector;
+use crate::model::{Matrix, data, digital, green, imitation, innovation, market};
+use crate::scenario::{Scenario, Sector};
 
 /// No switch this step.
 pub const NO_SWITCH: u16 = u16::MAX;
@@ -33,14 +36,48 @@ impl Outcome {
     pub const DEATH: u8 = 1;
     /// The green-standard draw hit while the firm was below the standard (§5.9).
     pub const STANDARD: u8 = 2;
-    /// The firm exits (§5.11).
-    pub const EXIT: u8 = 4;
 
-    /// Whether the firm exits this step.
+    /// Whether a draw forces the firm out (§5.11), whatever its share.
     #[inline]
-    pub fn exits(self) -> bool {
-        self.flags & Self::EXIT != 0
+    pub fn forced_out(self) -> bool {
+        self.flags & (Self::DEATH | Self::STANDARD) != 0
     }
+}
+
+impl FirmStart {
+    /// A placeholder for unused places of a tile.
+    pub const EMPTY: FirmStart = FirmStart {
+        sector: 0,
+        birth: BirthKey(0),
+        a: 0.0,
+        digital: 0.0,
+        green: 0.0,
+        data: 0.0,
+        share: 0.0,
+    };
+}
+
+impl FirmUpdate {
+    /// A placeholder for unused places of a tile.
+    pub const EMPTY: FirmUpdate = FirmUpdate {
+        a: 0.0,
+        digital: 0.0,
+        green: 0.0,
+        data: 0.0,
+        paid: 0.0,
+        x: 0.0,
+        outcome: Outcome {
+            flags: 0,
+            switch_to: NO_SWITCH,
+            spawns: 0,
+        },
+        innovated: false,
+        imitated: false,
+        clamped: false,
+        subsidy_rd: 0.0,
+        subsidy_digital: 0.0,
+        subsidy_green: 0.0,
+    };
 }
 
 impl Default for Outcome {
@@ -54,26 +91,84 @@ impl Default for Outcome {
 }
 
 /// What a firm's phase needs to know about its sector this step, derived once per step.
+/// Arrays indexed `[eligible as usize]` hold the value for a firm outside (0) and inside (1)
+/// the subsidies' target group (§5.1).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SectorStep {
-    /// Effective R&D subsidy `b(t) rd_subsidy_j` for eligible firms.
-    pub rd_subsidy: f64,
-    /// Effective digital subsidy for eligible firms.
-    pub digital_subsidy: f64,
-    /// Effective green subsidy for eligible firms.
-    pub green_subsidy: f64,
+    /// Effective R&D subsidy rate `s_rd_i`: 0, or `b(t) rd_subsidy_j`.
+    pub rd_subsidy: [f64; 2],
+    /// Effective digital subsidy rate.
+    pub digital_subsidy: [f64; 2],
+    /// Effective green subsidy rate.
+    pub green_subsidy: [f64; 2],
     /// Talent support `talent_j`.
     pub talent: f64,
     /// Total imitation intensity, the row sum of W.
     pub imitation_total: f64,
+    /// §5.3: probability of an imitation attempt.
+    pub imitation_probability: [f64; 2],
     /// `omega Dbar_j(t-1)`: the sector's data open to every firm.
     pub shared_data: f64,
-    /// `tau e_j u`, the benefit of a green upgrade (§5.5).
-    pub green_benefit: f64,
+    /// §5.4: what the firm pays for one digital upgrade.
+    pub digital_cost: [f64; 2],
+    /// §5.5: probability of a green upgrade (the same for every firm of a class).
+    pub green_probability: [f64; 2],
+    /// §5.5: what the firm pays for one green upgrade.
+    pub green_cost: [f64; 2],
     /// Sector output Y_j(t-1), for fiscal accounting.
     pub output_previous: f64,
     /// Minimum green level.
     pub green_standard: f64,
+}
+
+impl SectorStep {
+    /// The per-sector quantities of step `t` for sector `j` of `scenario`, from the levers,
+    /// the budget scale `b(t)`, S_j(t-1) and the sector's output Y_j(t-1).
+    pub fn new(
+        scenario: &Scenario,
+        j: usize,
+        levers: &Levers,
+        budget_scale: f64,
+        stats: &SectorStats,
+        output_previous: f64,
+    ) -> Self {
+        let (p, model, spillover) = (
+            &scenario.sectors[j].params,
+            &scenario.model,
+            &scenario.spillover,
+        );
+        let u = model.upgrade_step;
+        let classes = |lever: f64| [0.0, budget_scale * lever];
+        let rd_subsidy = classes(levers.rd_subsidy[j]);
+        let digital_subsidy = classes(levers.digital_subsidy[j]);
+        let green_subsidy = classes(levers.green_subsidy[j]);
+        let imitation_total: f64 = spillover.row(j).iter().sum();
+        let digital_cost = digital_subsidy.map(|s| digital::cost(p.digital_cost, u, s));
+        let green_cost = green_subsidy.map(|s| digital::cost(p.green_cost, u, s));
+        let green_benefit = green::benefit(levers.carbon_price, p.emission_intensity, u);
+        SectorStep {
+            rd_subsidy,
+            digital_subsidy,
+            green_subsidy,
+            talent: levers.talent[j],
+            imitation_total,
+            imitation_probability: rd_subsidy.map(|s| imitation::probability(imitation_total, s)),
+            shared_data: levers.data_openness * stats.data_mean,
+            digital_cost,
+            green_probability: green_cost.map(|cost| {
+                digital::adoption_probability(
+                    model,
+                    green_benefit,
+                    cost,
+                    p.green_cost * u,
+                    stats.green_mean,
+                )
+            }),
+            green_cost,
+            output_previous,
+            green_standard: levers.green_standard[j],
+        }
+    }
 }
 
 /// Everything the firm phase reads: fixed for the step, shared by all threads.
@@ -118,7 +213,7 @@ pub struct FirmStart {
 }
 
 /// A firm after §5.1-5.9.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FirmUpdate {
     /// a_i after innovation, imitation and the shock.
     pub a: f64,
@@ -130,8 +225,8 @@ pub struct FirmUpdate {
     pub data: f64,
     /// Upgrade costs paid this step.
     pub paid: f64,
-    /// ln c_i (§5.8).
-    pub ln_c: f64,
+    /// `x_i = c_i / exp(a_i)`: the data multiplier times the margin (§5.7-5.8).
+    pub x: f64,
     /// Draws for §5.11-5.12.
     pub outcome: Outcome,
     /// Innovation raised a_i.
@@ -167,11 +262,8 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         stats.selective_threshold,
         stats.laggard_threshold,
     );
-    let (s_rd, s_dig, s_green) = if eligible {
-        (s.rd_subsidy, s.digital_subsidy, s.green_subsidy)
-    } else {
-        (0.0, 0.0, 0.0)
-    };
+    let e = usize::from(eligible);
+    let s_rd = s.rd_subsidy[e];
 
     // §5.2: innovation.
     let mut a = firm.a;
@@ -194,7 +286,7 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
 
     // §5.3: imitation of a frontier picked through the spillover matrix.
     let mut imitated = false;
-    if draws.uniform(Purpose::Imitation) < imitation::probability(s.imitation_total, s_rd) {
+    if draws.uniform(Purpose::Imitation) < s.imitation_probability[e] {
         let row = ctx.spillover.row(j);
         let k = imitation::pick_source(
             row,
@@ -213,11 +305,13 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         a += p.shock_sd * draws.normal(Purpose::Shock);
     }
 
-    // §5.4: digital upgrade.
+    // §5.4: digital upgrade. The probability never exceeds p_max, so a draw above it needs
+    // no probability (and no logarithm).
     let mut digital_level = firm.digital;
     let mut paid = 0.0;
     let mut subsidy_digital = 0.0;
-    if digital_level < 1.0 {
+    let draw = draws.uniform(Purpose::DigitalUpgrade);
+    if digital_level < 1.0 && draw < m.adoption_max {
         let benefit = digital::benefit(
             s.talent,
             p.data_productivity,
@@ -226,33 +320,23 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
             p.data_generation,
             m.data_depreciation,
         );
-        let cost = digital::cost(p.digital_cost, u, s_dig);
+        let cost = s.digital_cost[e];
         let p_upgrade =
             digital::adoption_probability(m, benefit, cost, p.digital_cost * u, stats.digital_mean);
-        if draws.uniform(Purpose::DigitalUpgrade) < p_upgrade {
+        if draw < p_upgrade {
             digital_level = (digital_level + u).min(1.0);
             paid += cost;
-            subsidy_digital = s_dig * p.digital_cost * u * output_previous;
+            subsidy_digital = s.digital_subsidy[e] * p.digital_cost * u * output_previous;
         }
     }
 
     // §5.5: green upgrade.
     let mut green_level = firm.green;
     let mut subsidy_green = 0.0;
-    if green_level < 1.0 {
-        let cost = digital::cost(p.green_cost, u, s_green);
-        let p_upgrade = digital::adoption_probability(
-            m,
-            s.green_benefit,
-            cost,
-            p.green_cost * u,
-            stats.green_mean,
-        );
-        if draws.uniform(Purpose::GreenUpgrade) < p_upgrade {
-            green_level = (green_level + u).min(1.0);
-            paid += cost;
-            subsidy_green = s_green * p.green_cost * u * output_previous;
-        }
+    if green_level < 1.0 && draws.uniform(Purpose::GreenUpgrade) < s.green_probability[e] {
+        green_level = (green_level + u).min(1.0);
+        paid += s.green_cost[e];
+        subsidy_green = s.green_subsidy[e] * p.green_cost * u * output_previous;
     }
 
     // §5.6: data accumulates with the firm's size relative to the sector mean, f_i n_j.
@@ -265,16 +349,14 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         relative_size,
     );
 
-    // §5.7: effective productivity, ln A_i = a_i + ln(data multiplier).
+    // §5.7-5.8: effective productivity A_i = exp(a_i) multiplier_i and competitiveness
+    // c_i = A_i margin_i = exp(a_i) x_i (its CES term is taken in the chunk, §5.10).
     let multiplier = data::multiplier(
         p.data_productivity,
         digital_level,
         data_stock,
         s.shared_data,
     );
-    let ln_a = a + math::ln(multiplier);
-
-    // §5.8: competitiveness.
     let burden = market::burden(
         p.rd_intensity,
         paid,
@@ -282,7 +364,7 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         p.emission_intensity,
         green_level,
     );
-    let (ln_c, clamped) = market::ln_competitiveness(ln_a, burden, m.min_margin);
+    let (margin, clamped) = market::margin(burden, m.min_margin);
 
     // §5.9: draws for death, the green standard and transitions.
     let mut outcome = Outcome::default();
@@ -317,7 +399,7 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         green: green_level,
         data: data_stock,
         paid,
-        ln_c,
+        x: multiplier * margin,
         outcome,
         innovated,
         imitated,
@@ -325,5 +407,310 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         subsidy_rd: s_rd * p.rd_intensity * output_previous,
         subsidy_digital,
         subsidy_green,
+    }
+}
+
+/// Firms per tile (see [`phase_tile`]).
+pub const TILE: usize = 64;
+
+/// MODEL.md §5.1-5.9 for a tile of up to [`TILE`] firms: the same computation as
+/// [`firm_phase`], with bit-identical results (tested), arranged as one loop per section.
+///
+/// In [`firm_phase`] each firm is one long chain of dependent steps, interrupted by branches
+/// that depend on random draws; a processor can overlap little of one firm with the next. Here
+/// every loop does the same independent work for many firms, so their computations overlap,
+/// and the rare paths (an innovation's size, an imitation) run in their own short loops.
+pub fn phase_tile(ctx: &StepContext, firms: &[FirmStart], out: &mut [FirmUpdate]) {
+    let n = firms.len();
+    assert!(
+        n <= TILE && out.len() >= n,
+        "a tile holds at most {TILE} firms"
+    );
+    let m = ctx.model;
+    let u = m.upgrade_step;
+    let mut keys = [ctx.key.firm(BirthKey(0)); TILE];
+    let mut eligible = [0usize; TILE];
+    let mut hit = [false; TILE];
+    let mut draw = [0.0f64; TILE];
+
+    // §5.1: keys and eligibility by a at the start of the step.
+    for i in 0..n {
+        let f = &firms[i];
+        let stats = &ctx.stats[f.sector];
+        keys[i] = ctx.key.firm(f.birth);
+        eligible[i] = usize::from(policy::eligible(
+            ctx.levers.targeting,
+            f.a,
+            stats.selective_threshold,
+            stats.laggard_threshold,
+        ));
+        out[i] = FirmUpdate {
+            a: f.a,
+            digital: f.digital,
+            green: f.green,
+            data: f.data,
+            paid: 0.0,
+            x: 0.0,
+            outcome: Outcome::default(),
+            innovated: false,
+            imitated: false,
+            clamped: false,
+            subsidy_rd: 0.0,
+            subsidy_digital: 0.0,
+            subsidy_green: 0.0,
+        };
+    }
+
+    // §5.2: innovation: who succeeds, then how much each success adds.
+    for i in 0..n {
+        let f = &firms[i];
+        let p = &ctx.sectors[f.sector].params;
+        let s_rd = ctx.sector_steps[f.sector].rd_subsidy[eligible[i]];
+        let probability = innovation::probability(
+            p.rd_intensity,
+            s_rd,
+            p.innovation_rate,
+            m.data_amplification,
+            f.digital,
+        );
+        hit[i] = keys[i].uniform(Purpose::Innovation) < probability;
+    }
+    for i in 0..n {
+        if hit[i] {
+            let p = &ctx.sectors[firms[i].sector].params;
+            let z = p.innovation_mean + p.innovation_sd * keys[i].normal(Purpose::InnovationSize);
+            let gain = innovation::gain(z);
+            if gain > 0.0 {
+                out[i].a += gain;
+                out[i].innovated = true;
+            }
+        }
+    }
+
+    // §5.3: imitation of a frontier picked through the spillover matrix.
+    for i in 0..n {
+        let s = &ctx.sector_steps[firms[i].sector];
+        hit[i] = keys[i].uniform(Purpose::Imitation) < s.imitation_probability[eligible[i]];
+    }
+    for i in 0..n {
+        if hit[i] {
+            let j = firms[i].sector;
+            let (p, s) = (&ctx.sectors[j].params, &ctx.sector_steps[j]);
+            let k = imitation::pick_source(
+                ctx.spillover.row(j),
+                s.imitation_total,
+                keys[i].uniform(Purpose::ImitationSource),
+            );
+            let gap = ctx.stats[k].frontier - out[i].a; // NaN if k never had firms
+            if gap > 0.0 {
+                out[i].a += imitation::gain(gap, p.catch_up, p.absorptive_gap, s.talent);
+                out[i].imitated = true;
+            }
+        }
+    }
+
+    // §5.3a: idiosyncratic shock.
+    for i in 0..n {
+        let p = &ctx.sectors[firms[i].sector].params;
+        if p.shock_sd > 0.0 {
+            out[i].a += p.shock_sd * keys[i].normal(Purpose::Shock);
+        }
+    }
+
+    // §5.4: digital upgrade; a draw above p_max needs no probability.
+    for i in 0..n {
+        draw[i] = keys[i].uniform(Purpose::DigitalUpgrade);
+    }
+    for i in 0..n {
+        let f = &firms[i];
+        if f.digital < 1.0 && draw[i] < m.adoption_max {
+            let (p, s) = (&ctx.sectors[f.sector].params, &ctx.sector_steps[f.sector]);
+            let e = eligible[i];
+            let benefit = digital::benefit(
+                s.talent,
+                p.data_productivity,
+                u,
+                f.data + s.shared_data,
+                p.data_generation,
+                m.data_depreciation,
+            );
+            let cost = s.digital_cost[e];
+            let probability = digital::adoption_probability(
+                m,
+                benefit,
+                cost,
+                p.digital_cost * u,
+                ctx.stats[f.sector].digital_mean,
+            );
+            if draw[i] < probability {
+                let o = &mut out[i];
+                o.digital = (o.digital + u).min(1.0);
+                o.paid += cost;
+                let output_previous = f.share * s.output_previous;
+                o.subsidy_digital = s.digital_subsidy[e] * p.digital_cost * u * output_previous;
+            }
+        }
+    }
+
+    // §5.5: green upgrade.
+    for i in 0..n {
+        let f = &firms[i];
+        let s = &ctx.sector_steps[f.sector];
+        let e = eligible[i];
+        if f.green < 1.0 && keys[i].uniform(Purpose::GreenUpgrade) < s.green_probability[e] {
+            let p = &ctx.sectors[f.sector].params;
+            let o = &mut out[i];
+            o.green = (o.green + u).min(1.0);
+            o.paid += s.green_cost[e];
+            let output_previous = f.share * s.output_previous;
+            o.subsidy_green = s.green_subsidy[e] * p.green_cost * u * output_previous;
+        }
+    }
+
+    // §5.6-5.8: data, effective productivity and competitiveness; R&D subsidy spent.
+    for i in 0..n {
+        let f = &firms[i];
+        let (p, s) = (&ctx.sectors[f.sector].params, &ctx.sector_steps[f.sector]);
+        let o = &mut out[i];
+        let relative_size = f.share * ctx.stats[f.sector].firms as f64;
+        o.data = data::accumulate(
+            f.data,
+            m.data_depreciation,
+            p.data_generation,
+            o.digital,
+            relative_size,
+        );
+        let multiplier = data::multiplier(p.data_productivity, o.digital, o.data, s.shared_data);
+        let burden = market::burden(
+            p.rd_intensity,
+            o.paid,
+            ctx.levers.carbon_price,
+            p.emission_intensity,
+            o.green,
+        );
+        let (margin, clamped) = market::margin(burden, m.min_margin);
+        o.x = multiplier * margin;
+        o.clamped = clamped;
+        let output_previous = f.share * s.output_previous;
+        o.subsidy_rd = s.rd_subsidy[eligible[i]] * p.rd_intensity * output_previous;
+    }
+
+    // §5.9: draws for death, the green standard and transitions.
+    for i in 0..n {
+        let j = firms[i].sector;
+        let (p, s) = (&ctx.sectors[j].params, &ctx.sector_steps[j]);
+        let o = &mut out[i];
+        if keys[i].uniform(Purpose::Death) < p.death_rate {
+            o.outcome.flags |= Outcome::DEATH;
+        }
+        if o.green < s.green_standard
+            && keys[i].uniform(Purpose::StandardEnforcement) < ctx.levers.standard_enforcement
+        {
+            o.outcome.flags |= Outcome::STANDARD;
+        }
+        for (r, rule) in ctx.rules.iter().enumerate() {
+            if rule.from != j {
+                continue;
+            }
+            let probability = rule.probability_for(o.a, o.digital, ctx.rule_thresholds[r]);
+            if probability > 0.0 && keys[i].uniform_transition(r) < probability {
+                match rule.kind {
+                    TransitionKind::Switch if o.outcome.switch_to == NO_SWITCH => {
+                        o.outcome.switch_to = rule.to as u16;
+                    }
+                    TransitionKind::Switch => {}
+                    TransitionKind::Spawn => o.outcome.spawns |= 1 << r,
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Scenario;
+    use crate::sim::rng::RunKey;
+
+    /// The tiled phase computes exactly what the per-firm phase computes.
+    #[test]
+    fn the_tiled_phase_equals_the_per_firm_phase_bit_for_bit() {
+        let mut scenario = Scenario::baseline();
+        // a policy that exercises every branch: targeting, subsidies, standards, openness
+        let levers = &mut scenario.policy.base;
+        levers.rd_subsidy = vec![0.5, 0.2, 0.0];
+        levers.digital_subsidy = vec![0.3; 3];
+        levers.green_subsidy = vec![0.4; 3];
+        levers.green_standard = vec![0.3; 3];
+        levers.targeting = crate::model::policy::Targeting::Selective;
+        levers.data_openness = 0.5;
+        scenario.sectors[2].params.shock_sd = 0.05;
+        scenario
+            .transitions
+            .iter_mut()
+            .for_each(|r| r.probability = 0.5);
+        let levers = scenario.policy.at(1);
+        let stats: Vec<SectorStats> = (0..3)
+            .map(|j| SectorStats {
+                firms: 1000,
+                frontier: 0.5 + 0.1 * j as f64,
+                median: 0.1,
+                selective_threshold: 0.3,
+                laggard_threshold: -0.2,
+                digital_mean: 0.3,
+                green_mean: 0.2,
+                data_mean: 1.5,
+            })
+            .collect();
+        let steps: Vec<SectorStep> = (0..3)
+            .map(|j| SectorStep::new(&scenario, j, &levers, 0.8, &stats[j], 0.3))
+            .collect();
+        let thresholds = vec![Some(0.1), None, None];
+        let ctx = StepContext {
+            key: RunKey::new(9, 1).step(4),
+            model: &scenario.model,
+            sectors: &scenario.sectors,
+            sector_steps: &steps,
+            stats: &stats,
+            spillover: &scenario.spillover,
+            rules: &scenario.transitions,
+            rule_thresholds: &thresholds,
+            levers: &levers,
+        };
+        let mut state = crate::sim::rng::Stream::new(5);
+        let firms: Vec<FirmStart> = (0..1000)
+            .map(|i| FirmStart {
+                sector: i % 3,
+                birth: BirthKey::initial(i as u64),
+                a: 0.4 * state.normal(),
+                digital: if i % 17 == 0 { 1.0 } else { state.uniform() },
+                green: if i % 13 == 0 { 1.0 } else { state.uniform() },
+                data: 3.0 * state.uniform(),
+                share: 0.002 * state.uniform(),
+            })
+            .collect();
+        let per_firm: Vec<FirmUpdate> = firms.iter().map(|&f| firm_phase(&ctx, f)).collect();
+        let mut tiled = Vec::new();
+        for tile in firms.chunks(TILE) {
+            let mut out = [per_firm[0]; TILE];
+            phase_tile(&ctx, tile, &mut out);
+            tiled.extend_from_slice(&out[..tile.len()]);
+        }
+        assert_eq!(tiled, per_firm);
+        // and the test exercises the branches
+        assert!(per_firm.iter().any(|u| u.innovated) && per_firm.iter().any(|u| u.imitated));
+        assert!(
+            per_firm.iter().any(|u| u.subsidy_digital > 0.0)
+                && per_firm.iter().any(|u| u.subsidy_green > 0.0)
+        );
+        assert!(
+            per_firm.iter().any(|u| u.outcome.switch_to != NO_SWITCH)
+                && per_firm.iter().any(|u| u.outcome.spawns != 0)
+        );
+        assert!(
+            per_firm
+                .iter()
+                .any(|u| u.outcome.flags & Outcome::STANDARD != 0)
+        );
     }
 }

@@ -37,6 +37,11 @@ impl<T: Default + Clone + Send> Partials<T> {
         &self.values
     }
 
+    /// The partials of every chunk, chunk-major, to update after a pass.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        &mut self.values
+    }
+
     /// Merges the partials of every chunk for each sector, in chunk order.
     pub fn merge_into(
         &self,
@@ -100,6 +105,54 @@ impl<'a, T> ScatterSlice<'a, T> {
         );
         // SAFETY: in bounds (checked above); exclusive per the caller's contract.
         unsafe { self.ptr.add(index).write(value) }
+    }
+}
+
+/// One value per worker thread of the current rayon pool, each touched only by its own
+/// thread during a parallel pass, then read after the pass. For accumulators whose merge does
+/// not depend on which thread did what (integer counts, minima, sets of values), this avoids
+/// locks, atomics and per-chunk copies of large buffers.
+#[derive(Debug, Default)]
+pub struct PerThread<T> {
+    slots: Vec<std::cell::UnsafeCell<T>>,
+}
+
+// SAFETY: each slot is mutated only by the worker thread whose index it has (see `current`),
+// and read only when no pass is running.
+unsafe impl<T: Send> Sync for PerThread<T> {}
+
+impl<T: Default> PerThread<T> {
+    /// One slot per thread of the current pool (`threads`, from `rayon::current_num_threads`),
+    /// and one for a caller outside the pool (rayon runs a pass that it does not split on
+    /// the calling thread), each prepared by `prepare` (which can reuse its allocations).
+    pub fn reset(&mut self, threads: usize, mut prepare: impl FnMut(&mut T)) {
+        self.slots.resize_with(threads + 1, Default::default);
+        for slot in &mut self.slots {
+            prepare(slot.get_mut());
+        }
+    }
+
+    /// The slot of the calling worker thread.
+    ///
+    /// # Safety
+    /// Call only from inside a parallel pass of the pool this was reset for, and do not hold
+    /// the reference across anything that could run another task on this thread (a rayon
+    /// `join`, a nested parallel iterator): then no two live references to one slot exist.
+    /// (A thread outside the pool runs a pass only when rayon does not split it, and then it
+    /// is the only thread running it, so it can have the extra slot.)
+    #[inline]
+    #[allow(clippy::mut_from_ref)]
+    pub unsafe fn current(&self) -> &mut T {
+        let outside = self.slots.len() - 1;
+        let index = rayon::current_thread_index().unwrap_or(outside);
+        // SAFETY: only this thread uses slot `index` (caller's contract).
+        unsafe { &mut *self.slots[index].get() }
+    }
+
+    /// Every slot, after the pass.
+    pub fn iter(&self) -> impl Iterator<Item = &T> {
+        // SAFETY: `&self` outside a pass: no slot is being mutated.
+        self.slots.iter().map(|s| unsafe { &*s.get() })
     }
 }
 

@@ -1,0 +1,191 @@
+//! `nqpsim bench`: step throughput, parallel efficiency, memory per firm, and the step's
+//! effective bandwidth against the machine's measured memory bandwidth.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{EXIT_OK, ScenarioArgs, load_scenario};
+use crate::bench::{self, Bandwidth, StepMeasurement};
+use crate::error::Error;
+
+/// Options of `nqpsim bench`.
+#[derive(Debug, Args, Clone)]
+pub struct BenchArgs {
+    /// Scenario file; the embedded baseline if left out
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: Option<PathBuf>,
+    /// Initial firms
+    #[arg(long, default_value_t = 1_000_000)]
+    pub firms: u64,
+    /// Steps timed (after one untimed warm-up step)
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub steps: u32,
+    /// Thread counts to measure, e.g. 1,2,4 (default: 1 and all cores)
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..))]
+    pub threads: Vec<u64>,
+    /// Also write the figures as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Skip the memory-bandwidth measurement
+    #[arg(long)]
+    pub no_bandwidth: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario_args: ScenarioArgs,
+}
+
+#[derive(serde::Serialize)]
+struct Report {
+    scenario: String,
+    firms: u64,
+    steps: u32,
+    step_bytes_per_firm: usize,
+    cpu: String,
+    logical_cores: usize,
+    measurements: Vec<StepMeasurement>,
+    bandwidth: Vec<Bandwidth>,
+}
+
+/// Runs `nqpsim bench`.
+pub fn execute(args: BenchArgs) -> anyhow::Result<i32> {
+    let mut overrides = vec![
+        format!("--firms {}", args.firms),
+        "--replicates 1".to_string(),
+    ];
+    overrides.extend(args.scenario_args.set.iter().cloned());
+    let (mut scenario, _) =
+        load_scenario(args.scenario.as_deref(), &overrides).map_err(Error::from)?;
+    scenario.run.steps = args.steps + 1;
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut threads: Vec<usize> = args.threads.iter().map(|&t| t as usize).collect();
+    if threads.is_empty() {
+        threads = if cores > 1 { vec![1, cores] } else { vec![1] };
+    }
+    let mut measurements: Vec<StepMeasurement> = Vec::new();
+    for &t in &threads {
+        eprintln!(
+            "timing {} steps of {} firms on {t} thread(s) ...",
+            args.steps, args.firms
+        );
+        let mut m = bench::time_steps(&scenario, t, args.steps)?;
+        if let Some(one) = measurements.iter().find(|m| m.threads == 1) {
+            m.parallel_efficiency = Some(m.firm_steps_per_s / (t as f64 * one.firm_steps_per_s));
+        } else if t == 1 {
+            m.parallel_efficiency = Some(1.0);
+        }
+        measurements.push(m);
+    }
+    let mut bandwidth = Vec::new();
+    if !args.no_bandwidth {
+        // Three arrays of 128 MiB each: far above any last-level cache of today.
+        let elements = 16 << 20;
+        for &t in &threads {
+            eprintln!("measuring memory bandwidth on {t} thread(s) ...");
+            bandwidth.push(bench::measure_bandwidth(t, elements, 5)?);
+        }
+    }
+    let report = Report {
+        scenario: scenario.name.clone(),
+        firms: args.firms,
+        steps: args.steps,
+        step_bytes_per_firm: crate::sim::step::STEP_BYTES_PER_FIRM,
+        cpu: cpu_name(),
+        logical_cores: cores,
+        measurements,
+        bandwidth,
+    };
+    super::print(&table(&report)?)?;
+    if let Some(path) = &args.json {
+        let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
+        crate::output::atomic::write_file(path, &json).map_err(Error::from)?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn table(r: &Report) -> Result<String, std::fmt::Error> {
+    let mut out = String::new();
+    writeln!(
+        out,
+        "{} with {} firms, {} timed steps; {} ({} logical cores)",
+        r.scenario, r.firms, r.steps, r.cpu, r.logical_cores
+    )?;
+    writeln!(
+        out,
+        "{:>7} {:>16} {:>13} {:>13} {:>11} {:>14} {:>12} {:>9}",
+        "threads",
+        "firm-steps/s",
+        "ns/firm-step",
+        "core ns/f-s",
+        "efficiency",
+        "peak B/firm",
+        "step GB/s",
+        "of roof"
+    )?;
+    for m in &r.measurements {
+        let roof = r
+            .bandwidth
+            .iter()
+            .find(|b| b.threads == m.threads)
+            .map(|b| b.triad_gb_per_s);
+        let fmt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
+        writeln!(
+            out,
+            "{:>7} {:>16.0} {:>13.1} {:>13.1} {:>11} {:>14} {:>12.2} {:>9}",
+            m.threads,
+            m.firm_steps_per_s,
+            m.ns_per_firm_step,
+            m.core_ns_per_firm_step,
+            fmt(m.parallel_efficiency.map(|e| 100.0 * e), 1)
+                + if m.parallel_efficiency.is_some() {
+                    " %"
+                } else {
+                    ""
+                },
+            fmt(m.peak_bytes_per_firm, 0),
+            m.effective_gb_per_s,
+            fmt(roof.map(|roof| 100.0 * m.effective_gb_per_s / roof), 1)
+                + if roof.is_some() { " %" } else { "" },
+        )?;
+    }
+    for m in &r.measurements {
+        let s = &m.stage_shares;
+        writeln!(
+            out,
+            "time by pass, {} thread(s): phase {:.0} %, exits {:.0} %, structure {:.0} %, production {:.0} %, quantiles {:.0} %, rows {:.0} %",
+            m.threads,
+            100.0 * s.phase,
+            100.0 * s.exits,
+            100.0 * s.structure,
+            100.0 * s.production,
+            100.0 * s.quantiles,
+            100.0 * s.rows
+        )?;
+    }
+    writeln!(
+        out,
+        "step traffic: {} bytes read and written per firm-step (from the layout of the passes)",
+        r.step_bytes_per_firm
+    )?;
+    for b in &r.bandwidth {
+        writeln!(
+            out,
+            "memory bandwidth, {} thread(s): triad {:.1} GB/s, read {:.1} GB/s",
+            b.threads, b.triad_gb_per_s, b.read_gb_per_s
+        )?;
+    }
+    Ok(out)
+}
+
+fn cpu_name() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|x| x.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".into())
+}

@@ -1,0 +1,178 @@
+//! The initial state, MODEL.md §5 (end): firms drawn from the sector parameters, data at its
+//! steady state, shares equal to the CES shares of initial competitiveness, demand scales set
+//! so the sectors start at their output shares, and the step-0 metrics.
+
+use rayon::prelude::*;
+
+use super::Simulation;
+use super::reduce::{FIRM_CHUNK, chunk_count};
+use super::rng::BirthKey;
+use super::step::{Flows, PhaseSums, StateSums, chunk_ces_weights, merge_ces, newborn_levels};
+use crate::model::firms::{FirmId, SectorIndex};
+use crate::model::stats::SectorStats;
+use crate::model::{data, demography, market};
+
+impl Simulation<'_> {
+    /// Draws the initial population and computes the step-0 metrics.
+    pub(crate) fn initialise(&mut self) {
+        let scenario = self.scenario;
+        let model = &scenario.model;
+        let sectors = &scenario.sectors;
+        let ns = sectors.len();
+        let elasticity = |j: usize| sectors[j].params.elasticity;
+
+        // Counts by largest remainder (§2); firms in sector order, ids 0..n.
+        let shares: Vec<f64> = sectors.iter().map(|s| s.params.firm_share).collect();
+        let counts = demography::initial_counts(scenario.run.firms, &shares);
+        let n = counts.iter().sum::<u64>() as usize;
+        let key = self.run_key.step(0);
+        let f = &mut self.firms;
+        f.resize(n);
+        let mut start = 0;
+        for (j, &c) in counts.iter().enumerate() {
+            f.sector[start..start + c as usize].fill(j as SectorIndex);
+            start += c as usize;
+        }
+        (
+            f.id.par_iter_mut(),
+            f.birth.par_iter_mut(),
+            f.born.par_iter_mut(),
+            f.sector.par_iter(),
+            f.a.par_iter_mut(),
+            f.digital.par_iter_mut(),
+            f.green.par_iter_mut(),
+            f.data.par_iter_mut(),
+            f.paid.par_iter_mut(),
+        )
+            .into_par_iter()
+            .enumerate()
+            .with_min_len(FIRM_CHUNK)
+            .for_each(|(i, (id, birth, born, &j, a, d, g, data_stock, paid))| {
+                let p = &sectors[j as usize].params;
+                *id = FirmId(i as u64);
+                *birth = BirthKey::initial(i as u64);
+                *born = 0;
+                let (z, digital, green) = newborn_levels(key.firm(*birth), p);
+                *a = p.tfp_mean + p.tfp_sd * z;
+                *d = digital;
+                *g = green;
+                *data_stock =
+                    data::steady_state(p.data_generation, digital, model.data_depreciation);
+                *paid = 0.0;
+            });
+        self.next_id = n as u64;
+
+        // The means of S(0) first: the data multiplier reads Dbar_j(0).
+        let chunks = chunk_count(n);
+        let b = &mut self.buffers;
+        let state = b.state.reset(chunks, ns);
+        (
+            f.sector.par_chunks(FIRM_CHUNK),
+            f.a.par_chunks(FIRM_CHUNK),
+            f.digital.par_chunks(FIRM_CHUNK),
+            f.green.par_chunks(FIRM_CHUNK),
+            f.data.par_chunks(FIRM_CHUNK),
+            state.par_chunks_mut(ns),
+        )
+            .into_par_iter()
+            .for_each(|(sector, a, d, g, data_stock, state)| {
+                for i in 0..sector.len() {
+                    state[sector[i] as usize].add(0.0, a[i], d[i], g[i], data_stock[i]);
+                }
+            });
+        b.state_totals.clear();
+        b.state_totals.resize(ns, StateSums::default());
+        b.state
+            .merge_into(ns, &mut b.state_totals, |_, t, p| t.merge(p));
+        for (stats, total) in self.stats.iter_mut().zip(&b.state_totals) {
+            if total.firms > 0 {
+                let m = total.firms as f64;
+                *stats = SectorStats {
+                    firms: total.firms,
+                    digital_mean: total.digital / m,
+                    green_mean: total.green / m,
+                    data_mean: total.data / m,
+                    ..SectorStats::never_populated()
+                };
+            }
+        }
+
+        // Initial shares: the CES shares of initial competitiveness (§5.7-5.8, nothing paid),
+        // under the policy of step 0.
+        let levers = &self.levers[0];
+        let stats = &self.stats;
+        b.weight.resize(n, 0.0);
+        let acc = b.phase.reset(chunks, ns);
+        (
+            f.sector.par_chunks(FIRM_CHUNK),
+            f.a.par_chunks(FIRM_CHUNK),
+            f.digital.par_chunks(FIRM_CHUNK),
+            f.green.par_chunks(FIRM_CHUNK),
+            f.data.par_chunks(FIRM_CHUNK),
+            b.weight.par_chunks_mut(FIRM_CHUNK),
+            acc.par_chunks_mut(ns),
+        )
+            .into_par_iter()
+            .for_each(|(sector, a, d, g, data_stock, weight, acc)| {
+                for i in 0..sector.len() {
+                    let j = sector[i] as usize;
+                    let p = &sectors[j].params;
+                    let shared = levers.data_openness * stats[j].data_mean;
+                    let multiplier =
+                        data::multiplier(p.data_productivity, d[i], data_stock[i], shared);
+                    let burden = market::burden(
+                        p.rd_intensity,
+                        0.0,
+                        levers.carbon_price,
+                        p.emission_intensity,
+                        g[i],
+                    );
+                    let (margin, clamped) = market::margin(burden, model.min_margin);
+                    weight[i] = multiplier * margin;
+                    acc[j].max_a = acc[j].max_a.max(a[i]);
+                    acc[j].max_x = acc[j].max_x.max(weight[i]);
+                    acc[j].clamped += u64::from(clamped);
+                }
+                chunk_ces_weights(sector, a, weight, acc, elasticity);
+            });
+        merge_ces(b.phase.as_mut_slice(), ns, elasticity);
+        let phase = b.phase.as_slice();
+        let state = b.state.reset(chunks, ns);
+        (
+            f.sector.par_chunks(FIRM_CHUNK),
+            f.share.par_chunks_mut(FIRM_CHUNK),
+            b.weight.par_chunks(FIRM_CHUNK),
+            phase.par_chunks(ns),
+            state.par_chunks_mut(ns),
+        )
+            .into_par_iter()
+            .for_each(|(sector, share, weight, phase, state)| {
+                for i in 0..sector.len() {
+                    let j = sector[i] as usize;
+                    share[i] = weight[i] * phase[j].ces_factor;
+                    state[j].share += share[i];
+                }
+            });
+        let mut share_sums = vec![0.0; ns];
+        for chunk in b.state.as_slice().chunks(ns) {
+            for (sum, s) in share_sums.iter_mut().zip(chunk) {
+                *sum += s.share;
+            }
+        }
+        for (total, sum) in b.state_totals.iter_mut().zip(share_sums) {
+            total.share = sum;
+        }
+        b.phase_totals.clear();
+        b.phase_totals.resize(ns, PhaseSums::default());
+        b.phase
+            .merge_into(ns, &mut b.phase_totals, |_, t, p| t.clamped += p.clamped);
+        b.flows.clear();
+        b.flows.resize(ns, Flows::default());
+        for (flow, total) in b.flows.iter_mut().zip(&b.phase_totals) {
+            flow.clamped = total.clamped;
+        }
+        self.demand = vec![f64::NAN; ns]; // set from Cbar_j(0) in `observe`
+        self.output = vec![0.0; ns];
+        self.observe(0);
+    }
+}

@@ -1,0 +1,506 @@
+//! Observation, MODEL.md §5.13: S(t) from the new population, productivity, output,
+//! employment and emissions, the metrics rows of the step, and next year's demand scales.
+
+use rayon::prelude::*;
+use std::time::Instant;
+
+use super::Simulation;
+use super::reduce::{FIRM_CHUNK, chunk_count};
+use super::step::{Flows, ProductionSums, StateSums};
+use crate::math;
+use crate::metrics::{MetricsRow, RowSector};
+use crate::model::firms::DEAD;
+use crate::model::{data, market, production};
+use crate::scenario::Scenario;
+
+/// Quantiles of `a` that S(t) needs, and that the `frontier` column needs (positions in
+/// [`Simulation::observe`]'s probability list).
+const FRONTIER: usize = 0;
+const MEDIAN: usize = 1;
+const SELECTIVE: usize = 2;
+const LAGGARD: usize = 3;
+/// Quantiles of ln A reported per sector and for `all`.
+const TFP_QUANTILES: [f64; 3] = [0.1, 0.5, 0.9];
+
+impl Simulation<'_> {
+    /// §5.13 for step `t`: S(t), the production pass, the quantiles and the metrics rows.
+    /// Expects `buffers.state_totals` (sums over the new population) and `buffers.flows`.
+    pub(crate) fn observe(&mut self, t: u32) {
+        let scenario = self.scenario;
+        let sectors = &scenario.sectors;
+        let model = &scenario.model;
+        let ns = sectors.len();
+        let n = self.firms.len();
+        let chunks = chunk_count(n);
+        let levers = &self.levers[t as usize];
+        let threads = rayon::current_num_threads();
+        let b = &mut self.buffers;
+
+        let clock = Instant::now();
+
+        // S(t): counts and means; a sector without firms keeps its last statistics.
+        for (stats, total) in self.stats.iter_mut().zip(&b.state_totals) {
+            stats.firms = total.firms;
+            if total.firms > 0 {
+                let m = total.firms as f64;
+                stats.digital_mean = total.digital / m;
+                stats.green_mean = total.green / m;
+                stats.data_mean = total.data / m;
+            }
+        }
+        let stats = &self.stats;
+
+        // Histogram ranges: a's are known exactly; ln A's are last step's.
+        b.ranges.clear();
+        let mut pooled = (f64::INFINITY, f64::NEG_INFINITY);
+        for total in &b.state_totals {
+            let range = (
+                total.min_a.unwrap_or(f64::NAN),
+                total.max_a.unwrap_or(f64::NAN),
+            );
+            if total.firms > 0 {
+                pooled = (pooled.0.min(range.0), pooled.1.max(range.1));
+            }
+            b.ranges.push(range);
+        }
+        b.ranges.push(pooled);
+        let fallback = if pooled.0 <= pooled.1 {
+            pooled
+        } else {
+            (-1.0, 1.0)
+        };
+        b.a_quantiles.begin(&b.ranges, fallback, threads);
+        if self.ln_a_range.len() != ns + 1 {
+            // first observation: ln A = a + ln(multiplier), a little above a
+            self.ln_a_range = b.ranges.iter().map(|&(lo, hi)| (lo, hi + 1.0)).collect();
+        }
+        b.ln_a_quantiles
+            .begin(&self.ln_a_range, (fallback.0, fallback.1 + 1.0), threads);
+
+        // The production pass: shares renormalised (§5.12), A_i with Dbar_j(t) (§5.7), c_i
+        // (§5.8), and the sums behind output, employment, emissions and TFP (§5.13).
+        let shift = &self.ln_a_shift;
+        let totals = &b.state_totals;
+        let a_quantiles = &b.a_quantiles;
+        let ln_a_quantiles = &b.ln_a_quantiles;
+        b.ln_a.resize(n, 0.0);
+        let acc = b.production.reset(chunks, ns);
+        let f = &mut self.firms;
+        (
+            f.sector.par_chunks(FIRM_CHUNK),
+            f.a.par_chunks(FIRM_CHUNK),
+            f.digital.par_chunks(FIRM_CHUNK),
+            f.green.par_chunks(FIRM_CHUNK),
+            f.data.par_chunks(FIRM_CHUNK),
+            f.share.par_chunks_mut(FIRM_CHUNK),
+            f.paid.par_chunks(FIRM_CHUNK),
+            b.ln_a.par_chunks_mut(FIRM_CHUNK),
+            acc.par_chunks_mut(ns),
+        )
+            .into_par_iter()
+            .for_each(
+                |(sector, a, d, g, data_stock, share, paid, ln_a_out, acc)| {
+                    for i in 0..sector.len() {
+                        if sector[i] == DEAD {
+                            continue;
+                        }
+                        let j = sector[i] as usize;
+                        let p = &sectors[j].params;
+                        let total = &totals[j];
+                        let f = if total.share > 0.0 {
+                            share[i] / total.share
+                        } else {
+                            1.0 / total.firms as f64 // shares summing to 0: equal shares
+                        };
+                        share[i] = f;
+                        let shared = levers.data_openness * stats[j].data_mean;
+                        let multiplier =
+                            data::multiplier(p.data_productivity, d[i], data_stock[i], shared);
+                        let ln_a = a[i] + math::ln(multiplier);
+                        let burden = market::burden(
+                            p.rd_intensity,
+                            paid[i],
+                            levers.carbon_price,
+                            p.emission_intensity,
+                            g[i],
+                        );
+                        let (ln_c, _) = market::ln_competitiveness(ln_a, burden, model.min_margin);
+                        let s = &mut acc[j];
+                        let x = ln_a - shift[j];
+                        s.weighted_ln_c += f * ln_c;
+                        s.weighted_ln_a += f * ln_a;
+                        s.ln_a += x;
+                        s.ln_a_squared += x * x;
+                        s.weighted_a += f * a[i];
+                        s.multiplier += multiplier;
+                        s.weighted_dirty += f * (1.0 - g[i]);
+                        s.weighted_inverse_a += f * math::exp(-ln_a);
+                        ln_a_out[i] = ln_a;
+                        a_quantiles.count(j, a[i]);
+                        a_quantiles.count(ns, a[i]);
+                        ln_a_quantiles.count(j, ln_a);
+                        ln_a_quantiles.count(ns, ln_a);
+                    }
+                },
+            );
+        b.production_totals.clear();
+        b.production_totals.resize(ns, ProductionSums::default());
+        b.production
+            .merge_into(ns, &mut b.production_totals, |_, t, p| {
+                t.weighted_ln_c += p.weighted_ln_c;
+                t.weighted_ln_a += p.weighted_ln_a;
+                t.ln_a += p.ln_a;
+                t.ln_a_squared += p.ln_a_squared;
+                t.weighted_a += p.weighted_a;
+                t.multiplier += p.multiplier;
+                t.weighted_dirty += p.weighted_dirty;
+                t.weighted_inverse_a += p.weighted_inverse_a;
+            });
+
+        self.timings.production += clock.elapsed();
+        let clock = Instant::now();
+
+        // Quantiles: the targeting thresholds of S(t) use the quantile in force when they
+        // are read, in step t + 1.
+        let tq = self.levers[((t + 1) as usize).min(self.levers.len() - 1)].targeting_quantile;
+        let a_probs = [model.frontier_quantile, 0.5, tq, 1.0 - tq];
+        b.sizes.clear();
+        b.sizes.extend(b.state_totals.iter().map(|s| s.firms));
+        b.sizes.push(b.state_totals.iter().map(|s| s.firms).sum());
+        let gather_a = b.a_quantiles.plan(&b.sizes, &a_probs);
+        let gather_ln_a = b.ln_a_quantiles.plan(&b.sizes, &TFP_QUANTILES);
+        if gather_a || gather_ln_a {
+            let (a_quantiles, ln_a_quantiles) = (&b.a_quantiles, &b.ln_a_quantiles);
+            (
+                f.sector.par_chunks(FIRM_CHUNK),
+                f.a.par_chunks(FIRM_CHUNK),
+                b.ln_a.par_chunks(FIRM_CHUNK),
+            )
+                .into_par_iter()
+                .for_each(|(sector, a, ln_a)| {
+                    for i in 0..sector.len() {
+                        if sector[i] == DEAD {
+                            continue;
+                        }
+                        let j = sector[i] as usize;
+                        a_quantiles.gather(j, a[i]);
+                        a_quantiles.gather(ns, a[i]);
+                        ln_a_quantiles.gather(j, ln_a[i]);
+                        ln_a_quantiles.gather(ns, ln_a[i]);
+                    }
+                });
+        }
+        let mut a_q = [0.0; 4];
+        let mut tfp_q = vec![[f64::NAN; 3]; ns + 1];
+        for (j, q) in tfp_q.iter_mut().enumerate() {
+            let size = b.sizes[j];
+            b.ln_a_quantiles.finish(j, size, &TFP_QUANTILES, q);
+            b.a_quantiles.finish(j, size, &a_probs, &mut a_q);
+            if j < ns && size > 0 {
+                let s = &mut self.stats[j];
+                s.frontier = a_q[FRONTIER];
+                s.median = a_q[MEDIAN];
+                s.selective_threshold = a_q[SELECTIVE];
+                s.laggard_threshold = a_q[LAGGARD];
+            }
+        }
+        let pooled_frontier = a_q[FRONTIER];
+        for (range, seen) in self.ln_a_range.iter_mut().zip(&b.ln_a_quantiles.range) {
+            if seen.0 <= seen.1 {
+                *range = *seen;
+            }
+        }
+
+        self.timings.quantiles += clock.elapsed();
+        let clock = Instant::now();
+        self.rows_and_demand(t, &tfp_q, pooled_frontier);
+        self.timings.rows += clock.elapsed();
+    }
+
+    /// The metrics rows of step `t` (one per sector, then `all`) and Z_j(t+1).
+    fn rows_and_demand(&mut self, t: u32, tfp_q: &[[f64; 3]], pooled_frontier: f64) {
+        let scenario = self.scenario;
+        let sectors = &scenario.sectors;
+        let ns = sectors.len();
+        let levers = &self.levers[t as usize];
+        let b = &mut self.buffers;
+        let n: u64 = b.state_totals.iter().map(|s| s.firms).sum();
+        let stats = &self.stats;
+
+        // Output: Y_j = Z_j Cbar_j^eta_j, with Z_j(0) calibrated to the output shares.
+        let previous_output = std::mem::take(&mut self.output);
+        let mut output = vec![0.0; ns];
+        for (j, sector) in sectors.iter().enumerate() {
+            let p = &sector.params;
+            let ln_cbar = b.production_totals[j].weighted_ln_c;
+            if t == 0 {
+                self.demand[j] =
+                    production::initial_demand_scale(p.output_share, ln_cbar, p.output_elasticity);
+            }
+            if b.state_totals[j].firms > 0 {
+                output[j] = production::sector_output(self.demand[j], ln_cbar, p.output_elasticity);
+            }
+        }
+        let total_output: f64 = output.iter().sum();
+
+        // ln A: mean and variance per sector from the shifted sums, pooled over sectors.
+        let pooled_shift = self.ln_a_shift[ns];
+        let (mut pooled_sum, mut pooled_squares) = (0.0, 0.0);
+        let mut means = vec![f64::NAN; ns + 1];
+        self.rows.clear();
+        let mut weighted_tfp = 0.0;
+        let mut weighted_technology = 0.0;
+        let mut all = RowAccumulator::default();
+        for (j, sector) in sectors.iter().enumerate() {
+            let p = &sector.params;
+            let state = &b.state_totals[j];
+            let count = state.firms;
+            let prod = &b.production_totals[j];
+            let y = output[j];
+            let employment = y * prod.weighted_inverse_a;
+            let emissions = p.emission_intensity * y * prod.weighted_dirty;
+            let mut row = template_row(scenario, self.replicate, t, RowSector::Sector(j));
+            fill_flows(&mut row, &b.flows[j], emissions * levers.carbon_price);
+            row.firms = count;
+            row.output = y;
+            row.output_share = (total_output > 0.0).then(|| y / total_output);
+            row.employment = employment;
+            row.emissions = emissions;
+            if count > 0 {
+                let m = count as f64;
+                let shift = self.ln_a_shift[j];
+                let (s, ss) = (prod.ln_a, prod.ln_a_squared);
+                let mean = shift + s / m;
+                let sd = (ss / m - (s / m) * (s / m)).max(0.0).sqrt();
+                let d = shift - pooled_shift;
+                pooled_sum += s + m * d;
+                pooled_squares += ss + 2.0 * d * s + m * d * d;
+                means[j] = mean;
+                let tfp = prod.weighted_ln_a;
+                if t == 0 {
+                    self.tfp_initial[j] = Some(tfp);
+                }
+                row.labour_productivity = (employment > 0.0).then(|| y / employment);
+                row.tfp = Some(tfp);
+                row.tfp_index = self.tfp_initial[j].map(|t0| (tfp - t0).exp());
+                row.tfp_unweighted = Some(mean);
+                row.tfp_p10 = Some(tfp_q[j][0]);
+                row.tfp_p50 = Some(tfp_q[j][1]);
+                row.tfp_p90 = Some(tfp_q[j][2]);
+                row.tfp_sd = Some(sd);
+                row.op_covariance = Some(tfp - mean);
+                row.technology = Some(prod.weighted_a);
+                row.frontier = Some(stats[j].frontier);
+                row.digital_mean = Some(stats[j].digital_mean);
+                row.green_mean = Some(stats[j].green_mean);
+                row.data_mean = Some(stats[j].data_mean);
+                row.data_multiplier_mean = Some(prod.multiplier / m);
+                row.emission_intensity = (y > 0.0).then(|| emissions / y);
+                weighted_tfp += y * tfp;
+                weighted_technology += y * prod.weighted_a;
+            }
+            all.add(&row, state, prod);
+            self.rows.push(row);
+        }
+
+        // The `all` row: sums, output-weighted sector means, and pooled unweighted statistics.
+        let mut row = template_row(scenario, self.replicate, t, RowSector::All);
+        all.finish(&mut row, total_output);
+        if n > 0 {
+            let m = n as f64;
+            let mean = pooled_shift + pooled_sum / m;
+            let sd = (pooled_squares / m - (pooled_sum / m) * (pooled_sum / m))
+                .max(0.0)
+                .sqrt();
+            means[ns] = mean;
+            let tfp = (total_output > 0.0).then(|| weighted_tfp / total_output);
+            if t == 0 {
+                self.tfp_initial_all = tfp;
+            }
+            row.tfp = tfp;
+            row.tfp_index = tfp.zip(self.tfp_initial_all).map(|(x, x0)| (x - x0).exp());
+            row.tfp_unweighted = Some(mean);
+            row.tfp_p10 = Some(tfp_q[ns][0]);
+            row.tfp_p50 = Some(tfp_q[ns][1]);
+            row.tfp_p90 = Some(tfp_q[ns][2]);
+            row.tfp_sd = Some(sd);
+            row.op_covariance = tfp.map(|x| x - mean);
+            row.technology = (total_output > 0.0).then(|| weighted_technology / total_output);
+            row.frontier = Some(pooled_frontier);
+            row.digital_mean = Some(all.digital / m);
+            row.green_mean = Some(all.green / m);
+            row.data_mean = Some(all.data / m);
+            row.data_multiplier_mean = Some(all.multiplier / m);
+        }
+        self.rows.push(row);
+        // next step's shifts: this step's means (keeps the shifted sums small)
+        for (shift, mean) in self.ln_a_shift.iter_mut().zip(means) {
+            if mean.is_finite() {
+                *shift = mean;
+            }
+        }
+
+        // Z_j(t+1) = Z_j(t) (1 + gamma_j + sum_k B[j][k] gY_k(t)).
+        b.output_growth.clear();
+        for j in 0..ns {
+            let previous = if t == 0 {
+                output[j]
+            } else {
+                previous_output[j]
+            };
+            b.output_growth
+                .push(production::output_growth(output[j], previous));
+        }
+        for (j, sector) in sectors.iter().enumerate() {
+            self.demand[j] = production::next_demand_scale(
+                self.demand[j],
+                sector.params.demand_growth,
+                scenario.demand_linkage.row(j),
+                &b.output_growth,
+            );
+        }
+        self.output = output;
+    }
+}
+
+/// A row with the identifying columns filled in and every metric zero or missing.
+fn template_row(scenario: &Scenario, replicate: u32, t: u32, sector: RowSector) -> MetricsRow {
+    MetricsRow {
+        point: 0,
+        replicate,
+        seed: scenario.run.seed,
+        step: t,
+        year: scenario.run.start_year + t as i32,
+        sector,
+        firms: 0,
+        entries: 0,
+        exits: 0,
+        standard_exits: 0,
+        switches_in: 0,
+        switches_out: 0,
+        spawns: 0,
+        output: 0.0,
+        output_share: None,
+        employment: 0.0,
+        labour_productivity: None,
+        tfp: None,
+        tfp_index: None,
+        tfp_unweighted: None,
+        tfp_p10: None,
+        tfp_p50: None,
+        tfp_p90: None,
+        tfp_sd: None,
+        op_covariance: None,
+        technology: None,
+        frontier: None,
+        digital_mean: None,
+        green_mean: None,
+        data_mean: None,
+        data_multiplier_mean: None,
+        emissions: 0.0,
+        emission_intensity: None,
+        innovations: 0,
+        imitations: 0,
+        clamped: 0,
+        subsidy_rd: 0.0,
+        subsidy_digital: 0.0,
+        subsidy_green: 0.0,
+        subsidy_entry: 0.0,
+        subsidy_talent: 0.0,
+        subsidy_total: 0.0,
+        carbon_revenue: 0.0,
+    }
+}
+
+fn fill_flows(row: &mut MetricsRow, flows: &Flows, carbon_revenue: f64) {
+    row.entries = flows.entries;
+    row.exits = flows.demography.exits;
+    row.standard_exits = flows.demography.standard_exits;
+    row.switches_in = flows.demography.switches_in;
+    row.switches_out = flows.demography.switches_out;
+    row.spawns = flows.demography.spawns;
+    row.innovations = flows.innovations;
+    row.imitations = flows.imitations;
+    row.clamped = flows.clamped;
+    row.subsidy_rd = flows.subsidy_rd;
+    row.subsidy_digital = flows.subsidy_digital;
+    row.subsidy_green = flows.subsidy_green;
+    row.subsidy_entry = flows.subsidy_entry;
+    row.subsidy_talent = flows.subsidy_talent;
+    row.subsidy_total = flows.subsidy_rd
+        + flows.subsidy_digital
+        + flows.subsidy_green
+        + flows.subsidy_entry
+        + flows.subsidy_talent;
+    row.carbon_revenue = carbon_revenue;
+}
+
+/// Sums over sectors for the `all` row.
+#[derive(Default)]
+struct RowAccumulator {
+    row: Option<MetricsRow>,
+    digital: f64,
+    green: f64,
+    data: f64,
+    multiplier: f64,
+}
+
+impl RowAccumulator {
+    fn add(&mut self, row: &MetricsRow, state: &StateSums, prod: &ProductionSums) {
+        self.digital += state.digital;
+        self.green += state.green;
+        self.data += state.data;
+        self.multiplier += prod.multiplier;
+        let Some(total) = &mut self.row else {
+            self.row = Some(row.clone());
+            return;
+        };
+        total.firms += row.firms;
+        total.entries += row.entries;
+        total.exits += row.exits;
+        total.standard_exits += row.standard_exits;
+        total.switches_in += row.switches_in;
+        total.switches_out += row.switches_out;
+        total.spawns += row.spawns;
+        total.output += row.output;
+        total.employment += row.employment;
+        total.emissions += row.emissions;
+        total.innovations += row.innovations;
+        total.imitations += row.imitations;
+        total.clamped += row.clamped;
+        total.subsidy_rd += row.subsidy_rd;
+        total.subsidy_digital += row.subsidy_digital;
+        total.subsidy_green += row.subsidy_green;
+        total.subsidy_entry += row.subsidy_entry;
+        total.subsidy_talent += row.subsidy_talent;
+        total.subsidy_total += row.subsidy_total;
+        total.carbon_revenue += row.carbon_revenue;
+    }
+
+    fn finish(&self, row: &mut MetricsRow, total_output: f64) {
+        let Some(s) = &self.row else { return };
+        row.firms = s.firms;
+        row.entries = s.entries;
+        row.exits = s.exits;
+        row.standard_exits = s.standard_exits;
+        row.switches_in = s.switches_in;
+        row.switches_out = s.switches_out;
+        row.spawns = s.spawns;
+        row.output = s.output;
+        row.output_share = (total_output > 0.0).then_some(1.0);
+        row.employment = s.employment;
+        row.labour_productivity = (s.employment > 0.0).then(|| s.output / s.employment);
+        row.emissions = s.emissions;
+        row.emission_intensity = (s.output > 0.0).then(|| s.emissions / s.output);
+        row.innovations = s.innovations;
+        row.imitations = s.imitations;
+        row.clamped = s.clamped;
+        row.subsidy_rd = s.subsidy_rd;
+        row.subsidy_digital = s.subsidy_digital;
+        row.subsidy_green = s.subsidy_green;
+        row.subsidy_entry = s.subsidy_entry;
+        row.subsidy_talent = s.subsidy_talent;
+        row.subsidy_total = s.subsidy_total;
+        row.carbon_revenue = s.carbon_revenue;
+    }
+}
