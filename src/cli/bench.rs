@@ -22,6 +22,9 @@ pub struct BenchArgs {
     /// Steps timed (after one untimed warm-up step)
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub steps: u32,
+    /// Repetitions of each measurement (from a fresh simulation); the median is reported
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeats: u32,
     /// Thread counts to measure, e.g. 1,2,4 (default: 1 and all cores)
     #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u64).range(1..))]
     pub threads: Vec<u64>,
@@ -31,6 +34,13 @@ pub struct BenchArgs {
     /// Skip the memory-bandwidth measurement
     #[arg(long)]
     pub no_bandwidth: bool,
+    /// Measure in this process instead of one fresh process per thread count (peak memory is
+    /// then only meaningful for the first)
+    #[arg(long)]
+    pub in_process: bool,
+    /// Internal: time one thread count and print the measurement as JSON
+    #[arg(long, hide = true)]
+    pub measure_only: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario_args: ScenarioArgs,
@@ -63,13 +73,22 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<i32> {
     if threads.is_empty() {
         threads = if cores > 1 { vec![1, cores] } else { vec![1] };
     }
+    if args.measure_only {
+        let m = bench::time_steps(&scenario, threads[0], args.steps, args.repeats)?;
+        super::print(&serde_json::to_string(&m).expect("serialises"))?;
+        return Ok(EXIT_OK);
+    }
     let mut measurements: Vec<StepMeasurement> = Vec::new();
     for &t in &threads {
         eprintln!(
             "timing {} steps of {} firms on {t} thread(s) ...",
             args.steps, args.firms
         );
-        let mut m = bench::time_steps(&scenario, t, args.steps)?;
+        let mut m = if args.in_process {
+            bench::time_steps(&scenario, t, args.steps, args.repeats)?
+        } else {
+            measure_in_child(t)?
+        };
         if let Some(one) = measurements.iter().find(|m| m.threads == 1) {
             m.parallel_efficiency = Some(m.firm_steps_per_s / (t as f64 * one.firm_steps_per_s));
         } else if t == 1 {
@@ -108,8 +127,13 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
     let mut out = String::new();
     writeln!(
         out,
-        "{} with {} firms, {} timed steps; {} ({} logical cores)",
-        r.scenario, r.firms, r.steps, r.cpu, r.logical_cores
+        "{} with {} firms, {} timed steps, median of {} runs; {} ({} logical cores)",
+        r.scenario,
+        r.firms,
+        r.steps,
+        r.measurements.first().map_or(0, |m| m.repeats),
+        r.cpu,
+        r.logical_cores
     )?;
     writeln!(
         out,
@@ -188,4 +212,43 @@ fn cpu_name() -> String {
                 .map(|x| x.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into())
+}
+
+/// Runs this same command for one thread count in a fresh process, so that its peak memory
+/// is its own (an allocator keeps memory freed by an earlier measurement).
+fn measure_in_child(threads: usize) -> anyhow::Result<StepMeasurement> {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    // drop any --threads value and --json target; time one thread count only
+    let mut kept = Vec::new();
+    let mut skip = false;
+    for a in args.drain(..) {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--threads" || a == "--json" {
+            skip = true;
+            continue;
+        }
+        if a.starts_with("--threads=") || a.starts_with("--json=") {
+            continue;
+        }
+        kept.push(a);
+    }
+    kept.extend([
+        "--measure-only".into(),
+        "--threads".into(),
+        threads.to_string(),
+    ]);
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(&kept)
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    if !output.status.success() {
+        anyhow::bail!(
+            "the measurement on {threads} thread(s) failed ({})",
+            output.status
+        );
+    }
+    Ok(serde_json::from_slice(&output.stdout)?)
 }

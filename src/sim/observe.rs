@@ -100,6 +100,9 @@ impl Simulation<'_> {
             .into_par_iter()
             .for_each(
                 |(sector, a, d, g, data_stock, share, paid, ln_a_out, acc)| {
+                    // SAFETY: one handle per chunk closure, dropped at its end.
+                    let (mut a_local, mut ln_a_local) =
+                        unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
                     for i in 0..sector.len() {
                         if sector[i] == DEAD {
                             continue;
@@ -136,10 +139,10 @@ impl Simulation<'_> {
                         s.weighted_dirty += f * (1.0 - g[i]);
                         s.weighted_inverse_a += f * math::exp(-ln_a);
                         ln_a_out[i] = ln_a;
-                        a_quantiles.count(j, a[i]);
-                        a_quantiles.count(ns, a[i]);
-                        ln_a_quantiles.count(j, ln_a);
-                        ln_a_quantiles.count(ns, ln_a);
+                        a_local.count(j, a[i]);
+                        a_local.count(ns, a[i]);
+                        ln_a_local.count(j, ln_a);
+                        ln_a_local.count(ns, ln_a);
                     }
                 },
             );
@@ -178,15 +181,18 @@ impl Simulation<'_> {
             )
                 .into_par_iter()
                 .for_each(|(sector, a, ln_a)| {
+                    // SAFETY: one handle per chunk closure, dropped at its end.
+                    let (mut a_local, mut ln_a_local) =
+                        unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
                     for i in 0..sector.len() {
                         if sector[i] == DEAD {
                             continue;
                         }
                         let j = sector[i] as usize;
-                        a_quantiles.gather(j, a[i]);
-                        a_quantiles.gather(ns, a[i]);
-                        ln_a_quantiles.gather(j, ln_a[i]);
-                        ln_a_quantiles.gather(ns, ln_a[i]);
+                        a_local.gather(j, a[i]);
+                        a_local.gather(ns, a[i]);
+                        ln_a_local.gather(j, ln_a[i]);
+                        ln_a_local.gather(ns, ln_a[i]);
                     }
                 });
         }

@@ -95,18 +95,18 @@ impl GroupQuantiles {
         }
     }
 
-    /// Counts `value` in `group` (first pass; call from inside a parallel pass).
+    /// The calling thread's handle for the passes: take one per chunk, inside the parallel
+    /// pass, and drop it at the end of the chunk.
+    ///
+    /// # Safety
+    /// As [`PerThread::current`]: call inside a pass of the pool this was begun for, and do
+    /// not keep the handle across anything that could run another task on this thread.
     #[inline]
-    pub fn count(&self, group: usize, value: f64) {
-        let bin = self.bin(group, value);
-        // SAFETY: see `PerThread::current`; one chunk closure per thread at a time.
-        let slot = unsafe { self.slots.current() };
-        slot.counts[group * BINS + bin] += 1;
-        if value < slot.min[group] {
-            slot.min[group] = value;
-        }
-        if value > slot.max[group] {
-            slot.max[group] = value;
+    pub unsafe fn local(&self) -> Local<'_> {
+        // SAFETY: forwarded to the caller.
+        Local {
+            quantiles: self,
+            slot: unsafe { self.slots.current() },
         }
     }
 
@@ -172,17 +172,6 @@ impl GroupQuantiles {
         any
     }
 
-    /// Second pass: keeps `value` if it lies in a bin that holds a target of `group`.
-    #[inline]
-    pub fn gather(&self, group: usize, value: f64) {
-        let bin = self.bin(group, value);
-        if self.needed[group * (BINS / 64) + bin / 64] & (1 << (bin % 64)) != 0 {
-            // SAFETY: see `PerThread::current`.
-            let slot = unsafe { self.slots.current() };
-            slot.candidates[group].push((bin as u32, value));
-        }
-    }
-
     /// After the gather pass: selects the exact order statistics and returns the type-7
     /// quantiles `probs` of `group` (NaN for an empty group) into `out`.
     pub fn finish(&mut self, group: usize, size: u64, probs: &[f64], out: &mut [f64]) {
@@ -225,6 +214,38 @@ impl GroupQuantiles {
     }
 }
 
+/// One thread's access to a [`GroupQuantiles`] during a pass (see [`GroupQuantiles::local`]).
+pub struct Local<'a> {
+    quantiles: &'a GroupQuantiles,
+    slot: &'a mut Slot,
+}
+
+impl Local<'_> {
+    /// Counts `value` in `group` (first pass).
+    #[inline]
+    pub fn count(&mut self, group: usize, value: f64) {
+        let bin = self.quantiles.bin(group, value);
+        let slot = &mut *self.slot;
+        slot.counts[group * BINS + bin] += 1;
+        if value < slot.min[group] {
+            slot.min[group] = value;
+        }
+        if value > slot.max[group] {
+            slot.max[group] = value;
+        }
+    }
+
+    /// Second pass: keeps `value` if it lies in a bin that holds a target of `group`.
+    #[inline]
+    pub fn gather(&mut self, group: usize, value: f64) {
+        let q = self.quantiles;
+        let bin = q.bin(group, value);
+        if q.needed[group * (BINS / 64) + bin / 64] & (1 << (bin % 64)) != 0 {
+            self.slot.candidates[group].push((bin as u32, value));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,13 +263,17 @@ mod tests {
         let mut ours = [0.0; 7];
         pool.install(|| {
             q.begin(&[guess], (0.0, 1.0), rayon::current_num_threads());
-            values
-                .par_chunks(100)
-                .for_each(|c| c.iter().for_each(|&v| q.count(0, v)));
+            values.par_chunks(100).for_each(|c| {
+                // SAFETY: one handle per chunk closure, dropped at its end.
+                let mut local = unsafe { q.local() };
+                c.iter().for_each(|&v| local.count(0, v));
+            });
             q.plan(&[values.len() as u64], &probs);
-            values
-                .par_chunks(100)
-                .for_each(|c| c.iter().for_each(|&v| q.gather(0, v)));
+            values.par_chunks(100).for_each(|c| {
+                // SAFETY: as above.
+                let mut local = unsafe { q.local() };
+                c.iter().for_each(|&v| local.gather(0, v));
+            });
             q.finish(0, values.len() as u64, &probs, &mut ours);
         });
         let mut sorted = values.to_vec();

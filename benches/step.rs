@@ -1,0 +1,83 @@
+//! Step throughput (firm-steps per second) of the baseline at 10^4 to 10^7 firms and of the
+//! many-sector `china-industries` scenario at 10^6 firms, on one thread and on all threads.
+//!
+//! `cargo bench` runs them (several minutes: the 10^7-firm cases hold about 1 GB each);
+//! `cargo bench -- baseline/1e6` runs one. Throughput is counted in initial firms per step;
+//! a simulation is restarted after 30 steps so the population stays near its initial size.
+
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use nqpsim::{Scenario, Simulation};
+
+/// Steps before a simulation is restarted (a scenario's usual horizon).
+const HORIZON: u32 = 30;
+
+fn thread_counts() -> Vec<usize> {
+    let all = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if all > 1 { vec![1, all] } else { vec![1] }
+}
+
+/// Times `iters` steps of `scenario` on a pool of `threads` threads.
+fn time_steps(scenario: &Scenario, threads: usize, iters: u64) -> Duration {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a pool");
+    pool.install(|| {
+        let mut sim = Simulation::new(scenario, 0);
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            if sim.current_step() >= HORIZON {
+                sim = Simulation::new(scenario, 0);
+            }
+            let start = Instant::now();
+            sim.step();
+            total += start.elapsed();
+        }
+        total
+    })
+}
+
+fn bench_group(c: &mut Criterion, name: &str, scenario: &Scenario, sizes: &[(u64, &str)]) {
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    for &(firms, label) in sizes {
+        let scenario = scenario.clone().with_firms(firms);
+        group.throughput(Throughput::Elements(firms));
+        if firms >= 1_000_000 {
+            group.measurement_time(Duration::from_secs(20));
+        }
+        for threads in thread_counts() {
+            let id = BenchmarkId::new(label, format!("{threads} threads"));
+            group.bench_with_input(id, &threads, |b, &threads| {
+                b.iter_custom(|iters| time_steps(&scenario, threads, iters));
+            });
+        }
+    }
+    group.finish();
+}
+
+fn baseline(c: &mut Criterion) {
+    let sizes = [
+        (10_000, "1e4"),
+        (100_000, "1e5"),
+        (1_000_000, "1e6"),
+        (10_000_000, "1e7"),
+    ];
+    bench_group(c, "baseline", &Scenario::baseline(), &sizes);
+}
+
+fn china_industries(c: &mut Criterion) {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/china-industries.toml"
+    );
+    let scenario = nqpsim::scenario::load(std::path::Path::new(path), &[])
+        .expect("the shipped scenario is valid");
+    bench_group(c, "china-industries", &scenario, &[(1_000_000, "1e6")]);
+}
+
+criterion_group!(benches, baseline, china_industries);
+criterion_main!(benches);
