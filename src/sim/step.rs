@@ -5,7 +5,7 @@
 //! | firm phase | §5.1-5.9, §5.10 | firm, S(t-1) | a, d, g, D, paid, CES weight, outcome; chunk sums |
 //! | exits | §5.11 | share, CES weight, outcome | chunk counts |
 //! | structure | §5.12 | firms, outcomes | the next population, in place (exits leave holes, newcomers are appended); S(t) means |
-//! | production | §5.13 ([`super::observe`]) | new population, S(t) | shares normalised, ln A; sums, histograms |
+//! | production | §5.13 (`observe.rs`) | new population, S(t) | shares normalised, ln A; sums, histograms |
 //! | quantiles | §5.13 | sector, a, ln A | the values near each quantile |
 //!
 //! Every pass runs over fixed chunks of [`FIRM_CHUNK`] firms in parallel, with one partial
