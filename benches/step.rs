@@ -25,14 +25,14 @@ fn time_steps(scenario: &Scenario, threads: usize, iters: u64) -> Duration {
         .build()
         .expect("a pool");
     pool.install(|| {
-        let mut sim = Simulation::new(scenario, 0);
+        let mut sim = Simulation::new(scenario, 0).expect("finite");
         let mut total = Duration::ZERO;
         for _ in 0..iters {
             if sim.current_step() >= HORIZON {
-                sim = Simulation::new(scenario, 0);
+                sim = Simulation::new(scenario, 0).expect("finite");
             }
             let start = Instant::now();
-            sim.step();
+            sim.step().expect("finite");
             total += start.elapsed();
         }
         total

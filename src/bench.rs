@@ -110,17 +110,22 @@ pub fn time_steps(
     let pool = pool(threads)?;
     let peak_known = reset_peak_resident();
     let mut peak = None;
+    let fault = |fault| Error::Numeric {
+        scenario: scenario.name.clone(),
+        replicate: 0,
+        fault,
+    };
     let mut runs: Vec<(u64, f64, StageShares)> = (0..repeats.max(1))
         .map(|_| {
-            let run = pool.install(|| {
-                let mut sim = Simulation::new(scenario, 0);
-                sim.step();
+            let run = pool.install(|| -> Result<_, Error> {
+                let mut sim = Simulation::new(scenario, 0).map_err(fault)?;
+                sim.step().map_err(fault)?;
                 let before = sim.timings();
                 let start = Instant::now();
                 let mut firm_steps = 0;
                 for _ in 0..steps {
                     firm_steps += sim.firm_count();
-                    sim.step();
+                    sim.step().map_err(fault)?;
                 }
                 let seconds = start.elapsed().as_secs_f64();
                 let after = sim.timings();
@@ -135,13 +140,13 @@ pub fn time_steps(
                     quantiles: share(after.quantiles, before.quantiles),
                     rows: share(after.rows, before.rows),
                 };
-                (firm_steps, seconds, stage_shares)
+                Ok((firm_steps, seconds, stage_shares))
             });
             // peak memory of the first run alone (later runs reuse what the allocator kept)
             peak = peak.or_else(|| peak_resident_bytes().filter(|_| peak_known));
             run
         })
-        .collect();
+        .collect::<Result<_, _>>()?;
     runs.sort_by(|x, y| (x.0 as f64 / x.1).total_cmp(&(y.0 as f64 / y.1)));
     let rate_of = |r: &(u64, f64, StageShares)| r.0 as f64 / r.1;
     let (slowest, fastest) = (rate_of(&runs[0]), rate_of(&runs[runs.len() - 1]));

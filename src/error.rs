@@ -121,6 +121,21 @@ pub struct OutputError {
     pub source: io::Error,
 }
 
+/// A number of the simulation that became NaN or infinite (MODEL.md has no such state):
+/// where and which.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("step {step}, {}: {quantity} is {value}", .sector.as_deref().map_or("the whole economy".to_string(), |s| format!("sector `{s}`")))]
+pub struct NumericFault {
+    /// Step in which it was found.
+    pub step: u32,
+    /// Sector (`None`: an economy-wide quantity).
+    pub sector: Option<String>,
+    /// What it is, e.g. `technology a` or the metric column `employment`.
+    pub quantity: String,
+    /// The value (NaN or infinite).
+    pub value: f64,
+}
+
 /// Any error of the library.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -138,6 +153,37 @@ pub enum Error {
         /// What is allowed.
         message: String,
     },
+    /// The simulation produced a non-finite number (exit code 1): nothing is written for it.
+    #[error(
+        "scenario `{scenario}`, replicate {replicate}, {fault}: the run stops rather than write it (a parameter may be far too large, e.g. an innovation_sd or data_generation that makes productivity overflow)"
+    )]
+    Numeric {
+        /// Scenario name.
+        scenario: String,
+        /// Replicate.
+        replicate: u32,
+        /// Where and what.
+        fault: NumericFault,
+    },
+    /// One replicate would not fit in memory (exit code 2: make the scenario smaller).
+    #[error("scenario `{scenario}`: one replicate needs about {} of memory, but {} is available; use fewer firms or steps", human_bytes(*.estimate), human_bytes(*.available))]
+    Memory {
+        /// Scenario name.
+        scenario: String,
+        /// Estimated bytes for one replicate.
+        estimate: u64,
+        /// Bytes available.
+        available: u64,
+    },
+    /// The output folder cannot be used (exit code 2): locked by another run, or holding files
+    /// this command did not write.
+    #[error("cannot write into {}: {reason}", .path.display())]
+    OutputFolder {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     ThreadPool {
@@ -146,4 +192,20 @@ pub enum Error {
         /// The reason.
         message: String,
     },
+}
+
+/// Bytes in a unit a person reads (`1.5 GiB`).
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 6] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
 }

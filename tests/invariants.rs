@@ -122,7 +122,7 @@ proptest! {
 
     #[test]
     fn invariants_hold_after_every_step(scenario in scenario()) {
-        let mut sim = Simulation::new(&scenario, 0);
+        let mut sim = Simulation::new(&scenario, 0).expect("the state stays finite");
         for _ in 0..=scenario.run.steps {
             let f = sim.firms();
             let ns = scenario.sectors.len();
@@ -164,7 +164,7 @@ proptest! {
                 prop_assert!((output_share - 1.0).abs() < 1e-9);
             }
             if sim.current_step() < scenario.run.steps {
-                sim.step();
+                sim.step().expect("the state stays finite");
             }
         }
     }

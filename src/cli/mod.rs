@@ -5,6 +5,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod interrupt;
 pub mod params;
 pub mod progress;
 pub mod run;
@@ -114,7 +115,12 @@ pub fn run(cli: Cli) -> i32 {
 /// The exit code for an error.
 pub fn exit_code(e: &anyhow::Error) -> i32 {
     match e.downcast_ref::<Error>() {
-        Some(Error::Scenario(_) | Error::BadArgument { .. }) => EXIT_BAD_INPUT,
+        Some(
+            Error::Scenario(_)
+            | Error::BadArgument { .. }
+            | Error::Memory { .. }
+            | Error::OutputFolder { .. },
+        ) => EXIT_BAD_INPUT,
         Some(_) => EXIT_FAILURE,
         None if e.downcast_ref::<ScenarioError>().is_some() => EXIT_BAD_INPUT,
         None => EXIT_FAILURE,

@@ -7,12 +7,15 @@ use std::fmt::Write as _;
 
 use clap::Args;
 
-use super::{EXIT_OK, ScenarioArgs, load_scenario, progress::ProgressBarObserver};
+use super::{
+    EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs, interrupt, load_scenario,
+    progress::ProgressBarObserver,
+};
 use crate::Scenario;
 use crate::error::Error;
 use crate::metrics::RowSector;
-use crate::output::{self, Provenance};
-use crate::sim::{self, RunOptions, RunOutput};
+use crate::output::{Provenance, RunWriter};
+use crate::sim::{self, RunOptions, RunSummary};
 
 /// Options of `nqpsim run`.
 #[derive(Debug, Args, Clone, Default)]
@@ -41,6 +44,9 @@ pub struct RunArgs {
     /// Print nothing but errors; no progress bar
     #[arg(long, short)]
     pub quiet: bool,
+    /// Write into the output folder even if it holds files this command did not write
+    #[arg(long)]
+    pub force: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario_args: ScenarioArgs,
@@ -81,29 +87,48 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
         }
         .into());
     }
+    // Refuse before anything is written: a replicate that cannot fit in memory.
+    sim::concurrent_replicates(&scenario)?;
+    let mut writer = RunWriter::create(&args.out, &scenario, args.force)?;
     let show = !args.quiet && std::io::stderr().is_terminal();
     let observer = ProgressBarObserver::new(&scenario, show);
     let options = RunOptions {
         threads: args.threads,
         point: 0,
+        cancel: Some(interrupt::flag()),
     };
-    let output = sim::run(&scenario, &options, &observer)?;
+    let steps = scenario.run.steps;
+    let mut last_rows = Vec::new(); // for the summary table
+    let summary = sim::run_into(&scenario, &options, &observer, &mut |_, rows| {
+        last_rows.extend(rows.iter().filter(|r| r.step == steps).cloned());
+        writer.write_replicate(rows)
+    })?;
     observer.finish();
     let provenance = Provenance {
         scenario_files: files,
         overrides,
     };
-    let dir = output::write_run(&args.out, &scenario, &output, &provenance).map_err(Error::from)?;
+    let dir = writer.finish(&summary, &provenance)?;
+    if summary.interrupted {
+        eprintln!(
+            "interrupted: {} of {} replicates completed and were written to {} (manifest status `interrupted`)",
+            summary.completed.len(),
+            scenario.run.replicates,
+            dir.join("trajectories.csv").display()
+        );
+        return Ok(EXIT_INTERRUPTED);
+    }
     if !args.quiet {
-        super::print(&summary(&scenario, &output, &dir)?)?;
+        super::print(&report(&scenario, &summary, &last_rows, &dir)?)?;
     }
     Ok(EXIT_OK)
 }
 
 /// A short report for stdout: where the files are, how fast it ran, and the headline figures.
-fn summary(
+fn report(
     scenario: &Scenario,
-    output: &RunOutput,
+    output: &RunSummary,
+    last_rows: &[crate::MetricsRow],
     dir: &std::path::Path,
 ) -> Result<String, std::fmt::Error> {
     let mut out = String::new();
@@ -138,8 +163,7 @@ fn summary(
         .collect();
     sectors.push(("all".into(), RowSector::All));
     for (name, sector) in sectors {
-        let last: Vec<_> = output
-            .rows
+        let last: Vec<_> = last_rows
             .iter()
             .filter(|r| r.step == steps && r.sector == sector)
             .collect();

@@ -1,5 +1,6 @@
 //! Files that appear whole or not at all: written under a temporary name in the target's
-//! folder, flushed to disk, then renamed over the target.
+//! folder, flushed to disk, then renamed over the target. While written, the bytes are
+//! counted and hashed (FNV-1a, 64 bits) for the manifest.
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Write};
@@ -7,11 +8,38 @@ use std::path::{Path, PathBuf};
 
 use crate::error::OutputError;
 
+/// Size and fingerprint of a file written through [`AtomicFile`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct FileFacts {
+    /// Bytes written.
+    pub bytes: u64,
+    /// FNV-1a 64-bit hash of the bytes, as 16 hexadecimal digits in the manifest.
+    #[serde(with = "hex")]
+    pub fnv64: u64,
+}
+
+mod hex {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &u64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{v:016x}"))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+        let text = String::deserialize(d)?;
+        u64::from_str_radix(&text, 16).map_err(serde::de::Error::custom)
+    }
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
 /// A file being written; becomes `path` on [`AtomicFile::commit`], vanishes if dropped.
 pub struct AtomicFile {
     path: PathBuf,
     temp: PathBuf,
     writer: Option<BufWriter<File>>,
+    facts: FileFacts,
 }
 
 impl AtomicFile {
@@ -30,12 +58,16 @@ impl AtomicFile {
             path: path.to_path_buf(),
             temp,
             writer: Some(BufWriter::with_capacity(1 << 20, file)),
+            facts: FileFacts {
+                bytes: 0,
+                fnv64: FNV_OFFSET,
+            },
         })
     }
 
-    /// The writer.
-    pub fn writer(&mut self) -> &mut BufWriter<File> {
-        self.writer.as_mut().expect("not yet committed")
+    /// The final path.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// An I/O error on this file, with its final path.
@@ -46,23 +78,35 @@ impl AtomicFile {
         }
     }
 
-    /// Flushes, syncs and renames the file into place.
-    pub fn commit(mut self) -> Result<(), OutputError> {
+    /// Flushes, syncs and renames the file into place; returns its size and fingerprint.
+    pub fn commit(mut self) -> Result<FileFacts, OutputError> {
         let writer = self.writer.take().expect("committed once");
-        let file = writer.into_inner().map_err(|e| OutputError {
-            path: self.path.clone(),
-            source: e.into_error(),
-        })?;
-        file.sync_all().map_err(|source| OutputError {
-            path: self.path.clone(),
-            source,
-        })?;
+        let file = writer
+            .into_inner()
+            .map_err(|e| self.error(e.into_error()))?;
+        file.sync_all().map_err(|e| self.error(e))?;
         drop(file);
-        fs::rename(&self.temp, &self.path).map_err(|source| OutputError {
-            path: self.path.clone(),
-            source,
-        })?;
-        Ok(())
+        fs::rename(&self.temp, &self.path).map_err(|e| self.error(e))?;
+        Ok(self.facts)
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self
+            .writer
+            .as_mut()
+            .expect("not yet committed")
+            .write(buf)?;
+        for &byte in &buf[..n] {
+            self.facts.fnv64 = (self.facts.fnv64 ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
+        }
+        self.facts.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.writer.as_mut().expect("not yet committed").flush()
     }
 }
 
@@ -75,10 +119,17 @@ impl Drop for AtomicFile {
 }
 
 /// Writes `bytes` to `path` atomically.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), OutputError> {
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<FileFacts, OutputError> {
     let mut file = AtomicFile::create(path)?;
-    file.writer().write_all(bytes).map_err(|e| file.error(e))?;
+    file.write_all(bytes).map_err(|e| file.error(e))?;
     file.commit()
+}
+
+/// The FNV-1a 64-bit hash of `bytes` (as [`FileFacts::fnv64`]).
+pub fn fnv64(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(FNV_OFFSET, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+    })
 }
 
 #[cfg(test)]
@@ -91,18 +142,50 @@ mod tests {
         let path = dir.path().join("x.csv");
         {
             let mut f = AtomicFile::create(&path).unwrap();
-            f.writer().write_all(b"half").unwrap();
+            f.write_all(b"half").unwrap();
         }
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
-    fn a_committed_file_replaces_the_old_one_whole() {
+    fn a_committed_file_replaces_the_old_one_whole_and_reports_its_facts() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("x.csv");
         fs::write(&path, "old").unwrap();
-        write_file(&path, b"new").unwrap();
+        let facts = write_file(&path, b"new").unwrap();
         assert_eq!(fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(
+            facts,
+            FileFacts {
+                bytes: 3,
+                fnv64: fnv64(b"new")
+            }
+        );
+        // FNV-1a test vector: "a" -> af63dc4c8601ec8c
+        assert_eq!(fnv64(b"a"), 0xaf63_dc4c_8601_ec8c);
+    }
+
+    #[test]
+    fn a_full_disk_is_an_error_naming_the_file() {
+        // /dev/full accepts the open and fails every write with ENOSPC.
+        let mut file = AtomicFile {
+            path: PathBuf::from("/dev/full"),
+            temp: PathBuf::from("/dev/full"),
+            writer: Some(BufWriter::new(
+                File::options().write(true).open("/dev/full").unwrap(),
+            )),
+            facts: FileFacts {
+                bytes: 0,
+                fnv64: FNV_OFFSET,
+            },
+        };
+        let result = file.write_all(&[b'x'; 2 << 20]).map_err(|e| file.error(e));
+        let err = result.expect_err("the disk is full").to_string();
+        assert!(
+            err.contains("/dev/full") && err.contains("No space left"),
+            "{err}"
+        );
+        file.writer = None; // nothing to remove
     }
 }

@@ -18,7 +18,8 @@ pub fn write_trajectories<W: Write>(
     for row in rows {
         w.write(row)?;
     }
-    w.finish()
+    w.into_inner()?;
+    Ok(())
 }
 
 /// A streaming writer of `trajectories.csv` rows.
@@ -72,11 +73,13 @@ impl<'a, W: Write> TrajectoryWriter<'a, W> {
     }
 
     /// Flushes and returns the underlying writer.
-    pub fn finish(self) -> csv::Result<()> {
-        self.csv
-            .into_inner()
-            .map_err(|e| csv::Error::from(e.into_error()))?;
-        Ok(())
+    pub fn into_inner(self) -> Result<W, std::io::Error> {
+        self.csv.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// Flushes the rows written so far to the underlying writer.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.csv.flush()
     }
 }
 

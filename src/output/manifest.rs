@@ -1,48 +1,58 @@
-//! `manifest.json`: what was run (the resolved scenario, seed, version) and, apart, the facts
-//! of the run (threads, wall time, throughput). Only the data files are byte-identical
-//! between runs; the run facts are not.
+//! `manifest.json`: what was run (the command, the resolved scenario, seed, version, the data
+//! files with their size and fingerprint) and, apart, the facts of the run (status, threads,
+//! wall time, throughput). Only the data files are byte-identical between runs; the run facts
+//! are not.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::atomic::FileFacts;
 use crate::scenario::raw::RawScenario;
 
 /// The manifest of a run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Manifest {
+    /// The command that wrote the folder (`run`).
+    pub command: String,
     /// nqpsim version.
-    pub nqpsim_version: &'static str,
+    pub nqpsim_version: String,
     /// Version of MODEL.md implemented.
     pub model_version: u32,
     /// Scenario name.
     pub scenario_name: String,
     /// The scenario file and the files it extends, leaf first (`builtin:baseline` if embedded).
     pub scenario_files: Vec<String>,
-    /// `--set` overrides, in order.
+    /// `--set` overrides and run flags, in the order applied.
     pub overrides: Vec<String>,
     /// Scenario seed.
     pub seed: u64,
     /// The fully resolved scenario.
     pub scenario: RawScenario,
-    /// Data files written, with their rows.
+    /// Data files written.
     pub files: Vec<FileEntry>,
     /// Facts of this run, not part of the results.
     pub run: RunFacts,
 }
 
 /// A data file of the run.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct FileEntry {
     /// File name.
     pub name: String,
     /// Data rows (without the header).
     pub rows: u64,
+    /// Size and fingerprint.
+    #[serde(flatten)]
+    pub facts: FileFacts,
 }
 
 /// Facts of one run: they differ between runs of the same scenario.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RunFacts {
-    /// `complete` (or `interrupted`).
-    pub status: &'static str,
+    /// `complete`, or `interrupted` (Ctrl-C or SIGTERM: only the completed replicates were
+    /// written).
+    pub status: String,
+    /// The replicates whose rows the data files hold.
+    pub completed_replicates: Vec<u32>,
     /// Worker threads.
     pub threads: usize,
     /// Replicates run at once.

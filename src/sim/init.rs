@@ -99,7 +99,7 @@ impl Simulation<'_> {
 
         // Initial shares: the CES shares of initial competitiveness (§5.7-5.8, nothing paid),
         // under the policy of step 0.
-        let levers = &self.levers[0];
+        let levers = &self.levers;
         let stats = &self.stats;
         b.weight.resize(n, 0.0);
         let acc = b.phase.reset(chunks, ns);

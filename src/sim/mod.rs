@@ -12,10 +12,12 @@ pub mod reduce;
 pub mod rng;
 pub mod step;
 
-use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, mpsc};
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::error::{Error, NumericFault};
 use crate::metrics::MetricsRow;
 use crate::model::firms::Firms;
 use crate::model::policy::Levers;
@@ -29,17 +31,19 @@ use step::Buffers;
 /// ```
 /// use nqpsim::{Scenario, Simulation};
 /// let scenario = Scenario::baseline().with_firms(500).with_steps(3);
-/// let mut sim = Simulation::new(&scenario, 0);
+/// let mut sim = Simulation::new(&scenario, 0).unwrap();
 /// assert_eq!(sim.rows().len(), 4); // step 0: three sectors and `all`
-/// sim.step();
+/// sim.step().unwrap();
 /// assert_eq!(sim.rows()[0].step, 1);
 /// ```
 pub struct Simulation<'s> {
     pub(crate) scenario: &'s Scenario,
     pub(crate) replicate: u32,
     pub(crate) run_key: RunKey,
-    /// Levers resolved per step, index = step.
-    pub(crate) levers: Vec<Levers>,
+    /// Levers in force in the last completed step.
+    pub(crate) levers: Levers,
+    /// Levers in force in the next step.
+    pub(crate) levers_next: Levers,
     pub(crate) step: u32,
     pub(crate) firms: Firms,
     pub(crate) buffers: Buffers,
@@ -90,17 +94,17 @@ impl Timings {
 }
 
 impl<'s> Simulation<'s> {
-    /// The initial state (step 0) of replicate `replicate`.
-    pub fn new(scenario: &'s Scenario, replicate: u32) -> Self {
+    /// The initial state (step 0) of replicate `replicate`; an error if a number of the
+    /// initial state is not finite (parameters far outside any sensible range).
+    pub fn new(scenario: &'s Scenario, replicate: u32) -> Result<Self, NumericFault> {
         let ns = scenario.sectors.len();
-        let levers = (0..=scenario.run.steps + 1)
-            .map(|t| scenario.policy.at(t))
-            .collect();
+
         let mut sim = Simulation {
             scenario,
             replicate,
             run_key: RunKey::new(scenario.run.seed, replicate),
-            levers,
+            levers: scenario.policy.at(0),
+            levers_next: scenario.policy.at(1),
             step: 0,
             firms: Firms::default(),
             buffers: Buffers::default(),
@@ -118,16 +122,15 @@ impl<'s> Simulation<'s> {
             timings: Timings::default(),
         };
         sim.initialise();
-        sim
+        sim.check_finite()?;
+        Ok(sim)
     }
 
-    /// Runs one more step (MODEL.md §5).
-    pub fn step(&mut self) {
-        while self.levers.len() < self.step as usize + 3 {
-            let t = self.levers.len() as u32;
-            self.levers.push(self.scenario.policy.at(t));
-        }
+    /// Runs one more step (MODEL.md §5). An error if any firm's state or any metric became
+    /// NaN or infinite: the simulation then stops, rather than go on with it.
+    pub fn step(&mut self) -> Result<(), NumericFault> {
         self.advance();
+        self.check_finite()
     }
 
     /// The step last completed (0 after [`Simulation::new`]).
@@ -182,36 +185,54 @@ pub struct RunOptions {
     pub threads: Option<usize>,
     /// Sweep point index written to the rows.
     pub point: u32,
+    /// When set (e.g. by Ctrl-C), replicates stop at their next step boundary; the run then
+    /// reports the replicates that completed.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
-/// What a run returns: the rows and the facts about the run.
+/// The facts of a run (everything but the rows).
 #[derive(Clone, Debug)]
-pub struct RunOutput {
-    /// Metrics rows in (replicate, step, sector then `all`) order.
-    pub rows: Vec<MetricsRow>,
+pub struct RunSummary {
     /// Firm phases executed (sum over replicates and steps of the firms at the step's start).
     pub firm_steps: u64,
     /// Worker threads used.
     pub threads: usize,
     /// Replicates run at once.
     pub concurrent_replicates: usize,
-    /// Wall time of the simulation (not of writing output).
+    /// Wall time of the simulation.
     pub wall_time: Duration,
+    /// Replicates that ran to the end, in order.
+    pub completed: Vec<u32>,
+    /// Whether the run was cancelled before every replicate completed.
+    pub interrupted: bool,
 }
 
-/// Bytes of memory one replicate of `scenario` needs at its largest, estimated from the
-/// state per firm, the double buffer and the step's scratch, and the expected growth of the
-/// firm count through entry.
+/// What [`run`] returns: the rows and the facts about the run.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Metrics rows in (replicate, step, sector then `all`) order, completed replicates only.
+    pub rows: Vec<MetricsRow>,
+    /// The facts of the run.
+    pub summary: RunSummary,
+}
+
+/// Bytes of memory one replicate of `scenario` needs at its largest: the state and scratch
+/// per firm times the expected peak number of places (growth through entry, holes left by
+/// exits), and its metrics rows.
 pub fn estimated_bytes_per_replicate(scenario: &Scenario) -> u64 {
-    const SCRATCH_BYTES_PER_FIRM: usize = 8 + 8 + 8 + 8; // ln c, outcome, grouped a and ln A
-    let per_firm = (2 * Firms::BYTES_PER_FIRM + SCRATCH_BYTES_PER_FIRM) as f64;
+    const SCRATCH_BYTES_PER_FIRM: f64 = 24.0; // CES weight, outcome, ln A
+    const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
+    let per_firm = (Firms::BYTES_PER_FIRM as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
     let entry: f64 = scenario
         .sectors
         .iter()
         .map(|s| s.params.firm_share * s.params.entry_rate)
         .sum();
-    let growth = (1.0 + entry).powi(scenario.run.steps as i32).min(1e6);
-    (scenario.run.firms as f64 * growth * per_firm) as u64 + (1 << 20)
+    let growth = (1.0 + entry).powf(f64::from(scenario.run.steps)).min(1e6);
+    let rows = (f64::from(scenario.run.steps) + 1.0)
+        * (scenario.sectors.len() as f64 + 1.0)
+        * std::mem::size_of::<MetricsRow>() as f64;
+    (scenario.run.firms as f64 * growth * per_firm + rows) as u64 + (1 << 20)
 }
 
 /// Memory the system says is available, from /proc/meminfo (`None` where unknown).
@@ -222,12 +243,59 @@ pub fn available_memory() -> Option<u64> {
     Some(kib * 1024)
 }
 
-/// Runs every replicate of `scenario` and returns the metrics rows.
+/// Share of the available memory a run plans to use.
+const MEMORY_BUDGET_SHARE: f64 = 0.8;
+
+/// How many replicates of `scenario` fit in memory at once; an error if not even one does.
+pub fn concurrent_replicates(scenario: &Scenario) -> Result<usize, Error> {
+    let per_replicate = estimated_bytes_per_replicate(scenario);
+    let available = available_memory().unwrap_or(4 << 30);
+    let budget = (available as f64 * MEMORY_BUDGET_SHARE) as u64;
+    if per_replicate > budget {
+        return Err(Error::Memory {
+            scenario: scenario.name.clone(),
+            estimate: per_replicate,
+            available,
+        });
+    }
+    Ok(
+        ((budget / per_replicate.max(1)) as usize)
+            .clamp(1, scenario.run.replicates.max(1) as usize),
+    )
+}
+
+/// Receives the rows of each completed replicate, in replicate order (see [`run_into`]).
+pub type RowSink<'a> = dyn FnMut(u32, &[MetricsRow]) -> Result<(), Error> + 'a;
+
+/// A completed replicate: its rows and its firm-steps (`None` if cancelled).
+pub type ReplicateRows = Option<(Vec<MetricsRow>, u64)>;
+
+/// Runs every replicate of `scenario` and returns the metrics rows (all in memory; for large
+/// runs see [`run_into`]).
 pub fn run(
     scenario: &Scenario,
     options: &RunOptions,
     observer: &dyn Observer,
 ) -> Result<RunOutput, Error> {
+    let mut rows = Vec::new();
+    let summary = run_into(scenario, options, observer, &mut |_, replicate_rows| {
+        rows.extend_from_slice(replicate_rows);
+        Ok(())
+    })?;
+    Ok(RunOutput { rows, summary })
+}
+
+/// Runs every replicate of `scenario`, as many at once as memory allows, and hands the rows
+/// of each completed replicate to `sink` in replicate order (a replicate that finishes early
+/// waits for those before it), so output can be written as the run goes with memory bounded
+/// by the replicates in flight. If `options.cancel` is raised, replicates stop at their next
+/// step boundary and the completed ones are still handed over, in order.
+pub fn run_into(
+    scenario: &Scenario,
+    options: &RunOptions,
+    observer: &dyn Observer,
+    sink: &mut RowSink,
+) -> Result<RunSummary, Error> {
     let mut builder = rayon::ThreadPoolBuilder::new();
     if let Some(threads) = options.threads {
         builder = builder.num_threads(threads);
@@ -236,52 +304,129 @@ pub fn run(
         threads: options.threads.unwrap_or(0),
         message: e.to_string(),
     })?;
-    let replicates = scenario.run.replicates as usize;
-    let per_replicate = estimated_bytes_per_replicate(scenario);
-    let budget = available_memory().unwrap_or(4 << 30) / 10 * 6;
-    let concurrent = ((budget / per_replicate.max(1)) as usize).clamp(1, replicates.max(1));
+    // Replicates in flight: what memory allows, and no more than a few per thread (more
+    // would only delay the writing of the early ones).
+    let concurrent = concurrent_replicates(scenario)?
+        .min(4 * pool.current_num_threads())
+        .max(1);
+    let user_cancel = options.cancel.as_deref();
+    let cancelled = || user_cancel.is_some_and(|c| c.load(Ordering::Relaxed));
+    // raised by the user's cancel or by a failure, read by the replicates at each step
+    let stop = AtomicBool::new(false);
     let started = Instant::now();
-    let results: Vec<(Vec<MetricsRow>, u64)> = pool.install(|| {
-        let mut results = Vec::with_capacity(replicates);
-        for batch in (0..replicates as u32)
-            .collect::<Vec<_>>()
-            .chunks(concurrent)
-        {
-            let done: Vec<(Vec<MetricsRow>, u64)> = batch
-                .par_iter()
-                .map(|&r| run_replicate(scenario, r, options.point, observer))
-                .collect();
-            results.extend(done);
-        }
-        results
-    });
-    let wall_time = started.elapsed();
-    let firm_steps = results.iter().map(|(_, n)| n).sum();
-    let rows = results.into_iter().flat_map(|(rows, _)| rows).collect();
-    Ok(RunOutput {
-        rows,
-        firm_steps,
+    let mut summary = RunSummary {
+        firm_steps: 0,
         threads: pool.current_num_threads(),
         concurrent_replicates: concurrent,
-        wall_time,
-    })
+        wall_time: Duration::ZERO,
+        completed: Vec::new(),
+        interrupted: false,
+    };
+    let replicates = scenario.run.replicates;
+    let mut failure: Option<Error> = None;
+    pool.in_place_scope(|scope| {
+        let (sender, receiver) = mpsc::channel::<(u32, Result<ReplicateRows, Error>)>();
+        let stop = &stop;
+        let spawn = |r: u32| {
+            let sender = sender.clone();
+            scope.spawn(move |_| {
+                let watch = StopWatch {
+                    user: user_cancel,
+                    stop,
+                };
+                let result = run_replicate(scenario, r, options.point, observer, Some(&watch));
+                let _ = sender.send((r, result));
+            });
+        };
+        let (mut next, mut in_flight) = (0u32, 0usize);
+        while next < replicates && in_flight < concurrent {
+            spawn(next);
+            next += 1;
+            in_flight += 1;
+        }
+        // Results arrive in any order; they are handed on in replicate order.
+        let mut pending: BTreeMap<u32, Result<ReplicateRows, Error>> = BTreeMap::new();
+        let mut to_write = 0u32;
+        while in_flight > 0 {
+            let (r, result) = receiver.recv().expect("a replicate task reports");
+            in_flight -= 1;
+            pending.insert(r, result);
+            while let Some(result) = pending.remove(&to_write) {
+                match result {
+                    Ok(Some((rows, firm_steps))) if failure.is_none() => {
+                        summary.firm_steps += firm_steps;
+                        match sink(to_write, &rows) {
+                            Ok(()) => summary.completed.push(to_write),
+                            Err(e) => failure = Some(e),
+                        }
+                    }
+                    Ok(Some(_)) => {}
+                    Ok(None) => summary.interrupted = true,
+                    Err(e) => {
+                        failure.get_or_insert(e);
+                    }
+                }
+                if failure.is_some() || cancelled() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                to_write += 1;
+            }
+            if next < replicates && !stop.load(Ordering::Relaxed) && !cancelled() {
+                spawn(next);
+                next += 1;
+                in_flight += 1;
+            }
+        }
+        if next < replicates {
+            summary.interrupted = true;
+        }
+    });
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    summary.wall_time = started.elapsed();
+    Ok(summary)
 }
 
-/// Runs one replicate to the end and returns its rows and firm-steps.
+/// What a replicate watches at each step boundary: the user's cancel flag (Ctrl-C) and the
+/// run's own stop (another replicate failed).
+pub struct StopWatch<'a> {
+    user: Option<&'a AtomicBool>,
+    stop: &'a AtomicBool,
+}
+
+impl StopWatch<'_> {
+    /// Whether the replicate should stop.
+    pub fn raised(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || self.user.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
+/// Runs one replicate to the end and returns its rows and firm-steps; `None` if `cancel` was
+/// raised before it finished.
 pub fn run_replicate(
     scenario: &Scenario,
     replicate: u32,
     point: u32,
     observer: &dyn Observer,
-) -> (Vec<MetricsRow>, u64) {
+    cancel: Option<&StopWatch>,
+) -> Result<ReplicateRows, Error> {
+    let fault = |fault: NumericFault| Error::Numeric {
+        scenario: scenario.name.clone(),
+        replicate,
+        fault,
+    };
     let steps = scenario.run.steps;
-    let mut sim = Simulation::new(scenario, replicate);
+    let mut sim = Simulation::new(scenario, replicate).map_err(fault)?;
     let mut rows = Vec::with_capacity((steps as usize + 1) * (scenario.sectors.len() + 1));
     rows.extend_from_slice(sim.rows());
     let mut firm_steps = 0;
     for t in 1..=steps {
+        if cancel.is_some_and(StopWatch::raised) {
+            return Ok(None);
+        }
         let firms = sim.firm_count();
-        sim.step();
+        sim.step().map_err(fault)?;
         firm_steps += firms;
         rows.extend_from_slice(sim.rows());
         observer.step_done(replicate, t, firms);
@@ -289,5 +434,5 @@ pub fn run_replicate(
     for row in &mut rows {
         row.point = point;
     }
-    (rows, firm_steps)
+    Ok(Some((rows, firm_steps)))
 }

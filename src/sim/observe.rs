@@ -7,6 +7,7 @@ use std::time::Instant;
 use super::Simulation;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::step::{Flows, ProductionSums, StateSums};
+use crate::error::NumericFault;
 use crate::math;
 use crate::metrics::{MetricsRow, RowSector};
 use crate::model::firms::DEAD;
@@ -32,7 +33,7 @@ impl Simulation<'_> {
         let ns = sectors.len();
         let n = self.firms.len();
         let chunks = chunk_count(n);
-        let levers = &self.levers[t as usize];
+        let levers = &self.levers;
         let threads = rayon::current_num_threads();
         let b = &mut self.buffers;
 
@@ -165,7 +166,7 @@ impl Simulation<'_> {
 
         // Quantiles: the targeting thresholds of S(t) use the quantile in force when they
         // are read, in step t + 1.
-        let tq = self.levers[((t + 1) as usize).min(self.levers.len() - 1)].targeting_quantile;
+        let tq = self.levers_next.targeting_quantile;
         let a_probs = [model.frontier_quantile, 0.5, tq, 1.0 - tq];
         b.sizes.clear();
         b.sizes.extend(b.state_totals.iter().map(|s| s.firms));
@@ -228,7 +229,7 @@ impl Simulation<'_> {
         let scenario = self.scenario;
         let sectors = &scenario.sectors;
         let ns = sectors.len();
-        let levers = &self.levers[t as usize];
+        let levers = &self.levers;
         let b = &mut self.buffers;
         let n: u64 = b.state_totals.iter().map(|s| s.firms).sum();
         let stats = &self.stats;
@@ -508,5 +509,68 @@ impl RowAccumulator {
         row.subsidy_talent = s.subsidy_talent;
         row.subsidy_total = s.subsidy_total;
         row.carbon_revenue = s.carbon_revenue;
+    }
+}
+
+impl Simulation<'_> {
+    /// The numeric guard: every sum over firms (which is non-finite as soon as one firm's
+    /// quantity is), every demand scale and every metric of the last step must be finite.
+    pub(crate) fn check_finite(&self) -> Result<(), NumericFault> {
+        let sectors = &self.scenario.sectors;
+        let b = &self.buffers;
+        let fault = |sector: Option<usize>, quantity: &str, value: f64| NumericFault {
+            step: self.step,
+            sector: sector.map(|j| sectors[j].name.clone()),
+            quantity: quantity.to_string(),
+            value,
+        };
+        let check = |sector: Option<usize>, quantity: &str, value: f64| {
+            if value.is_finite() {
+                Ok(())
+            } else {
+                Err(fault(sector, quantity, value))
+            }
+        };
+        for (j, p) in b.phase_totals.iter().enumerate() {
+            check(Some(j), "technology a", p.sum_a)?;
+            check(Some(j), "R&D subsidy", p.subsidy_rd)?;
+            check(Some(j), "digital subsidy", p.subsidy_digital)?;
+            check(Some(j), "green subsidy", p.subsidy_green)?;
+        }
+        // causes before effects: an infinite data stock makes the shares NaN, not the reverse
+        for (j, s) in b.state_totals.iter().enumerate() {
+            check(Some(j), "technology a", s.min_a.unwrap_or(0.0))?;
+            check(Some(j), "technology a", s.max_a.unwrap_or(0.0))?;
+            check(Some(j), "data stock D", s.data)?;
+            check(Some(j), "digital level d", s.digital)?;
+            check(Some(j), "green level g", s.green)?;
+            check(Some(j), "market share", s.share)?;
+        }
+        for (j, p) in b.production_totals.iter().enumerate() {
+            check(Some(j), "productivity ln A", p.weighted_ln_a)?;
+            check(Some(j), "productivity ln A", p.ln_a_squared)?;
+            check(Some(j), "competitiveness ln c", p.weighted_ln_c)?;
+            check(Some(j), "data multiplier", p.multiplier)?;
+            check(
+                Some(j),
+                "employment per unit of output",
+                p.weighted_inverse_a,
+            )?;
+        }
+        for (j, &z) in self.demand.iter().enumerate() {
+            check(Some(j), "demand scale Z", z)?;
+        }
+        for row in &self.rows {
+            let sector = match row.sector {
+                RowSector::Sector(j) => Some(j),
+                RowSector::All => None,
+            };
+            for (name, value) in MetricsRow::METRIC_COLUMNS.iter().zip(row.metric_values()) {
+                if let crate::metrics::MetricValue::Real(x) = value {
+                    check(sector, name, x)?;
+                }
+            }
+        }
+        Ok(())
     }
 }

@@ -272,7 +272,9 @@ impl<'s> Simulation<'s> {
         let sectors = &scenario.sectors;
         let ns = sectors.len();
         let model = &scenario.model;
-        let levers: &Levers = &self.levers[t as usize];
+        std::mem::swap(&mut self.levers, &mut self.levers_next);
+        self.levers_next = scenario.policy.at(t + 1);
+        let levers: &Levers = &self.levers;
         let elasticity = |j: usize| sectors[j].params.elasticity;
 
         // §5.1: the budget scale b(t) from last step's capped spending; per-sector constants.

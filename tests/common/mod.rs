@@ -8,7 +8,7 @@ use nqpsim::{RunOptions, Scenario, Silent};
 pub fn rows(scenario: &Scenario, threads: usize) -> Vec<MetricsRow> {
     let options = RunOptions {
         threads: Some(threads),
-        point: 0,
+        ..RunOptions::default()
     };
     nqpsim::run(scenario, &options, &Silent)
         .expect("the run succeeds")
