@@ -10,11 +10,11 @@ pub mod phase;
 pub mod quantiles;
 pub mod reduce;
 pub mod rng;
+pub mod schedule;
 pub mod step;
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, mpsc};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, NumericFault};
@@ -24,6 +24,7 @@ use crate::model::policy::Levers;
 use crate::model::stats::SectorStats;
 use crate::scenario::Scenario;
 use rng::RunKey;
+use schedule::StopWatch;
 use step::Buffers;
 
 /// One replicate of a scenario, stepped one year at a time.
@@ -309,10 +310,6 @@ pub fn run_into(
     let concurrent = concurrent_replicates(scenario)?
         .min(4 * pool.current_num_threads())
         .max(1);
-    let user_cancel = options.cancel.as_deref();
-    let cancelled = || user_cancel.is_some_and(|c| c.load(Ordering::Relaxed));
-    // raised by the user's cancel or by a failure, read by the replicates at each step
-    let stop = AtomicBool::new(false);
     let started = Instant::now();
     let mut summary = RunSummary {
         firm_steps: 0,
@@ -322,84 +319,24 @@ pub fn run_into(
         completed: Vec::new(),
         interrupted: false,
     };
-    let replicates = scenario.run.replicates;
-    let mut failure: Option<Error> = None;
-    pool.in_place_scope(|scope| {
-        let (sender, receiver) = mpsc::channel::<(u32, Result<ReplicateRows, Error>)>();
-        let stop = &stop;
-        let spawn = |r: u32| {
-            let sender = sender.clone();
-            scope.spawn(move |_| {
-                let watch = StopWatch {
-                    user: user_cancel,
-                    stop,
-                };
-                let result = run_replicate(scenario, r, options.point, observer, Some(&watch));
-                let _ = sender.send((r, result));
-            });
-        };
-        let (mut next, mut in_flight) = (0u32, 0usize);
-        while next < replicates && in_flight < concurrent {
-            spawn(next);
-            next += 1;
-            in_flight += 1;
-        }
-        // Results arrive in any order; they are handed on in replicate order.
-        let mut pending: BTreeMap<u32, Result<ReplicateRows, Error>> = BTreeMap::new();
-        let mut to_write = 0u32;
-        while in_flight > 0 {
-            let (r, result) = receiver.recv().expect("a replicate task reports");
-            in_flight -= 1;
-            pending.insert(r, result);
-            while let Some(result) = pending.remove(&to_write) {
-                match result {
-                    Ok(Some((rows, firm_steps))) if failure.is_none() => {
-                        summary.firm_steps += firm_steps;
-                        match sink(to_write, &rows) {
-                            Ok(()) => summary.completed.push(to_write),
-                            Err(e) => failure = Some(e),
-                        }
-                    }
-                    Ok(Some(_)) => {}
-                    Ok(None) => summary.interrupted = true,
-                    Err(e) => {
-                        failure.get_or_insert(e);
-                    }
-                }
-                if failure.is_some() || cancelled() {
-                    stop.store(true, Ordering::Relaxed);
-                }
-                to_write += 1;
-            }
-            if next < replicates && !stop.load(Ordering::Relaxed) && !cancelled() {
-                spawn(next);
-                next += 1;
-                in_flight += 1;
-            }
-        }
-        if next < replicates {
-            summary.interrupted = true;
-        }
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    let run = |r: usize, watch: &StopWatch| {
+        run_replicate(scenario, r as u32, options.point, observer, Some(watch))
+    };
+    let outcome = schedule::run_in_order(
+        &pool,
+        scenario.run.replicates as usize,
+        concurrent,
+        options.cancel.as_deref(),
+        &run,
+        &mut |r, (rows, firm_steps)| {
+            summary.firm_steps += firm_steps;
+            sink(r as u32, &rows)
+        },
+    )?;
+    summary.completed = outcome.completed.iter().map(|&r| r as u32).collect();
+    summary.interrupted = outcome.interrupted;
     summary.wall_time = started.elapsed();
     Ok(summary)
-}
-
-/// What a replicate watches at each step boundary: the user's cancel flag (Ctrl-C) and the
-/// run's own stop (another replicate failed).
-pub struct StopWatch<'a> {
-    user: Option<&'a AtomicBool>,
-    stop: &'a AtomicBool,
-}
-
-impl StopWatch<'_> {
-    /// Whether the replicate should stop.
-    pub fn raised(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || self.user.is_some_and(|c| c.load(Ordering::Relaxed))
-    }
 }
 
 /// Runs one replicate to the end and returns its rows and firm-steps; `None` if `cancel` was
