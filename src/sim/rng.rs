@@ -202,12 +202,14 @@ impl FirmKey {
     }
 }
 
-/// Maps 64 random bits to a uniform in the open interval (0, 1): 53 bits, centred in their
-/// cell, so neither 0 nor 1 can occur and `ln(u)` is always finite.
+/// Maps 64 random bits to a uniform in the open interval (0, 1): 52 bits, centred in their
+/// cell, `(k + 0.5) 2^-52` with `k < 2^52`, which is exact, so neither 0 nor 1 can occur and
+/// `ln(u)` is always finite. (With 53 bits, `k + 0.5` would round for the largest `k` and 1
+/// could come out.)
 #[inline]
 pub fn to_unit(bits: u64) -> f64 {
-    // through i64: below 2^53 the value fits, and signed conversion is one instruction
-    (((bits >> 11) as i64) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
+    // through i64: below 2^52 the value fits, and signed conversion is one instruction
+    (((bits >> 12) as i64) as f64 + 0.5) * (1.0 / (1u64 << 52) as f64)
 }
 
 /// A counter-based stream: output `i` is `mix64(state + (i + 1)·γ)`.
@@ -422,6 +424,13 @@ mod tests {
                 assert_ne!(a, b);
             }
         }
+    }
+
+    #[test]
+    fn the_extreme_bits_stay_inside_the_open_interval() {
+        assert!(to_unit(u64::MAX) < 1.0);
+        assert!(to_unit(0) > 0.0);
+        assert_eq!(to_unit(0), 0.5 / (1u64 << 52) as f64);
     }
 
     #[test]
