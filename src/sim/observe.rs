@@ -70,13 +70,13 @@ impl Simulation<'_> {
         } else {
             (-1.0, 1.0)
         };
-        b.a_quantiles.begin(&b.ranges, fallback, threads);
+        b.a_quantiles.begin(&b.ranges, fallback, threads, n);
         if self.ln_a_range.len() != ns + 1 {
             // first observation: ln A = a + ln(multiplier), a little above a
             self.ln_a_range = b.ranges.iter().map(|&(lo, hi)| (lo, hi + 1.0)).collect();
         }
         b.ln_a_quantiles
-            .begin(&self.ln_a_range, (fallback.0, fallback.1 + 1.0), threads);
+            .begin(&self.ln_a_range, (fallback.0, fallback.1 + 1.0), threads, n);
 
         // The production pass: shares renormalised (§5.12), A_i with Dbar_j(t) (§5.7), c_i
         // (§5.8), and the sums behind output, employment, emissions and TFP (§5.13).

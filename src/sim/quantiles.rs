@@ -11,8 +11,15 @@
 
 use super::reduce::PerThread;
 
-/// Bins per group.
+/// Bins per group, at most: enough for the gather pass to collect few values.
 pub const BINS: usize = 2048;
+
+/// Bins per group, at least (a multiple of 64: the needed-bin bitmap's words).
+const MIN_BINS: usize = 64;
+
+/// Values per bin aimed at when there are few values: merging and clearing the counts of
+/// every thread then costs less than the values do.
+const VALUES_PER_BIN: usize = 8;
 
 /// One thread's share of the work: counts, value range seen, and gathered candidates.
 #[derive(Clone, Debug, Default)]
@@ -40,6 +47,7 @@ struct Target {
 #[derive(Debug, Default)]
 pub struct GroupQuantiles {
     groups: usize,
+    bins: usize,
     lo: Vec<f64>,
     inv_width: Vec<f64>,
     slots: PerThread<Slot>,
@@ -52,11 +60,23 @@ pub struct GroupQuantiles {
 }
 
 impl GroupQuantiles {
-    /// Starts a counting pass over `groups` groups with bins spanning `ranges` (one
-    /// `(min, max)` per group, e.g. last step's, NaN where unknown; `fallback` then).
-    pub fn begin(&mut self, ranges: &[(f64, f64)], fallback: (f64, f64), threads: usize) {
+    /// Starts a counting pass over `groups` groups of about `values` values in all, with bins
+    /// spanning `ranges` (one `(min, max)` per group, e.g. last step's, NaN where unknown;
+    /// `fallback` then). The number of bins grows with `values`, up to [`BINS`]; like the
+    /// ranges, it changes the speed, never the result.
+    pub fn begin(
+        &mut self,
+        ranges: &[(f64, f64)],
+        fallback: (f64, f64),
+        threads: usize,
+        values: usize,
+    ) {
         let groups = ranges.len();
         self.groups = groups;
+        let bins = (values / VALUES_PER_BIN)
+            .next_power_of_two()
+            .clamp(MIN_BINS, BINS);
+        self.bins = bins;
         self.lo.clear();
         self.inv_width.clear();
         for &(min, max) in ranges {
@@ -69,11 +89,11 @@ impl GroupQuantiles {
             let margin = 0.05 * (max - min) + 1e-9;
             let (lo, hi) = (min - margin, max + margin);
             self.lo.push(lo);
-            self.inv_width.push(BINS as f64 / (hi - lo));
+            self.inv_width.push(bins as f64 / (hi - lo));
         }
         self.slots.reset(threads, |slot| {
             slot.counts.clear();
-            slot.counts.resize(groups * BINS, 0);
+            slot.counts.resize(groups * bins, 0);
             slot.min.clear();
             slot.min.resize(groups, f64::INFINITY);
             slot.max.clear();
@@ -89,7 +109,7 @@ impl GroupQuantiles {
         // NaN and values below the range fall into bin 0, values above into the last bin
         if x >= 1.0 {
             // through i64 (one instruction); the value is clamped to the last bin anyway
-            (x.min(BINS as f64) as i64 as usize).min(BINS - 1)
+            (x.min(self.bins as f64) as i64 as usize).min(self.bins - 1)
         } else {
             0
         }
@@ -114,9 +134,9 @@ impl GroupQuantiles {
     /// statistics of the type-7 quantiles `probs` of each group (`sizes` values per group).
     /// Returns whether any group needs a gather pass.
     pub fn plan(&mut self, sizes: &[u64], probs: &[f64]) -> bool {
-        let groups = self.groups;
+        let (groups, bins) = (self.groups, self.bins);
         self.counts.clear();
-        self.counts.resize(groups * BINS, 0);
+        self.counts.resize(groups * bins, 0);
         self.range.clear();
         self.range
             .resize(groups, (f64::INFINITY, f64::NEG_INFINITY));
@@ -129,7 +149,7 @@ impl GroupQuantiles {
                 range.1 = range.1.max(slot.max[g]);
             }
         }
-        let words = BINS / 64;
+        let words = bins / 64;
         self.needed.clear();
         self.needed.resize(groups * words, 0);
         self.targets.resize_with(groups, Vec::new);
@@ -152,7 +172,7 @@ impl GroupQuantiles {
                     if targets.iter().any(|t| t.rank == rank) {
                         continue;
                     }
-                    let counts = &self.counts[g * BINS..(g + 1) * BINS];
+                    let counts = &self.counts[g * bins..(g + 1) * bins];
                     let (mut before, mut bin) = (0u64, 0usize);
                     while before + counts[bin] <= rank {
                         before += counts[bin];
@@ -226,7 +246,7 @@ impl Local<'_> {
     pub fn count(&mut self, group: usize, value: f64) {
         let bin = self.quantiles.bin(group, value);
         let slot = &mut *self.slot;
-        slot.counts[group * BINS + bin] += 1;
+        slot.counts[group * self.quantiles.bins + bin] += 1;
         if value < slot.min[group] {
             slot.min[group] = value;
         }
@@ -240,7 +260,7 @@ impl Local<'_> {
     pub fn gather(&mut self, group: usize, value: f64) {
         let q = self.quantiles;
         let bin = q.bin(group, value);
-        if q.needed[group * (BINS / 64) + bin / 64] & (1 << (bin % 64)) != 0 {
+        if q.needed[group * (q.bins / 64) + bin / 64] & (1 << (bin % 64)) != 0 {
             self.slot.candidates[group].push((bin as u32, value));
         }
     }
@@ -262,7 +282,12 @@ mod tests {
         let mut q = GroupQuantiles::default();
         let mut ours = [0.0; 7];
         pool.install(|| {
-            q.begin(&[guess], (0.0, 1.0), rayon::current_num_threads());
+            q.begin(
+                &[guess],
+                (0.0, 1.0),
+                rayon::current_num_threads(),
+                values.len(),
+            );
             values.par_chunks(100).for_each(|c| {
                 // SAFETY: one handle per chunk closure, dropped at its end.
                 let mut local = unsafe { q.local() };
