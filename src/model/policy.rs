@@ -53,7 +53,7 @@ pub fn budget_scale(previous_scale: f64, cap: Option<f64>, previous_spent: f64) 
 }
 
 /// Documentation of one lever, for validation and `nqpsim params`.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LeverInfo {
     /// The name used in scenario files.
     pub name: &'static str,

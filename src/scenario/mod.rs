@@ -114,39 +114,109 @@ fn load_origin(
     default_name: &str,
     overrides: &[String],
 ) -> Result<Scenario, ScenarioError> {
-    let chain = extends::read_chain(origin)?;
-    for file in &chain {
-        check_file(file)?;
-    }
-    let mut merged = extends::merge_chain(&chain);
+    let base = Base::read(origin, default_name)?;
     let overrides: Vec<Override> = overrides
         .iter()
         .map(|o| Override::parse(o))
         .collect::<Result<_, _>>()?;
-    for o in &overrides {
-        o.apply(&mut merged)?;
+    base.resolve(&overrides)
+}
+
+/// A scenario file and the files it extends, read, checked and merged, before overrides and
+/// validation: the common base of the points of a sweep.
+#[derive(Clone, Debug)]
+pub struct Base {
+    chain: Vec<SourceFile>,
+    merged: toml::Table,
+    default_name: String,
+}
+
+impl Base {
+    /// Reads `origin` and its `extends` chain; `default_name` names the scenario if the leaf
+    /// file does not.
+    pub fn read(origin: Origin, default_name: &str) -> Result<Self, ScenarioError> {
+        let chain = extends::read_chain(origin)?;
+        for file in &chain {
+            check_file(file)?;
+        }
+        let merged = extends::merge_chain(&chain);
+        Ok(Base {
+            chain,
+            merged,
+            default_name: default_name.to_string(),
+        })
     }
-    let raw: RawScenario =
-        serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
-            let path = e.path().to_string();
-            let message = e.inner().message().trim().to_string();
-            match overrides
+
+    /// The files of the chain, leaf first, as shown in messages.
+    pub fn files(&self) -> Vec<String> {
+        self.chain
+            .iter()
+            .rev()
+            .map(|f| f.display.display().to_string())
+            .collect()
+    }
+
+    /// The names of the sectors the merged files define (the default three if none).
+    pub fn sector_names(&self) -> Vec<String> {
+        match self.merged.get("sectors").and_then(toml::Value::as_table) {
+            Some(sectors) => sectors.keys().cloned().collect(),
+            None => crate::model::params::Tier::ALL
                 .iter()
-                .rev()
-                .find(|o| path.starts_with(&o.path) || o.path.starts_with(&path))
-            {
-                Some(o) => ScenarioError::Set {
-                    arg: o.arg.clone(),
-                    message: format!("`{path}`: {message}"),
-                },
-                None => ScenarioError::Syntax {
-                    location: Location::Default,
-                    path: Some(path),
-                    message,
-                },
-            }
-        })?;
-    validate::validate(raw, default_name, &chain, &overrides)
+                .map(|t| t.as_str().to_string())
+                .collect(),
+        }
+    }
+
+    /// The merged table with `overrides` applied.
+    pub fn table_with(&self, overrides: &[Override]) -> Result<toml::Table, ScenarioError> {
+        let mut merged = self.merged.clone();
+        for o in overrides {
+            o.apply(&mut merged)?;
+        }
+        Ok(merged)
+    }
+
+    /// The validated scenario with `overrides` applied, in order.
+    pub fn resolve(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
+        let merged = self.table_with(overrides)?;
+        self.resolve_table(merged, overrides)
+    }
+
+    /// Validates a merged table made from this base with `overrides` (which locate problems).
+    pub fn resolve_table(
+        &self,
+        merged: toml::Table,
+        overrides: &[Override],
+    ) -> Result<Scenario, ScenarioError> {
+        let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(merged))
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let message = e.inner().message().trim().to_string();
+                match overrides
+                    .iter()
+                    .rev()
+                    .find(|o| path.starts_with(&o.path) || o.path.starts_with(&path))
+                {
+                    Some(o) => match &o.location {
+                        Some(location) => ScenarioError::Syntax {
+                            location: location.clone(),
+                            path: Some(path),
+                            message,
+                        },
+                        None => ScenarioError::Set {
+                            arg: o.arg.clone(),
+                            message: format!("`{path}`: {message}"),
+                        },
+                    },
+                    None => ScenarioError::Syntax {
+                        location: Location::Default,
+                        path: Some(path),
+                        message,
+                    },
+                }
+            })?;
+        validate::validate(raw, &self.default_name, &self.chain, overrides)
+    }
 }
 
 /// Checks one file on its own: unknown fields and wrong types, with line and column.

@@ -16,6 +16,9 @@ pub struct Override {
     pub path: String,
     /// The flag this override stands for (`--steps 3`), if it came from one.
     pub flag: Option<String>,
+    /// Where the override was written, when not on the command line (a sweep plan's `set`
+    /// or axis value): problems with its value are reported there.
+    pub location: Option<crate::error::Location>,
     segments: Vec<Segment>,
     value: toml::Value,
 }
@@ -51,6 +54,29 @@ impl Override {
         Ok(Override {
             arg: arg.to_string(),
             flag: None,
+            location: None,
+            path: render(&segments),
+            segments,
+            value,
+        })
+    }
+
+    /// An override of `path` with `value`, written at `location` (a sweep plan): `label` names
+    /// it in messages.
+    pub fn at(
+        path: &str,
+        value: toml::Value,
+        location: crate::error::Location,
+        label: String,
+    ) -> Result<Self, ScenarioError> {
+        let segments = parse_path(path.trim()).map_err(|message| ScenarioError::Set {
+            arg: label.clone(),
+            message,
+        })?;
+        Ok(Override {
+            arg: label,
+            flag: None,
+            location: Some(location),
             path: render(&segments),
             segments,
             value,

@@ -53,9 +53,10 @@ impl Checker<'_> {
                     .strip_prefix(o.path.as_str())
                     .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
             if covers {
-                let location = match &o.flag {
-                    Some(flag) => Location::Flag(flag.clone()),
-                    None => Location::Set(o.arg.clone()),
+                let location = match (&o.location, &o.flag) {
+                    (Some(location), _) => location.clone(),
+                    (None, Some(flag)) => Location::Flag(flag.clone()),
+                    (None, None) => Location::Set(o.arg.clone()),
                 };
                 return (files + 1 + k, location);
             }
