@@ -31,8 +31,16 @@ mod hex {
     }
 }
 
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+/// FNV-1a 64-bit offset basis: the hash of no bytes.
+pub const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
 const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
+
+/// Continues the FNV-1a 64-bit hash `hash` over `bytes`.
+pub fn fnv64_update(hash: u64, bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .fold(hash, |h, &b| (h ^ u64::from(b)).wrapping_mul(FNV_PRIME))
+}
 
 /// A file being written; becomes `path` on [`AtomicFile::commit`], vanishes if dropped.
 pub struct AtomicFile {
@@ -98,9 +106,7 @@ impl Write for AtomicFile {
             .as_mut()
             .expect("not yet committed")
             .write(buf)?;
-        for &byte in &buf[..n] {
-            self.facts.fnv64 = (self.facts.fnv64 ^ u64::from(byte)).wrapping_mul(FNV_PRIME);
-        }
+        self.facts.fnv64 = fnv64_update(self.facts.fnv64, &buf[..n]);
         self.facts.bytes += n as u64;
         Ok(n)
     }
@@ -127,9 +133,7 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<FileFacts, OutputError> {
 
 /// The FNV-1a 64-bit hash of `bytes` (as [`FileFacts::fnv64`]).
 pub fn fnv64(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(FNV_OFFSET, |h, &b| {
-        (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
-    })
+    fnv64_update(FNV_OFFSET, bytes)
 }
 
 #[cfg(test)]

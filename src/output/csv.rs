@@ -45,6 +45,18 @@ impl<'a, W: Write> TrajectoryWriter<'a, W> {
         })
     }
 
+    /// Continues a file whose header (and some rows) `out` already holds.
+    pub fn resume(out: W, scenario: &'a Scenario) -> Self {
+        TrajectoryWriter {
+            csv: csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(out),
+            scenario,
+            ryu: ryu::Buffer::new(),
+            itoa: itoa::Buffer::new(),
+        }
+    }
+
     /// Writes one row.
     pub fn write(&mut self, row: &MetricsRow) -> csv::Result<()> {
         let (sector, tier) = match row.sector {
@@ -75,6 +87,11 @@ impl<'a, W: Write> TrajectoryWriter<'a, W> {
     /// Flushes and returns the underlying writer.
     pub fn into_inner(self) -> Result<W, std::io::Error> {
         self.csv.into_inner().map_err(|e| e.into_error())
+    }
+
+    /// The underlying writer (rows may still be buffered: [`TrajectoryWriter::flush`] first).
+    pub fn get_ref(&self) -> &W {
+        self.csv.get_ref()
     }
 
     /// Flushes the rows written so far to the underlying writer.

@@ -32,6 +32,15 @@ impl OutputFolder {
     /// it, or, unless `force`, if it holds files other than `ours` (and our lock and temporary
     /// files); leftover temporary files of a killed run are removed.
     pub fn take(path: &Path, ours: &[&str], force: bool) -> Result<Self, Error> {
+        Self::take_with(path, &|name| ours.contains(&name), force)
+    }
+
+    /// As [`OutputFolder::take`], with `is_ours` saying which names this command writes.
+    pub fn take_with(
+        path: &Path,
+        is_ours: &dyn Fn(&str) -> bool,
+        force: bool,
+    ) -> Result<Self, Error> {
         fs::create_dir_all(path).map_err(|source| OutputError {
             path: path.to_path_buf(),
             source,
@@ -95,7 +104,7 @@ impl OutputFolder {
                 source,
             })?;
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name == LOCK_FILE || ours.contains(&name.as_str()) {
+            if name == LOCK_FILE || is_ours(&name) {
                 continue;
             }
             if is_temporary(&name) {

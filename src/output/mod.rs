@@ -7,6 +7,7 @@
 //! Ctrl-C, by the replicates that completed, as the manifest says). The manifest is written
 //! last and records each data file's size and fingerprint.
 
+pub mod append;
 pub mod atomic;
 pub mod csv;
 pub mod folder;
