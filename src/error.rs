@@ -184,6 +184,21 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A sweep's folder holds a journal that this command cannot continue (exit code 2): an
+    /// unfinished sweep without `--resume`, or a journal of another plan.
+    #[error("{}: {reason}", .folder.display())]
+    Journal {
+        /// The sweep's folder.
+        folder: PathBuf,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// Shards cannot be merged (exit code 2).
+    #[error("cannot merge: {reason}")]
+    Merge {
+        /// Why.
+        reason: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     ThreadPool {

@@ -36,6 +36,7 @@ pub mod model;
 pub mod output;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 
 pub use error::{Error, ScenarioError};
 pub use metrics::MetricsRow;

@@ -6,9 +6,11 @@
 pub mod bench;
 pub mod check;
 pub mod interrupt;
+pub mod merge;
 pub mod params;
 pub mod progress;
 pub mod run;
+pub mod sweep;
 
 use std::path::Path;
 
@@ -51,6 +53,10 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario (default: the embedded baseline) and write its trajectories.csv
     Run(run::RunArgs),
+    /// Run a sweep plan: a design over scenario fields, with replicates (or write Slurm scripts)
+    Sweep(sweep::SweepArgs),
+    /// Merge the shards of a sweep into the files one machine would have written
+    Merge(merge::MergeArgs),
     /// Validate scenario files and print each fully resolved
     Check(check::CheckArgs),
     /// List every parameter and policy lever with its default, unit and meaning
@@ -102,6 +108,8 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Check(args)) => check::execute(args),
         Some(Command::Params(args)) => params::execute(args),
         Some(Command::Bench(args)) => bench::execute(args),
+        Some(Command::Sweep(args)) => sweep::execute(args),
+        Some(Command::Merge(args)) => merge::execute(args),
     };
     match result {
         Ok(code) => code,
@@ -119,7 +127,9 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             Error::Scenario(_)
             | Error::BadArgument { .. }
             | Error::Memory { .. }
-            | Error::OutputFolder { .. },
+            | Error::OutputFolder { .. }
+            | Error::Journal { .. }
+            | Error::Merge { .. },
         ) => EXIT_BAD_INPUT,
         Some(_) => EXIT_FAILURE,
         None if e.downcast_ref::<ScenarioError>().is_some() => EXIT_BAD_INPUT,

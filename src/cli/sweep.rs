@@ -1,0 +1,386 @@
+//! `nqpsim sweep PLAN`: run a sweep plan (or one shard of it), estimate it (`--dry-run`), or
+//! write Slurm scripts for it (`--slurm`).
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs, interrupt};
+use crate::error::{Error, human_bytes};
+use crate::sweep::plan::{Plan, Target, Values};
+use crate::sweep::run::{Progress, Status};
+use crate::sweep::slurm::SlurmJob;
+use crate::sweep::{self, Shard, SweepOptions};
+
+/// Options of `nqpsim sweep`.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// Sweep plan (TOML), e.g. scenarios/sweeps/rd-subsidy-grid.toml
+    #[arg(value_name = "PLAN")]
+    pub plan: PathBuf,
+    /// Print the points, the number of runs and firm-steps, and an estimate of time and output
+    /// size from a short calibration run; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Write points.csv, summary.csv and manifest.json but not trajectories.csv (huge sweeps)
+    #[arg(long)]
+    pub summary_only: bool,
+    /// Continue the unfinished sweep in the output folder (a new one if there is none; nothing
+    /// if it is complete)
+    #[arg(long)]
+    pub resume: bool,
+    /// Start over even if the output folder holds an unfinished sweep, or files nqpsim did not
+    /// write
+    #[arg(long)]
+    pub force: bool,
+    /// Run only shard K of N (points split into N contiguous ranges), into OUT/PLAN/shard-K-of-N/
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<Shard>,
+    /// Write Slurm scripts (a job array of shards and a dependent merge) instead of running
+    #[arg(long)]
+    pub slurm: bool,
+    /// With --slurm: number of shards (array tasks) [default: points, at most 16]
+    #[arg(long, value_name = "N", requires = "slurm")]
+    pub shards: Option<usize>,
+    /// With --slurm: an extra #SBATCH option, e.g. --sbatch=--time=02:00:00 (repeatable)
+    #[arg(
+        long,
+        value_name = "OPTION",
+        requires = "slurm",
+        allow_hyphen_values = true
+    )]
+    pub sbatch: Vec<String>,
+    /// Worker threads (default: one per core; with --slurm: CPUs per task, default 1); results
+    /// do not depend on it
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder; results go to a folder named after the plan inside it
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print nothing but errors; no progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario_args: ScenarioArgs,
+}
+
+/// Runs `nqpsim sweep`.
+pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
+    if args.threads == Some(0) {
+        return Err(Error::BadArgument {
+            flag: "--threads 0".into(),
+            message: "at least one thread is needed".into(),
+        }
+        .into());
+    }
+    let overrides = args.scenario_args.set.clone();
+    let plan = sweep::load(&args.plan, &overrides).map_err(Error::from)?;
+    if args.dry_run {
+        super::print(&dry_run(&plan, &args)?)?;
+        return Ok(EXIT_OK);
+    }
+    if args.slurm {
+        return write_slurm(&plan, &args);
+    }
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let bar = SweepBar::new(show);
+    let options = SweepOptions {
+        out: args.out.clone(),
+        threads: args.threads,
+        summary_only: args.summary_only,
+        resume: args.resume,
+        force: args.force,
+        shard: args.shard,
+        cancel: Some(interrupt::flag()),
+        overrides,
+    };
+    let report = sweep::run_sweep(&plan, &options, &bar)?;
+    bar.finish();
+    let folder = report.folder.display();
+    match report.status {
+        Status::AlreadyComplete => {
+            if !args.quiet {
+                super::print(&format!(
+                    "{}: already complete in {folder}; nothing to do\n",
+                    plan.name
+                ))?;
+            }
+            Ok(EXIT_OK)
+        }
+        Status::Interrupted => {
+            eprintln!(
+                "interrupted: {} of {} runs are done and kept in {folder}; run the same command with --resume to finish",
+                report.resumed + report.completed,
+                report.runs
+            );
+            Ok(EXIT_INTERRUPTED)
+        }
+        Status::Complete => {
+            if !args.quiet {
+                let secs = report.wall_time.as_secs_f64();
+                let mut out = String::new();
+                writeln!(
+                    out,
+                    "{}: {} points x {} replicates = {} runs{} -> {folder}/",
+                    plan.name,
+                    plan.points.len(),
+                    plan.replicates,
+                    plan.runs(),
+                    args.shard.map_or(String::new(), |s| format!(
+                        " (shard {s}: {} runs)",
+                        report.runs
+                    )),
+                )?;
+                writeln!(
+                    out,
+                    "  {} ({})",
+                    if args.summary_only {
+                        "points.csv, summary.csv, manifest.json"
+                    } else {
+                        "points.csv, trajectories.csv, summary.csv, manifest.json"
+                    },
+                    if report.resumed > 0 {
+                        format!("{} runs resumed from the journal", report.resumed)
+                    } else {
+                        "no runs resumed".into()
+                    }
+                )?;
+                writeln!(
+                    out,
+                    "  {:.2} s, {:.1} M firm-steps/s on {} threads ({} runs in flight at most)",
+                    secs,
+                    report.firm_steps as f64 / secs.max(1e-9) / 1e6,
+                    report.threads,
+                    report.in_flight
+                )?;
+                super::print(&out)?;
+            }
+            Ok(EXIT_OK)
+        }
+    }
+}
+
+/// The text of `--dry-run`.
+fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
+    let mut out = String::new();
+    writeln!(out, "plan `{}` ({})", plan.name, plan.file.display())?;
+    if !plan.description.is_empty() {
+        writeln!(out, "  {}", plan.description.trim())?;
+    }
+    writeln!(out, "base scenario: {}", plan.scenario_files.join(" <- "))?;
+    writeln!(
+        out,
+        "design: {}{}, seed {} (common random numbers: replicate r has the same seed at every point)",
+        format!("{:?}", plan.design).to_lowercase(),
+        if plan.raw.saltelli == Some(true) {
+            " (Saltelli)"
+        } else {
+            ""
+        },
+        plan.seed
+    )?;
+    writeln!(out, "axes:")?;
+    for axis in &plan.axes {
+        let applies = match &axis.target {
+            Target::Lever { from_step, .. } => format!("policy lever, from step {from_step}"),
+            Target::Field => "applies throughout".into(),
+        };
+        let values = match &axis.values {
+            Values::List(v) => format!(
+                "{} values: {}",
+                v.len(),
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Values::Range { from, to, n, scale } => format!(
+                "{} {from} to {to}{}",
+                format!("{scale:?}").to_lowercase(),
+                n.map_or(String::new(), |n| format!(", {n} values"))
+            ),
+        };
+        writeln!(out, "  {} ({applies}): {values}", axis.path)?;
+    }
+    writeln!(
+        out,
+        "points: {}, replicates: {}, runs: {}",
+        plan.points.len(),
+        plan.replicates,
+        plan.runs()
+    )?;
+    let table = sweep::run::points_csv(plan);
+    let text = String::from_utf8_lossy(&table);
+    let lines: Vec<&str> = text.lines().collect();
+    const SHOWN: usize = 12;
+    for line in lines.iter().take(SHOWN + 1) {
+        writeln!(out, "  {line}")?;
+    }
+    if lines.len() > SHOWN + 1 {
+        writeln!(out, "  ... {} more points", lines.len() - SHOWN - 1)?;
+    }
+    let estimate = sweep::estimate::estimate(plan, args.threads)?;
+    writeln!(
+        out,
+        "firm-steps: about {:.3e} ({:.3e} initial firms x steps; entry and exit make it x{:.2})",
+        estimate.firm_steps, plan.nominal_firm_steps as f64, estimate.growth
+    )?;
+    writeln!(
+        out,
+        "calibration: {} runs, {:.1} M firm-steps/s on this machine",
+        estimate.sample_runs,
+        estimate.firm_steps_per_s / 1e6
+    )?;
+    writeln!(
+        out,
+        "estimate: about {} of wall time; trajectories.csv about {}{}, summary.csv about {}",
+        human_duration(estimate.seconds),
+        human_bytes(estimate.trajectories_bytes as u64),
+        if args.summary_only {
+            " (not written: --summary-only)"
+        } else {
+            ""
+        },
+        human_bytes(estimate.summary_bytes as u64)
+    )?;
+    writeln!(
+        out,
+        "memory: about {} per run in flight",
+        human_bytes(plan.peak_run_bytes)
+    )?;
+    Ok(out)
+}
+
+fn human_duration(seconds: f64) -> String {
+    if seconds < 90.0 {
+        format!("{seconds:.1} s")
+    } else if seconds < 5400.0 {
+        format!("{:.1} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+/// `--slurm`: writes the scripts and says how to submit them.
+fn write_slurm(plan: &Plan, args: &SweepArgs) -> anyhow::Result<i32> {
+    let shards = args.shards.unwrap_or(plan.points.len().min(16));
+    if shards == 0 || shards > plan.points.len() {
+        return Err(Error::BadArgument {
+            flag: format!("--shards {shards}"),
+            message: format!("between 1 and the plan's {} points", plan.points.len()),
+        }
+        .into());
+    }
+    if args.shard.is_some() || args.resume || args.dry_run {
+        return Err(Error::BadArgument {
+            flag: "--slurm".into(),
+            message: "writes scripts whose tasks run --shard K/N --resume themselves; leave out --shard, --resume and --dry-run".into(),
+        }
+        .into());
+    }
+    let absolute = |p: &std::path::Path| -> anyhow::Result<PathBuf> { Ok(std::path::absolute(p)?) };
+    let mut sweep_args = Vec::new();
+    if args.summary_only {
+        sweep_args.push("--summary-only".to_string());
+    }
+    for set in &args.scenario_args.set {
+        sweep_args.push("--set".into());
+        sweep_args.push(set.clone());
+    }
+    let job = SlurmJob {
+        binary: std::env::current_exe()?,
+        plan: absolute(&args.plan)?,
+        plan_name: plan.name.clone(),
+        out: absolute(&args.out)?,
+        shards,
+        cpus_per_task: args.threads.unwrap_or(1),
+        sbatch: args.sbatch.clone(),
+        sweep_args,
+    };
+    let scripts = job.write()?;
+    if !args.quiet {
+        let mut out = String::new();
+        writeln!(
+            out,
+            "wrote {}/{{array.sbatch, merge.sbatch, submit.sh}}: {} points x {} replicates in {shards} shards (job array 1-{shards}), then a merge job",
+            scripts.folder.display(),
+            plan.points.len(),
+            plan.replicates
+        )?;
+        writeln!(out, "submit:   bash {}", scripts.submit.display())?;
+        writeln!(
+            out,
+            "          (add --wait to wait for the merge; submitting again resumes unfinished shards)"
+        )?;
+        writeln!(
+            out,
+            "results:  {}/ once the merge has run; logs in {}/logs/",
+            job.out.join(&plan.name).display(),
+            scripts.folder.display()
+        )?;
+        super::print(&out)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// The progress bar of a sweep: runs done, firm-steps/s, ETA.
+struct SweepBar {
+    bar: ProgressBar,
+    firm_steps: AtomicU64,
+    started: Instant,
+}
+
+impl SweepBar {
+    fn new(show: bool) -> Self {
+        let bar = if show {
+            ProgressBar::new(0)
+        } else {
+            ProgressBar::hidden()
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs ({msg}) ETA {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        SweepBar {
+            bar,
+            firm_steps: AtomicU64::new(0),
+            started: Instant::now(),
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for SweepBar {
+    fn start(&self, done: usize, total: usize) {
+        self.bar.set_length(total as u64);
+        self.bar.set_position(done as u64);
+        self.bar.reset_eta();
+    }
+
+    fn step_done(&self, firm_steps: u64) {
+        self.firm_steps.fetch_add(firm_steps, Ordering::Relaxed);
+    }
+
+    fn run_done(&self) {
+        self.bar.inc(1);
+        if self.bar.is_hidden() {
+            return;
+        }
+        let total = self.firm_steps.load(Ordering::Relaxed);
+        let rate = total as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+        self.bar
+            .set_message(format!("{:.1} M firm-steps/s", rate / 1e6));
+    }
+}

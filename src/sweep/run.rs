@@ -1,0 +1,811 @@
+//! Running a sweep: every (point, replicate) of the plan (or of one shard) on a thread pool,
+//! results written in (point, replicate) order as they complete, with a journal to resume
+//! from.
+//!
+//! Runs execute in parallel with each other and, through rayon's nested parallelism, inside
+//! each step, so many small runs and a few large ones both keep every core busy. The number
+//! of runs in flight is bounded by memory and by four per thread; the values of the point in
+//! progress are kept until its last replicate completes and its summary is written. Results
+//! go to hidden `.partial` files, flushed to the operating system after every run and synced
+//! to disk every few seconds; `journal.jsonl` records the sizes they had after each run. When
+//! the last run is in, the files are renamed into place and the manifest is written.
+
+use std::collections::HashMap;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::journal::{self, Entry, Header, Journal, Record, Sizes};
+use super::manifest::{ShardInfo, SweepFacts, SweepManifest};
+use super::plan::Plan;
+use super::shard::Shard;
+use super::summary::{self, PointBuffer};
+use crate::error::{Error, OutputError};
+use crate::metrics::MetricsRow;
+use crate::output::append::AppendFile;
+use crate::output::atomic;
+use crate::output::csv::TrajectoryWriter;
+use crate::output::folder::OutputFolder;
+use crate::output::manifest::{FileEntry, MODEL_VERSION};
+use crate::scenario::Scenario;
+use crate::sim::schedule::{self, StopWatch};
+use crate::sim::{self, Observer};
+
+/// `points.csv`: the point index, the design's columns and the value of each axis.
+pub const POINTS: &str = "points.csv";
+/// `trajectories.csv`: the rows of every run.
+pub const TRAJECTORIES: &str = "trajectories.csv";
+/// `summary.csv`: every metric summarised over replicates.
+pub const SUMMARY: &str = "summary.csv";
+/// `manifest.json`.
+pub const MANIFEST: &str = "manifest.json";
+/// The journal of an unfinished sweep.
+pub const JOURNAL: &str = "journal.jsonl";
+const TRAJECTORIES_PARTIAL: &str = ".trajectories.csv.partial";
+const SUMMARY_PARTIAL: &str = ".summary.csv.partial";
+const SPILL_PARTIAL: &str = ".point.partial";
+/// The folder of the Slurm scripts, in a plan's folder.
+pub const SLURM_DIR: &str = "slurm";
+
+/// Whether `name` is something a sweep, its shards, its Slurm scripts or a merge write into
+/// a plan's folder.
+pub fn is_sweep_file(name: &str) -> bool {
+    [
+        POINTS,
+        TRAJECTORIES,
+        SUMMARY,
+        MANIFEST,
+        JOURNAL,
+        TRAJECTORIES_PARTIAL,
+        SUMMARY_PARTIAL,
+        SPILL_PARTIAL,
+        SLURM_DIR,
+    ]
+    .contains(&name)
+        || Shard::from_folder_name(name).is_some()
+}
+
+/// How often the partial files and the journal are synced to disk.
+const SYNC_INTERVAL: Duration = Duration::from_secs(2);
+
+/// Runs in flight per worker thread, at most: enough to keep threads busy while earlier runs
+/// wait for their turn to be written.
+const RUNS_IN_FLIGHT_PER_THREAD: usize = 4;
+
+/// How to run a sweep.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    /// Output folder: results go to `OUT/<plan name>/` (`.../shard-K-of-N/` for a shard).
+    pub out: PathBuf,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+    /// Skip `trajectories.csv`.
+    pub summary_only: bool,
+    /// Continue the sweep the folder's journal records (or start one if there is none).
+    pub resume: bool,
+    /// Start over even if the folder holds an unfinished sweep or files we did not write.
+    pub force: bool,
+    /// Run only this shard.
+    pub shard: Option<Shard>,
+    /// Raised by Ctrl-C or SIGTERM: runs stop at their next step boundary, and the completed
+    /// ones are kept in the journal.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// `--set` overrides from the command line (for the manifest; the plan applied them).
+    pub overrides: Vec<String>,
+}
+
+/// Hears about a sweep's progress (from any thread).
+pub trait Progress: Sync {
+    /// The sweep starts with `done` of `total` runs already completed (resumed).
+    fn start(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+    /// A run finished a step with `firm_steps` firm phases in it.
+    fn step_done(&self, firm_steps: u64) {
+        let _ = firm_steps;
+    }
+    /// A run's results were written.
+    fn run_done(&self) {}
+}
+
+/// Progress that is not shown.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// How a sweep ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Status {
+    /// Every run completed; the final files are in place.
+    Complete,
+    /// `--resume` found the sweep already complete; nothing ran.
+    AlreadyComplete,
+    /// Cancelled: the completed runs are in the journal; `--resume` finishes the sweep.
+    Interrupted,
+}
+
+/// What [`run_sweep`] returns.
+#[derive(Clone, Debug)]
+pub struct SweepReport {
+    /// The sweep's folder.
+    pub folder: PathBuf,
+    /// How it ended.
+    pub status: Status,
+    /// Runs in the sweep (or shard).
+    pub runs: usize,
+    /// Runs resumed from the journal.
+    pub resumed: usize,
+    /// Runs completed by this call.
+    pub completed: usize,
+    /// Firm phases executed by this call.
+    pub firm_steps: u64,
+    /// Wall time of this call's runs.
+    pub wall_time: Duration,
+    /// Worker threads.
+    pub threads: usize,
+    /// Runs in flight at most.
+    pub in_flight: usize,
+}
+
+/// The scenarios of the points in progress, built once per point and shared by its runs.
+struct Scenarios<'p> {
+    plan: &'p Plan,
+    cache: Mutex<HashMap<usize, Arc<Scenario>>>,
+}
+
+impl Scenarios<'_> {
+    fn get(&self, point: usize) -> Result<Arc<Scenario>, Error> {
+        let mut cache = self.cache.lock().expect("no panics while held");
+        if let Some(s) = cache.get(&point) {
+            return Ok(Arc::clone(s));
+        }
+        let scenario = Arc::new(self.plan.scenario(point)?);
+        cache.insert(point, Arc::clone(&scenario));
+        Ok(scenario)
+    }
+
+    fn forget(&self, point: usize) {
+        self.cache
+            .lock()
+            .expect("no panics while held")
+            .remove(&point);
+    }
+}
+
+/// Passes step progress of a run on to the sweep's [`Progress`].
+struct Steps<'a>(&'a dyn Progress);
+
+impl Observer for Steps<'_> {
+    fn step_done(&self, _replicate: u32, _step: u32, firm_steps: u64) {
+        self.0.step_done(firm_steps);
+    }
+}
+
+/// The open partial files of a sweep in progress.
+struct Partials<'s> {
+    trajectories: Option<TrajectoryWriter<'s, AppendFile>>,
+    summary: csv::Writer<AppendFile>,
+    spill: AppendFile,
+    journal: Journal,
+    sync_handles: Vec<fs::File>,
+    last_sync: Instant,
+}
+
+impl Partials<'_> {
+    fn sizes(&self) -> Sizes {
+        Sizes {
+            trajectories: self.trajectories.as_ref().map_or(0, |t| t.get_ref().len()),
+            summary: self.summary.get_ref().len(),
+            spill: self.spill.len(),
+        }
+    }
+
+    /// Hands every buffered byte to the operating system.
+    fn flush(&mut self, folder: &Path) -> Result<(), Error> {
+        if let Some(t) = &mut self.trajectories {
+            t.flush()
+                .map_err(|source| io_error(folder, TRAJECTORIES_PARTIAL, source))?;
+        }
+        self.summary
+            .flush()
+            .map_err(|source| io_error(folder, SUMMARY_PARTIAL, source))?;
+        self.spill.flush_to_os()?;
+        Ok(())
+    }
+
+    /// Syncs the data files, then the journal, if `force` or the interval has passed.
+    fn sync(&mut self, folder: &Path, force: bool) -> Result<(), Error> {
+        if !force && self.last_sync.elapsed() < SYNC_INTERVAL {
+            return Ok(());
+        }
+        for handle in &self.sync_handles {
+            handle
+                .sync_data()
+                .map_err(|source| io_error(folder, "a partial file", source))?;
+        }
+        self.spill.sync()?;
+        self.journal.sync()?;
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+}
+
+fn io_error(folder: &Path, name: &str, source: std::io::Error) -> Error {
+    OutputError {
+        path: folder.join(name),
+        source,
+    }
+    .into()
+}
+
+fn csv_error(folder: &Path, name: &str, e: csv::Error) -> Error {
+    let source = match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => std::io::Error::other(format!("{other:?}")),
+    };
+    io_error(folder, name, source)
+}
+
+/// Runs `plan` (or the shard `options.shard` of it) and writes its files; see the module
+/// documentation.
+pub fn run_sweep(
+    plan: &Plan,
+    options: &SweepOptions,
+    progress: &dyn Progress,
+) -> Result<SweepReport, Error> {
+    let total_points = plan.points.len();
+    let points = match options.shard {
+        Some(shard) if shard.n > total_points => {
+            return Err(Error::BadArgument {
+                flag: format!("--shard {shard}"),
+                message: format!(
+                    "the plan has {total_points} points; use at most {total_points} shards"
+                ),
+            });
+        }
+        Some(shard) => shard.points(total_points),
+        None => 0..total_points,
+    };
+    let replicates = plan.replicates as usize;
+    let runs = points.len() * replicates;
+
+    let mut dir = options.out.join(&plan.name);
+    if let Some(shard) = options.shard {
+        dir = dir.join(shard.folder_name());
+    }
+    // Refuse before anything is written: a run that cannot fit in memory.
+    let budget = sim::available_memory().unwrap_or(4 << 30) as f64 * 0.8;
+    if plan.peak_run_bytes as f64 > budget {
+        return Err(Error::Memory {
+            scenario: plan.name.clone(),
+            estimate: plan.peak_run_bytes,
+            available: sim::available_memory().unwrap_or(4 << 30),
+        });
+    }
+    let folder = OutputFolder::take_with(&dir, &is_sweep_file, options.force)?;
+    let fingerprint = format!("{:016x}", plan.fingerprint());
+    let layout = plan.scenario(points.start.min(total_points - 1))?;
+
+    let header = Header {
+        nqpsim_journal: journal::FORMAT,
+        fingerprint: fingerprint.clone(),
+        nqpsim_version: env!("CARGO_PKG_VERSION").into(),
+        runs,
+        shard: options.shard.map(|s| s.to_string()),
+        summary_only: options.summary_only,
+        start: Sizes::default(),
+    };
+    let resume_from = match find_journal(&folder, options, &header)? {
+        Found::Resume(record) => Some(record),
+        Found::AlreadyComplete => {
+            return Ok(SweepReport {
+                folder: folder.path().to_path_buf(),
+                status: Status::AlreadyComplete,
+                runs,
+                resumed: runs,
+                completed: 0,
+                firm_steps: 0,
+                wall_time: Duration::ZERO,
+                threads: 0,
+                in_flight: 0,
+            });
+        }
+        Found::Fresh => None,
+    };
+    if let Some(record) = &resume_from {
+        check_journal(&folder, record, &header)?;
+    }
+
+    // The partial files: fresh, or cut back to the journal's last run.
+    let scenarios = Scenarios {
+        plan,
+        cache: Mutex::new(HashMap::new()),
+    };
+    let (mut partials, done, mut buffer) = match resume_from {
+        None => start_fresh(&folder, &layout, header, options.summary_only)?,
+        Some(record) => resume(&folder, plan, &layout, &scenarios, record, &points)?,
+    };
+    progress.start(done, runs);
+
+    let mut builder = rayon::ThreadPoolBuilder::new();
+    if let Some(threads) = options.threads {
+        builder = builder.num_threads(threads);
+    }
+    let pool = builder.build().map_err(|e| Error::ThreadPool {
+        threads: options.threads.unwrap_or(0),
+        message: e.to_string(),
+    })?;
+    let threads = pool.current_num_threads();
+    let in_flight = ((budget / plan.peak_run_bytes.max(1) as f64) as usize)
+        .clamp(1, RUNS_IN_FLIGHT_PER_THREAD * threads);
+
+    let started = Instant::now();
+    let mut firm_steps = 0u64;
+    let steps = Steps(progress);
+    let locate = |j: usize| (points.start + j / replicates, j % replicates);
+    let task = |i: usize, watch: &StopWatch| {
+        let (point, replicate) = locate(done + i);
+        let scenario = scenarios.get(point)?;
+        let result = sim::run_replicate(
+            &scenario,
+            replicate as u32,
+            point as u32,
+            &steps,
+            Some(watch),
+        )
+        .map_err(|e| match e {
+            Error::Numeric {
+                replicate, fault, ..
+            } => Error::Numeric {
+                scenario: format!("{} (point {point})", plan.name),
+                replicate,
+                fault,
+            },
+            other => other,
+        })?;
+        Ok(result)
+    };
+    let folder_path = folder.path().to_path_buf();
+    let outcome = schedule::run_in_order(
+        &pool,
+        runs - done,
+        in_flight,
+        options.cancel.as_deref(),
+        &task,
+        &mut |i, (rows, run_firm_steps): (Vec<MetricsRow>, u64)| {
+            let run = done + i;
+            let (point, _) = locate(run);
+            let scenario = scenarios.get(point)?;
+            debug_assert!(summary::layout_matches(&rows, &scenario));
+            if let Some(t) = &mut partials.trajectories {
+                for row in &rows {
+                    t.write(row)
+                        .map_err(|e| csv_error(&folder_path, TRAJECTORIES_PARTIAL, e))?;
+                }
+            }
+            let values = summary::run_values(&rows);
+            if buffer.len() + 1 == replicates {
+                buffer.push(values);
+                let prefix = [point.to_string()];
+                buffer
+                    .write_summary(&mut partials.summary, &prefix, &scenario)
+                    .map_err(|e| csv_error(&folder_path, SUMMARY_PARTIAL, e))?;
+                partials.spill.clear()?;
+                buffer = PointBuffer::default();
+                scenarios.forget(point);
+            } else {
+                let mut bytes = Vec::with_capacity(values.len() * 8);
+                for x in &values {
+                    bytes.extend_from_slice(&x.to_le_bytes());
+                }
+                partials
+                    .spill
+                    .write_all(&bytes)
+                    .map_err(|e| partials.spill.error(e))?;
+                buffer.push(values);
+            }
+            partials.flush(&folder_path)?;
+            partials.journal.append(&Entry {
+                run,
+                sizes: partials.sizes(),
+            })?;
+            partials.sync(&folder_path, false)?;
+            firm_steps += run_firm_steps;
+            progress.run_done();
+            Ok(())
+        },
+    );
+    let wall_time = started.elapsed();
+    let outcome = match outcome {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            // keep what completed for --resume
+            let _ = partials.flush(&folder_path);
+            let _ = partials.sync(&folder_path, true);
+            return Err(e);
+        }
+    };
+    let completed = outcome.completed.len();
+    let mut report = SweepReport {
+        folder: folder_path.clone(),
+        status: Status::Interrupted,
+        runs,
+        resumed: done,
+        completed,
+        firm_steps,
+        wall_time,
+        threads,
+        in_flight,
+    };
+    if done + completed < runs {
+        partials.flush(&folder_path)?;
+        partials.sync(&folder_path, true)?;
+        return Ok(report);
+    }
+
+    // Every run is in: the final files.
+    let facts = SweepFacts {
+        status: "complete".into(),
+        threads,
+        runs_in_flight: in_flight,
+        runs_resumed: done,
+        runs_this_process: completed,
+        wall_time_s: wall_time.as_secs_f64(),
+        firm_steps,
+        firm_steps_per_s: firm_steps as f64 / wall_time.as_secs_f64().max(1e-9),
+        finished_unix_s: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    };
+    finish(
+        &folder,
+        plan,
+        options,
+        partials,
+        &fingerprint,
+        &points,
+        facts,
+    )?;
+    report.status = Status::Complete;
+    Ok(report)
+}
+
+enum Found {
+    Fresh,
+    Resume(Record),
+    AlreadyComplete,
+}
+
+/// What the folder holds: an unfinished sweep to resume, a finished one, or nothing to
+/// continue. Refuses an unfinished sweep without `--resume` or `--force`.
+fn find_journal(
+    folder: &OutputFolder,
+    options: &SweepOptions,
+    header: &Header,
+) -> Result<Found, Error> {
+    let size = |name: &str| fs::metadata(folder.file(name)).map_or(0, |m| m.len());
+    let (trajectories, summary, spill) = (
+        size(TRAJECTORIES_PARTIAL),
+        size(SUMMARY_PARTIAL),
+        size(SPILL_PARTIAL),
+    );
+    let fits = |s: &Sizes| {
+        (options.summary_only || s.trajectories <= trajectories)
+            && s.summary <= summary
+            && s.spill <= spill
+    };
+    let refuse = |reason: String| Error::Journal {
+        folder: folder.path().to_path_buf(),
+        reason,
+    };
+    match Journal::read(&folder.file(JOURNAL), fits) {
+        Err(message) if options.force => {
+            eprintln!("warning: {message}; starting over (--force)");
+            Ok(Found::Fresh)
+        }
+        Err(message) => Err(refuse(message)),
+        Ok(Some(record)) if options.resume => Ok(Found::Resume(record)),
+        Ok(Some(_)) if options.force => Ok(Found::Fresh),
+        Ok(Some(record)) => Err(refuse(format!(
+            "an unfinished sweep is here ({} of {} runs done); add --resume to finish it, or --force to start over",
+            record.last.map_or(0, |e| e.run + 1),
+            record.header.runs
+        ))),
+        Ok(None) if options.resume => {
+            let manifest: Option<SweepManifest> = fs::read(folder.file(MANIFEST))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            Ok(match manifest {
+                Some(m)
+                    if m.command == "sweep"
+                        && m.fingerprint == header.fingerprint
+                        && m.summary_only == header.summary_only
+                        && m.shard.as_ref().map(|s| format!("{}/{}", s.k, s.n)) == header.shard =>
+                {
+                    Found::AlreadyComplete
+                }
+                _ => Found::Fresh,
+            })
+        }
+        Ok(None) => Ok(Found::Fresh),
+    }
+}
+
+/// Refuses to resume a journal written for another plan, shard or output choice.
+fn check_journal(folder: &OutputFolder, record: &Record, header: &Header) -> Result<(), Error> {
+    let refuse = |reason: String| Error::Journal {
+        folder: folder.path().to_path_buf(),
+        reason,
+    };
+    let found = &record.header;
+    if found.fingerprint != header.fingerprint {
+        return Err(refuse(format!(
+            "the unfinished sweep here was started from a different plan, base scenario, --set or nqpsim version (fingerprint {}, now {}); its results cannot be mixed with this plan's: restore the plan to resume, or run without --resume and with --force to start over",
+            found.fingerprint, header.fingerprint
+        )));
+    }
+    if found.shard != header.shard || found.runs != header.runs {
+        return Err(refuse(format!(
+            "the unfinished sweep here is {} ({} runs), not {} ({} runs)",
+            found
+                .shard
+                .as_ref()
+                .map_or("the whole sweep".into(), |s| format!("shard {s}")),
+            found.runs,
+            header
+                .shard
+                .as_ref()
+                .map_or("the whole sweep".into(), |s| format!("shard {s}")),
+            header.runs
+        )));
+    }
+    if found.summary_only != header.summary_only {
+        return Err(refuse(format!(
+            "the unfinished sweep here was started {} --summary-only; resume it the same way",
+            if found.summary_only {
+                "with"
+            } else {
+                "without"
+            }
+        )));
+    }
+    Ok(())
+}
+
+type Opened<'s> = (Partials<'s>, usize, PointBuffer);
+
+fn start_fresh<'s>(
+    folder: &OutputFolder,
+    layout: &'s Scenario,
+    mut header: Header,
+    summary_only: bool,
+) -> Result<Opened<'s>, Error> {
+    let path = folder.path();
+    let trajectories = if summary_only {
+        let _ = fs::remove_file(folder.file(TRAJECTORIES_PARTIAL));
+        None
+    } else {
+        let file = AppendFile::create(&folder.file(TRAJECTORIES_PARTIAL))?;
+        let mut t = TrajectoryWriter::new(file, layout)
+            .map_err(|e| csv_error(path, TRAJECTORIES_PARTIAL, e))?;
+        t.flush()
+            .map_err(|e| io_error(path, TRAJECTORIES_PARTIAL, e))?;
+        Some(t)
+    };
+    let mut summary = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(AppendFile::create(&folder.file(SUMMARY_PARTIAL))?);
+    summary
+        .write_record(summary_columns())
+        .and_then(|()| summary.flush().map_err(csv::Error::from))
+        .map_err(|e| csv_error(path, SUMMARY_PARTIAL, e))?;
+    let spill = AppendFile::create(&folder.file(SPILL_PARTIAL))?.into_scratch();
+    header.start = Sizes {
+        trajectories: trajectories.as_ref().map_or(0, |t| t.get_ref().len()),
+        summary: summary.get_ref().len(),
+        spill: 0,
+    };
+    let mut partials = Partials {
+        trajectories,
+        summary,
+        spill,
+        journal: Journal::create(&folder.file(JOURNAL), &header)?,
+        sync_handles: Vec::new(),
+        last_sync: Instant::now(),
+    };
+    partials.sync_handles = sync_handles(&partials)?;
+    Ok((partials, 0, PointBuffer::default()))
+}
+
+fn sync_handles(partials: &Partials) -> Result<Vec<fs::File>, Error> {
+    let mut handles = vec![partials.summary.get_ref().sync_handle()?];
+    if let Some(t) = &partials.trajectories {
+        handles.push(t.get_ref().sync_handle()?);
+    }
+    Ok(handles)
+}
+
+/// Opens the partial files cut back to the journal's last run and refills the buffer of the
+/// point in progress from the spill file.
+fn resume<'s>(
+    folder: &OutputFolder,
+    plan: &Plan,
+    layout: &'s Scenario,
+    scenarios: &Scenarios,
+    record: Record,
+    points: &std::ops::Range<usize>,
+) -> Result<Opened<'s>, Error> {
+    let header = &record.header;
+    let (sizes, done) = match record.last {
+        Some(entry) => (entry.sizes, entry.run + 1),
+        None => (header.start, 0),
+    };
+    let trajectories = if header.summary_only {
+        None
+    } else {
+        let file = AppendFile::resume(&folder.file(TRAJECTORIES_PARTIAL), sizes.trajectories)?;
+        Some(TrajectoryWriter::resume(file, layout))
+    };
+    let summary = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(AppendFile::resume(
+            &folder.file(SUMMARY_PARTIAL),
+            sizes.summary,
+        )?);
+    let spill = AppendFile::resume(&folder.file(SPILL_PARTIAL), sizes.spill)?.into_scratch();
+
+    let replicates = plan.replicates as usize;
+    let point = points.start + done / replicates;
+    let mut buffer = PointBuffer::default();
+    let in_progress = done % replicates;
+    if in_progress > 0 {
+        let scenario = scenarios.get(point)?;
+        let per_run = (scenario.run.steps as usize + 1)
+            * (scenario.sectors.len() + 1)
+            * MetricsRow::METRIC_COLUMNS.len();
+        let bytes = fs::read(folder.file(SPILL_PARTIAL))
+            .map_err(|e| io_error(folder.path(), SPILL_PARTIAL, e))?;
+        if bytes.len() != in_progress * per_run * 8 {
+            return Err(Error::Journal {
+                folder: folder.path().to_path_buf(),
+                reason: format!(
+                    "{SPILL_PARTIAL} holds {} bytes, not the {} of the {in_progress} replicates of point {point} the journal records; run without --resume and with --force to start over",
+                    bytes.len(),
+                    in_progress * per_run * 8
+                ),
+            });
+        }
+        for run in bytes.chunks_exact(per_run * 8) {
+            buffer.push(
+                run.chunks_exact(8)
+                    .map(|b| f64::from_le_bytes(b.try_into().expect("8 bytes")))
+                    .collect(),
+            );
+        }
+    }
+    let mut partials = Partials {
+        trajectories,
+        summary,
+        spill,
+        journal: Journal::rewrite(&folder.file(JOURNAL), &record)?,
+        sync_handles: Vec::new(),
+        last_sync: Instant::now(),
+    };
+    partials.sync_handles = sync_handles(&partials)?;
+    Ok((partials, done, buffer))
+}
+
+/// The header of `summary.csv` (the axis values are in `points.csv`, joined on `point`).
+pub fn summary_columns() -> Vec<String> {
+    std::iter::once("point")
+        .chain(summary::COLUMNS)
+        .map(String::from)
+        .collect()
+}
+
+/// The bytes of `points.csv`.
+pub fn points_csv(plan: &Plan) -> Vec<u8> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    csv.write_record(plan.point_columns())
+        .expect("writing to memory");
+    for point in &plan.points {
+        csv.write_record(plan.point_fields(point))
+            .expect("writing to memory");
+    }
+    csv.into_inner().expect("writing to memory")
+}
+
+/// Renames the partial files into place, writes `points.csv` and the manifest, and removes
+/// the journal.
+fn finish(
+    folder: &OutputFolder,
+    plan: &Plan,
+    options: &SweepOptions,
+    partials: Partials,
+    fingerprint: &str,
+    points: &std::ops::Range<usize>,
+    facts: SweepFacts,
+) -> Result<(), Error> {
+    let path = folder.path();
+    let mut files = Vec::new();
+    let points_facts = atomic::write_file(&folder.file(POINTS), &points_csv(plan))?;
+    files.push(FileEntry {
+        name: POINTS.into(),
+        rows: plan.points.len() as u64,
+        facts: points_facts,
+    });
+    let Partials {
+        trajectories,
+        summary,
+        spill,
+        journal,
+        ..
+    } = partials;
+    match trajectories {
+        Some(t) => {
+            let file = t
+                .into_inner()
+                .map_err(|e| io_error(path, TRAJECTORIES_PARTIAL, e))?;
+            let rows = file.lines().saturating_sub(1);
+            let facts = file.finish(&folder.file(TRAJECTORIES))?;
+            files.push(FileEntry {
+                name: TRAJECTORIES.into(),
+                rows,
+                facts,
+            });
+        }
+        None => {
+            // a trajectories.csv of an earlier sweep would not match this summary
+            let _ = fs::remove_file(folder.file(TRAJECTORIES));
+        }
+    }
+    let summary = summary
+        .into_inner()
+        .map_err(|e| io_error(path, SUMMARY_PARTIAL, e.into_error()))?;
+    let rows = summary.lines().saturating_sub(1);
+    let summary_facts = summary.finish(&folder.file(SUMMARY))?;
+    files.push(FileEntry {
+        name: SUMMARY.into(),
+        rows,
+        facts: summary_facts,
+    });
+    drop(spill);
+    let _ = fs::remove_file(folder.file(SPILL_PARTIAL));
+    let manifest = SweepManifest {
+        command: "sweep".into(),
+        nqpsim_version: env!("CARGO_PKG_VERSION").into(),
+        model_version: MODEL_VERSION,
+        plan_name: plan.name.clone(),
+        plan_file: plan.file.display().to_string(),
+        plan: plan.raw.clone(),
+        overrides: options.overrides.clone(),
+        scenario_files: plan.scenario_files.clone(),
+        seed: plan.seed,
+        replicates: plan.replicates,
+        design: format!("{:?}", plan.design).to_lowercase(),
+        points: plan.points.len(),
+        runs: plan.runs(),
+        fingerprint: fingerprint.to_string(),
+        summary_only: options.summary_only,
+        shard: options.shard.map(|s| ShardInfo {
+            k: s.k,
+            n: s.n,
+            first_point: points.start,
+            end_point: points.end,
+        }),
+        base_scenario: plan.base_scenario()?.to_raw(),
+        files,
+        run: Some(facts),
+        merged_from: Vec::new(),
+    };
+    let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
+    atomic::write_file(&folder.file(MANIFEST), &json)?;
+    drop(journal);
+    fs::remove_file(folder.file(JOURNAL)).map_err(|e| io_error(path, JOURNAL, e))?;
+    Ok(())
+}
