@@ -39,7 +39,6 @@ pub struct PointBuffer {
 }
 
 impl PointBuffer {
-
     /// Adds the next replicate's values.
     pub fn push(&mut self, values: Vec<f64>) {
         self.runs.push(values);
