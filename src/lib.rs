@@ -27,13 +27,16 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod bench;
 pub mod cli;
+pub mod decomposition;
 pub mod error;
 pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod panel;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;

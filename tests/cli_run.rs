@@ -120,7 +120,12 @@ fn run_without_a_scenario_writes_the_baseline_trajectories_and_manifest() {
     files.sort();
     assert_eq!(
         files,
-        [".nqpsim.lock", "manifest.json", "trajectories.csv"],
+        [
+            ".nqpsim.lock",
+            "decomposition.csv",
+            "manifest.json",
+            "trajectories.csv"
+        ],
         "no temporary files are left behind (the lock file stays, empty of meaning once the run ends)"
     );
 }
@@ -239,9 +244,14 @@ fn the_manifest_is_json_with_seed_scenario_run_facts_and_files() {
     assert!(m["run"]["wall_time_s"].as_f64().unwrap() >= 0.0);
     assert!(m["run"]["firm_steps"].as_u64().unwrap() > 0);
     let files = m["files"].as_array().expect("files is an array");
-    assert_eq!(files.len(), 1);
+    assert_eq!(files.len(), 2);
     assert_eq!(files[0]["name"], "trajectories.csv");
     assert_eq!(files[0]["rows"], 32);
+    assert_eq!(files[1]["name"], "decomposition.csv");
+    assert_eq!(
+        files[1]["rows"], 24,
+        "2 replicates x 3 steps x (3 sectors + all)"
+    );
     assert_eq!(m["scenario_files"], serde_json::json!(["builtin:baseline"]));
 }
 

@@ -127,7 +127,7 @@ fn a_run_killed_at_any_moment_leaves_the_previous_complete_files() {
         );
         assert_eq!(
             visible_files(&folder),
-            ["manifest.json", "trajectories.csv"],
+            ["decomposition.csv", "manifest.json", "trajectories.csv"],
             "a partial file is hidden"
         );
     }

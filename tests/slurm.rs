@@ -72,16 +72,21 @@ values = [0.0, 0.5]
 "#;
 
 fn data_files(folder: &Path) -> Vec<(String, Vec<u8>)> {
-    ["points.csv", "trajectories.csv", "summary.csv"]
-        .iter()
-        .map(|n| {
-            (
-                n.to_string(),
-                fs::read(folder.join(n))
-                    .unwrap_or_else(|e| panic!("{}: {e}", folder.join(n).display())),
-            )
-        })
-        .collect()
+    [
+        "points.csv",
+        "trajectories.csv",
+        "decomposition.csv",
+        "summary.csv",
+    ]
+    .iter()
+    .map(|n| {
+        (
+            n.to_string(),
+            fs::read(folder.join(n))
+                .unwrap_or_else(|e| panic!("{}: {e}", folder.join(n).display())),
+        )
+    })
+    .collect()
 }
 
 fn logs(folder: &Path) -> String {

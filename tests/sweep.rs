@@ -54,7 +54,12 @@ fn read(dir: &Path, name: &str) -> Vec<u8> {
     fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(name).display()))
 }
 
-const DATA_FILES: [&str; 3] = ["points.csv", "trajectories.csv", "summary.csv"];
+const DATA_FILES: [&str; 4] = [
+    "points.csv",
+    "trajectories.csv",
+    "decomposition.csv",
+    "summary.csv",
+];
 
 #[test]
 fn the_files_are_the_same_bytes_on_one_two_and_four_threads() {
@@ -85,6 +90,7 @@ fn the_files_are_the_same_bytes_on_one_two_and_four_threads() {
         names,
         [
             ".nqpsim.lock",
+            "decomposition.csv",
             "manifest.json",
             "points.csv",
             "summary.csv",
@@ -165,6 +171,7 @@ fn summary_only_writes_the_same_summary_without_trajectories() {
     assert!(read(&full, "summary.csv") == read(&only, "summary.csv"));
     assert!(read(&full, "points.csv") == read(&only, "points.csv"));
     assert!(!only.join("trajectories.csv").exists());
+    assert!(!only.join("decomposition.csv").exists());
     let manifest: serde_json::Value =
         serde_json::from_slice(&read(&only, "manifest.json")).unwrap();
     assert_eq!(manifest["summary_only"], true);

@@ -97,15 +97,20 @@ fn journaled(folder: &Path) -> usize {
 }
 
 fn data_files(folder: &Path) -> Vec<(String, Vec<u8>)> {
-    ["points.csv", "trajectories.csv", "summary.csv"]
-        .iter()
-        .map(|n| {
-            (
-                n.to_string(),
-                fs::read(folder.join(n)).unwrap_or_else(|e| panic!("{n}: {e}")),
-            )
-        })
-        .collect()
+    [
+        "points.csv",
+        "trajectories.csv",
+        "decomposition.csv",
+        "summary.csv",
+    ]
+    .iter()
+    .map(|n| {
+        (
+            n.to_string(),
+            fs::read(folder.join(n)).unwrap_or_else(|e| panic!("{n}: {e}")),
+        )
+    })
+    .collect()
 }
 
 fn reference(dir: &Path) -> Vec<(String, Vec<u8>)> {

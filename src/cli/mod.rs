@@ -1,10 +1,12 @@
 //! The command line: clap definitions, one file per command, and exit codes.
 //!
 //! Exit codes: 0 success, 1 runtime failure (e.g. output cannot be written), 2 bad input
-//! (bad scenario, bad flag), 130 interrupted.
+//! (bad scenario, bad flag), 3 a stylized fact outside its band (`facts --strict`), 130
+//! interrupted.
 
 pub mod bench;
 pub mod check;
+pub mod facts;
 pub mod interrupt;
 pub mod merge;
 pub mod params;
@@ -57,6 +59,8 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shards of a sweep into the files one machine would have written
     Merge(merge::MergeArgs),
+    /// Measure the stylized facts of a scenario's firms against the empirical literature
+    Facts(facts::FactsArgs),
     /// Validate scenario files and print each fully resolved
     Check(check::CheckArgs),
     /// List every parameter and policy lever with its default, unit and meaning
@@ -106,6 +110,7 @@ pub fn run(cli: Cli) -> i32 {
         None => run::execute(cli.run),
         Some(Command::Run(args)) => run::execute(args),
         Some(Command::Check(args)) => check::execute(args),
+        Some(Command::Facts(args)) => facts::execute(args),
         Some(Command::Params(args)) => params::execute(args),
         Some(Command::Bench(args)) => bench::execute(args),
         Some(Command::Sweep(args)) => sweep::execute(args),

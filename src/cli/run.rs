@@ -15,6 +15,7 @@ use crate::Scenario;
 use crate::error::Error;
 use crate::metrics::RowSector;
 use crate::output::{Provenance, RunWriter};
+use crate::panel::PanelSample;
 use crate::sim::{self, RunOptions, RunSummary};
 
 /// Options of `nqpsim run`.
@@ -47,6 +48,10 @@ pub struct RunArgs {
     /// Write into the output folder even if it holds files this command did not write
     #[arg(long)]
     pub force: bool,
+    /// Also write panel.csv, a firm-year panel of a sample of firms (a rate such as 0.02, by
+    /// a hash of each firm's birth key) or of every firm (`all`), and panel_codebook.md
+    #[arg(long, value_name = "RATE|all")]
+    pub panel: Option<PanelSample>,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub scenario_args: ScenarioArgs,
@@ -88,20 +93,21 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
         .into());
     }
     // Refuse before anything is written: a replicate that cannot fit in memory.
-    sim::concurrent_replicates(&scenario)?;
-    let mut writer = RunWriter::create(&args.out, &scenario, args.force)?;
+    sim::concurrent_replicates_with(&scenario, args.panel)?;
+    let mut writer = RunWriter::create(&args.out, &scenario, args.force, args.panel)?;
     let show = !args.quiet && std::io::stderr().is_terminal();
     let observer = ProgressBarObserver::new(&scenario, show);
     let options = RunOptions {
         threads: args.threads,
         point: 0,
         cancel: Some(interrupt::flag()),
+        panel: args.panel,
     };
     let steps = scenario.run.steps;
     let mut last_rows = Vec::new(); // for the summary table
-    let summary = sim::run_into(&scenario, &options, &observer, &mut |_, rows| {
-        last_rows.extend(rows.iter().filter(|r| r.step == steps).cloned());
-        writer.write_replicate(rows)
+    let summary = sim::run_into(&scenario, &options, &observer, &mut |_, output| {
+        last_rows.extend(output.rows.iter().filter(|r| r.step == steps).cloned());
+        writer.write_replicate(output)
     })?;
     observer.finish();
     let provenance = Provenance {

@@ -143,7 +143,7 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
                     if args.summary_only {
                         "points.csv, summary.csv, manifest.json"
                     } else {
-                        "points.csv, trajectories.csv, summary.csv, manifest.json"
+                        "points.csv, trajectories.csv, decomposition.csv, summary.csv, manifest.json"
                     },
                     if report.resumed > 0 {
                         format!("{} runs resumed from the journal", report.resumed)

@@ -16,6 +16,12 @@ pub type SectorIndex = u16;
 /// removed from time to time ([`Firms::compact`]).
 pub const DEAD: SectorIndex = SectorIndex::MAX;
 
+/// The [`Firms::origin`] of a firm that entered in this step (MODEL.md §5.12).
+pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
+
+/// The [`Firms::origin`] of a firm spawned in this step (MODEL.md §5.12).
+pub const ORIGIN_SPAWNED: SectorIndex = SectorIndex::MAX - 2;
+
 /// The state of every firm of one replicate.
 #[derive(Clone, Debug, Default)]
 pub struct Firms {
@@ -39,6 +45,15 @@ pub struct Firms {
     pub share: Vec<f64>,
     /// Upgrade costs paid this step, share of output (0 for firms born this step).
     pub paid: Vec<f64>,
+    /// ln A_i at the end of the last completed step (MODEL.md §5.7; set by the production
+    /// pass, NaN for a firm born in the step under way).
+    pub ln_a: Vec<f64>,
+    /// f_i at the end of the previous step (0 for a firm born in this step): with `origin`,
+    /// what the productivity decompositions compare with.
+    pub prev_share: Vec<f64>,
+    /// The sector at the end of the previous step, or [`ORIGIN_ENTRANT`] or
+    /// [`ORIGIN_SPAWNED`] for a firm born in this step.
+    pub origin: Vec<SectorIndex>,
 }
 
 impl Firms {
@@ -63,11 +78,12 @@ impl Firms {
         (0..self.len()).filter(|&i| self.is_alive(i))
     }
 
-    /// Sets every vector to length `n` (new elements are zero). Grows capacity exactly, not
-    /// by doubling, so that memory stays in proportion to the population.
+    /// Sets every vector to length `n` (new elements are zero). Grows capacity by
+    /// [`Firms::GROWTH_HEADROOM`], not by doubling, so that memory stays in proportion to the
+    /// population while a population that grows a little every step is not copied every step.
     pub fn resize(&mut self, n: usize) {
         if n > self.id.capacity() {
-            let more = n - self.len();
+            let more = n - self.len() + n / Self::GROWTH_HEADROOM;
             self.id.reserve_exact(more);
             self.birth.reserve_exact(more);
             self.born.reserve_exact(more);
@@ -78,6 +94,9 @@ impl Firms {
             self.data.reserve_exact(more);
             self.share.reserve_exact(more);
             self.paid.reserve_exact(more);
+            self.ln_a.reserve_exact(more);
+            self.prev_share.reserve_exact(more);
+            self.origin.reserve_exact(more);
         }
         self.id.resize(n, FirmId(0));
         self.birth.resize(n, BirthKey(0));
@@ -89,6 +108,9 @@ impl Firms {
         self.data.resize(n, 0.0);
         self.share.resize(n, 0.0);
         self.paid.resize(n, 0.0);
+        self.ln_a.resize(n, f64::NAN);
+        self.prev_share.resize(n, 0.0);
+        self.origin.resize(n, ORIGIN_ENTRANT);
     }
 
     /// Removes the holes left by exits, keeping the order of the firms.
@@ -109,6 +131,9 @@ impl Firms {
                 self.data[to] = self.data[from];
                 self.share[to] = self.share[from];
                 self.paid[to] = self.paid[from];
+                self.ln_a[to] = self.ln_a[from];
+                self.prev_share[to] = self.prev_share[from];
+                self.origin[to] = self.origin[from];
             }
             to += 1;
         }
@@ -127,6 +152,9 @@ impl Firms {
         let (data0, data1) = self.data.split_at_mut(at);
         let (share0, share1) = self.share.split_at_mut(at);
         let (paid0, paid1) = self.paid.split_at_mut(at);
+        let (ln_a0, ln_a1) = self.ln_a.split_at_mut(at);
+        let (prev_share0, prev_share1) = self.prev_share.split_at_mut(at);
+        let (origin0, origin1) = self.origin.split_at_mut(at);
         (
             FirmsMut {
                 id: id0,
@@ -139,6 +167,9 @@ impl Firms {
                 data: data0,
                 share: share0,
                 paid: paid0,
+                ln_a: ln_a0,
+                prev_share: prev_share0,
+                origin: origin0,
             },
             FirmsMut {
                 id: id1,
@@ -151,16 +182,22 @@ impl Firms {
                 data: data1,
                 share: share1,
                 paid: paid1,
+                ln_a: ln_a1,
+                prev_share: prev_share1,
+                origin: origin1,
             },
         )
     }
+
+    /// When the places outgrow the vectors, room for one in this many more is added.
+    pub const GROWTH_HEADROOM: usize = 16;
 
     /// Bytes of state per firm (for memory estimates).
     pub const BYTES_PER_FIRM: usize = std::mem::size_of::<FirmId>()
         + std::mem::size_of::<BirthKey>()
         + std::mem::size_of::<u32>()
-        + std::mem::size_of::<SectorIndex>()
-        + 6 * std::mem::size_of::<f64>();
+        + 2 * std::mem::size_of::<SectorIndex>()
+        + 8 * std::mem::size_of::<f64>();
 }
 
 /// Mutable views of a range of places of [`Firms`], field by field.
@@ -176,4 +213,7 @@ pub struct FirmsMut<'a> {
     pub data: &'a mut [f64],
     pub share: &'a mut [f64],
     pub paid: &'a mut [f64],
+    pub ln_a: &'a mut [f64],
+    pub prev_share: &'a mut [f64],
+    pub origin: &'a mut [SectorIndex],
 }

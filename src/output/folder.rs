@@ -17,6 +17,7 @@ pub const RUN_FILES: &[&str] = &[
     "decomposition.csv",
     "panel.csv",
     "panel_codebook.md",
+    "facts.csv",
 ];
 
 /// A locked output folder. The lock is held until this value is dropped (or the process ends,

@@ -27,6 +27,9 @@ pub struct Manifest {
     pub seed: u64,
     /// The fully resolved scenario.
     pub scenario: RawScenario,
+    /// The firm-year panel written (`all` or the sampling rate), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub panel: Option<String>,
     /// Data files written.
     pub files: Vec<FileEntry>,
     /// Facts of this run, not part of the results.

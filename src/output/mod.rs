@@ -1,4 +1,5 @@
-//! Writing results: `OUT/<scenario>/trajectories.csv` and `manifest.json`.
+//! Writing results: `OUT/<scenario>/trajectories.csv`, `decomposition.csv` and
+//! `manifest.json`.
 //!
 //! The folder is locked for the run and must hold nothing but nqpsim's own files
 //! ([`folder`]). Rows are written as replicates complete, into a temporary file that is
@@ -16,14 +17,24 @@ pub mod manifest;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::decomposition::DecompositionWriter;
 use crate::error::{Error, OutputError};
-use crate::metrics::MetricsRow;
+use crate::panel::{PanelSample, PanelWriter};
 use crate::scenario::Scenario;
-use crate::sim::RunSummary;
+use crate::sim::{ReplicateOutput, RunSummary};
 use atomic::AtomicFile;
 use csv::TrajectoryWriter;
 use folder::OutputFolder;
 use manifest::{FileEntry, Manifest, RunFacts};
+
+/// `decomposition.csv`: the productivity decompositions of every step.
+pub const DECOMPOSITION: &str = "decomposition.csv";
+
+/// `panel.csv`: the firm-year panel (`--panel`).
+pub const PANEL: &str = "panel.csv";
+
+/// `panel_codebook.md`: the panel's columns.
+pub const PANEL_CODEBOOK: &str = "panel_codebook.md";
 
 /// What the run was asked to do, for the manifest.
 #[derive(Clone, Debug, Default)]
@@ -39,21 +50,48 @@ pub struct RunWriter<'s> {
     folder: OutputFolder,
     scenario: &'s Scenario,
     csv: TrajectoryWriter<'s, AtomicFile>,
+    decomposition: DecompositionWriter<'s, AtomicFile>,
+    panel: Option<(PanelWriter<'s, AtomicFile>, PanelSample)>,
     rows: u64,
+    decomposition_rows: u64,
+    panel_rows: u64,
 }
 
 impl<'s> RunWriter<'s> {
-    /// Takes `out/<scenario name>/` (see [`OutputFolder::take`]) and starts the CSV.
-    pub fn create(out: &Path, scenario: &'s Scenario, force: bool) -> Result<Self, Error> {
+    /// Takes `out/<scenario name>/` (see [`OutputFolder::take`]) and starts the CSV files
+    /// (`panel.csv` too if a panel is asked for).
+    pub fn create(
+        out: &Path,
+        scenario: &'s Scenario,
+        force: bool,
+        panel: Option<PanelSample>,
+    ) -> Result<Self, Error> {
         let folder = OutputFolder::take(&out.join(&scenario.name), folder::RUN_FILES, force)?;
         let path = folder.file("trajectories.csv");
         let file = AtomicFile::create(&path)?;
         let csv = TrajectoryWriter::new(file, scenario).map_err(|e| csv_error(&path, e))?;
+        let path = folder.file(DECOMPOSITION);
+        let file = AtomicFile::create(&path)?;
+        let decomposition =
+            DecompositionWriter::new(file, scenario).map_err(|e| csv_error(&path, e))?;
+        let panel = match panel {
+            Some(sample) => {
+                let path = folder.file(PANEL);
+                let file = AtomicFile::create(&path)?;
+                let writer = PanelWriter::new(file, scenario).map_err(|e| csv_error(&path, e))?;
+                Some((writer, sample))
+            }
+            None => None,
+        };
         Ok(RunWriter {
             folder,
             scenario,
             csv,
+            decomposition,
+            panel,
             rows: 0,
+            decomposition_rows: 0,
+            panel_rows: 0,
         })
     }
 
@@ -63,13 +101,27 @@ impl<'s> RunWriter<'s> {
     }
 
     /// Appends the rows of one replicate.
-    pub fn write_replicate(&mut self, rows: &[MetricsRow]) -> Result<(), Error> {
-        for row in rows {
+    pub fn write_replicate(&mut self, output: &ReplicateOutput) -> Result<(), Error> {
+        for row in &output.rows {
             self.csv
                 .write(row)
                 .map_err(|e| csv_error(&self.folder.file("trajectories.csv"), e))?;
         }
-        self.rows += rows.len() as u64;
+        for row in &output.decomposition {
+            self.decomposition
+                .write(row)
+                .map_err(|e| csv_error(&self.folder.file(DECOMPOSITION), e))?;
+        }
+        if let Some((panel, _)) = &mut self.panel {
+            for row in &output.panel {
+                panel
+                    .write(row)
+                    .map_err(|e| csv_error(&self.folder.file(PANEL), e))?;
+            }
+            self.panel_rows += output.panel.len() as u64;
+        }
+        self.rows += output.rows.len() as u64;
+        self.decomposition_rows += output.decomposition.len() as u64;
         Ok(())
     }
 
@@ -81,6 +133,54 @@ impl<'s> RunWriter<'s> {
             source,
         })?;
         let facts = file.commit()?;
+        let path = self.folder.file(DECOMPOSITION);
+        let file = self
+            .decomposition
+            .into_inner()
+            .map_err(|source| OutputError {
+                path: path.clone(),
+                source,
+            })?;
+        let decomposition_facts = file.commit()?;
+        let mut files = vec![
+            FileEntry {
+                name: "trajectories.csv".into(),
+                rows: self.rows,
+                facts,
+            },
+            FileEntry {
+                name: DECOMPOSITION.into(),
+                rows: self.decomposition_rows,
+                facts: decomposition_facts,
+            },
+        ];
+        let panel_sample = self.panel.as_ref().map(|p| p.1);
+        match self.panel {
+            Some((panel, sample)) => {
+                let path = self.folder.file(PANEL);
+                let file = panel.into_inner().map_err(|source| OutputError {
+                    path: path.clone(),
+                    source,
+                })?;
+                files.push(FileEntry {
+                    name: PANEL.into(),
+                    rows: self.panel_rows,
+                    facts: file.commit()?,
+                });
+                let text = crate::panel::codebook(self.scenario, sample);
+                let facts = atomic::write_file(&self.folder.file(PANEL_CODEBOOK), text.as_bytes())?;
+                files.push(FileEntry {
+                    name: PANEL_CODEBOOK.into(),
+                    rows: 0,
+                    facts,
+                });
+            }
+            None => {
+                // an earlier run's panel would not match these trajectories
+                let _ = std::fs::remove_file(self.folder.file(PANEL));
+                let _ = std::fs::remove_file(self.folder.file(PANEL_CODEBOOK));
+            }
+        }
         let secs = summary.wall_time.as_secs_f64();
         let manifest = Manifest {
             command: "run".into(),
@@ -91,11 +191,8 @@ impl<'s> RunWriter<'s> {
             overrides: provenance.overrides.clone(),
             seed: self.scenario.run.seed,
             scenario: self.scenario.to_raw(),
-            files: vec![FileEntry {
-                name: "trajectories.csv".into(),
-                rows: self.rows,
-                facts,
-            }],
+            panel: panel_sample.map(|p| p.to_string()),
+            files,
             run: RunFacts {
                 status: if summary.interrupted {
                     "interrupted"

@@ -6,6 +6,7 @@
 
 mod init;
 mod observe;
+mod panel;
 pub mod phase;
 pub mod quantiles;
 pub mod reduce;
@@ -17,11 +18,13 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
+use crate::decomposition::DecompositionRow;
 use crate::error::{Error, NumericFault};
 use crate::metrics::MetricsRow;
 use crate::model::firms::Firms;
 use crate::model::policy::Levers;
 use crate::model::stats::SectorStats;
+use crate::panel::{PanelRow, PanelSample};
 use crate::scenario::Scenario;
 use rng::RunKey;
 use schedule::StopWatch;
@@ -68,6 +71,20 @@ pub struct Simulation<'s> {
     pub(crate) ln_a_shift: Vec<f64>,
     /// Time spent in each pass since the start.
     pub(crate) timings: Timings,
+    /// The decomposition rows of the last completed step (none after step 0).
+    pub(crate) decomposition: Vec<DecompositionRow>,
+    /// Last step's TFP per sector and for `all` (the decompositions' t - 1).
+    pub(crate) last_tfp: Vec<Option<f64>>,
+    /// Last step's output share per sector.
+    pub(crate) last_weight: Vec<f64>,
+    /// The firm-year panel followed, if any.
+    pub(crate) panel: Option<PanelSample>,
+    /// Panel rows of the last step, waiting to learn which firms exit next.
+    pub(crate) panel_pending: Vec<PanelRow>,
+    /// Finished panel rows, not yet taken.
+    pub(crate) panel_out: Vec<PanelRow>,
+    /// The id of the first firm spawned in the last step (ids of spawned firms follow).
+    pub(crate) spawn_first_id: u64,
 }
 
 /// Wall time spent in each pass of the step (what `nqpsim bench` reports per stage).
@@ -121,6 +138,13 @@ impl<'s> Simulation<'s> {
             ln_a_range: Vec::new(),
             ln_a_shift: vec![0.0; ns + 1],
             timings: Timings::default(),
+            decomposition: Vec::new(),
+            last_tfp: Vec::new(),
+            last_weight: Vec::new(),
+            panel: None,
+            panel_pending: Vec::new(),
+            panel_out: Vec::new(),
+            spawn_first_id: 0,
         };
         sim.initialise();
         sim.check_finite()?;
@@ -131,7 +155,9 @@ impl<'s> Simulation<'s> {
     /// NaN or infinite: the simulation then stops, rather than go on with it.
     pub fn step(&mut self) -> Result<(), NumericFault> {
         self.advance();
-        self.check_finite()
+        self.check_finite()?;
+        self.collect_panel();
+        Ok(())
     }
 
     /// The step last completed (0 after [`Simulation::new`]).
@@ -142,6 +168,12 @@ impl<'s> Simulation<'s> {
     /// The metrics rows of the last completed step: one per sector, then `all`.
     pub fn rows(&self) -> &[MetricsRow] {
         &self.rows
+    }
+
+    /// The productivity decompositions of the last completed step (one row per sector, then
+    /// `all`; none after step 0).
+    pub fn decomposition(&self) -> &[DecompositionRow] {
+        &self.decomposition
     }
 
     /// The firms after the last completed step. Places whose firm has exited are holes
@@ -189,6 +221,8 @@ pub struct RunOptions {
     /// When set (e.g. by Ctrl-C), replicates stop at their next step boundary; the run then
     /// reports the replicates that completed.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// The firm-year panel to collect (`--panel`), if any.
+    pub panel: Option<PanelSample>,
 }
 
 /// The facts of a run (everything but the rows).
@@ -213,6 +247,10 @@ pub struct RunSummary {
 pub struct RunOutput {
     /// Metrics rows in (replicate, step, sector then `all`) order, completed replicates only.
     pub rows: Vec<MetricsRow>,
+    /// Decomposition rows in the same order, from step 1.
+    pub decomposition: Vec<DecompositionRow>,
+    /// Panel rows in (replicate, step, id) order, if a panel was asked for.
+    pub panel: Vec<PanelRow>,
     /// The facts of the run.
     pub summary: RunSummary,
 }
@@ -221,7 +259,13 @@ pub struct RunOutput {
 /// per firm times the expected peak number of places (growth through entry, holes left by
 /// exits), and its metrics rows.
 pub fn estimated_bytes_per_replicate(scenario: &Scenario) -> u64 {
-    const SCRATCH_BYTES_PER_FIRM: f64 = 24.0; // CES weight, outcome, ln A
+    estimated_bytes(scenario, None)
+}
+
+/// As [`estimated_bytes_per_replicate`], with the rows of a firm-year panel held until the
+/// replicate is written.
+pub fn estimated_bytes(scenario: &Scenario, panel: Option<PanelSample>) -> u64 {
+    const SCRATCH_BYTES_PER_FIRM: f64 = 16.0; // CES weight, outcome
     const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
     let per_firm = (Firms::BYTES_PER_FIRM as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
     let entry: f64 = scenario
@@ -230,10 +274,19 @@ pub fn estimated_bytes_per_replicate(scenario: &Scenario) -> u64 {
         .map(|s| s.params.firm_share * s.params.entry_rate)
         .sum();
     let growth = (1.0 + entry).powf(f64::from(scenario.run.steps)).min(1e6);
-    let rows = (f64::from(scenario.run.steps) + 1.0)
+    let steps = f64::from(scenario.run.steps);
+    let rows = (steps + 1.0)
         * (scenario.sectors.len() as f64 + 1.0)
-        * std::mem::size_of::<MetricsRow>() as f64;
-    (scenario.run.firms as f64 * growth * per_firm + rows) as u64 + (1 << 20)
+        * (std::mem::size_of::<MetricsRow>() + std::mem::size_of::<DecompositionRow>()) as f64;
+    let sampled = match panel {
+        None => 0.0,
+        Some(PanelSample::All) => 1.0,
+        Some(PanelSample::Rate(r)) => r,
+    };
+    // the panel: every sampled firm of every step, at the mean population (growth over two)
+    let panel_rows = scenario.run.firms as f64 * sampled * (steps + 1.0) * (1.0 + growth) / 2.0;
+    let panel_bytes = panel_rows * std::mem::size_of::<PanelRow>() as f64;
+    (scenario.run.firms as f64 * growth * per_firm + rows + panel_bytes) as u64 + (1 << 20)
 }
 
 /// Memory the system says is available, from /proc/meminfo (`None` where unknown).
@@ -249,7 +302,15 @@ const MEMORY_BUDGET_SHARE: f64 = 0.8;
 
 /// How many replicates of `scenario` fit in memory at once; an error if not even one does.
 pub fn concurrent_replicates(scenario: &Scenario) -> Result<usize, Error> {
-    let per_replicate = estimated_bytes_per_replicate(scenario);
+    concurrent_replicates_with(scenario, None)
+}
+
+/// As [`concurrent_replicates`], with a firm-year panel.
+pub fn concurrent_replicates_with(
+    scenario: &Scenario,
+    panel: Option<PanelSample>,
+) -> Result<usize, Error> {
+    let per_replicate = estimated_bytes(scenario, panel);
     let available = available_memory().unwrap_or(4 << 30);
     let budget = (available as f64 * MEMORY_BUDGET_SHARE) as u64;
     if per_replicate > budget {
@@ -265,11 +326,24 @@ pub fn concurrent_replicates(scenario: &Scenario) -> Result<usize, Error> {
     )
 }
 
-/// Receives the rows of each completed replicate, in replicate order (see [`run_into`]).
-pub type RowSink<'a> = dyn FnMut(u32, &[MetricsRow]) -> Result<(), Error> + 'a;
+/// Receives what each completed replicate produced, in replicate order (see [`run_into`]).
+pub type RowSink<'a> = dyn FnMut(u32, &ReplicateOutput) -> Result<(), Error> + 'a;
 
-/// A completed replicate: its rows and its firm-steps (`None` if cancelled).
-pub type ReplicateRows = Option<(Vec<MetricsRow>, u64)>;
+/// What one replicate produced.
+#[derive(Clone, Debug, Default)]
+pub struct ReplicateOutput {
+    /// Metrics rows in (step, sector then `all`) order.
+    pub rows: Vec<MetricsRow>,
+    /// Decomposition rows in (step, sector then `all`) order, from step 1.
+    pub decomposition: Vec<DecompositionRow>,
+    /// Panel rows in (step, id) order, if a panel was asked for.
+    pub panel: Vec<PanelRow>,
+    /// Firm phases executed.
+    pub firm_steps: u64,
+}
+
+/// A completed replicate (`None` if cancelled).
+pub type ReplicateRows = Option<ReplicateOutput>;
 
 /// Runs every replicate of `scenario` and returns the metrics rows (all in memory; for large
 /// runs see [`run_into`]).
@@ -278,12 +352,19 @@ pub fn run(
     options: &RunOptions,
     observer: &dyn Observer,
 ) -> Result<RunOutput, Error> {
-    let mut rows = Vec::new();
-    let summary = run_into(scenario, options, observer, &mut |_, replicate_rows| {
-        rows.extend_from_slice(replicate_rows);
+    let (mut rows, mut decomposition, mut panel) = (Vec::new(), Vec::new(), Vec::new());
+    let summary = run_into(scenario, options, observer, &mut |_, output| {
+        rows.extend_from_slice(&output.rows);
+        decomposition.extend_from_slice(&output.decomposition);
+        panel.extend_from_slice(&output.panel);
         Ok(())
     })?;
-    Ok(RunOutput { rows, summary })
+    Ok(RunOutput {
+        rows,
+        decomposition,
+        panel,
+        summary,
+    })
 }
 
 /// Runs every replicate of `scenario`, as many at once as memory allows, and hands the rows
@@ -307,7 +388,7 @@ pub fn run_into(
     })?;
     // Replicates in flight: what memory allows, and no more than a few per thread (more
     // would only delay the writing of the early ones).
-    let concurrent = concurrent_replicates(scenario)?
+    let concurrent = concurrent_replicates_with(scenario, options.panel)?
         .min(4 * pool.current_num_threads())
         .max(1);
     let started = Instant::now();
@@ -320,7 +401,14 @@ pub fn run_into(
         interrupted: false,
     };
     let run = |r: usize, watch: &StopWatch| {
-        run_replicate(scenario, r as u32, options.point, observer, Some(watch))
+        run_replicate(
+            scenario,
+            r as u32,
+            options.point,
+            options.panel,
+            observer,
+            Some(watch),
+        )
     };
     let outcome = schedule::run_in_order(
         &pool,
@@ -328,9 +416,9 @@ pub fn run_into(
         concurrent,
         options.cancel.as_deref(),
         &run,
-        &mut |r, (rows, firm_steps)| {
-            summary.firm_steps += firm_steps;
-            sink(r as u32, &rows)
+        &mut |r, output: ReplicateOutput| {
+            summary.firm_steps += output.firm_steps;
+            sink(r as u32, &output)
         },
     )?;
     summary.completed = outcome.completed.iter().map(|&r| r as u32).collect();
@@ -339,12 +427,13 @@ pub fn run_into(
     Ok(summary)
 }
 
-/// Runs one replicate to the end and returns its rows and firm-steps; `None` if `cancel` was
-/// raised before it finished.
+/// Runs one replicate to the end and returns its rows, decomposition rows and firm-steps;
+/// `None` if `cancel` was raised before it finished.
 pub fn run_replicate(
     scenario: &Scenario,
     replicate: u32,
     point: u32,
+    panel: Option<PanelSample>,
     observer: &dyn Observer,
     cancel: Option<&StopWatch>,
 ) -> Result<ReplicateRows, Error> {
@@ -355,21 +444,35 @@ pub fn run_replicate(
     };
     let steps = scenario.run.steps;
     let mut sim = Simulation::new(scenario, replicate).map_err(fault)?;
-    let mut rows = Vec::with_capacity((steps as usize + 1) * (scenario.sectors.len() + 1));
-    rows.extend_from_slice(sim.rows());
-    let mut firm_steps = 0;
+    if let Some(sample) = panel {
+        sim = sim.with_panel(sample);
+    }
+    let per_step = scenario.sectors.len() + 1;
+    let mut output = ReplicateOutput {
+        rows: Vec::with_capacity((steps as usize + 1) * per_step),
+        decomposition: Vec::with_capacity(steps as usize * per_step),
+        panel: Vec::new(),
+        firm_steps: 0,
+    };
+    output.rows.extend_from_slice(sim.rows());
     for t in 1..=steps {
         if cancel.is_some_and(StopWatch::raised) {
             return Ok(None);
         }
         let firms = sim.firm_count();
         sim.step().map_err(fault)?;
-        firm_steps += firms;
-        rows.extend_from_slice(sim.rows());
+        output.firm_steps += firms;
+        output.rows.extend_from_slice(sim.rows());
+        output.decomposition.extend_from_slice(sim.decomposition());
+        output.panel.append(&mut sim.take_panel());
         observer.step_done(replicate, t, firms);
     }
-    for row in &mut rows {
+    output.panel.append(&mut sim.finish_panel());
+    for row in &mut output.rows {
         row.point = point;
     }
-    Ok(Some((rows, firm_steps)))
+    for row in &mut output.decomposition {
+        row.point = point;
+    }
+    Ok(Some(output))
 }

@@ -7,10 +7,11 @@ use std::time::Instant;
 use super::Simulation;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::step::{Flows, ProductionSums, StateSums};
+use crate::decomposition::{self, SectorChange, TurnoverSums};
 use crate::error::NumericFault;
 use crate::math;
 use crate::metrics::{MetricsRow, RowSector};
-use crate::model::firms::DEAD;
+use crate::model::firms::{DEAD, ORIGIN_ENTRANT};
 use crate::model::{data, market, production};
 use crate::scenario::Scenario;
 
@@ -84,8 +85,9 @@ impl Simulation<'_> {
         let totals = &b.state_totals;
         let a_quantiles = &b.a_quantiles;
         let ln_a_quantiles = &b.ln_a_quantiles;
-        b.ln_a.resize(n, 0.0);
         let acc = b.production.reset(chunks, ns);
+        let turnover = b.turnover.reset(chunks, ns);
+        let decompose = t > 0;
         let f = &mut self.firms;
         (
             f.sector.par_chunks(FIRM_CHUNK),
@@ -95,12 +97,28 @@ impl Simulation<'_> {
             f.data.par_chunks(FIRM_CHUNK),
             f.share.par_chunks_mut(FIRM_CHUNK),
             f.paid.par_chunks(FIRM_CHUNK),
-            b.ln_a.par_chunks_mut(FIRM_CHUNK),
+            f.ln_a.par_chunks_mut(FIRM_CHUNK),
             acc.par_chunks_mut(ns),
+            (
+                f.prev_share.par_chunks(FIRM_CHUNK),
+                f.origin.par_chunks(FIRM_CHUNK),
+                turnover.par_chunks_mut(ns),
+            ),
         )
             .into_par_iter()
             .for_each(
-                |(sector, a, d, g, data_stock, share, paid, ln_a_out, acc)| {
+                |(
+                    sector,
+                    a,
+                    d,
+                    g,
+                    data_stock,
+                    share,
+                    paid,
+                    ln_a_out,
+                    acc,
+                    (prev_share, origin, turnover),
+                )| {
                     // SAFETY: one handle per chunk closure, dropped at its end.
                     let (mut a_local, mut ln_a_local) =
                         unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
@@ -139,6 +157,17 @@ impl Simulation<'_> {
                         s.multiplier += multiplier;
                         s.weighted_dirty += f * (1.0 - g[i]);
                         s.weighted_inverse_a += f * math::exp(-ln_a);
+                        if decompose {
+                            // the decompositions: ln A and share at t - 1 and t
+                            let d = &mut turnover[j];
+                            match origin[i] {
+                                o if o == sector[i] => {
+                                    d.survivors.add(prev_share[i], ln_a_out[i], f, ln_a);
+                                }
+                                ORIGIN_ENTRANT => d.entrants.add(f, ln_a),
+                                _ => d.transformed.add(f, ln_a), // switched in, or spawned
+                            }
+                        }
                         ln_a_out[i] = ln_a;
                         a_local.count(j, a[i]);
                         a_local.count(ns, a[i]);
@@ -160,6 +189,19 @@ impl Simulation<'_> {
                 t.weighted_dirty += p.weighted_dirty;
                 t.weighted_inverse_a += p.weighted_inverse_a;
             });
+        if decompose {
+            b.turnover_totals.clear();
+            b.turnover_totals.resize(ns, TurnoverSums::default());
+            b.turnover
+                .merge_into(ns, &mut b.turnover_totals, |_, t, p| t.merge(p));
+            b.leaver_totals.clear();
+            b.leaver_totals.resize(ns, TurnoverSums::default());
+            b.leavers
+                .merge_into(ns, &mut b.leaver_totals, |_, t, p| t.merge(p));
+            for (total, left) in b.turnover_totals.iter_mut().zip(&b.leaver_totals) {
+                total.merge(left);
+            }
+        }
 
         self.timings.production += clock.elapsed();
         let clock = Instant::now();
@@ -178,7 +220,7 @@ impl Simulation<'_> {
             (
                 f.sector.par_chunks(FIRM_CHUNK),
                 f.a.par_chunks(FIRM_CHUNK),
-                b.ln_a.par_chunks(FIRM_CHUNK),
+                f.ln_a.par_chunks(FIRM_CHUNK),
             )
                 .into_par_iter()
                 .for_each(|(sector, a, ln_a)| {
@@ -221,6 +263,7 @@ impl Simulation<'_> {
         self.timings.quantiles += clock.elapsed();
         let clock = Instant::now();
         self.rows_and_demand(t, &tfp_q, pooled_frontier);
+        self.decompose(t);
         self.timings.rows += clock.elapsed();
     }
 
@@ -367,6 +410,46 @@ impl Simulation<'_> {
             );
         }
         self.output = output;
+    }
+}
+
+impl Simulation<'_> {
+    /// The decomposition rows of step `t` (none at step 0), from the turnover sums of the
+    /// production pass and the sectors' TFP and output shares at t - 1 (kept from the last
+    /// step) and t (this step's rows).
+    fn decompose(&mut self, t: u32) {
+        let ns = self.scenario.sectors.len();
+        let rows = &self.rows;
+        let b = &mut self.buffers;
+        self.decomposition.clear();
+        if t > 0 {
+            b.changes.clear();
+            for (row, (&weight_prev, &tfp_prev)) in rows[..ns]
+                .iter()
+                .zip(self.last_weight.iter().zip(&self.last_tfp))
+            {
+                b.changes.push(SectorChange {
+                    weight_prev,
+                    weight: row.output_share.unwrap_or(0.0),
+                    tfp_prev,
+                    tfp: row.tfp,
+                });
+            }
+            decomposition::rows(
+                0,
+                self.replicate,
+                t,
+                &b.turnover_totals,
+                &b.changes,
+                (self.last_tfp[ns], rows[ns].tfp),
+                &mut self.decomposition,
+            );
+        }
+        self.last_tfp.clear();
+        self.last_tfp.extend(rows.iter().map(|r| r.tfp));
+        self.last_weight.clear();
+        self.last_weight
+            .extend(rows[..ns].iter().map(|r| r.output_share.unwrap_or(0.0)));
     }
 }
 

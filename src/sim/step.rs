@@ -21,20 +21,22 @@ use super::phase::{
 use super::quantiles::GroupQuantiles;
 use super::reduce::{FIRM_CHUNK, Partials, ScatterSlice, chunk_count};
 use super::rng::{BirthKey, FirmKey, Purpose};
+use crate::decomposition::TurnoverSums;
 use crate::math;
 use crate::model::demography::{self, TfpCondition};
-use crate::model::firms::{DEAD, FirmId, FirmsMut, SectorIndex};
+use crate::model::firms::{DEAD, FirmId, FirmsMut, ORIGIN_ENTRANT, ORIGIN_SPAWNED, SectorIndex};
 use crate::model::market;
 use crate::model::params::SectorParams;
 use crate::model::policy::{self, Levers};
 
 /// Bytes the step must read and write per firm, from the layout of the passes above: firm
 /// phase 106 (reads sector, birth, share, a, d, g, D; writes a, d, g, D, paid, CES weight,
-/// outcome), exits 26 (reads sector, share, weight, outcome), structure 68 (reads sector,
-/// share, a, d, g, D, outcome, weight; writes sector and share in place), production 66 (reads
-/// sector, a, d, g, D, share, paid; writes share, ln A), quantiles 18 (reads sector, a, ln A).
-/// Used by `nqpsim bench` for the effective bandwidth of the step.
-pub const STEP_BYTES_PER_FIRM: usize = 106 + 26 + 68 + 66 + 18;
+/// outcome), exits 26 (reads sector, share, weight, outcome), structure 78 (reads sector,
+/// share, a, d, g, D, outcome, weight; writes sector, share, previous share and origin in
+/// place), production 84 (reads sector, a, d, g, D, share, paid, previous share, origin and
+/// last step's ln A; writes share, ln A), quantiles 18 (reads sector, a, ln A). Used by
+/// `nqpsim bench` for the effective bandwidth of the step.
+pub const STEP_BYTES_PER_FIRM: usize = 106 + 26 + 78 + 84 + 18;
 
 /// Holes left by exits are removed when they exceed one place in this many. Part of the
 /// output contract (like [`FIRM_CHUNK`]): it decides where chunk boundaries fall.
@@ -176,9 +178,16 @@ pub(crate) struct Buffers {
     /// Per firm: ln c, then the CES weight relative to the chunk's largest (§5.10).
     pub weight: Vec<f64>,
     pub outcome: Vec<Outcome>,
-    /// Per firm of the new population: ln A (for the quantiles).
-    pub ln_a: Vec<f64>,
     pub phase: Partials<PhaseSums>,
+    /// Decomposition sums of the firms that left a sector in §5.12 (closed or switched out).
+    pub leavers: Partials<TurnoverSums>,
+    /// Decomposition sums of the new population (survivors and entrants, production pass).
+    pub turnover: Partials<TurnoverSums>,
+    pub turnover_totals: Vec<TurnoverSums>,
+    pub leaver_totals: Vec<TurnoverSums>,
+    pub changes: Vec<crate::decomposition::SectorChange>,
+    /// The parent of each firm spawned in the last step, by spawn index.
+    pub spawn_parents: Vec<FirmId>,
     pub demography: Partials<DemographySums>,
     pub state: Partials<StateSums>,
     pub production: Partials<ProductionSums>,
@@ -497,9 +506,14 @@ impl<'s> Simulation<'s> {
             if n > 0 { 1.0 / n as f64 } else { 1.0 } // into an empty sector: equal shares
         };
         let next_id = self.next_id;
+        self.spawn_first_id = next_id;
         let step_key = ctx.key;
         let state = b.state.reset(chunks + 1, ns);
         let (state, entrant_state) = state.split_at_mut(chunks * ns);
+        let leavers = b.leavers.reset(chunks, ns);
+        b.spawn_parents.clear();
+        b.spawn_parents.resize(spawned, FirmId(0));
+        let parents = ScatterSlice::new(&mut b.spawn_parents);
         let f = &mut self.firms;
         f.resize(n + spawned + entrants);
         {
@@ -517,6 +531,13 @@ impl<'s> Simulation<'s> {
                 b.weight.par_chunks(FIRM_CHUNK),
                 phase.par_chunks(ns),
                 (state.par_chunks_mut(ns), b.chunk_counts.par_iter()),
+                (
+                    head.ln_a.par_chunks(FIRM_CHUNK),
+                    head.prev_share.par_chunks_mut(FIRM_CHUNK),
+                    head.origin.par_chunks_mut(FIRM_CHUNK),
+                    leavers.par_chunks_mut(ns),
+                    head.id.par_chunks(FIRM_CHUNK),
+                ),
             )
                 .into_par_iter()
                 .for_each(
@@ -532,6 +553,7 @@ impl<'s> Simulation<'s> {
                         weight,
                         phase,
                         (state, &(_, mut spawn_at)),
+                        (ln_a, prev_share, origin, leavers, ids),
                     )| {
                         for i in 0..sector.len() {
                             if sector[i] == DEAD {
@@ -539,13 +561,18 @@ impl<'s> Simulation<'s> {
                             }
                             let j = sector[i] as usize;
                             let o = outcome[i];
+                            // what the decompositions compare with: the end of step t - 1
+                            prev_share[i] = share[i];
+                            origin[i] = sector[i];
                             let new = new_share(share[i], weight[i], &sectors[j].params, &phase[j]);
                             if exits(new, o, model.exit_share, stats[j].firms) {
+                                leavers[j].died.add(share[i], ln_a[i]);
                                 sector[i] = DEAD;
                                 share[i] = 0.0;
                                 continue;
                             }
                             if o.switch_to != NO_SWITCH {
+                                leavers[j].switched_out.add(share[i], ln_a[i]);
                                 sector[i] = o.switch_to;
                                 share[i] = newcomer_share(o.switch_to as usize);
                             } else {
@@ -571,18 +598,20 @@ impl<'s> Simulation<'s> {
                                 let share = newcomer_share(to);
                                 // SAFETY: `spawn_at` runs over this chunk's own spawn range.
                                 unsafe {
+                                    parents.write(spawn_at, ids[i]);
                                     w.write(
                                         spawn_at,
-                                        id,
-                                        child,
-                                        t,
-                                        to as SectorIndex,
-                                        a,
-                                        d[i],
-                                        g[i],
-                                        0.0,
-                                        share,
-                                        0.0,
+                                        NewFirm {
+                                            id,
+                                            birth: child,
+                                            born: t,
+                                            sector: to as SectorIndex,
+                                            a,
+                                            digital: d[i],
+                                            green: g[i],
+                                            share,
+                                            origin: ORIGIN_SPAWNED,
+                                        },
                                     );
                                 }
                                 state[to].add(share, a, d[i], g[i], 0.0);
@@ -614,16 +643,17 @@ impl<'s> Simulation<'s> {
                     unsafe {
                         w.write(
                             spawned + e,
-                            FirmId(entrant_ids + e as u64),
-                            birth,
-                            t,
-                            j as SectorIndex,
-                            a,
-                            d,
-                            g,
-                            0.0,
-                            share,
-                            0.0,
+                            NewFirm {
+                                id: FirmId(entrant_ids + e as u64),
+                                birth,
+                                born: t,
+                                sector: j as SectorIndex,
+                                a,
+                                digital: d,
+                                green: g,
+                                share,
+                                origin: ORIGIN_ENTRANT,
+                            },
                         );
                     }
                 });
@@ -697,6 +727,20 @@ fn exits(share: f64, outcome: Outcome, exit_share: f64, firms_in_sector: u64) ->
     market::below_exit_share(share, exit_share, firms_in_sector) || outcome.forced_out()
 }
 
+/// A firm born in step t, as written into the next population.
+struct NewFirm {
+    id: FirmId,
+    birth: BirthKey,
+    born: u32,
+    sector: SectorIndex,
+    a: f64,
+    digital: f64,
+    green: f64,
+    share: f64,
+    /// [`ORIGIN_ENTRANT`] or [`ORIGIN_SPAWNED`].
+    origin: SectorIndex,
+}
+
 /// Writes whole firms into the next population at disjoint positions.
 struct FirmsWriter<'a> {
     id: ScatterSlice<'a, FirmId>,
@@ -709,6 +753,9 @@ struct FirmsWriter<'a> {
     data: ScatterSlice<'a, f64>,
     share: ScatterSlice<'a, f64>,
     paid: ScatterSlice<'a, f64>,
+    ln_a: ScatterSlice<'a, f64>,
+    prev_share: ScatterSlice<'a, f64>,
+    origin: ScatterSlice<'a, SectorIndex>,
 }
 
 impl<'a> FirmsWriter<'a> {
@@ -724,39 +771,34 @@ impl<'a> FirmsWriter<'a> {
             data: ScatterSlice::new(f.data),
             share: ScatterSlice::new(f.share),
             paid: ScatterSlice::new(f.paid),
+            ln_a: ScatterSlice::new(f.ln_a),
+            prev_share: ScatterSlice::new(f.prev_share),
+            origin: ScatterSlice::new(f.origin),
         }
     }
 
+    /// Writes a newborn: no data stock, nothing paid yet, no previous share; ln A follows in
+    /// the production pass.
+    ///
     /// # Safety
     /// Each `index` is written once while the writer lives (see [`ScatterSlice::write`]).
-    #[allow(clippy::too_many_arguments)]
     #[inline]
-    unsafe fn write(
-        &self,
-        index: usize,
-        id: FirmId,
-        birth: BirthKey,
-        born: u32,
-        sector: SectorIndex,
-        a: f64,
-        digital: f64,
-        green: f64,
-        data: f64,
-        share: f64,
-        paid: f64,
-    ) {
+    unsafe fn write(&self, index: usize, firm: NewFirm) {
         // SAFETY: forwarded from the caller.
         unsafe {
-            self.id.write(index, id);
-            self.birth.write(index, birth);
-            self.born.write(index, born);
-            self.sector.write(index, sector);
-            self.a.write(index, a);
-            self.digital.write(index, digital);
-            self.green.write(index, green);
-            self.data.write(index, data);
-            self.share.write(index, share);
-            self.paid.write(index, paid);
+            self.id.write(index, firm.id);
+            self.birth.write(index, firm.birth);
+            self.born.write(index, firm.born);
+            self.sector.write(index, firm.sector);
+            self.a.write(index, firm.a);
+            self.digital.write(index, firm.digital);
+            self.green.write(index, firm.green);
+            self.data.write(index, 0.0);
+            self.share.write(index, firm.share);
+            self.paid.write(index, 0.0);
+            self.ln_a.write(index, f64::NAN);
+            self.prev_share.write(index, 0.0);
+            self.origin.write(index, firm.origin);
         }
     }
 }

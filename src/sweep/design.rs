@@ -401,7 +401,7 @@ pub fn morris(r: usize, k: usize, levels: usize, seed: u64) -> Result<Vec<Morris
 
 /// A uniform integer in `0..bound` (`bound > 0`): Lemire's multiply-and-shift with rejection,
 /// exact and the same on 32- and 64-bit targets.
-fn below(stream: &mut Stream, bound: usize) -> usize {
+pub(crate) fn below(stream: &mut Stream, bound: usize) -> usize {
     let bound = bound as u64;
     let mut product = u128::from(stream.next_bits()) * u128::from(bound);
     if (product as u64) < bound {

@@ -57,7 +57,7 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
         scenarios
             .par_iter()
             .enumerate()
-            .map(|(i, s)| sim::run_replicate(s, 0, chosen[i] as u32, &Silent, None))
+            .map(|(i, s)| sim::run_replicate(s, 0, chosen[i] as u32, None, &Silent, None))
             .collect()
     });
     let seconds = started.elapsed().as_secs_f64().max(1e-9);
@@ -65,8 +65,9 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     let mut nominal = 0u64;
     let mut rows_out = Vec::new();
     for (result, s) in results.into_iter().zip(&scenarios) {
-        let (rows, fs) = result?.expect("not cancelled");
-        firm_steps += fs;
+        let output = result?.expect("not cancelled");
+        let rows = output.rows;
+        firm_steps += output.firm_steps;
         nominal += s.run.firms * u64::from(s.run.steps);
         rows_out.push(rows);
     }

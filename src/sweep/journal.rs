@@ -38,6 +38,8 @@ pub struct Header {
 pub struct Sizes {
     /// `.trajectories.csv.partial`.
     pub trajectories: u64,
+    /// `.decomposition.csv.partial`.
+    pub decomposition: u64,
     /// `.summary.csv.partial`.
     pub summary: u64,
     /// `.point.partial`: the values of the replicates of the point in progress.
@@ -196,6 +198,7 @@ mod tests {
             shard: None,
             summary_only: false,
             start: Sizes {
+                decomposition: 0,
                 trajectories: 100,
                 summary: 50,
                 spill: 0,
@@ -207,6 +210,7 @@ mod tests {
         Entry {
             run,
             sizes: Sizes {
+                decomposition: 0,
                 trajectories: size,
                 summary: 50,
                 spill: 0,
@@ -229,6 +233,7 @@ mod tests {
         ];
         for (run, &(trajectories, summary, spill)) in sizes.iter().enumerate() {
             let sizes = Sizes {
+                decomposition: 0,
                 trajectories,
                 summary,
                 spill,
@@ -237,6 +242,7 @@ mod tests {
         }
         // run 5 completed its point: summary written, spill emptied, then killed
         let on_disk = Sizes {
+            decomposition: 0,
             trajectories: 700,
             summary: 130,
             spill: 0,

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use super::manifest::{MergedShard, SweepManifest};
-use super::run::{MANIFEST, POINTS, SUMMARY, TRAJECTORIES, is_sweep_file};
+use super::run::{DECOMPOSITION, MANIFEST, POINTS, SUMMARY, TRAJECTORIES, is_sweep_file};
 use super::shard::Shard;
 use crate::error::{Error, OutputError};
 use crate::output::atomic::{AtomicFile, FNV_OFFSET, fnv64_update};
@@ -228,10 +228,12 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Mer
     let mut files = Vec::new();
     let points = concatenate(&shards, POINTS, &folder, true)?;
     files.push(points);
-    if !reference.summary_only {
-        files.push(concatenate(&shards, TRAJECTORIES, &folder, false)?);
-    } else {
-        let _ = fs::remove_file(folder.file(TRAJECTORIES));
+    for name in [TRAJECTORIES, DECOMPOSITION] {
+        if !reference.summary_only {
+            files.push(concatenate(&shards, name, &folder, false)?);
+        } else {
+            let _ = fs::remove_file(folder.file(name));
+        }
     }
     files.push(concatenate(&shards, SUMMARY, &folder, false)?);
 

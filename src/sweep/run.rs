@@ -23,6 +23,7 @@ use super::manifest::{ShardInfo, SweepFacts, SweepManifest};
 use super::plan::Plan;
 use super::shard::Shard;
 use super::summary::{self, PointBuffer};
+use crate::decomposition::DecompositionWriter;
 use crate::error::{Error, OutputError};
 use crate::metrics::MetricsRow;
 use crate::output::append::AppendFile;
@@ -32,7 +33,7 @@ use crate::output::folder::OutputFolder;
 use crate::output::manifest::{FileEntry, MODEL_VERSION};
 use crate::scenario::Scenario;
 use crate::sim::schedule::{self, StopWatch};
-use crate::sim::{self, Observer};
+use crate::sim::{self, Observer, ReplicateOutput};
 
 /// `points.csv`: the point index, the design's columns and the value of each axis.
 pub const POINTS: &str = "points.csv";
@@ -44,7 +45,10 @@ pub const SUMMARY: &str = "summary.csv";
 pub const MANIFEST: &str = "manifest.json";
 /// The journal of an unfinished sweep.
 pub const JOURNAL: &str = "journal.jsonl";
+/// `decomposition.csv`: the productivity decompositions of every run.
+pub const DECOMPOSITION: &str = crate::output::DECOMPOSITION;
 const TRAJECTORIES_PARTIAL: &str = ".trajectories.csv.partial";
+const DECOMPOSITION_PARTIAL: &str = ".decomposition.csv.partial";
 const SUMMARY_PARTIAL: &str = ".summary.csv.partial";
 const SPILL_PARTIAL: &str = ".point.partial";
 /// The folder of the Slurm scripts, in a plan's folder.
@@ -56,10 +60,12 @@ pub fn is_sweep_file(name: &str) -> bool {
     [
         POINTS,
         TRAJECTORIES,
+        DECOMPOSITION,
         SUMMARY,
         MANIFEST,
         JOURNAL,
         TRAJECTORIES_PARTIAL,
+        DECOMPOSITION_PARTIAL,
         SUMMARY_PARTIAL,
         SPILL_PARTIAL,
         SLURM_DIR,
@@ -187,6 +193,7 @@ impl Observer for Steps<'_> {
 /// The open partial files of a sweep in progress.
 struct Partials<'s> {
     trajectories: Option<TrajectoryWriter<'s, AppendFile>>,
+    decomposition: Option<DecompositionWriter<'s, AppendFile>>,
     summary: csv::Writer<AppendFile>,
     spill: AppendFile,
     journal: Journal,
@@ -198,6 +205,7 @@ impl Partials<'_> {
     fn sizes(&self) -> Sizes {
         Sizes {
             trajectories: self.trajectories.as_ref().map_or(0, |t| t.get_ref().len()),
+            decomposition: self.decomposition.as_ref().map_or(0, |t| t.get_ref().len()),
             summary: self.summary.get_ref().len(),
             spill: self.spill.len(),
         }
@@ -208,6 +216,10 @@ impl Partials<'_> {
         if let Some(t) = &mut self.trajectories {
             t.flush()
                 .map_err(|source| io_error(folder, TRAJECTORIES_PARTIAL, source))?;
+        }
+        if let Some(d) = &mut self.decomposition {
+            d.flush()
+                .map_err(|source| io_error(folder, DECOMPOSITION_PARTIAL, source))?;
         }
         self.summary
             .flush()
@@ -353,6 +365,7 @@ pub fn run_sweep(
             &scenario,
             replicate as u32,
             point as u32,
+            None,
             &steps,
             Some(watch),
         )
@@ -375,7 +388,8 @@ pub fn run_sweep(
         in_flight,
         options.cancel.as_deref(),
         &task,
-        &mut |i, (rows, run_firm_steps): (Vec<MetricsRow>, u64)| {
+        &mut |i, output: ReplicateOutput| {
+            let (rows, run_firm_steps) = (output.rows, output.firm_steps);
             let run = done + i;
             let (point, _) = locate(run);
             let scenario = scenarios.get(point)?;
@@ -384,6 +398,12 @@ pub fn run_sweep(
                 for row in &rows {
                     t.write(row)
                         .map_err(|e| csv_error(&folder_path, TRAJECTORIES_PARTIAL, e))?;
+                }
+            }
+            if let Some(d) = &mut partials.decomposition {
+                for row in &output.decomposition {
+                    d.write(row)
+                        .map_err(|e| csv_error(&folder_path, DECOMPOSITION_PARTIAL, e))?;
                 }
             }
             let values = summary::run_values(&rows);
@@ -487,13 +507,15 @@ fn find_journal(
     header: &Header,
 ) -> Result<Found, Error> {
     let size = |name: &str| fs::metadata(folder.file(name)).map_or(0, |m| m.len());
-    let (trajectories, summary, spill) = (
+    let (trajectories, decomposition, summary, spill) = (
         size(TRAJECTORIES_PARTIAL),
+        size(DECOMPOSITION_PARTIAL),
         size(SUMMARY_PARTIAL),
         size(SPILL_PARTIAL),
     );
     let fits = |s: &Sizes| {
-        (options.summary_only || s.trajectories <= trajectories)
+        (options.summary_only
+            || (s.trajectories <= trajectories && s.decomposition <= decomposition))
             && s.summary <= summary
             && s.spill <= spill
     };
@@ -584,16 +606,22 @@ fn start_fresh<'s>(
     summary_only: bool,
 ) -> Result<Opened<'s>, Error> {
     let path = folder.path();
-    let trajectories = if summary_only {
+    let (trajectories, decomposition) = if summary_only {
         let _ = fs::remove_file(folder.file(TRAJECTORIES_PARTIAL));
-        None
+        let _ = fs::remove_file(folder.file(DECOMPOSITION_PARTIAL));
+        (None, None)
     } else {
         let file = AppendFile::create(&folder.file(TRAJECTORIES_PARTIAL))?;
         let mut t = TrajectoryWriter::new(file, layout)
             .map_err(|e| csv_error(path, TRAJECTORIES_PARTIAL, e))?;
         t.flush()
             .map_err(|e| io_error(path, TRAJECTORIES_PARTIAL, e))?;
-        Some(t)
+        let file = AppendFile::create(&folder.file(DECOMPOSITION_PARTIAL))?;
+        let mut d = DecompositionWriter::new(file, layout)
+            .map_err(|e| csv_error(path, DECOMPOSITION_PARTIAL, e))?;
+        d.flush()
+            .map_err(|e| io_error(path, DECOMPOSITION_PARTIAL, e))?;
+        (Some(t), Some(d))
     };
     let mut summary = csv::WriterBuilder::new()
         .has_headers(false)
@@ -605,11 +633,13 @@ fn start_fresh<'s>(
     let spill = AppendFile::create(&folder.file(SPILL_PARTIAL))?.into_scratch();
     header.start = Sizes {
         trajectories: trajectories.as_ref().map_or(0, |t| t.get_ref().len()),
+        decomposition: decomposition.as_ref().map_or(0, |t| t.get_ref().len()),
         summary: summary.get_ref().len(),
         spill: 0,
     };
     let mut partials = Partials {
         trajectories,
+        decomposition,
         summary,
         spill,
         journal: Journal::create(&folder.file(JOURNAL), &header)?,
@@ -624,6 +654,9 @@ fn sync_handles(partials: &Partials) -> Result<Vec<fs::File>, Error> {
     let mut handles = vec![partials.summary.get_ref().sync_handle()?];
     if let Some(t) = &partials.trajectories {
         handles.push(t.get_ref().sync_handle()?);
+    }
+    if let Some(d) = &partials.decomposition {
+        handles.push(d.get_ref().sync_handle()?);
     }
     Ok(handles)
 }
@@ -643,11 +676,15 @@ fn resume<'s>(
         Some(entry) => (entry.sizes, entry.run + 1),
         None => (header.start, 0),
     };
-    let trajectories = if header.summary_only {
-        None
+    let (trajectories, decomposition) = if header.summary_only {
+        (None, None)
     } else {
         let file = AppendFile::resume(&folder.file(TRAJECTORIES_PARTIAL), sizes.trajectories)?;
-        Some(TrajectoryWriter::resume(file, layout))
+        let d = AppendFile::resume(&folder.file(DECOMPOSITION_PARTIAL), sizes.decomposition)?;
+        (
+            Some(TrajectoryWriter::resume(file, layout)),
+            Some(DecompositionWriter::resume(d, layout)),
+        )
     };
     let summary = csv::WriterBuilder::new()
         .has_headers(false)
@@ -688,6 +725,7 @@ fn resume<'s>(
     }
     let mut partials = Partials {
         trajectories,
+        decomposition,
         summary,
         spill,
         journal: Journal::rewrite(&folder.file(JOURNAL), &record)?,
@@ -741,6 +779,7 @@ fn finish(
     });
     let Partials {
         trajectories,
+        decomposition,
         summary,
         spill,
         journal,
@@ -762,6 +801,23 @@ fn finish(
         None => {
             // a trajectories.csv of an earlier sweep would not match this summary
             let _ = fs::remove_file(folder.file(TRAJECTORIES));
+        }
+    }
+    match decomposition {
+        Some(d) => {
+            let file = d
+                .into_inner()
+                .map_err(|e| io_error(path, DECOMPOSITION_PARTIAL, e))?;
+            let rows = file.lines().saturating_sub(1);
+            let facts = file.finish(&folder.file(DECOMPOSITION))?;
+            files.push(FileEntry {
+                name: DECOMPOSITION.into(),
+                rows,
+                facts,
+            });
+        }
+        None => {
+            let _ = fs::remove_file(folder.file(DECOMPOSITION));
         }
     }
     let summary = summary

@@ -1,0 +1,7 @@
+//! Analyses of simulated data: estimators of the stylized facts of firm populations
+//! ([`facts`]) and of the global sensitivity of outcomes to the levers a sweep varied
+//! ([`sensitivity`]).
+
+pub mod facts;
+pub mod population;
+pub mod sensitivity;

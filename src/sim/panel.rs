@@ -1,0 +1,107 @@
+//! Collecting the firm-year panel after each step (see [`crate::panel`]): a parallel pass over
+//! the sampled firms, in storage (= id) order, and the exit flags of the previous step's rows.
+
+use rayon::prelude::*;
+
+use super::Simulation;
+use super::reduce::FIRM_CHUNK;
+use crate::math;
+use crate::model::firms::{DEAD, ORIGIN_SPAWNED};
+use crate::panel::{PanelRow, PanelSample};
+
+impl Simulation<'_> {
+    /// Follows the firms of `sample` from now on: collects the rows of the current step.
+    pub fn with_panel(mut self, sample: PanelSample) -> Self {
+        self.panel = Some(sample);
+        self.collect_panel();
+        self
+    }
+
+    /// Takes the finished panel rows: those of every step before the last one collected,
+    /// whose `exits` flag is known. [`Simulation::finish_panel`] releases the last step's.
+    pub fn take_panel(&mut self) -> Vec<PanelRow> {
+        std::mem::take(&mut self.panel_out)
+    }
+
+    /// Releases the rows of the last step collected, with `exits` unknown (`None`).
+    pub fn finish_panel(&mut self) -> Vec<PanelRow> {
+        let mut rows = self.take_panel();
+        rows.append(&mut self.panel_pending);
+        rows
+    }
+
+    /// The rows of the step just completed, if a panel is followed; the previous step's rows
+    /// learn which of their firms exited.
+    pub(crate) fn collect_panel(&mut self) {
+        let Some(sample) = self.panel else {
+            return;
+        };
+        let t = self.step;
+        let scenario = self.scenario;
+        let ns = scenario.sectors.len();
+        let f = &self.firms;
+        let output = &self.output;
+        let parents = &self.buffers.spawn_parents;
+        let first_spawn = self.spawn_first_id;
+        let replicate = self.replicate;
+        let chunks: Vec<Vec<PanelRow>> = (
+            f.sector.par_chunks(FIRM_CHUNK),
+            f.birth.par_chunks(FIRM_CHUNK),
+            f.id.par_chunks(FIRM_CHUNK),
+            f.a.par_chunks(FIRM_CHUNK),
+            f.ln_a.par_chunks(FIRM_CHUNK),
+            f.digital.par_chunks(FIRM_CHUNK),
+            f.green.par_chunks(FIRM_CHUNK),
+            f.data.par_chunks(FIRM_CHUNK),
+            f.share.par_chunks(FIRM_CHUNK),
+            f.origin.par_chunks(FIRM_CHUNK),
+        )
+            .into_par_iter()
+            .map(|(sector, birth, id, a, ln_a, d, g, data, share, origin)| {
+                let mut rows = Vec::new();
+                for i in 0..sector.len() {
+                    if sector[i] == DEAD || !sample.contains(birth[i]) {
+                        continue;
+                    }
+                    let j = sector[i] as usize;
+                    let y = share[i] * output[j];
+                    let born_now = t > 0 && (origin[i] as usize >= ns);
+                    let switched = t > 0 && (origin[i] as usize) < ns && origin[i] != sector[i];
+                    rows.push(PanelRow {
+                        id: id[i].0,
+                        replicate,
+                        step: t,
+                        sector: sector[i],
+                        a: a[i],
+                        tfp: ln_a[i],
+                        digital: d[i],
+                        green: g[i],
+                        data: data[i],
+                        share: share[i],
+                        output: y,
+                        employment: y * math::exp(-ln_a[i]),
+                        emissions: scenario.sectors[j].params.emission_intensity * (1.0 - g[i]) * y,
+                        entered: born_now,
+                        exits: None,
+                        switched_from: switched.then_some(origin[i]),
+                        spawned_from: (t > 0 && origin[i] == ORIGIN_SPAWNED)
+                            .then(|| parents[(id[i].0 - first_spawn) as usize].0),
+                    });
+                }
+                rows
+            })
+            .collect();
+        let current: Vec<PanelRow> = chunks.into_iter().flatten().collect();
+        // Both lists are in id order: a firm of the previous step that is not here exited.
+        let mut pending = std::mem::take(&mut self.panel_pending);
+        let mut k = 0;
+        for row in &mut pending {
+            while k < current.len() && current[k].id < row.id {
+                k += 1;
+            }
+            row.exits = Some(!(k < current.len() && current[k].id == row.id));
+        }
+        self.panel_out.append(&mut pending);
+        self.panel_pending = current;
+    }
+}
