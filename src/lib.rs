@@ -34,6 +34,7 @@ pub mod math;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
