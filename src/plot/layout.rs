@@ -1,7 +1,7 @@
 //! Charts laid out as [`Scene`]s. Margins are measured from the text they hold (tick labels,
-//! axis labels, legend), the legend sits right of the plot so it never covers data, x tick
-//! labels are thinned until they do not overlap, and bar-group names slant when they are
-//! wider than their group.
+//! axis labels, legend), the legend sits beside the plot (or above it, when it is wide) so
+//! it never covers data, x tick labels are thinned until they do not overlap, and bar-group
+//! names slant when they are wider than their group.
 
 use super::font::{CAP_HEIGHT, text_width};
 use super::scene::{
@@ -25,6 +25,9 @@ const PAD: f64 = 14.0;
 const TICK_LEN: f64 = 5.0;
 /// Between a tick and its label.
 const GAP: f64 = 4.0;
+/// Between an x tick and its label: more, so the lowest y label and the first x label,
+/// both near the corner, stay apart.
+const X_GAP: f64 = 7.0;
 /// Most y ticks: about one per 50 pixels of a 360-pixel plot.
 const Y_TICKS: usize = 7;
 const LEGEND_ROW: f64 = 20.0;
@@ -161,14 +164,17 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     } else {
         0.0
     };
+    // A legend wider than a quarter of the canvas would squeeze the plot: it goes above it.
+    let legend_on_top = show_legend && legend_w > spec.width * 0.25;
 
     let y_label_w = if spec.y_label.is_empty() {
         0.0
     } else {
         LABEL_SIZE * 1.2 + 8.0
     };
-    let mut left = PAD + y_label_w + widest(&y_labels, TICK_SIZE) + GAP + TICK_LEN;
-    let mut right = if show_legend {
+    let y_tick_w = widest(&y_labels, TICK_SIZE);
+    let mut left = PAD + y_label_w + y_tick_w + GAP + TICK_LEN;
+    let mut right = if show_legend && !legend_on_top {
         PAD + legend_w + 20.0
     } else {
         PAD + 10.0
@@ -223,7 +229,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     } else {
         TICK_SIZE
     };
-    let bottom_margin = TICK_LEN + GAP + tick_label_h + x_label_h + PAD;
+    let bottom_margin = TICK_LEN + X_GAP + tick_label_h + x_label_h + PAD;
 
     let title_size = if spec.title.is_empty() {
         0.0
@@ -236,19 +242,39 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
             TITLE_SIZE
         }
     };
-    let top = if spec.title.is_empty() {
+    let below_title = if spec.title.is_empty() {
         PAD + 6.0
     } else {
         PAD + title_size + 16.0
     };
-    let legend_h = if show_legend {
+    let plot_right = width - right;
+    // Where each legend entry starts: in a column right of the plot, or in rows above it,
+    // as many to a row as fit over the plot.
+    let mut legend_at: Vec<(f64, f64)> = Vec::new();
+    let mut top = below_title;
+    if legend_on_top {
+        let (mut x, mut y) = (left, below_title - 8.0);
+        for e in &spec.legend {
+            let w = SWATCH + 6.0 + text_width(&e.label, LEGEND_SIZE) + 20.0;
+            if x > left && x + w - 20.0 > plot_right {
+                (x, y) = (left, y + LEGEND_ROW);
+            }
+            legend_at.push((x, y));
+            x += w;
+        }
+        top = y + LEGEND_ROW + 10.0;
+    } else if show_legend {
+        for i in 0..spec.legend.len() {
+            legend_at.push((plot_right + 20.0, top + 4.0 + LEGEND_ROW * i as f64));
+        }
+    }
+    let legend_h = if show_legend && !legend_on_top {
         spec.legend.len() as f64 * LEGEND_ROW + 8.0
     } else {
         0.0
     };
     let height = HEIGHT.max(top + bottom_margin + MIN_PLOT_H.max(legend_h));
     let bottom = height - bottom_margin;
-    let plot_right = width - right;
 
     let y = Map {
         lo: y_ticks.first(),
@@ -275,6 +301,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
         width,
         height,
         title: spec.title.to_string(),
+        plot: [left, top, plot_right, bottom],
         shapes: vec![Shape::Rect {
             x: 0.0,
             y: 0.0,
@@ -306,6 +333,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
         width,
         height,
         title: String::new(),
+        plot: [0.0; 4],
         shapes: Vec::new(),
     };
     let axis = Stroke {
@@ -329,7 +357,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
             MUTED,
         );
     }
-    let label_y = bottom + TICK_LEN + GAP + TICK_SIZE * CAP_HEIGHT;
+    let label_y = bottom + TICK_LEN + X_GAP + TICK_SIZE * CAP_HEIGHT;
     match &x_ticks {
         Some(t) => {
             for (&v, label) in t.values.iter().zip(&x_labels) {
@@ -343,7 +371,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
                 let px = x.at(i as f64 + 0.5);
                 over.line((px, bottom), (px, bottom + TICK_LEN), axis);
                 if slant {
-                    let y0 = bottom + TICK_LEN + GAP + TICK_SIZE * 0.5;
+                    let y0 = bottom + TICK_LEN + X_GAP + TICK_SIZE * 0.3;
                     over.text(
                         px + TICK_SIZE * 0.3,
                         y0,
@@ -386,8 +414,9 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
         0.0,
         INK,
     );
+    // Beside the tick labels (not the canvas edge: slanted group names may widen the margin).
     over.text(
-        PAD + LABEL_SIZE * 0.95,
+        left - TICK_LEN - GAP - y_tick_w - 8.0 - LABEL_SIZE * 0.24,
         (top + bottom) / 2.0,
         spec.y_label,
         LABEL_SIZE,
@@ -406,9 +435,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
             MUTED,
         );
     }
-    if show_legend {
-        legend(&mut over, &spec.legend, plot_right + 20.0, top + 4.0);
-    }
+    legend(&mut over, &spec.legend, &legend_at);
 
     let frame = Frame {
         left,
@@ -420,10 +447,11 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     (scene, frame)
 }
 
-/// Legend rows from (x, y) down: swatch, then label.
-fn legend(scene: &mut Scene, entries: &[Entry], x: f64, y: f64) {
-    for (i, entry) in entries.iter().enumerate() {
-        let mid = y + LEGEND_ROW * (i as f64 + 0.5);
+/// Legend entries, each a swatch then its label, in a row of height [`LEGEND_ROW`] whose
+/// top left corner is at `at`.
+fn legend(scene: &mut Scene, entries: &[Entry], at: &[(f64, f64)]) {
+    for (entry, &(x, y)) in entries.iter().zip(at) {
+        let mid = y + LEGEND_ROW * 0.5;
         match entry.swatch {
             Swatch::Line { colour, dash, band } => {
                 if band {
@@ -736,6 +764,7 @@ fn bars(chart: &BarChart) -> Scene {
         width: 0.0,
         height: 0.0,
         title: String::new(),
+        plot: [0.0; 4],
         shapes: Vec::new(),
     };
     for bar in &chart.bars {

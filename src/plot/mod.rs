@@ -338,13 +338,159 @@ mod tests {
         }
     }
 
+    /// A crowded chart: twelve sweep points with long labels, in the millions.
+    fn many_points() -> LineChart {
+        let x: Vec<f64> = (2025..=2060).map(f64::from).collect();
+        let series = (0..12)
+            .map(|p| Series {
+                label: format!("point {p:02}: rd_subsidy = {:.2}", 0.05 * p as f64),
+                y: x.iter()
+                    .map(|t| 1.2e6 * (1.0 + 0.004 * p as f64).powf(t - 2025.0))
+                    .collect(),
+                x: x.clone(),
+                band: None,
+            })
+            .collect();
+        LineChart {
+            title: "Output by sweep point".into(),
+            x_label: "year".into(),
+            y_label: "output (yuan, 2025 prices)".into(),
+            series,
+            reference_y: None,
+        }
+    }
+
+    /// The TFP chart with values missing: a NaN, an infinity, a missing x, a hole in a band
+    /// and a short series.
+    fn with_gaps() -> LineChart {
+        let mut chart = tfp_index();
+        chart.title = "TFP index with missing values".into();
+        chart.series[0].y[5] = f64::NAN;
+        chart.series[1].y[10] = f64::INFINITY;
+        chart.series[1].x[20] = f64::NAN;
+        if let Some((lo, _)) = &mut chart.series[2].band {
+            lo[3] = f64::NAN;
+        }
+        chart.series[2].y.truncate(12);
+        chart
+    }
+
+    /// Twenty levers with long names, one bar each.
+    fn many_levers() -> BarChart {
+        BarChart {
+            title: "Total Sobol index of emissions by lever".into(),
+            y_label: "total Sobol index".into(),
+            bars: (0..20)
+                .map(|i| Bar {
+                    group: format!("policy.lever_number_{i}.emerging"),
+                    label: "total".into(),
+                    value: 0.3 / (1.0 + i as f64),
+                    interval: None,
+                })
+                .collect(),
+        }
+    }
+
     fn samples() -> Vec<(&'static str, Chart)> {
         vec![
             ("tfp-index", tfp_index().into()),
             ("output-shares", output_shares().into()),
             ("effect", effect().into()),
             ("sensitivity", sensitivity().into()),
+            ("many-points", many_points().into()),
+            ("many-levers", many_levers().into()),
+            ("gaps", with_gaps().into()),
+            (
+                "no-data",
+                LineChart {
+                    title: "Nothing to show".into(),
+                    x_label: "year".into(),
+                    y_label: "TFP index".into(),
+                    ..LineChart::default()
+                }
+                .into(),
+            ),
         ]
+    }
+
+    /// The box a text covers (left, top, right, bottom), rotation included.
+    fn text_box(t: &scene::Text) -> [f64; 4] {
+        let w = font::text_width(&t.text, t.size);
+        let start = match t.anchor {
+            scene::Anchor::Start => 0.0,
+            scene::Anchor::Middle => -w / 2.0,
+            scene::Anchor::End => -w,
+        };
+        // DejaVu Sans reaches 0.93 em above the baseline and 0.24 em below.
+        let corners = [
+            (start, -0.93 * t.size),
+            (start + w, -0.93 * t.size),
+            (start, 0.24 * t.size),
+            (start + w, 0.24 * t.size),
+        ];
+        let (sin, cos) = t.angle.to_radians().sin_cos();
+        let mut b = [
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        ];
+        for (dx, dy) in corners {
+            let (x, y) = (t.x + dx * cos - dy * sin, t.y + dx * sin + dy * cos);
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+        }
+        b
+    }
+
+    fn overlap(a: [f64; 4], b: [f64; 4]) -> bool {
+        a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+    }
+
+    #[test]
+    fn no_text_is_cut_off_overlaps_other_text_or_covers_the_plot() {
+        for (name, chart) in samples() {
+            let scene = layout::layout(&chart);
+            let texts: Vec<&scene::Text> = scene
+                .shapes
+                .iter()
+                .filter_map(|s| match s {
+                    scene::Shape::Text(t) => Some(t),
+                    _ => None,
+                })
+                .collect();
+            for t in &texts {
+                let b = text_box(t);
+                assert!(
+                    b[0] >= 0.0 && b[1] >= 0.0 && b[2] <= scene.width && b[3] <= scene.height,
+                    "{name}: `{}` at {b:?} is cut off ({} x {})",
+                    t.text,
+                    scene.width,
+                    scene.height
+                );
+                // Only the "no data" note may sit inside the plot area.
+                let inner = [
+                    scene.plot[0] + 1.0,
+                    scene.plot[1] + 1.0,
+                    scene.plot[2] - 1.0,
+                    scene.plot[3] - 1.0,
+                ];
+                if t.text != "no data" {
+                    assert!(!overlap(b, inner), "{name}: `{}` covers the plot", t.text);
+                }
+            }
+            // Slanted names are checked by their slant, not here.
+            let level: Vec<&&scene::Text> = texts.iter().filter(|t| t.angle == 0.0).collect();
+            for (i, a) in level.iter().enumerate() {
+                for b in &level[i + 1..] {
+                    assert!(
+                        !overlap(text_box(a), text_box(b)),
+                        "{name}: `{}` and `{}` overlap",
+                        a.text,
+                        b.text
+                    );
+                }
+            }
+        }
     }
 
     /// Every element closed in order, no stray `<` in text: enough to catch a broken writer.
@@ -445,14 +591,7 @@ mod tests {
 
     #[test]
     fn missing_values_break_lines_and_bands_without_a_panic() {
-        let mut chart = tfp_index();
-        chart.series[0].y[5] = f64::NAN;
-        chart.series[1].y[10] = f64::INFINITY;
-        chart.series[1].x[20] = f64::NAN;
-        if let Some((lo, _)) = &mut chart.series[2].band {
-            lo[3] = f64::NAN;
-        }
-        chart.series[2].y.truncate(12); // shorter than x
+        let chart = with_gaps();
         let svg = render_svg(&chart.clone().into());
         assert_well_formed(&svg);
         assert!(!svg.contains("NaN") && !svg.contains("inf"));

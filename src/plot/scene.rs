@@ -159,6 +159,8 @@ pub struct Scene {
     pub height: f64,
     /// The chart's title, for the SVG `<title>`.
     pub title: String,
+    /// The plot area: left, top, right, bottom.
+    pub plot: [f64; 4],
     /// Shapes, back to front.
     pub shapes: Vec<Shape>,
 }
