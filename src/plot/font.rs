@@ -23,11 +23,13 @@ fn glyph(face: &Face<'_>, c: char) -> GlyphId {
 
 /// Width of `text` at font size `size` (pixels), from the font's advance widths.
 pub fn text_width(text: &str, size: f64) -> f64 {
+    text.chars().map(|c| char_width(c, size)).sum()
+}
+
+/// Width of `c` at font size `size` (pixels).
+pub fn char_width(c: char, size: f64) -> f64 {
     let face = face();
-    let units: u32 = text
-        .chars()
-        .map(|c| u32::from(face.glyph_hor_advance(glyph(face, c)).unwrap_or(0)))
-        .sum();
+    let units = face.glyph_hor_advance(glyph(face, c)).unwrap_or(0);
     f64::from(units) * size / f64::from(face.units_per_em())
 }
 

@@ -3,7 +3,7 @@
 //! it never covers data, x tick labels are thinned until they do not overlap, and bar-group
 //! names slant when they are wider than their group.
 
-use super::font::{CAP_HEIGHT, text_width};
+use super::font::{CAP_HEIGHT, char_width, text_width};
 use super::scene::{
     Anchor, GRID, INK, MUTED, Paint, Rgb, Scene, Shape, Stroke, WHITE, colour_of, dash_of,
 };
@@ -32,6 +32,8 @@ const X_GAP: f64 = 7.0;
 const Y_TICKS: usize = 7;
 const LEGEND_ROW: f64 = 20.0;
 const SWATCH: f64 = 24.0;
+/// Longest group name (pixels); longer ones are cut short with an ellipsis.
+const MAX_NAME: f64 = 240.0;
 /// Slant of bar-group names that do not fit their group (degrees).
 const SLANT: f64 = 35.0;
 /// Opacity of interval bands.
@@ -141,6 +143,25 @@ impl Frame {
     }
 }
 
+/// `text`, cut short with an ellipsis if it is wider than `max_w` at font size `size`.
+fn fit(text: &str, size: f64, max_w: f64) -> String {
+    if text_width(text, size) <= max_w {
+        return text.to_string();
+    }
+    let room = max_w - text_width("…", size);
+    let mut used = 0.0;
+    let mut cut = String::new();
+    for c in text.chars() {
+        used += char_width(c, size);
+        if used > room {
+            break;
+        }
+        cut.push(c);
+    }
+    cut.push('…');
+    cut
+}
+
 fn widest(labels: &[String], size: f64) -> f64 {
     labels
         .iter()
@@ -150,7 +171,7 @@ fn widest(labels: &[String], size: f64) -> f64 {
 
 /// Lays out the frame of `spec`; returns the scene holding background and grid (the data
 /// goes next) and the frame, whose `over` shapes go last.
-fn frame(spec: Spec<'_>) -> (Scene, Frame) {
+fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
     let y_ticks = match spec.y {
         Some((lo, hi)) => nice_ticks(lo, hi, Y_TICKS, false),
         None => nice_ticks(0.0, 1.0, Y_TICKS, false),
@@ -206,7 +227,8 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
         }
         XAxis::Groups(names) => {
             let slot = (width - left - right) / names.len().max(1) as f64;
-            let w = widest(names, TICK_SIZE);
+            let names: Vec<String> = names.iter().map(|n| fit(n, TICK_SIZE, MAX_NAME)).collect();
+            let w = widest(&names, TICK_SIZE);
             let slant = w > slot - 8.0;
             if slant {
                 // The first name runs down-left from its group's centre.
@@ -214,7 +236,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
                 left = left.max(PAD + reach);
                 width = width.max(left + right + MIN_PLOT_W);
             }
-            (None, names.clone(), slant)
+            (None, names, slant)
         }
     };
 
@@ -231,6 +253,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     };
     let bottom_margin = TICK_LEN + X_GAP + tick_label_h + x_label_h + PAD;
 
+    // A long title first shrinks, then is cut short.
     let title_size = if spec.title.is_empty() {
         0.0
     } else {
@@ -242,6 +265,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
             TITLE_SIZE
         }
     };
+    let title = fit(spec.title, title_size, width - 2.0 * PAD);
     let below_title = if spec.title.is_empty() {
         PAD + 6.0
     } else {
@@ -254,7 +278,8 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     let mut top = below_title;
     if legend_on_top {
         let (mut x, mut y) = (left, below_title - 8.0);
-        for e in &spec.legend {
+        for e in &mut spec.legend {
+            e.label = fit(&e.label, LEGEND_SIZE, plot_right - left - SWATCH - 6.0);
             let w = SWATCH + 6.0 + text_width(&e.label, LEGEND_SIZE) + 20.0;
             if x > left && x + w - 20.0 > plot_right {
                 (x, y) = (left, y + LEGEND_ROW);
@@ -388,9 +413,9 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
         }
     }
 
-    if !spec.title.is_empty() {
+    if !title.is_empty() {
         // Centred over the plot when it fits there, else over the canvas.
-        let centre = if text_width(spec.title, title_size) <= plot_right - left {
+        let centre = if text_width(&title, title_size) <= plot_right - left {
             (left + plot_right) / 2.0
         } else {
             width / 2.0
@@ -398,7 +423,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
         over.text(
             centre,
             PAD + title_size * 0.9,
-            spec.title,
+            &title,
             title_size,
             Anchor::Middle,
             0.0,
@@ -408,7 +433,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     over.text(
         (left + plot_right) / 2.0,
         height - PAD - LABEL_SIZE * 0.25,
-        spec.x_label,
+        &fit(spec.x_label, LABEL_SIZE, plot_right - left),
         LABEL_SIZE,
         Anchor::Middle,
         0.0,
@@ -418,7 +443,7 @@ fn frame(spec: Spec<'_>) -> (Scene, Frame) {
     over.text(
         left - TICK_LEN - GAP - y_tick_w - 8.0 - LABEL_SIZE * 0.24,
         (top + bottom) / 2.0,
-        spec.y_label,
+        &fit(spec.y_label, LABEL_SIZE, bottom - top),
         LABEL_SIZE,
         Anchor::Middle,
         -90.0,
@@ -584,7 +609,11 @@ fn line(chart: &LineChart) -> Scene {
             });
         }
     }
-    if let Some(r) = chart.reference_y.filter(|r| r.is_finite()) {
+    // Inside the axis unless there is no data (then the axis is 0 to 1, whatever `r` is).
+    if let Some(r) = chart
+        .reference_y
+        .filter(|r| r.is_finite() && (frame.y.lo..=frame.y.hi).contains(r))
+    {
         let py = frame.y.at(r);
         scene.line(
             (frame.left, py),

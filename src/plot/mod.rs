@@ -376,6 +376,27 @@ mod tests {
         chart
     }
 
+    /// Labels far too long for the canvas: cut short, never off the edge.
+    fn long_labels() -> BarChart {
+        let long = "a label that goes on and on ".repeat(8);
+        BarChart {
+            title: format!("Title: {long}"),
+            y_label: format!("y: {long}"),
+            bars: ["first", "second"]
+                .iter()
+                .flat_map(|label| {
+                    let long = long.clone();
+                    (0..3).map(move |g| Bar {
+                        group: format!("group {g}: {long}"),
+                        label: format!("{label}: {long}"),
+                        value: 1.0 + g as f64,
+                        interval: None,
+                    })
+                })
+                .collect(),
+        }
+    }
+
     /// Twenty levers with long names, one bar each.
     fn many_levers() -> BarChart {
         BarChart {
@@ -401,6 +422,7 @@ mod tests {
             ("many-points", many_points().into()),
             ("many-levers", many_levers().into()),
             ("gaps", with_gaps().into()),
+            ("long-labels", long_labels().into()),
             (
                 "no-data",
                 LineChart {
@@ -554,12 +576,22 @@ mod tests {
                     c.bars.iter().map(|b| b.label.as_str()).collect(),
                 ),
             };
+            // Labels too long for the canvas are cut short with an ellipsis.
+            let shows = |want: &str| {
+                shown.iter().any(|t| {
+                    t == want
+                        || t.strip_suffix('…')
+                            .is_some_and(|cut| cut.len() > 20 && want.starts_with(cut))
+                })
+            };
             for want in std::iter::once(title).chain(axes).chain(legend) {
-                assert!(
-                    shown.iter().any(|t| t == want),
-                    "{name}: `{want}` not shown"
-                );
+                assert!(shows(want), "{name}: `{want}` not shown");
             }
+            // The document's title is never cut.
+            assert!(
+                svg.contains(&format!("<title>{}</title>", svg::escape(title))),
+                "{name}"
+            );
         }
     }
 

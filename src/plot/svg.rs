@@ -134,7 +134,7 @@ fn num(v: f64) -> String {
 }
 
 /// Text made safe for XML content and attributes.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -53,8 +53,9 @@ const MANTISSAS: [f64; 4] = [1.0, 2.0, 2.5, 5.0];
 /// many as fit: the smallest step of 1, 2, 2.5 or 5 times a power of ten that needs no more.
 /// `integer`: the step is a whole number (for years or steps: no tick at 2.5).
 ///
-/// A constant series (`lo == hi`) gets an axis of ±5% around it (±1 around 0); bounds that are
-/// not finite give the axis 0 to 1. The bounds may come in either order.
+/// A constant series (`lo == hi`) gets an axis of ±5% around it (±1 around 0 or for whole
+/// numbers); bounds that are not finite give the axis 0 to 1. The bounds may come in either
+/// order.
 pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, integer: bool) -> Ticks {
     let max_ticks = max_ticks.max(2);
     let (mut lo, mut hi) = if lo.is_finite() && hi.is_finite() {
@@ -64,7 +65,8 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, integer: bool) -> Ticks {
     };
     let magnitude = lo.abs().max(hi.abs());
     if hi - lo <= magnitude * 1e-12 {
-        let pad = if magnitude == 0.0 {
+        // Whole numbers (a single year) get a year either side, not 5% of 2025.
+        let pad = if integer || magnitude == 0.0 {
             1.0
         } else {
             magnitude * 0.05
@@ -216,6 +218,8 @@ mod tests {
         assert_eq!(t.labels()[1], "5");
         let short = nice_ticks(0.0, 3.0, 10, true);
         assert_eq!(short.values, vec![0.0, 1.0, 2.0, 3.0]);
+        let single_year = nice_ticks(2030.0, 2030.0, 7, true);
+        assert_eq!(single_year.values, vec![2029.0, 2030.0, 2031.0]);
         let years = nice_ticks(2025.0, 2054.0, 7, true);
         check(&years, 2025.0, 2054.0, 7);
         assert!(years.values.iter().all(|y| y.fract() == 0.0));
