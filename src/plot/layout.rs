@@ -123,6 +123,9 @@ struct Map {
 
 impl Map {
     fn at(&self, v: f64) -> f64 {
+        if self.hi == self.lo {
+            return self.from; // cannot happen with ticks (two at least), but never divide by 0
+        }
         self.from + (v - self.lo) / (self.hi - self.lo) * (self.to - self.from)
     }
 }
@@ -207,8 +210,8 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         XAxis::Numeric { range, integer } => {
             let (lo, hi) = range.unwrap_or((0.0, 1.0));
             let plot_w = width - left - right;
-            let mut chosen = nice_ticks(lo, hi, 2, *integer);
-            for max in (2..=12).rev() {
+            let mut chosen = nice_ticks(lo, hi, 3, *integer);
+            for max in (3..=12).rev() {
                 let t = nice_ticks(lo, hi, max, *integer);
                 let room = t.values.len() as f64 * (widest(&t.labels(), TICK_SIZE) + 16.0);
                 if room <= plot_w {

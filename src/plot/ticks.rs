@@ -49,17 +49,19 @@ impl Ticks {
 /// Mantissas of the steps we use, in increasing order.
 const MANTISSAS: [f64; 4] = [1.0, 2.0, 2.5, 5.0];
 
-/// Round ticks covering `[lo, hi]`, at most `max_ticks` (taken as at least 2) of them, as
-/// many as fit: the smallest step of 1, 2, 2.5 or 5 times a power of ten that needs no more.
-/// `integer`: the step is a whole number (for years or steps: no tick at 2.5).
+/// Round ticks covering `[lo, hi]`, at most `max_ticks` (taken as at least 3: a range
+/// across zero needs a tick below, at and above it) of them, as many as fit: the smallest
+/// step of 1, 2, 2.5 or 5 times a power of ten that needs no more. `integer`: the step is a
+/// whole number (for years or steps: no tick at 2.5).
 ///
 /// A constant series (`lo == hi`) gets an axis of ±5% around it (±1 around 0 or for whole
-/// numbers); bounds that are not finite give the axis 0 to 1. The bounds may come in either
-/// order.
+/// numbers); bounds that are not finite give the axis 0 to 1, and bounds beyond ±1e300 are
+/// taken as ±1e300 (so the span stays finite). The bounds may come in either order.
 pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, integer: bool) -> Ticks {
-    let max_ticks = max_ticks.max(2);
+    const LIMIT: f64 = 1e300;
+    let max_ticks = max_ticks.max(3);
     let (mut lo, mut hi) = if lo.is_finite() && hi.is_finite() {
-        (lo.min(hi), lo.max(hi))
+        (lo.min(hi).max(-LIMIT), lo.max(hi).min(LIMIT))
     } else {
         (0.0, 1.0)
     };
@@ -75,8 +77,9 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, integer: bool) -> Ticks {
         hi += pad;
     }
     let raw = (hi - lo) / (max_ticks - 1) as f64;
-    let mut exponent = raw.log10().floor() as i32 - 1;
-    loop {
+    let start = raw.log10().floor() as i32 - 1;
+    // Steps grow tenfold each round, so a handful of rounds find one; 700 spans every double.
+    for exponent in start..start + 700 {
         for &mantissa in &MANTISSAS {
             let step = mantissa * 10f64.powi(exponent);
             if integer && (step < 1.0 || (mantissa == 2.5 && exponent == 0)) {
@@ -84,7 +87,7 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, integer: bool) -> Ticks {
             }
             // A small tolerance: 0.3 / 0.1 is 2.9999999999999996, not a reason for a tick at 0.
             let k_lo = (lo / step + 1e-9).floor();
-            let k_hi = (hi / step - 1e-9).ceil();
+            let k_hi = (hi / step - 1e-9).ceil().max(k_lo + 1.0); // two ticks at least
             if k_hi - k_lo + 1.0 <= max_ticks as f64 {
                 let decimals = decimals_of(mantissa, exponent);
                 let values = (k_lo as i64..=k_hi as i64)
@@ -97,8 +100,11 @@ pub fn nice_ticks(lo: f64, hi: f64, max_ticks: usize, integer: bool) -> Ticks {
                 };
             }
         }
-        exponent += 1;
     }
+    unreachable!(
+        "a step of 10^{} covers [{lo}, {hi}] in three ticks",
+        start + 700
+    )
 }
 
 /// Decimals needed to write multiples of `mantissa * 10^exponent` exactly.
@@ -202,6 +208,27 @@ mod tests {
         assert_eq!(zero.values, vec![-1.0, -0.5, 0.0, 0.5, 1.0]);
         let negative = nice_ticks(-3.0, -3.0, 5, false);
         check(&negative, -3.0, -3.0, 5);
+    }
+
+    #[test]
+    fn a_range_across_zero_gets_three_ticks_even_when_two_are_asked_for() {
+        let t = nice_ticks(-1.0, 1.0, 2, false);
+        check(&t, -1.0, 1.0, 3);
+        assert!(t.values.contains(&0.0));
+    }
+
+    #[test]
+    fn the_largest_doubles_still_give_finite_ticks() {
+        let t = nice_ticks(-f64::MAX, f64::MAX, 7, false);
+        assert!(
+            t.values.iter().all(|v| v.is_finite()) && t.values.len() >= 3,
+            "{t:?}"
+        );
+        let tiny = nice_ticks(0.0, 1e-310, 5, false);
+        assert!(
+            tiny.values.iter().all(|v| v.is_finite()) && tiny.step > 0.0,
+            "{tiny:?}"
+        );
     }
 
     #[test]
