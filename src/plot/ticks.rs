@@ -252,6 +252,24 @@ mod tests {
         assert!(years.values.iter().all(|y| y.fract() == 0.0));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn any_finite_range_gets_round_ticks_covering_it(
+            a in -1e9..1e9_f64,
+            b in -1e9..1e9_f64,
+            scale in -12..12_i32,
+            max_ticks in 3..12_usize,
+            integer: bool,
+        ) {
+            let (lo, hi) = (a.min(b) * 10f64.powi(scale), a.max(b) * 10f64.powi(scale));
+            let t = nice_ticks(lo, hi, max_ticks, integer);
+            check(&t, lo, hi, max_ticks);
+            if integer {
+                proptest::prop_assert!(t.values.iter().all(|v| v.fract() == 0.0), "{t:?}");
+            }
+        }
+    }
+
     #[test]
     fn very_large_numbers_are_written_in_scientific_notation() {
         let t = nice_ticks(0.0, 3.0e7, 4, false);
