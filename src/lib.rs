@@ -37,6 +37,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod panel;
+pub mod plot;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
