@@ -36,7 +36,9 @@
 //! **reallocation** term `Δw_j (Φ_j1 - Φ_1) + Δw_j ΔΦ_j` (output moving towards sectors above
 //! the average, and the cross term); they sum to the aggregate change. The `all` row's
 //! Melitz-Polanec, Foster-Haltiwanger-Krizan and transformation terms are the sectors' terms
-//! weighted by `w_j1`: contributions to aggregate growth.
+//! weighted by `w_j1`: contributions to aggregate growth. They are NA when a sector with a
+//! TFP at both ends has no survivors (every firm in it left and others came in one step):
+//! its growth within has no Melitz-Polanec split, so the weighted terms would not add up.
 
 use crate::scenario::Scenario;
 
@@ -383,7 +385,11 @@ pub fn rows(
     out: &mut Vec<DecompositionRow>,
 ) {
     let mut all_terms = Terms::default();
+    // The `all` terms exist only when every sector that contributes growth within
+    // (`d_tfp` defined) has terms: a sector whose firms were all replaced in one step has a
+    // contribution but no survivors to measure the Melitz-Polanec terms against.
     let mut any_terms = false;
+    let mut complete = true;
     let (mut contribution, mut reallocation) = (0.0, 0.0);
     for (j, (sums, change)) in sums.iter().zip(changes).enumerate() {
         let d_tfp = change
@@ -394,6 +400,8 @@ pub fn rows(
         if let Some(terms) = &terms {
             all_terms.add(&terms.scaled(change.weight_prev));
             any_terms = true;
+        } else if d_tfp.is_some() {
+            complete = false;
         }
         let shift = tfp_all.0.map(|prev| shift_share(change, prev));
         if let Some((c, r)) = shift {
@@ -419,7 +427,7 @@ pub fn rows(
         step: t,
         sector: None,
         d_tfp: tfp_all.1.zip(tfp_all.0).map(|(now, prev)| now - prev),
-        terms: any_terms.then_some(all_terms),
+        terms: (any_terms && complete).then_some(all_terms),
         output_share_prev: 1.0,
         contribution: defined.then_some(contribution),
         reallocation: defined.then_some(reallocation),

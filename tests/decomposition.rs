@@ -141,3 +141,30 @@ fn transformation_appears_where_firms_switch_and_spawn() {
     assert!(transformation(&on) > 0.0);
     assert_eq!(transformation(&off), 0.0);
 }
+
+#[test]
+fn a_sector_whose_firms_all_leave_in_one_step_still_adds_up() {
+    // Found by the property above on CI: a green standard of 0.58 closes every traditional
+    // firm at step 1 while entrants arrive, so the sector has a TFP at both ends but no
+    // survivors. Its growth within has no Melitz-Polanec split; the `all` terms are NA and
+    // the shift-share terms still add up.
+    let overrides: Vec<String> = [
+        "run.seed=384728",
+        "model.exit_share=0",
+        "sectors.emerging.entry_rate=0",
+        "transitions[0].probability=0",
+        "policy.rd_subsidy=0",
+        "policy.data_openness=0",
+        "policy.green_standard.traditional=0.5809217138034044",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let s = scenario(&overrides, 84, 6);
+    check_adding_up(&s, 0).unwrap();
+    let mut sim = Simulation::new(&s, 0).unwrap();
+    sim.step().unwrap();
+    let d = sim.decomposition();
+    assert!(d[0].d_tfp.is_some() && d[0].terms.is_none(), "{:?}", d[0]);
+    assert!(d[3].terms.is_none() && d[3].contribution.is_some());
+}
