@@ -199,6 +199,15 @@ pub enum Error {
         /// Why.
         reason: String,
     },
+    /// A results file (`trajectories.csv`, `summary.csv`, `points.csv`, `manifest.json`, ...)
+    /// that an analysis reads is missing or not what nqpsim writes (exit code 2).
+    #[error("{}: {reason}", .path.display())]
+    Results {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, and what to do.
+        reason: String,
+    },
     /// The thread pool could not be built.
     #[error("cannot start {threads} worker threads: {message}")]
     ThreadPool {

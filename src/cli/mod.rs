@@ -134,7 +134,8 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             | Error::Memory { .. }
             | Error::OutputFolder { .. }
             | Error::Journal { .. }
-            | Error::Merge { .. },
+            | Error::Merge { .. }
+            | Error::Results { .. },
         ) => EXIT_BAD_INPUT,
         Some(_) => EXIT_FAILURE,
         None if e.downcast_ref::<ScenarioError>().is_some() => EXIT_BAD_INPUT,

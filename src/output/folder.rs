@@ -18,7 +18,13 @@ pub const RUN_FILES: &[&str] = &[
     "panel.csv",
     "panel_codebook.md",
     "facts.csv",
+    PLOTS_DIR,
 ];
+
+/// The folder that `nqpsim plot` writes its figures into, inside a run's, a sweep's or a
+/// comparison's folder. Re-running the command that wrote the folder leaves it as it was:
+/// plot again to refresh the figures.
+pub const PLOTS_DIR: &str = "plots";
 
 /// A locked output folder. The lock is held until this value is dropped (or the process ends,
 /// however it ends: the operating system releases it).

@@ -13,6 +13,7 @@ pub mod atomic;
 pub mod csv;
 pub mod folder;
 pub mod manifest;
+pub mod table;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};

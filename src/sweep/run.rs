@@ -53,6 +53,8 @@ const SUMMARY_PARTIAL: &str = ".summary.csv.partial";
 const SPILL_PARTIAL: &str = ".point.partial";
 /// The folder of the Slurm scripts, in a plan's folder.
 pub const SLURM_DIR: &str = "slurm";
+/// The folder that `nqpsim sensitivity` writes its indices into, in a sweep's folder.
+pub const SENSITIVITY_DIR: &str = "sensitivity";
 
 /// Whether `name` is something a sweep, its shards, its Slurm scripts or a merge write into
 /// a plan's folder.
@@ -69,6 +71,8 @@ pub fn is_sweep_file(name: &str) -> bool {
         SUMMARY_PARTIAL,
         SPILL_PARTIAL,
         SLURM_DIR,
+        SENSITIVITY_DIR,
+        crate::output::folder::PLOTS_DIR,
     ]
     .contains(&name)
         || Shard::from_folder_name(name).is_some()
