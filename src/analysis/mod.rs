@@ -1,7 +1,10 @@
 //! Analyses of simulated data: estimators of the stylized facts of firm populations
 //! ([`facts`]) and of the global sensitivity of outcomes to the levers a sweep varied
-//! ([`sensitivity`]).
+//! ([`sensitivity`]); paired policy comparisons ([`compare`]) and their fiscal side
+//! ([`fiscal`]).
 
+pub mod compare;
 pub mod facts;
+pub mod fiscal;
 pub mod population;
 pub mod sensitivity;

@@ -6,6 +6,7 @@
 
 pub mod bench;
 pub mod check;
+pub mod compare;
 pub mod facts;
 pub mod interrupt;
 pub mod merge;
@@ -57,6 +58,8 @@ pub enum Command {
     Run(run::RunArgs),
     /// Run a sweep plan: a design over scenario fields, with replicates (or write Slurm scripts)
     Sweep(sweep::SweepArgs),
+    /// Paired effects of a policy against a base, with intervals and fiscal cost per gain
+    Compare(compare::CompareArgs),
     /// Merge the shards of a sweep into the files one machine would have written
     Merge(merge::MergeArgs),
     /// Measure the stylized facts of a scenario's firms against the empirical literature
@@ -115,6 +118,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Bench(args)) => bench::execute(args),
         Some(Command::Sweep(args)) => sweep::execute(args),
         Some(Command::Merge(args)) => merge::execute(args),
+        Some(Command::Compare(args)) => compare::execute(args),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,627 @@
+//! `nqpsim compare BASE POLICY`: the paired effect of a policy against a base, with
+//! intervals, and its fiscal cost per gain; writes `effects.csv`, `fiscal.csv` and
+//! `manifest.json` into `OUT/<base>-vs-<policy>/`.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Serialize;
+
+use super::{EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs, interrupt, load_scenario};
+use crate::analysis::compare::{self, EffectRow, Outcomes, Pairing, metric_index, metric_names};
+use crate::analysis::fiscal::{self, FiscalOptions, FiscalRow};
+use crate::error::Error;
+use crate::output::atomic;
+use crate::output::folder::{OutputFolder, PLOTS_DIR};
+use crate::output::manifest::FileEntry;
+use crate::output::table::Table;
+use crate::sim::{self, RunOptions};
+
+/// Options of `nqpsim compare`.
+#[derive(Debug, Args, Clone)]
+pub struct CompareArgs {
+    /// The base: a scenario file or `builtin:baseline` (run here), the output folder of a
+    /// `nqpsim run`, or a sweep's folder (with --points)
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The policy: a scenario file (run here with the base's seed and replicates) or the
+    /// output folder of a `nqpsim run`; left out with --points
+    #[arg(value_name = "POLICY")]
+    pub policy: Option<PathBuf>,
+    /// Compare two points of the sweep folder BASE: --points I,J (I the base, J the policy;
+    /// the sweep must have written trajectories.csv, i.e. not --summary-only)
+    #[arg(long, value_name = "I,J")]
+    pub points: Option<String>,
+    /// Number of steps of both scenarios [scenario: run.steps]
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Number of initial firms of both scenarios [scenario: run.firms]
+    #[arg(long)]
+    pub firms: Option<u64>,
+    /// Replicates (pairs) [scenario: the base's run.replicates]
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Seed of both [scenario: the base's run.seed]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Annual discount rate of the fiscal accounting (present values at step 0)
+    #[arg(long, default_value_t = 0.03, value_name = "RATE")]
+    pub discount_rate: f64,
+    /// Coverage of the intervals
+    #[arg(long, default_value_t = 0.95)]
+    pub level: f64,
+    /// Bootstrap resamples for the intervals of the fiscal ratios
+    #[arg(long, default_value_t = 2000)]
+    pub bootstrap: usize,
+    /// Worker threads (default: one per core); results do not depend on it
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder; results go to `<base>-vs-<policy>` inside it
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print nothing but errors and warnings
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write into the output folder even if it holds files this command did not write
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario_args: ScenarioArgs,
+}
+
+/// `effects.csv`.
+pub const EFFECTS: &str = "effects.csv";
+/// `fiscal.csv`.
+pub const FISCAL: &str = "fiscal.csv";
+/// `manifest.json`.
+const MANIFEST: &str = "manifest.json";
+
+/// The manifest of a comparison.
+#[derive(Debug, Serialize)]
+struct CompareManifest {
+    command: &'static str,
+    nqpsim_version: &'static str,
+    model_version: u32,
+    base: String,
+    policy: String,
+    base_source: String,
+    policy_source: String,
+    paired: bool,
+    replicates: Vec<u32>,
+    seeds: Vec<u64>,
+    steps: u32,
+    level: f64,
+    discount_rate: f64,
+    bootstrap: usize,
+    overrides: Vec<String>,
+    step0_differs: Vec<String>,
+    files: Vec<FileEntry>,
+}
+
+/// Where one side comes from.
+enum Source {
+    /// A scenario to run.
+    Scenario(Option<PathBuf>),
+    /// A run's folder.
+    Run(PathBuf),
+    /// A point of a sweep's folder.
+    Point(PathBuf, u32),
+}
+
+impl Source {
+    fn describe(&self) -> String {
+        match self {
+            Source::Scenario(None) => crate::scenario::extends::BUILTIN_BASELINE.into(),
+            Source::Scenario(Some(p)) | Source::Run(p) => p.display().to_string(),
+            Source::Point(p, i) => format!("{} point {i}", p.display()),
+        }
+    }
+}
+
+fn bad(flag: &str, message: impl Into<String>) -> Error {
+    Error::BadArgument {
+        flag: flag.into(),
+        message: message.into(),
+    }
+}
+
+/// What `manifest.json` of an output folder says it is (`run`, `sweep`, `merge`, ...).
+fn folder_kind(dir: &Path) -> Result<String, Error> {
+    let path = dir.join(MANIFEST);
+    let text = std::fs::read_to_string(&path).map_err(|_| Error::Results {
+        path: path.clone(),
+        reason: "no manifest.json: not a finished nqpsim output folder".into(),
+    })?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Results {
+        path: path.clone(),
+        reason: format!("not a manifest: {e}"),
+    })?;
+    if let Some(status) = value.pointer("/run/status").and_then(|s| s.as_str())
+        && status != "complete"
+    {
+        return Err(Error::Results {
+            path,
+            reason: format!("the run is `{status}`, not complete: run it again to the end"),
+        });
+    }
+    Ok(value
+        .get("command")
+        .and_then(|c| c.as_str())
+        .unwrap_or("")
+        .to_string())
+}
+
+fn sources(args: &CompareArgs) -> Result<(Source, Source), Error> {
+    let classify = |path: &Path, which: &str| -> Result<Source, Error> {
+        if path.is_dir() {
+            match folder_kind(path)?.as_str() {
+                "run" => Ok(Source::Run(path.to_path_buf())),
+                "sweep" | "merge" => Err(bad(
+                    which,
+                    format!(
+                        "{} is a sweep's folder: name two of its points with --points I,J",
+                        path.display()
+                    ),
+                )),
+                other => Err(bad(
+                    which,
+                    format!(
+                        "{} holds the output of `{other}`, not of `nqpsim run`",
+                        path.display()
+                    ),
+                )),
+            }
+        } else if path == Path::new(crate::scenario::extends::BUILTIN_BASELINE) {
+            Ok(Source::Scenario(None))
+        } else {
+            Ok(Source::Scenario(Some(path.to_path_buf())))
+        }
+    };
+    match (&args.points, &args.policy) {
+        (Some(points), None) => {
+            let parsed: Option<Vec<u32>> =
+                points.split(',').map(|p| p.trim().parse().ok()).collect();
+            let Some([i, j]) = parsed.as_deref().and_then(|v| <[u32; 2]>::try_from(v).ok()) else {
+                return Err(bad(
+                    &format!("--points {points}"),
+                    "two point numbers, base first: e.g. --points 0,5",
+                ));
+            };
+            if !args.base.is_dir()
+                || !matches!(folder_kind(&args.base)?.as_str(), "sweep" | "merge")
+            {
+                return Err(bad(
+                    &format!("--points {points}"),
+                    format!("{} is not a sweep's output folder", args.base.display()),
+                ));
+            }
+            Ok((
+                Source::Point(args.base.clone(), i),
+                Source::Point(args.base.clone(), j),
+            ))
+        }
+        (Some(points), Some(_)) => Err(bad(
+            &format!("--points {points}"),
+            "--points compares two points of one sweep: give only the sweep's folder",
+        )),
+        (None, Some(policy)) => Ok((classify(&args.base, "BASE")?, classify(policy, "POLICY")?)),
+        (None, None) => Err(bad(
+            "POLICY",
+            "name the policy scenario (or run folder) after the base, or two points of a \
+             sweep with --points I,J",
+        )),
+    }
+}
+
+impl CompareArgs {
+    fn overrides(&self) -> Vec<String> {
+        let mut all = Vec::new();
+        if let Some(v) = self.steps {
+            all.push(format!("--steps {v}"));
+        }
+        if let Some(v) = self.firms {
+            all.push(format!("--firms {v}"));
+        }
+        if let Some(v) = self.replicates {
+            all.push(format!("--replicates {v}"));
+        }
+        if let Some(v) = self.seed {
+            all.push(format!("--seed {v}"));
+        }
+        all.extend(self.scenario_args.set.iter().cloned());
+        all
+    }
+}
+
+/// Runs `nqpsim compare`.
+pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
+    if !(args.level > 0.0 && args.level < 1.0) {
+        return Err(bad(
+            &format!("--level {}", args.level),
+            "a coverage strictly between 0 and 1, e.g. 0.95",
+        )
+        .into());
+    }
+    if !(args.discount_rate > -1.0 && args.discount_rate.is_finite()) {
+        return Err(bad(
+            &format!("--discount-rate {}", args.discount_rate),
+            "an annual rate above -1, e.g. 0.03",
+        )
+        .into());
+    }
+    if args.threads == Some(0) {
+        return Err(bad("--threads 0", "at least one thread is needed").into());
+    }
+    let (base_source, policy_source) = sources(&args)?;
+    let overrides = args.overrides();
+    let runs_any =
+        matches!(base_source, Source::Scenario(_)) || matches!(policy_source, Source::Scenario(_));
+    if !overrides.is_empty() && !runs_any {
+        return Err(bad(
+            &overrides[0],
+            "applies to scenarios that compare runs; both inputs here are finished outputs",
+        )
+        .into());
+    }
+    let Some(base) = obtain(&base_source, &overrides, None, &args)? else {
+        return Ok(EXIT_INTERRUPTED);
+    };
+    let Some(policy) = obtain(&policy_source, &overrides, Some(&base), &args)? else {
+        return Ok(EXIT_INTERRUPTED);
+    };
+    let pairing = compare::pair(&base, &policy).map_err(|reason| bad("POLICY", reason))?;
+    if !pairing.paired {
+        eprintln!(
+            "warning: `{}` and `{}` do not share seeds and replicates, so the comparison is \
+             unpaired (Welch intervals, no variance reduction). Compare scenario files, or runs \
+             made with the same --seed and --replicates, for common random numbers.",
+            base.scenario, policy.scenario
+        );
+    }
+    let effects = compare::effects(&base, &policy, &pairing, args.level);
+    let step0 = compare::step0_differences(&base, &policy, &pairing);
+    let names = metric_names();
+    let step0_text: Vec<String> = step0
+        .iter()
+        .map(|&(row, metric)| format!("{}:{}", base.rows[row].0, names[metric]))
+        .collect();
+    if !step0.is_empty() {
+        eprintln!(
+            "warning: the two differ at step 0 ({}{}): a lever set from step 0 moves the \
+             calibrated initial state (MODEL.md section 4); set levers from step 1 (a \
+             [[policy.schedule]] entry with from_step = 1) to compare from the same start",
+            step0_text
+                .iter()
+                .take(4)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", "),
+            if step0.len() > 4 {
+                format!(" and {} more", step0.len() - 4)
+            } else {
+                String::new()
+            }
+        );
+    }
+    let fiscal = fiscal::fiscal(
+        &base,
+        &policy,
+        &pairing,
+        &FiscalOptions {
+            discount_rate: args.discount_rate,
+            level: args.level,
+            bootstrap: args.bootstrap,
+            seed: base.seeds.first().copied().unwrap_or(0),
+        },
+    );
+
+    let name = match (&base_source, &policy_source) {
+        (Source::Point(_, i), Source::Point(_, j)) => {
+            format!("{}-point{i}-vs-point{j}", base.scenario)
+        }
+        _ => format!("{}-vs-{}", base.scenario, policy.scenario),
+    };
+    let folder = OutputFolder::take(
+        &args.out.join(&name),
+        &[EFFECTS, FISCAL, MANIFEST, PLOTS_DIR],
+        args.force,
+    )?;
+    let effects_csv = effects_csv(&base, &effects)?;
+    let fiscal_csv = fiscal_csv(&fiscal)?;
+    let files = vec![
+        FileEntry {
+            name: EFFECTS.into(),
+            rows: effects.len() as u64,
+            facts: atomic::write_file(&folder.file(EFFECTS), &effects_csv)?,
+        },
+        FileEntry {
+            name: FISCAL.into(),
+            rows: fiscal.len() as u64,
+            facts: atomic::write_file(&folder.file(FISCAL), &fiscal_csv)?,
+        },
+    ];
+    let manifest = CompareManifest {
+        command: "compare",
+        nqpsim_version: env!("CARGO_PKG_VERSION"),
+        model_version: crate::output::manifest::MODEL_VERSION,
+        base: base.scenario.clone(),
+        policy: policy.scenario.clone(),
+        base_source: base_source.describe(),
+        policy_source: policy_source.describe(),
+        paired: pairing.paired,
+        replicates: base.replicates.clone(),
+        seeds: base.seeds.clone(),
+        steps: base.steps,
+        level: args.level,
+        discount_rate: args.discount_rate,
+        bootstrap: args.bootstrap,
+        overrides,
+        step0_differs: step0_text,
+        files,
+    };
+    let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
+    atomic::write_file(&folder.file(MANIFEST), &json)?;
+    if !args.quiet {
+        super::print(&headline(
+            &base,
+            &policy,
+            &pairing,
+            &effects,
+            &fiscal,
+            &args,
+            folder.path(),
+        )?)?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// Reads or runs one side; `None` if interrupted. The policy (`base` given) runs with the
+/// base's seed and replicates.
+fn obtain(
+    source: &Source,
+    overrides: &[String],
+    base: Option<&Outcomes>,
+    args: &CompareArgs,
+) -> Result<Option<Outcomes>, Error> {
+    match source {
+        Source::Run(dir) => {
+            let table = Table::read(&dir.join("trajectories.csv"))?;
+            Ok(Some(Outcomes::from_table(&table, None)?))
+        }
+        Source::Point(dir, point) => {
+            let path = dir.join("trajectories.csv");
+            if !path.is_file() {
+                return Err(Error::Results {
+                    path,
+                    reason: "missing: the sweep ran with --summary-only, so its replicates \
+                             cannot be paired; run it again without --summary-only, or \
+                             compare the two points' scenarios"
+                        .into(),
+                });
+            }
+            let table = Table::read(&path)?;
+            Ok(Some(Outcomes::from_table(&table, Some(*point))?))
+        }
+        Source::Scenario(path) => {
+            let mut overrides = overrides.to_vec();
+            if let Some(base) = base {
+                // common random numbers: the base's seed and replicates
+                let seed = base.seeds.first().copied().unwrap_or(0);
+                let replicates = base.replicates.iter().max().map_or(0, |r| r + 1);
+                overrides.push(format!("run.seed={seed}"));
+                overrides.push(format!("run.replicates={replicates}"));
+                overrides.push(format!("run.steps={}", base.steps));
+            }
+            let (scenario, _) = load_scenario(path.as_deref(), &overrides)?;
+            let show = !args.quiet && std::io::stderr().is_terminal();
+            let observer = super::progress::ProgressBarObserver::new(&scenario, show);
+            let options = RunOptions {
+                threads: args.threads,
+                cancel: Some(interrupt::flag()),
+                ..RunOptions::default()
+            };
+            let output = sim::run(&scenario, &options, &observer)?;
+            observer.finish();
+            if output.summary.interrupted {
+                eprintln!(
+                    "interrupted while running `{}`: nothing was written",
+                    scenario.name
+                );
+                return Ok(None);
+            }
+            let outcomes = Outcomes::from_rows(&scenario, &output.rows)
+                .map_err(|reason| bad("SCENARIO", reason))?;
+            Ok(Some(outcomes))
+        }
+    }
+}
+
+/// `NA` or the shortest text that reads back to `x`.
+fn number(buffer: &mut ryu::Buffer, x: Option<f64>) -> String {
+    match x {
+        None => "NA".into(),
+        Some(x) if !x.is_finite() => "NA".into(),
+        Some(0.0) => "0".into(),
+        Some(x) => buffer.format(x).to_string(),
+    }
+}
+
+fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
+    let names = metric_names();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut ryu = ryu::Buffer::new();
+    let io = |e: csv::Error| Error::Results {
+        path: EFFECTS.into(),
+        reason: e.to_string(),
+    };
+    w.write_record(EffectRow::COLUMNS).map_err(io)?;
+    for r in rows {
+        let (sector, tier) = &base.rows[r.row];
+        let mut record = vec![
+            r.step.to_string(),
+            r.year.to_string(),
+            sector.clone(),
+            tier.clone(),
+            names[r.metric].to_string(),
+            r.n.to_string(),
+        ];
+        for x in [
+            r.base_mean,
+            r.policy_mean,
+            r.effect,
+            r.se,
+            r.lo,
+            r.hi,
+            r.relative,
+            r.variance_reduction,
+        ] {
+            record.push(number(&mut ryu, x));
+        }
+        w.write_record(&record).map_err(io)?;
+    }
+    w.into_inner().map_err(|e| Error::Results {
+        path: EFFECTS.into(),
+        reason: e.to_string(),
+    })
+}
+
+fn fiscal_csv(rows: &[FiscalRow]) -> Result<Vec<u8>, Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut ryu = ryu::Buffer::new();
+    let io = |e: csv::Error| Error::Results {
+        path: FISCAL.into(),
+        reason: e.to_string(),
+    };
+    w.write_record(FiscalRow::COLUMNS).map_err(io)?;
+    for r in rows {
+        let mut record = vec![
+            r.quantity.to_string(),
+            r.lever.to_string(),
+            r.unit.to_string(),
+            r.n.to_string(),
+        ];
+        for x in [r.base, r.policy, r.estimate, r.se, r.lo, r.hi] {
+            record.push(number(&mut ryu, x));
+        }
+        record.push(r.interval.to_string());
+        w.write_record(&record).map_err(io)?;
+    }
+    w.into_inner().map_err(|e| Error::Results {
+        path: FISCAL.into(),
+        reason: e.to_string(),
+    })
+}
+
+/// The headline effects at the final step, and the fiscal figures.
+fn headline(
+    base: &Outcomes,
+    policy: &Outcomes,
+    pairing: &Pairing,
+    effects: &[EffectRow],
+    fiscal: &[FiscalRow],
+    args: &CompareArgs,
+    dir: &Path,
+) -> Result<String, std::fmt::Error> {
+    let mut out = String::new();
+    let last = base.steps;
+    writeln!(
+        out,
+        "{} vs {}: {} {} replicates, step {last} ({}); effect = policy - base, {:.0} % interval",
+        policy.scenario,
+        base.scenario,
+        base.replicates.len(),
+        if pairing.paired { "paired" } else { "unpaired" },
+        base.start_year + last as i32,
+        100.0 * args.level
+    )?;
+    writeln!(
+        out,
+        "  {:<12} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
+        "sector", "metric", "base", "policy", "effect", "interval", "rel.", "pairing"
+    )?;
+    let all = base.all_row();
+    let mut lines: Vec<(usize, &str)> = [
+        "tfp_index",
+        "tfp_growth",
+        "digital_mean",
+        "green_mean",
+        "emissions",
+        "employment",
+        "subsidy_total",
+    ]
+    .iter()
+    .map(|m| (all, *m))
+    .collect();
+    if base.rows.len() <= 9 {
+        for row in 0..all {
+            lines.push((row, "output_share"));
+            lines.push((row, "tfp_growth"));
+        }
+    }
+    let per_step = base.rows.len() * metric_names().len();
+    let at_last = &effects[last as usize * per_step..];
+    for (row, metric) in lines {
+        let m = metric_index(metric).expect("a metric");
+        let Some(e) = at_last.iter().find(|e| e.row == row && e.metric == m) else {
+            continue;
+        };
+        let f = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:.4}"));
+        let signed = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:+.4}"));
+        writeln!(
+            out,
+            "  {:<12} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
+            base.rows[row].0,
+            metric,
+            f(e.base_mean),
+            f(e.policy_mean),
+            signed(e.effect),
+            format!("[{}, {}]", signed(e.lo), signed(e.hi)),
+            e.relative
+                .map_or("NA".into(), |r| format!("{:+.1}%", 100.0 * r)),
+            e.variance_reduction
+                .map_or("-".into(), |v| format!("{v:.1}x")),
+        )?;
+    }
+    writeln!(
+        out,
+        "  (tfp_growth: mean annual growth since step 0, %/yr; pairing: variance of an \
+         unpaired difference / variance of the paired one)"
+    )?;
+    writeln!(
+        out,
+        "fiscal, present values at step 0 (discount rate {}), in output units (step-0 output = 1):",
+        args.discount_rate
+    )?;
+    for r in fiscal {
+        // levers the comparison did not move
+        if r.quantity == "spending" && r.lever != "total" && r.estimate.is_none_or(|e| e == 0.0) {
+            continue;
+        }
+        let label = if r.lever.is_empty() {
+            r.quantity.to_string()
+        } else {
+            format!("{} {}", r.quantity, r.lever)
+        };
+        let interval = match (r.lo, r.hi) {
+            (Some(lo), Some(hi)) => format!("[{lo:+.4}, {hi:+.4}]"),
+            _ => r.interval.to_string(),
+        };
+        writeln!(
+            out,
+            "  {:<28} {:>11} {}",
+            label,
+            r.estimate.map_or("NA".into(), |v| format!("{v:+.4}")),
+            interval
+        )?;
+    }
+    writeln!(
+        out,
+        "-> {} and {}",
+        dir.join(EFFECTS).display(),
+        dir.join(FISCAL).display()
+    )?;
+    Ok(out)
+}

@@ -1,0 +1,408 @@
+//! `nqpsim compare`: paired effects under common random numbers, their intervals, the
+//! step-0 warning, the fiscal accounting, and the ways of naming the two sides.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use nqpsim::output::table::Table;
+
+const SMALL: [&str; 6] = ["--firms", "400", "--steps", "6", "--replicates", "6"];
+
+fn nqpsim(dir: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("nqpsim runs")
+}
+
+fn scenarios() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios")
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// `base` and `policy` at (step, sector, metric): the `effects.csv` row as name -> text.
+fn effect(t: &Table, step: u32, sector: &str, metric: &str) -> Vec<(String, String)> {
+    let (s, c, m) = (
+        t.column("step").unwrap(),
+        t.column("sector").unwrap(),
+        t.column("metric").unwrap(),
+    );
+    let r = (0..t.len())
+        .find(|&r| {
+            t.text(r, s) == step.to_string() && t.text(r, c) == sector && t.text(r, m) == metric
+        })
+        .unwrap_or_else(|| panic!("no row {step} {sector} {metric}"));
+    t.columns()
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.clone(), t.text(r, i).to_string()))
+        .collect()
+}
+
+fn field(row: &[(String, String)], name: &str) -> f64 {
+    let v = &row.iter().find(|(n, _)| n == name).unwrap().1;
+    v.parse().unwrap_or(f64::NAN)
+}
+
+/// Per-replicate values of (step, sector, metric) in a run's trajectories.csv.
+fn per_replicate(t: &Table, step: u32, sector: &str, metric: &str) -> Vec<f64> {
+    let (s, c) = (t.column("step").unwrap(), t.column("sector").unwrap());
+    let m = t.column(metric).unwrap();
+    (0..t.len())
+        .filter(|&r| t.text(r, s) == step.to_string() && t.text(r, c) == sector)
+        .map(|r| t.number(r, m).unwrap().unwrap())
+        .collect()
+}
+
+#[test]
+fn the_effect_is_the_mean_paired_difference_of_two_runs_with_the_same_seed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, policy) = (
+        scenarios().join("baseline.toml"),
+        scenarios().join("digital-push.toml"),
+    );
+    let mut args = vec![
+        "compare",
+        base.to_str().unwrap(),
+        policy.to_str().unwrap(),
+        "-q",
+    ];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        !text(&o).contains("step 0"),
+        "no step-0 warning: {}",
+        text(&o)
+    );
+    let folder = dir.path().join("output/baseline-vs-digital-push");
+    let effects = Table::read(&folder.join("effects.csv")).unwrap();
+    assert_eq!(
+        effects.columns(),
+        [
+            "step",
+            "year",
+            "sector",
+            "tier",
+            "metric",
+            "n",
+            "base_mean",
+            "policy_mean",
+            "effect",
+            "se",
+            "lo",
+            "hi",
+            "relative",
+            "variance_reduction"
+        ]
+    );
+    // every (step, row, metric): 7 steps x 4 rows x (37 metrics + tfp_growth)
+    assert_eq!(effects.len(), 7 * 4 * 38);
+
+    // The same two scenarios run separately with the same seed give the replicates paired.
+    for (file, name) in [(&base, "base"), (&policy, "policy")] {
+        let mut run = vec!["run", file.to_str().unwrap(), "-q", "--out", name];
+        run.extend(SMALL);
+        assert!(nqpsim(dir.path(), &run).status.success());
+    }
+    let b = Table::read(&dir.path().join("base/baseline/trajectories.csv")).unwrap();
+    let p = Table::read(&dir.path().join("policy/digital-push/trajectories.csv")).unwrap();
+    for (sector, metric) in [
+        ("all", "tfp"),
+        ("traditional", "digital_mean"),
+        ("all", "emissions"),
+    ] {
+        let (yb, yp) = (
+            per_replicate(&b, 6, sector, metric),
+            per_replicate(&p, 6, sector, metric),
+        );
+        let d: Vec<f64> = yp.iter().zip(&yb).map(|(p, b)| p - b).collect();
+        let n = d.len() as f64;
+        let mean = d.iter().sum::<f64>() / n;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+        let row = effect(&effects, 6, sector, metric);
+        assert_eq!(field(&row, "n"), 6.0);
+        assert!((field(&row, "effect") - mean).abs() < 1e-12 * (1.0 + mean.abs()));
+        assert!((field(&row, "se") - sd / n.sqrt()).abs() < 1e-12 * (1.0 + sd));
+        // t_{5, 0.975} = 2.5706
+        let half = field(&row, "hi") - field(&row, "effect");
+        assert!((half / (sd / n.sqrt()) - 2.5706).abs() < 1e-3, "{half}");
+    }
+    // Common random numbers make the paired difference far less noisy than an unpaired one.
+    let tfp = effect(&effects, 6, "all", "tfp");
+    assert!(field(&tfp, "variance_reduction") > 2.0, "{tfp:?}");
+    // Both start from the same state: every effect at step 0 is exactly zero.
+    let (st, e) = (
+        effects.column("step").unwrap(),
+        effects.column("effect").unwrap(),
+    );
+    for r in (0..effects.len()).filter(|&r| effects.text(r, st) == "0") {
+        assert!(
+            matches!(effects.text(r, e), "0" | "NA"),
+            "row {r}: {}",
+            effects.text(r, e)
+        );
+    }
+
+    // Comparing the two run folders gives the same effects.
+    let o = nqpsim(
+        dir.path(),
+        &[
+            "compare",
+            "base/baseline",
+            "policy/digital-push",
+            "-q",
+            "--out",
+            "again",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let again = std::fs::read(
+        dir.path()
+            .join("again/baseline-vs-digital-push/effects.csv"),
+    )
+    .unwrap();
+    assert_eq!(again, std::fs::read(folder.join("effects.csv")).unwrap());
+}
+
+#[test]
+fn the_terminal_shows_the_headline_effects_and_the_fiscal_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "compare",
+        "builtin:baseline",
+        scenarios()
+            .join("digital-push.toml")
+            .to_str()
+            .unwrap()
+            .to_owned()
+            .leak(),
+    ];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    for expected in [
+        "6 paired replicates",
+        "tfp_index",
+        "tfp_growth",
+        "output_share",
+        "digital_mean",
+        "green_mean",
+        "emissions",
+        "employment",
+        "subsidy_total",
+        "spending digital",
+        "cost_per_tfp_pp",
+        "output_per_subsidy",
+    ] {
+        assert!(out.contains(expected), "missing {expected}:\n{out}");
+    }
+}
+
+#[test]
+fn fiscal_spending_is_the_discounted_sum_of_the_subsidy_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = scenarios().join("digital-push.toml");
+    for (file, out) in [("builtin:baseline", "b"), (policy.to_str().unwrap(), "p")] {
+        let mut run = vec!["run", file, "-q", "--out", out];
+        run.extend(SMALL);
+        assert!(nqpsim(dir.path(), &run).status.success());
+    }
+    let o = nqpsim(
+        dir.path(),
+        &[
+            "compare",
+            "b/baseline",
+            "p/digital-push",
+            "-q",
+            "--discount-rate",
+            "0.05",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let fiscal = Table::read(
+        &dir.path()
+            .join("output/baseline-vs-digital-push/fiscal.csv"),
+    )
+    .unwrap();
+    let p = Table::read(&dir.path().join("p/digital-push/trajectories.csv")).unwrap();
+    let b = Table::read(&dir.path().join("b/baseline/trajectories.csv")).unwrap();
+    let pv = |t: &Table, metric: &str| -> Vec<f64> {
+        let mut total = vec![0.0; 6];
+        for step in 1..=6 {
+            for (r, v) in per_replicate(t, step, "all", metric).iter().enumerate() {
+                total[r] += v / 1.05f64.powi(step as i32);
+            }
+        }
+        total
+    };
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let row = |quantity: &str, lever: &str| -> usize {
+        let (q, l) = (
+            fiscal.column("quantity").unwrap(),
+            fiscal.column("lever").unwrap(),
+        );
+        (0..fiscal.len())
+            .find(|&r| fiscal.text(r, q) == quantity && fiscal.text(r, l) == lever)
+            .unwrap()
+    };
+    let value = |r: usize, c: &str| fiscal.number(r, fiscal.column(c).unwrap()).unwrap();
+    let spent = mean(&pv(&p, "subsidy_digital")) - mean(&pv(&b, "subsidy_digital"));
+    assert!(spent > 0.0);
+    let r = row("spending", "digital");
+    assert!((value(r, "estimate").unwrap() - spent).abs() < 1e-12);
+    assert_eq!(value(row("spending", "rd"), "estimate"), Some(0.0));
+    // output per unit of subsidy: the ratio of the mean differences
+    let gained = mean(&pv(&p, "output")) - mean(&pv(&b, "output"));
+    let r = row("output_per_subsidy", "");
+    assert!((value(r, "estimate").unwrap() - gained / spent).abs() < 1e-9);
+    // cost per point of TFP: extra spending over 100 x the TFP effect at the last step
+    let dtfp =
+        mean(&per_replicate(&p, 6, "all", "tfp")) - mean(&per_replicate(&b, 6, "all", "tfp"));
+    let r = row("cost_per_tfp_pp", "");
+    assert!((value(r, "estimate").unwrap() - spent / (100.0 * dtfp)).abs() < 1e-9);
+}
+
+#[test]
+fn a_policy_with_no_spending_and_no_effect_has_no_cost_ratios() {
+    // The base against itself: every effect is zero, and a cost per unit of a zero gain is
+    // not a number the tool should print.
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec!["compare", "builtin:baseline", "builtin:baseline", "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let fiscal = Table::read(&dir.path().join("output/baseline-vs-baseline/fiscal.csv")).unwrap();
+    let (q, e, i) = (
+        fiscal.column("quantity").unwrap(),
+        fiscal.column("estimate").unwrap(),
+        fiscal.column("interval").unwrap(),
+    );
+    for r in 0..fiscal.len() {
+        if fiscal.text(r, q).starts_with("cost_per") || fiscal.text(r, q) == "output_per_subsidy" {
+            assert_eq!(fiscal.text(r, e), "NA", "{}", fiscal.text(r, q));
+            assert!(fiscal.text(r, i).starts_with("none"));
+        }
+    }
+}
+
+#[test]
+fn a_lever_set_from_step_0_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("from-zero.toml"),
+        "extends = \"builtin:baseline\"\nname = \"from-zero\"\n[policy]\ncarbon_price = 0.05\n",
+    )
+    .unwrap();
+    let mut args = vec!["compare", "builtin:baseline", "from-zero.toml", "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("differ at step 0") && err.contains("from_step = 1"),
+        "{err}"
+    );
+    let manifest = std::fs::read_to_string(
+        dir.path()
+            .join("output/baseline-vs-from-zero/manifest.json"),
+    )
+    .unwrap();
+    assert!(
+        manifest.contains("\"step0_differs\": [\n    \""),
+        "{manifest}"
+    );
+}
+
+#[test]
+fn runs_with_different_seeds_are_compared_unpaired_with_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    for (seed, out) in [("1", "a"), ("2", "b")] {
+        let mut run = vec!["run", "-q", "--out", out, "--seed", seed];
+        run.extend(SMALL);
+        assert!(nqpsim(dir.path(), &run).status.success());
+    }
+    let o = nqpsim(dir.path(), &["compare", "a/baseline", "b/baseline", "-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("unpaired"));
+    let effects = Table::read(&dir.path().join("output/baseline-vs-baseline/effects.csv")).unwrap();
+    let row = effect(&effects, 6, "all", "tfp");
+    assert!(field(&row, "lo") < field(&row, "effect") && field(&row, "effect") < field(&row, "hi"));
+    assert!(
+        field(&row, "variance_reduction").is_nan(),
+        "no pairing, no reduction"
+    );
+}
+
+#[test]
+fn two_points_of_a_sweep_are_compared_pair_by_pair() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        "name = \"rd\"\nreplicates = 4\n[set]\n\"run.firms\" = 300\n\"run.steps\" = 4\n\
+         [[axis]]\npath = \"policy.rd_subsidy\"\nvalues = [0.0, 0.5]\n",
+    )
+    .unwrap();
+    let o = nqpsim(dir.path(), &["sweep", "plan.toml", "-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nqpsim(
+        dir.path(),
+        &["compare", "output/rd", "--points", "0,1", "-q"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let effects = Table::read(&dir.path().join("output/rd-point0-vs-point1/effects.csv")).unwrap();
+    let row = effect(&effects, 4, "all", "subsidy_rd");
+    assert!(field(&row, "effect") > 0.0 && field(&row, "n") == 4.0);
+    assert!(!String::from_utf8_lossy(&o.stderr).contains("unpaired"));
+}
+
+#[test]
+fn wrong_inputs_are_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases: [(&[&str], &str); 5] = [
+        (&["compare", "builtin:baseline"], "name the policy"),
+        (
+            &[
+                "compare",
+                "builtin:baseline",
+                "builtin:baseline",
+                "--level",
+                "1.5",
+            ],
+            "--level 1.5",
+        ),
+        (
+            &["compare", ".", "--points", "0,1"],
+            "not a finished nqpsim output folder",
+        ),
+        (
+            &["compare", "builtin:baseline", "missing.toml"],
+            "missing.toml",
+        ),
+        (
+            &[
+                "compare",
+                "builtin:baseline",
+                "builtin:baseline",
+                "--points",
+                "0",
+            ],
+            "--points 0",
+        ),
+    ];
+    for (args, expected) in cases {
+        let o = nqpsim(dir.path(), args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", text(&o));
+        assert!(text(&o).contains(expected), "{args:?}: {}", text(&o));
+    }
+    assert!(!dir.path().join("output").exists(), "nothing written");
+}
