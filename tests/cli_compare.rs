@@ -406,3 +406,33 @@ fn wrong_inputs_are_refused_with_the_reason() {
     }
     assert!(!dir.path().join("output").exists(), "nothing written");
 }
+
+#[test]
+fn an_interrupted_run_and_a_summary_only_sweep_cannot_be_compared() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut run = vec!["run", "-q", "--out", "a"];
+    run.extend(SMALL);
+    assert!(nqpsim(dir.path(), &run).status.success());
+    // what an interrupted run's manifest says
+    let manifest = dir.path().join("a/baseline/manifest.json");
+    let json = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, json.replace("\"complete\"", "\"interrupted\"")).unwrap();
+    let o = nqpsim(dir.path(), &["compare", "a/baseline", "a/baseline"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("interrupted") && text(&o).contains("manifest.json"));
+
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        "name = \"rd\"\nreplicates = 2\n[set]\n\"run.firms\" = 200\n\"run.steps\" = 2\n\
+         [[axis]]\npath = \"policy.rd_subsidy\"\nvalues = [0.0, 0.5]\n",
+    )
+    .unwrap();
+    assert!(
+        nqpsim(dir.path(), &["sweep", "plan.toml", "-q", "--summary-only"])
+            .status
+            .success()
+    );
+    let o = nqpsim(dir.path(), &["compare", "output/rd", "--points", "0,1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("--summary-only"), "{}", text(&o));
+}
