@@ -1,7 +1,8 @@
 //! Analyses of simulated data: estimators of the stylized facts of firm populations
 //! ([`facts`]) and of the global sensitivity of outcomes to the levers a sweep varied
-//! ([`sensitivity`]).
+//! ([`sensitivity`]; applied to a finished sweep's folder by [`sweep_sensitivity`]).
 
 pub mod facts;
 pub mod population;
 pub mod sensitivity;
+pub mod sweep_sensitivity;
