@@ -376,12 +376,20 @@ impl Sweep {
             ));
         }
         let bytes = std::fs::read(&manifest_path).map_err(|e| results(MANIFEST, e.to_string()))?;
-        let manifest: SweepManifest = serde_json::from_slice(&bytes).map_err(|e| {
-            results(
+        let command = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v["command"].as_str().map(String::from));
+        if let Some(other) = command.filter(|c| c != "sweep" && c != "merge") {
+            return Err(results(
                 MANIFEST,
-                format!("not the manifest of a sweep (is this a run's folder?): {e}"),
-            )
-        })?;
+                format!(
+                    "written by `nqpsim {other}`, not by a sweep: give the folder of a sweep \
+                     (`nqpsim sweep PLAN` writes OUT/<plan name>/)"
+                ),
+            ));
+        }
+        let manifest: SweepManifest = serde_json::from_slice(&bytes)
+            .map_err(|e| results(MANIFEST, format!("not the manifest of a sweep: {e}")))?;
         if let Some(shard) = &manifest.shard {
             return Err(results(
                 MANIFEST,
