@@ -12,6 +12,7 @@ pub mod merge;
 pub mod params;
 pub mod progress;
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 
 use std::path::Path;
@@ -59,6 +60,9 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Merge the shards of a sweep into the files one machine would have written
     Merge(merge::MergeArgs),
+    /// Global sensitivity of a sweep's outcome to its axes: Sobol' indices, regression
+    /// coefficients or Morris effects
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Measure the stylized facts of a scenario's firms against the empirical literature
     Facts(facts::FactsArgs),
     /// Validate scenario files and print each fully resolved
@@ -115,6 +119,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Bench(args)) => bench::execute(args),
         Some(Command::Sweep(args)) => sweep::execute(args),
         Some(Command::Merge(args)) => merge::execute(args),
+        Some(Command::Sensitivity(args)) => sensitivity::execute(args),
     };
     match result {
         Ok(code) => code,
