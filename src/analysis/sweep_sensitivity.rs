@@ -1280,6 +1280,20 @@ mod tests {
         let path = dir.path().join(MANIFEST);
         let mut manifest: SweepManifest =
             serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        manifest.shard = Some(crate::sweep::manifest::ShardInfo {
+            k: 1,
+            n: 2,
+            first_point: 0,
+            end_point: 20,
+        });
+        std::fs::write(&path, serde_json::to_vec(&manifest).unwrap()).unwrap();
+        let e = Sweep::open(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("shard 1 of 2") && e.contains("nqpsim merge"),
+            "{e}"
+        );
+
+        manifest.shard = None;
         manifest.plan.design = Some(DesignKind::Zip);
         std::fs::write(&path, serde_json::to_vec(&manifest).unwrap()).unwrap();
         let e = Sweep::open(dir.path()).unwrap_err().to_string();
