@@ -1,10 +1,11 @@
 //! Analyses of simulated data: estimators of the stylized facts of firm populations
 //! ([`facts`]) and of the global sensitivity of outcomes to the levers a sweep varied
-//! ([`sensitivity`]); paired policy comparisons ([`compare`]) and their fiscal side
-//! ([`fiscal`]).
+//! ([`sensitivity`]; applied to a finished sweep's folder by [`sweep_sensitivity`]); paired
+//! policy comparisons ([`compare`]) and their fiscal side ([`fiscal`]).
 
 pub mod compare;
 pub mod facts;
 pub mod fiscal;
 pub mod population;
 pub mod sensitivity;
+pub mod sweep_sensitivity;

@@ -13,6 +13,7 @@ pub mod merge;
 pub mod params;
 pub mod progress;
 pub mod run;
+pub mod sensitivity;
 pub mod sweep;
 
 use std::path::Path;
@@ -62,6 +63,9 @@ pub enum Command {
     Compare(compare::CompareArgs),
     /// Merge the shards of a sweep into the files one machine would have written
     Merge(merge::MergeArgs),
+    /// Global sensitivity of a sweep's outcome to its axes: Sobol' indices, regression
+    /// coefficients or Morris effects
+    Sensitivity(sensitivity::SensitivityArgs),
     /// Measure the stylized facts of a scenario's firms against the empirical literature
     Facts(facts::FactsArgs),
     /// Validate scenario files and print each fully resolved
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Sweep(args)) => sweep::execute(args),
         Some(Command::Merge(args)) => merge::execute(args),
         Some(Command::Compare(args)) => compare::execute(args),
+        Some(Command::Sensitivity(args)) => sensitivity::execute(args),
     };
     match result {
         Ok(code) => code,

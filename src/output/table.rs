@@ -42,6 +42,52 @@ impl Table {
         })
     }
 
+    /// Reads the records of `path` whose field in column `column` passes `keep`: a slice of
+    /// a file too large to hold whole (a sweep's `summary.csv` has a row per point, step,
+    /// sector and metric; one metric is a fortieth of it). `keep` sees every record's field,
+    /// so it can also note which values occur. Errors as [`Table::read`], and naming the
+    /// column if the file has none of that name.
+    pub fn read_where(
+        path: &Path,
+        column: &str,
+        mut keep: impl FnMut(&str) -> bool,
+    ) -> Result<Table, Error> {
+        let bad = |reason: String| Error::Results {
+            path: path.to_path_buf(),
+            reason,
+        };
+        if !path.is_file() {
+            return Err(bad("no such file (is this an nqpsim output folder?)".into()));
+        }
+        let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
+        let columns: Vec<String> = reader
+            .headers()
+            .map_err(|e| bad(e.to_string()))?
+            .iter()
+            .map(String::from)
+            .collect();
+        let c = columns
+            .iter()
+            .position(|name| name == column)
+            .ok_or_else(|| bad(format!("has no column `{column}`")))?;
+        let mut rows = Vec::new();
+        // one record buffer for the whole file; only the kept records are copied
+        let mut record = csv::StringRecord::new();
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| bad(e.to_string()))?
+        {
+            if keep(record.get(c).unwrap_or("")) {
+                rows.push(record.clone());
+            }
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            columns,
+            rows,
+        })
+    }
+
     /// The file read.
     pub fn path(&self) -> &Path {
         &self.path
@@ -125,6 +171,29 @@ mod tests {
         let tfp = t.numbers("tfp").unwrap();
         assert_eq!(tfp[0], 0.5);
         assert!(tfp[1].is_nan() && tfp[2].is_nan());
+    }
+
+    #[test]
+    fn read_where_keeps_the_records_whose_field_passes_and_sees_every_field() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        std::fs::write(&path, "point,metric,mean\n0,tfp,1\n0,firms,9\n1,tfp,2\n").unwrap();
+        let mut seen = Vec::new();
+        let t = Table::read_where(&path, "metric", |m| {
+            seen.push(m.to_string());
+            m == "tfp"
+        })
+        .unwrap();
+        assert_eq!(seen, ["tfp", "firms", "tfp"]);
+        assert_eq!(t.columns(), ["point", "metric", "mean"]);
+        assert_eq!(t.numbers("mean").unwrap(), [1.0, 2.0]);
+        let e = Table::read_where(&path, "sector", |_| true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s.csv") && e.contains("no column `sector`"),
+            "{e}"
+        );
     }
 
     #[test]

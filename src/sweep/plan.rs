@@ -313,7 +313,15 @@ pub struct Plan {
 }
 
 /// Default Morris grid levels.
-const DEFAULT_LEVELS: usize = 4;
+pub const DEFAULT_LEVELS: usize = 4;
+
+/// The seed of a plan's random design (Latin hypercube, Sobol', Saltelli, Morris) from the
+/// plan's `seed`: kept apart from the points' seed, so that the design's draws and the
+/// simulation's are unrelated. An analysis regenerates the design's unit-cube coordinates
+/// with it (e.g. `design::morris(r, k, levels, design_seed(seed))`).
+pub fn design_seed(seed: u64) -> u64 {
+    combine(seed, 0x6E71_7073_706C_616E)
+}
 
 /// Most points a plan may have (each is validated when the plan is read).
 pub const MAX_POINTS: usize = 1_000_000;
@@ -578,7 +586,7 @@ fn build(
 
     // Points.
     let k = axes.len();
-    let design_seed = combine(seed, 0x6E71_7073_706C_616E);
+    let design_seed = design_seed(seed);
     let points: Vec<Point> = match design {
         DesignKind::Grid | DesignKind::Zip => {
             let lists: Vec<Vec<toml::Value>> = axes
