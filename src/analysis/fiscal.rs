@@ -309,7 +309,8 @@ impl Ratio<'_> {
         let num = mean(self.numerator.1, p) - mean(self.numerator.0, b);
         let den =
             self.denominator_scale * (mean(self.denominator.1, p) - mean(self.denominator.0, b));
-        let r = num / den;
+        // + 0.0 turns a negative zero (no spending over a loss) into zero
+        let r = num / den + 0.0;
         r.is_finite().then_some(r)
     }
 
