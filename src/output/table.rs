@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
+/// Which records [`Table::read_where`] keeps, by the text of one field.
+type Keep<'a> = dyn FnMut(&str) -> bool + 'a;
+
 /// A CSV file held in memory: the header and the records as text.
 #[derive(Clone, Debug)]
 pub struct Table {
@@ -17,6 +20,24 @@ pub struct Table {
 impl Table {
     /// Reads `path`; error naming the file if it is missing or not a CSV with a header.
     pub fn read(path: &Path) -> Result<Table, Error> {
+        Self::read_filtered(path, None)
+    }
+
+    /// Reads the records of `path` whose field in column `column` passes `keep` (e.g. the
+    /// rows of two metrics out of forty in a large `summary.csv`), so that only those are held
+    /// in memory; error naming the file if it is missing, not a CSV, or has no such column.
+    pub fn read_where(
+        path: &Path,
+        column: &str,
+        mut keep: impl FnMut(&str) -> bool,
+    ) -> Result<Table, Error> {
+        Self::read_filtered(path, Some((column, &mut keep)))
+    }
+
+    fn read_filtered(
+        path: &Path,
+        filter: Option<(&str, &mut Keep<'_>)>,
+    ) -> Result<Table, Error> {
         let bad = |reason: String| Error::Results {
             path: path.to_path_buf(),
             reason,
@@ -30,11 +51,28 @@ impl Table {
             .map_err(|e| bad(e.to_string()))?
             .iter()
             .map(String::from)
-            .collect();
-        let rows = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(e.to_string()))?;
+            .collect::<Vec<String>>();
+        let mut filter = match filter {
+            None => None,
+            Some((name, keep)) => match columns.iter().position(|c| c == name) {
+                Some(c) => Some((c, keep)),
+                None => return Err(bad(format!("has no column `{name}`"))),
+            },
+        };
+        let mut rows = Vec::new();
+        let mut record = csv::StringRecord::new();
+        // One record buffer, copied only for the rows kept.
+        while reader
+            .read_record(&mut record)
+            .map_err(|e| bad(e.to_string()))?
+        {
+            if let Some((c, keep)) = filter.as_mut()
+                && !keep(record.get(*c).unwrap_or(""))
+            {
+                continue;
+            }
+            rows.push(record.clone());
+        }
         Ok(Table {
             path: path.to_path_buf(),
             columns,
@@ -125,6 +163,22 @@ mod tests {
         let tfp = t.numbers("tfp").unwrap();
         assert_eq!(tfp[0], 0.5);
         assert!(tfp[1].is_nan() && tfp[2].is_nan());
+    }
+
+    #[test]
+    fn read_where_keeps_only_the_rows_whose_field_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.csv");
+        std::fs::write(&path, "metric,mean\ntfp,1\nemissions,2\ntfp,3\n").unwrap();
+        let t = Table::read_where(&path, "metric", |m| m == "tfp").unwrap();
+        assert_eq!(t.numbers("mean").unwrap(), [1.0, 3.0]);
+        let e = Table::read_where(&path, "sector", |_| true)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("s.csv") && e.contains("no column `sector`"),
+            "{e}"
+        );
     }
 
     #[test]
