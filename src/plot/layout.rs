@@ -7,7 +7,7 @@ use super::font::{CAP_HEIGHT, char_width, text_width};
 use super::scene::{
     Anchor, GRID, INK, MUTED, Paint, Rgb, Scene, Shape, Stroke, WHITE, colour_of, dash_of,
 };
-use super::ticks::nice_ticks;
+use super::ticks::{Ticks, nice_ticks};
 use super::{BarChart, Chart, LineChart, StackedArea};
 
 /// Canvas size before margins grow it (pixels).
@@ -172,6 +172,26 @@ fn widest(labels: &[String], size: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The ticks of `ticks` inside the data's range `[lo, hi]`, so that an x axis spans the data
+/// and no more (years 2024 to 2054 are not drawn from 2020 to 2055); all of them when fewer
+/// than two lie inside (a range narrower than a step keeps the rounded axis).
+fn within(ticks: Ticks, lo: f64, hi: f64) -> Ticks {
+    let tolerance = ticks.step * 1e-9;
+    let inside: Vec<f64> = ticks
+        .values
+        .iter()
+        .copied()
+        .filter(|v| *v >= lo - tolerance && *v <= hi + tolerance)
+        .collect();
+    if inside.len() < 2 {
+        return ticks;
+    }
+    Ticks {
+        values: inside,
+        ..ticks
+    }
+}
+
 /// Lays out the frame of `spec`; returns the scene holding background and grid (the data
 /// goes next) and the frame, whose `over` shapes go last.
 fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
@@ -210,9 +230,9 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         XAxis::Numeric { range, integer } => {
             let (lo, hi) = range.unwrap_or((0.0, 1.0));
             let plot_w = width - left - right;
-            let mut chosen = nice_ticks(lo, hi, 3, *integer);
+            let mut chosen = within(nice_ticks(lo, hi, 3, *integer), lo, hi);
             for max in (3..=12).rev() {
-                let t = nice_ticks(lo, hi, max, *integer);
+                let t = within(nice_ticks(lo, hi, max, *integer), lo, hi);
                 let room = t.values.len() as f64 * (widest(&t.labels(), TICK_SIZE) + 16.0);
                 if room <= plot_w {
                     chosen = t;
@@ -311,12 +331,22 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         to: top,
     };
     let x = match &x_ticks {
-        Some(t) => Map {
-            lo: t.first(),
-            hi: t.last(),
-            from: left,
-            to: plot_right,
-        },
+        // The data's range, or the ticks' where they reach beyond it (see `within`).
+        Some(t) => {
+            let (lo, hi) = match &spec.x {
+                XAxis::Numeric {
+                    range: Some((lo, hi)),
+                    ..
+                } => (lo.min(t.first()), hi.max(t.last())),
+                _ => (t.first(), t.last()),
+            };
+            Map {
+                lo,
+                hi,
+                from: left,
+                to: plot_right,
+            }
+        }
         None => Map {
             lo: 0.0,
             hi: x_labels.len().max(1) as f64,
