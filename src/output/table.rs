@@ -34,10 +34,7 @@ impl Table {
         Self::read_filtered(path, Some((column, &mut keep)))
     }
 
-    fn read_filtered(
-        path: &Path,
-        filter: Option<(&str, &mut Keep<'_>)>,
-    ) -> Result<Table, Error> {
+    fn read_filtered(path: &Path, filter: Option<(&str, &mut Keep<'_>)>) -> Result<Table, Error> {
         let bad = |reason: String| Error::Results {
             path: path.to_path_buf(),
             reason,
