@@ -283,7 +283,9 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         let w = text_width(spec.title, TITLE_SIZE);
         let room = width - 2.0 * PAD;
         if w > room {
-            (TITLE_SIZE * room / w).max(10.0)
+            // A hair smaller than the exact fit: rounding could leave the width a few ulps
+            // over the room, and `fit` would then cut the last characters.
+            (TITLE_SIZE * room / w * 0.999).max(10.0)
         } else {
             TITLE_SIZE
         }
@@ -890,6 +892,27 @@ mod tests {
             vec![vec![0, 1], vec![3], vec![6, 7, 8]]
         );
         assert!(runs(3, |_| false).is_empty());
+    }
+
+    /// Regression: a title that needed shrinking was fitted to the room exactly, rounding
+    /// left it a few ulps too wide, and its last two letters were cut ("replicat…").
+    #[test]
+    fn a_title_that_shrinks_to_fit_is_shown_whole() {
+        let base = "china-industries: mean digital level by tier, median and p05-p95 of ";
+        for n in 0..60 {
+            let title = format!("{base}{}", "x".repeat(n));
+            let chart = Chart::Line(LineChart {
+                title: title.clone(),
+                ..LineChart::default()
+            });
+            let scene = layout(&chart);
+            let shown = scene.shapes.iter().any(|s| match s {
+                Shape::Text(t) => t.text == title,
+                _ => false,
+            });
+            // Past the smallest size a title is cut; these all fit at 10 px.
+            assert!(shown, "`{title}` is not shown whole");
+        }
     }
 
     #[test]
