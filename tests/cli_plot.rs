@@ -323,8 +323,7 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
             (
                 "sensitivity-tfp",
                 &[
-                    "lhs: standardised regression coefficients of tfp_index:all:4",
-                    "R² = 0.73",
+                    "lhs: standardised regression coefficients (SRC) of TFP index (all sectors, step 4), R² = 0.73",
                     "SRC",
                     "policy.rd_subsidy",
                 ],

@@ -23,17 +23,13 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
     let runs = Runs::new(&table)?;
     let by_tier = runs.sectors.len() > MAX_SECTOR_LINES;
     let groups = runs.groups(by_tier);
+    // The legend gives each tier's number of sectors.
+    let by = if by_tier { "by tier" } else { "by sector" };
     let of = |what: &str| {
-        let replicates = runs.replicates.len();
-        let unit = if by_tier {
-            format!("by tier ({} sectors)", runs.sectors.len())
-        } else {
-            "by sector".to_string()
-        };
         format!(
-            "{}: {what} {unit}, median and p05-p95 of {replicates} replicate{}",
+            "{}: {what} {by} (median and p05-p95 of {})",
             folder.name,
-            if replicates == 1 { "" } else { "s" }
+            replicates(runs.replicates.len())
         )
     };
     let lines = |what: &str, y_label: &str, reference: Option<f64>, value: &Value| {
@@ -88,6 +84,11 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
             chart: lines("emissions", "emissions (emission units)", None, &emissions),
         },
     ])
+}
+
+/// `20 replicates`, `1 replicate`.
+fn replicates(n: usize) -> String {
+    format!("{n} replicate{}", if n == 1 { "" } else { "s" })
 }
 
 /// What a line shows, from whole columns of the table; how sectors add up to a tier.
@@ -354,16 +355,11 @@ impl Runs {
                 y[s] = if total > 0.0 { y[s] / total } else { f64::NAN };
             }
         }
-        let replicates = self.replicates.len();
         StackedArea {
             title: format!(
-                "{name}: output shares {}, median of {replicates} replicate{}",
-                if by_tier {
-                    format!("by tier ({} sectors)", self.sectors.len())
-                } else {
-                    "by sector".into()
-                },
-                if replicates == 1 { "" } else { "s" }
+                "{name}: output shares by {} (median of {})",
+                if by_tier { "tier" } else { "sector" },
+                replicates(self.replicates.len())
             ),
             x_label: "year".into(),
             y_label: "share of output".into(),

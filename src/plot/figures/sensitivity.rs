@@ -10,7 +10,7 @@
 
 use std::path::PathBuf;
 
-use super::{Figure, Folder, distinct, file_part};
+use super::{Figure, Folder, Outcome, Step, distinct, file_part, metric_text, sector_text};
 use crate::error::{Error, OutputError};
 use crate::output::table::Table;
 use crate::plot::{Bar, BarChart, Chart};
@@ -112,29 +112,21 @@ fn of_file(table: &Table, stem: &str, plan: &str) -> Result<Vec<Figure>, Error> 
             });
         }
         let (what, y_label) = match m.as_str() {
-            "sobol" => (
-                "Sobol' indices".to_string(),
-                "Sobol' index (share of variance)",
-            ),
+            "sobol" => ("Sobol' indices of", "Sobol' index (share of variance)"),
             "src" => (
-                "standardised regression coefficients".to_string(),
+                "standardised regression coefficients (SRC) of",
                 "SRC (sd of outcome per sd of factor)",
             ),
             "morris" => (
-                "Morris elementary effects".to_string(),
-                "elementary effect (outcome units)",
+                "Morris elementary effects on",
+                "elementary effect (units of the outcome)",
             ),
-            other => (format!("{other} sensitivity"), "estimate"),
+            other => (other, "estimate"),
         };
         let fit = r_squared
             .filter(|r| r.is_finite())
-            .map(|r| format!(" (R² = {r:.2})"))
+            .map(|r| format!(", R² = {r:.2}"))
             .unwrap_or_default();
-        let whiskers = if bars.iter().any(|b| b.interval.is_some()) {
-            ", with intervals"
-        } else {
-            ""
-        };
         let name = if keys.len() == 1 {
             format!("sensitivity-{stem}")
         } else {
@@ -143,13 +135,30 @@ fn of_file(table: &Table, stem: &str, plan: &str) -> Result<Vec<Figure>, Error> 
         figures.push(Figure {
             name,
             chart: Chart::Bars(BarChart {
-                title: format!("{plan}: {what} of {o}{fit}{whiskers}"),
+                title: format!("{plan}: {what} {}{fit}", outcome_text(o)),
                 y_label: y_label.into(),
                 bars,
             }),
         });
     }
     Ok(figures)
+}
+
+/// An outcome as a title shows it: `tfp_index:all:last` is `TFP index (all sectors, last
+/// step)`; a name of another form is shown as it is.
+fn outcome_text(outcome: &str) -> String {
+    match outcome.parse::<Outcome>() {
+        Ok(o) if outcome.split(':').count() == 3 => format!(
+            "{} ({}, {})",
+            metric_text(&o.metric).name,
+            sector_text(&o.sector),
+            match o.step {
+                Step::Last => "last step".to_string(),
+                Step::At(k) => format!("step {k}"),
+            }
+        ),
+        _ => outcome.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -222,14 +231,17 @@ mod tests {
         assert_eq!(sobol.bars.len(), 4);
         assert_eq!(sobol.bars[1].label, "total");
         assert_eq!(sobol.bars[1].interval, Some((0.5, 0.7)));
-        assert!(
-            sobol
-                .title
-                .starts_with("levers: Sobol' indices of tfp_index:all:30")
+        assert_eq!(
+            sobol.title,
+            "levers: Sobol' indices of TFP index (all sectors, step 30)"
         );
         let src = bars(2);
         assert_eq!(src.bars.len(), 2, "R² is in the title, not a bar");
-        assert!(src.title.contains("R² = 0.53"), "{}", src.title);
+        assert!(src.title.ends_with("step 30), R² = 0.53"), "{}", src.title);
+        assert_eq!(
+            morris.title, "levers: Morris elementary effects on emissions",
+            "a name of another form is shown as it is"
+        );
         assert_eq!(src.bars[1].value, -0.2);
     }
 

@@ -442,12 +442,12 @@ fn title(plan: &str, group: &[&Resolved], how: How, axis: &Axis) -> String {
         String::new()
     };
     let band = match how {
-        How::Alone | How::Split(_) => "mean, 95% CI over replicates".to_string(),
+        How::Alone | How::Split(_) => "mean and 95% CI".to_string(),
         How::Averaged => "mean over the other axes, 95% CI".to_string(),
         How::Binned(bins) if axis.numbers.is_some() => {
-            format!("mean of the points in {bins} bins, band p10-p90 of points")
+            format!("mean of the points in {bins} bins, p10-p90 band")
         }
-        How::Binned(_) => "mean of the points, band p10-p90 of points".to_string(),
+        How::Binned(_) => "mean of the points, p10-p90 band".to_string(),
     };
     let year = if o.year.is_finite() {
         format!("{}", o.year)
