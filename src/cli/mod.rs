@@ -11,6 +11,7 @@ pub mod facts;
 pub mod interrupt;
 pub mod merge;
 pub mod params;
+pub mod plot;
 pub mod progress;
 pub mod run;
 pub mod sensitivity;
@@ -74,6 +75,8 @@ pub enum Command {
     Params(params::ParamsArgs),
     /// Measure step throughput, parallel efficiency, memory per firm and memory bandwidth
     Bench(bench::BenchArgs),
+    /// Draw the figures of a run, sweep, comparison or sensitivity analysis as SVG and PNG
+    Plot(plot::PlotArgs),
 }
 
 /// Scenario selection shared by commands.
@@ -124,6 +127,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Merge(args)) => merge::execute(args),
         Some(Command::Compare(args)) => compare::execute(args),
         Some(Command::Sensitivity(args)) => sensitivity::execute(args),
+        Some(Command::Plot(args)) => plot::execute(args),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
+/// Which records [`Table::read_where`] keeps, by the text of one field.
+type Keep<'a> = dyn FnMut(&str) -> bool + 'a;
+
 /// A CSV file held in memory: the header and the records as text.
 #[derive(Clone, Debug)]
 pub struct Table {
@@ -17,6 +20,21 @@ pub struct Table {
 impl Table {
     /// Reads `path`; error naming the file if it is missing or not a CSV with a header.
     pub fn read(path: &Path) -> Result<Table, Error> {
+        Self::read_filtered(path, None)
+    }
+
+    /// Reads the records of `path` whose field in column `column` passes `keep` (e.g. the
+    /// rows of two metrics out of forty in a large `summary.csv`), so that only those are held
+    /// in memory; error naming the file if it is missing, not a CSV, or has no such column.
+    pub fn read_where(
+        path: &Path,
+        column: &str,
+        mut keep: impl FnMut(&str) -> bool,
+    ) -> Result<Table, Error> {
+        Self::read_filtered(path, Some((column, &mut keep)))
+    }
+
+    fn read_filtered(path: &Path, filter: Option<(&str, &mut Keep<'_>)>) -> Result<Table, Error> {
         let bad = |reason: String| Error::Results {
             path: path.to_path_buf(),
             reason,
@@ -30,56 +48,27 @@ impl Table {
             .map_err(|e| bad(e.to_string()))?
             .iter()
             .map(String::from)
-            .collect();
-        let rows = reader
-            .records()
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(e.to_string()))?;
-        Ok(Table {
-            path: path.to_path_buf(),
-            columns,
-            rows,
-        })
-    }
-
-    /// Reads the records of `path` whose field in column `column` passes `keep`: a slice of
-    /// a file too large to hold whole (a sweep's `summary.csv` has a row per point, step,
-    /// sector and metric; one metric is a fortieth of it). `keep` sees every record's field,
-    /// so it can also note which values occur. Errors as [`Table::read`], and naming the
-    /// column if the file has none of that name.
-    pub fn read_where(
-        path: &Path,
-        column: &str,
-        mut keep: impl FnMut(&str) -> bool,
-    ) -> Result<Table, Error> {
-        let bad = |reason: String| Error::Results {
-            path: path.to_path_buf(),
-            reason,
+            .collect::<Vec<String>>();
+        let mut filter = match filter {
+            None => None,
+            Some((name, keep)) => match columns.iter().position(|c| c == name) {
+                Some(c) => Some((c, keep)),
+                None => return Err(bad(format!("has no column `{name}`"))),
+            },
         };
-        if !path.is_file() {
-            return Err(bad("no such file (is this an nqpsim output folder?)".into()));
-        }
-        let mut reader = csv::Reader::from_path(path).map_err(|e| bad(e.to_string()))?;
-        let columns: Vec<String> = reader
-            .headers()
-            .map_err(|e| bad(e.to_string()))?
-            .iter()
-            .map(String::from)
-            .collect();
-        let c = columns
-            .iter()
-            .position(|name| name == column)
-            .ok_or_else(|| bad(format!("has no column `{column}`")))?;
         let mut rows = Vec::new();
-        // one record buffer for the whole file; only the kept records are copied
         let mut record = csv::StringRecord::new();
+        // One record buffer, copied only for the rows kept.
         while reader
             .read_record(&mut record)
             .map_err(|e| bad(e.to_string()))?
         {
-            if keep(record.get(c).unwrap_or("")) {
-                rows.push(record.clone());
+            if let Some((c, keep)) = filter.as_mut()
+                && !keep(record.get(*c).unwrap_or(""))
+            {
+                continue;
             }
+            rows.push(record.clone());
         }
         Ok(Table {
             path: path.to_path_buf(),

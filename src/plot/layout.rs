@@ -7,7 +7,7 @@ use super::font::{CAP_HEIGHT, char_width, text_width};
 use super::scene::{
     Anchor, GRID, INK, MUTED, Paint, Rgb, Scene, Shape, Stroke, WHITE, colour_of, dash_of,
 };
-use super::ticks::nice_ticks;
+use super::ticks::{Ticks, nice_ticks};
 use super::{BarChart, Chart, LineChart, StackedArea};
 
 /// Canvas size before margins grow it (pixels).
@@ -172,6 +172,26 @@ fn widest(labels: &[String], size: f64) -> f64 {
         .fold(0.0, f64::max)
 }
 
+/// The ticks of `ticks` inside the data's range `[lo, hi]`, so that an x axis spans the data
+/// and no more (years 2024 to 2054 are not drawn from 2020 to 2055); all of them when fewer
+/// than two lie inside (a range narrower than a step keeps the rounded axis).
+fn within(ticks: Ticks, lo: f64, hi: f64) -> Ticks {
+    let tolerance = ticks.step * 1e-9;
+    let inside: Vec<f64> = ticks
+        .values
+        .iter()
+        .copied()
+        .filter(|v| *v >= lo - tolerance && *v <= hi + tolerance)
+        .collect();
+    if inside.len() < 2 {
+        return ticks;
+    }
+    Ticks {
+        values: inside,
+        ..ticks
+    }
+}
+
 /// Lays out the frame of `spec`; returns the scene holding background and grid (the data
 /// goes next) and the frame, whose `over` shapes go last.
 fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
@@ -210,9 +230,9 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         XAxis::Numeric { range, integer } => {
             let (lo, hi) = range.unwrap_or((0.0, 1.0));
             let plot_w = width - left - right;
-            let mut chosen = nice_ticks(lo, hi, 3, *integer);
+            let mut chosen = within(nice_ticks(lo, hi, 3, *integer), lo, hi);
             for max in (3..=12).rev() {
-                let t = nice_ticks(lo, hi, max, *integer);
+                let t = within(nice_ticks(lo, hi, max, *integer), lo, hi);
                 let room = t.values.len() as f64 * (widest(&t.labels(), TICK_SIZE) + 16.0);
                 if room <= plot_w {
                     chosen = t;
@@ -263,7 +283,9 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         let w = text_width(spec.title, TITLE_SIZE);
         let room = width - 2.0 * PAD;
         if w > room {
-            (TITLE_SIZE * room / w).max(10.0)
+            // A hair smaller than the exact fit: rounding could leave the width a few ulps
+            // over the room, and `fit` would then cut the last characters.
+            (TITLE_SIZE * room / w * 0.999).max(10.0)
         } else {
             TITLE_SIZE
         }
@@ -311,12 +333,22 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         to: top,
     };
     let x = match &x_ticks {
-        Some(t) => Map {
-            lo: t.first(),
-            hi: t.last(),
-            from: left,
-            to: plot_right,
-        },
+        // The data's range, or the ticks' where they reach beyond it (see `within`).
+        Some(t) => {
+            let (lo, hi) = match &spec.x {
+                XAxis::Numeric {
+                    range: Some((lo, hi)),
+                    ..
+                } => (lo.min(t.first()), hi.max(t.last())),
+                _ => (t.first(), t.last()),
+            };
+            Map {
+                lo,
+                hi,
+                from: left,
+                to: plot_right,
+            }
+        }
         None => Map {
             lo: 0.0,
             hi: x_labels.len().max(1) as f64,
@@ -860,6 +892,27 @@ mod tests {
             vec![vec![0, 1], vec![3], vec![6, 7, 8]]
         );
         assert!(runs(3, |_| false).is_empty());
+    }
+
+    /// Regression: a title that needed shrinking was fitted to the room exactly, rounding
+    /// left it a few ulps too wide, and its last two letters were cut ("replicat…").
+    #[test]
+    fn a_title_that_shrinks_to_fit_is_shown_whole() {
+        let base = "china-industries: mean digital level by tier, median and p05-p95 of ";
+        for n in 0..60 {
+            let title = format!("{base}{}", "x".repeat(n));
+            let chart = Chart::Line(LineChart {
+                title: title.clone(),
+                ..LineChart::default()
+            });
+            let scene = layout(&chart);
+            let shown = scene.shapes.iter().any(|s| match s {
+                Shape::Text(t) => t.text == title,
+                _ => false,
+            });
+            // Past the smallest size a title is cut; these all fit at 10 px.
+            assert!(shown, "`{title}` is not shown whole");
+        }
     }
 
     #[test]

@@ -77,6 +77,7 @@
 //! DejaVu Sans uses a font of similar width. In PNG charts a character outside the subset
 //! (e.g. Chinese) is drawn as an empty box; SVG charts show it with the viewer's fonts.
 
+pub mod figures;
 mod font;
 mod layout;
 mod png;

@@ -1,0 +1,463 @@
+//! The figures of an nqpsim output folder: read its tables, build [`Chart`]s, write them into
+//! the folder's `plots/` as SVG and PNG (what `nqpsim plot DIR` does).
+//!
+//! The kind of folder is read from `manifest.json` (`"command"`: `run`, `sweep` or `merge`,
+//! `compare`), or, without a manifest, from the files it holds. Each kind has its figures:
+//!
+//! - a **run** (`trajectories.csv`): `tfp_index`, `output_shares`, `digital`, `green` and
+//!   `emissions` over the years, by sector (by tier when there are more than
+//!   [`MAX_SECTOR_LINES`] sectors), the median over replicates with the 5th-95th percentile
+//!   band ([`run`]);
+//! - a **sweep** (`points.csv`, `summary.csv`): an outcome (default: `tfp_index` of every
+//!   sector and of `all` at the last step) against each axis, `outcome-vs-<axis>` ([`sweep`]),
+//!   and the indices in `sensitivity/*.csv` as bars, `sensitivity-<file>`;
+//! - a **comparison** (`effects.csv`): the effect of the policy over the years, by sector,
+//!   with its 95 % interval, `effect-<metric>` ([`compare`]).
+//!
+//! ```no_run
+//! use nqpsim::plot::figures::{self, Format, Options};
+//!
+//! let folder = figures::detect("output/baseline".as_ref())?;
+//! let charts = figures::figures(&folder, &Options::default())?;
+//! for path in figures::write(&folder, &charts, Format::Both)? {
+//!     println!("{}", path.display());
+//! }
+//! # Ok::<(), nqpsim::Error>(())
+//! ```
+
+pub mod compare;
+pub mod run;
+pub mod sensitivity;
+pub mod sweep;
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use super::{Chart, write_png, write_svg};
+use crate::error::{Error, OutputError};
+use crate::output::folder::{OutputFolder, PLOTS_DIR};
+
+/// Most sectors drawn one line each; past this, runs are drawn by tier and sweeps plot `all`
+/// alone by default (seven sectors and `all` take the eight colours of the palette).
+pub const MAX_SECTOR_LINES: usize = 7;
+
+/// What wrote an output folder.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `nqpsim run`: `trajectories.csv`.
+    Run,
+    /// `nqpsim sweep` or `merge`: `points.csv` and `summary.csv`.
+    Sweep,
+    /// `nqpsim compare`: `effects.csv`.
+    Comparison,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Run => "run",
+            Kind::Sweep => "sweep",
+            Kind::Comparison => "comparison",
+        })
+    }
+}
+
+/// An output folder and what its manifest says about it.
+#[derive(Clone, Debug)]
+pub struct Folder {
+    /// The folder.
+    pub path: PathBuf,
+    /// What wrote it.
+    pub kind: Kind,
+    /// The scenario's (run), plan's (sweep) or policy scenario's (comparison) name, for
+    /// titles; the folder's name when the manifest does not say.
+    pub name: String,
+    /// The manifest, if the folder has one.
+    pub manifest: Option<serde_json::Value>,
+}
+
+impl Folder {
+    /// A string field of the manifest.
+    fn field(&self, key: &str) -> Option<&str> {
+        self.manifest.as_ref()?.get(key)?.as_str()
+    }
+}
+
+/// Reads what `dir` is. An error naming the path if it is not a folder nqpsim wrote: no
+/// such folder, a manifest that is not JSON or names another command, or (without a
+/// manifest) none of `trajectories.csv`, `summary.csv` or `effects.csv`.
+pub fn detect(dir: &Path) -> Result<Folder, Error> {
+    let not_ours = |path: PathBuf, reason: String| Error::Results { path, reason };
+    if !dir.is_dir() {
+        return Err(not_ours(
+            dir.to_path_buf(),
+            "no such folder: give the output folder of `nqpsim run`, `sweep` or `compare`".into(),
+        ));
+    }
+    let manifest_path = dir.join("manifest.json");
+    let fallback_name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| dir.display().to_string());
+    let (kind, manifest) = if manifest_path.is_file() {
+        let text = std::fs::read_to_string(&manifest_path).map_err(|source| OutputError {
+            path: manifest_path.clone(),
+            source,
+        })?;
+        let manifest: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| not_ours(manifest_path.clone(), format!("not JSON: {e}")))?;
+        let command = manifest.get("command").and_then(|c| c.as_str());
+        let kind = match command {
+            Some("run") => Kind::Run,
+            Some("sweep" | "merge") => Kind::Sweep,
+            Some("compare") => Kind::Comparison,
+            other => {
+                return Err(not_ours(
+                    manifest_path,
+                    format!(
+                        "`command` is {}: `nqpsim plot` draws the folders of `run`, `sweep`, `merge` and `compare`",
+                        other.map_or_else(|| "missing".to_string(), |c| format!("`{c}`"))
+                    ),
+                ));
+            }
+        };
+        (kind, Some(manifest))
+    } else if dir.join("effects.csv").is_file() {
+        (Kind::Comparison, None)
+    } else if dir.join("summary.csv").is_file() {
+        (Kind::Sweep, None)
+    } else if dir.join("trajectories.csv").is_file() {
+        (Kind::Run, None)
+    } else {
+        return Err(not_ours(
+            dir.to_path_buf(),
+            "not an nqpsim output folder: no manifest.json, trajectories.csv, summary.csv or effects.csv".into(),
+        ));
+    };
+    let mut folder = Folder {
+        path: dir.to_path_buf(),
+        kind,
+        name: fallback_name,
+        manifest,
+    };
+    let key = match kind {
+        Kind::Run => "scenario_name",
+        Kind::Sweep => "plan_name",
+        Kind::Comparison => "policy",
+    };
+    if let Some(name) = folder.field(key) {
+        folder.name = name.to_string();
+    }
+    Ok(folder)
+}
+
+/// Which step of a sweep an outcome is read at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The last step of the summary.
+    Last,
+    /// This step.
+    At(u32),
+}
+
+/// An outcome of a sweep: a metric of a sector at a step, `METRIC:SECTOR:STEP`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outcome {
+    /// A metric column of `trajectories.csv`, e.g. `tfp_index`.
+    pub metric: String,
+    /// A sector, or `all`.
+    pub sector: String,
+    /// The step.
+    pub step: Step,
+}
+
+impl FromStr for Outcome {
+    type Err = String;
+
+    /// `METRIC`, `METRIC:SECTOR` or `METRIC:SECTOR:STEP`; the sector defaults to `all`, the
+    /// step (a number or `last`) to `last`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split(':').collect();
+        if parts.len() > 3 || parts.iter().any(|p| p.trim().is_empty()) {
+            return Err(
+                "expected METRIC:SECTOR:STEP, e.g. tfp_index:all:last or emissions:traditional:10"
+                    .into(),
+            );
+        }
+        let step = match parts.get(2).map(|p| p.trim()) {
+            None | Some("last") => Step::Last,
+            Some(n) => Step::At(n.parse().map_err(|_| {
+                format!("the step `{n}` is neither a whole number (0, 1, ...) nor `last`")
+            })?),
+        };
+        Ok(Outcome {
+            metric: parts[0].trim().to_string(),
+            sector: parts.get(1).map_or("all", |p| p.trim()).to_string(),
+            step,
+        })
+    }
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.step {
+            Step::Last => write!(f, "{}:{}:last", self.metric, self.sector),
+            Step::At(k) => write!(f, "{}:{}:{k}", self.metric, self.sector),
+        }
+    }
+}
+
+/// What to draw.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Outcomes of sweeps (empty: `tfp_index` of `all`, and of every sector when there are at
+    /// most [`MAX_SECTOR_LINES`], at the last step). Runs and comparisons ignore them.
+    pub outcomes: Vec<Outcome>,
+}
+
+/// A chart and the file name it is written under (without extension).
+#[derive(Clone, Debug)]
+pub struct Figure {
+    /// File stem, e.g. `tfp_index`.
+    pub name: String,
+    /// The chart.
+    pub chart: Chart,
+}
+
+/// Which files to write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// `NAME.svg`.
+    Svg,
+    /// `NAME.png`.
+    Png,
+    /// Both.
+    #[default]
+    Both,
+}
+
+/// The figures of `folder`.
+pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error> {
+    match folder.kind {
+        Kind::Run => run::figures(folder),
+        Kind::Sweep => {
+            let mut all = sweep::figures(folder, &options.outcomes)?;
+            all.extend(sensitivity::figures(folder)?);
+            Ok(all)
+        }
+        Kind::Comparison => compare::figures(folder),
+    }
+}
+
+/// Writes `figures` into `folder/plots/` (created if needed) as `NAME.svg` and/or `NAME.png`;
+/// returns the paths written, in order. The folder is locked as the commands that write it
+/// lock it, so no run or sweep starts writing it while it is read and drawn; the lock is
+/// refused (exit 2) if one is writing it now.
+pub fn write(folder: &Folder, figures: &[Figure], format: Format) -> Result<Vec<PathBuf>, Error> {
+    let _lock = OutputFolder::take_with(&folder.path, &|_| true, false)?;
+    let dir = folder.path.join(PLOTS_DIR);
+    std::fs::create_dir_all(&dir).map_err(|source| OutputError {
+        path: dir.clone(),
+        source,
+    })?;
+    let mut written = Vec::new();
+    for figure in figures {
+        if matches!(format, Format::Svg | Format::Both) {
+            let path = dir.join(format!("{}.svg", figure.name));
+            write_svg(&figure.chart, &path)?;
+            written.push(path);
+        }
+        if matches!(format, Format::Png | Format::Both) {
+            let path = dir.join(format!("{}.png", figure.name));
+            write_png(&figure.chart, &path)?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
+/// How a metric is named in titles and on axes.
+pub(crate) struct MetricText {
+    /// In a sentence: `TFP index`.
+    pub name: String,
+    /// On a y axis, with the unit: `TFP index (step 0 = 1)`.
+    pub axis: String,
+    /// Unit of a difference of two values: `index points`.
+    pub difference: String,
+}
+
+/// Names and units of the metrics (README, "Output"); a metric not listed is named by its
+/// column.
+pub(crate) fn metric_text(metric: &str) -> MetricText {
+    let (name, axis, difference) = match metric {
+        "tfp_index" => ("TFP index", "TFP index (step 0 = 1)", "index points"),
+        "tfp_growth" => ("TFP growth", "TFP growth (% per year)", "percentage points"),
+        "tfp" => ("TFP", "TFP (log, share-weighted)", "log points"),
+        "output" => ("output", "output (total 1 at step 0)", "output units"),
+        "output_share" => ("output share", "share of output", "share of output"),
+        "employment" => ("employment", "employment (labour units)", "labour units"),
+        "labour_productivity" => (
+            "labour productivity",
+            "output per labour unit",
+            "output per labour unit",
+        ),
+        "digital_mean" => (
+            "mean digital level",
+            "mean digital level (0-1)",
+            "digital level, 0-1",
+        ),
+        "green_mean" => (
+            "mean green level",
+            "mean green level (0-1)",
+            "green level, 0-1",
+        ),
+        "emissions" => ("emissions", "emissions (emission units)", "emission units"),
+        "emission_intensity" => (
+            "emission intensity",
+            "emissions per unit of output",
+            "emissions per unit of output",
+        ),
+        "subsidy_total" => (
+            "subsidy spending",
+            "subsidies (output units)",
+            "output units",
+        ),
+        "firms" => ("firms", "firms", "firms"),
+        "entries" => ("entries", "entrants per year (firms)", "firms"),
+        "exits" => ("exits", "exits per year (firms)", "firms"),
+        other => (other, other, other),
+    };
+    MetricText {
+        name: name.into(),
+        axis: axis.into(),
+        difference: difference.into(),
+    }
+}
+
+/// A sector as a legend shows it: `all` is the whole economy.
+pub(crate) fn sector_text(sector: &str) -> String {
+    if sector == "all" {
+        "all sectors".into()
+    } else {
+        sector.into()
+    }
+}
+
+/// `name` as part of a file name: letters, digits, `.`, `_` and `-` kept, the rest `_`.
+pub(crate) fn file_part(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// Distinct values of `items` in order of first appearance.
+pub(crate) fn distinct<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for item in items {
+        if seen.insert(item) {
+            out.push(item.to_string());
+        }
+    }
+    out
+}
+
+/// The type 7 quantile `p` of the finite values of `values` (NaN if there are none).
+pub(crate) fn quantile(values: &[f64], p: f64) -> f64 {
+    let mut finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
+        return f64::NAN;
+    }
+    finite.sort_by(f64::total_cmp);
+    crate::sweep::summary::type7(&finite, p)
+}
+
+/// The mean of the finite values of `values` (NaN if there are none).
+pub(crate) fn mean(values: &[f64]) -> f64 {
+    let (sum, n) = values
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    if n == 0 { f64::NAN } else { sum / n as f64 }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_are_read_with_defaults_and_bad_ones_say_what_is_expected() {
+        assert_eq!(
+            "tfp_index:traditional:12".parse::<Outcome>().unwrap(),
+            Outcome {
+                metric: "tfp_index".into(),
+                sector: "traditional".into(),
+                step: Step::At(12)
+            }
+        );
+        let o: Outcome = "emissions".parse().unwrap();
+        assert_eq!((o.sector.as_str(), o.step), ("all", Step::Last));
+        assert_eq!(o.to_string(), "emissions:all:last");
+        assert!("a:b:c:d".parse::<Outcome>().is_err());
+        assert!("tfp_index::last".parse::<Outcome>().is_err());
+        let e = "tfp_index:all:soon".parse::<Outcome>().unwrap_err();
+        assert!(e.contains("`soon`"), "{e}");
+    }
+
+    #[test]
+    fn quantiles_and_means_leave_missing_values_out() {
+        let v = [3.0, f64::NAN, 1.0, 2.0, f64::INFINITY];
+        assert_eq!(quantile(&v, 0.5), 2.0);
+        assert_eq!(quantile(&v, 0.05), 1.1);
+        assert_eq!(mean(&v), 2.0);
+        assert!(quantile(&[f64::NAN], 0.5).is_nan() && mean(&[]).is_nan());
+    }
+
+    #[test]
+    fn file_names_keep_only_safe_characters() {
+        assert_eq!(
+            file_part("policy.rd_subsidy.traditional"),
+            "policy.rd_subsidy.traditional"
+        );
+        assert_eq!(
+            file_part("matrices.spillover[0][1]"),
+            "matrices.spillover_0__1_"
+        );
+        assert_eq!(file_part("a/b c"), "a_b_c");
+    }
+
+    #[test]
+    fn a_folder_is_told_by_its_manifest_or_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let e = detect(&d.join("missing")).unwrap_err().to_string();
+        assert!(e.contains("missing") && e.contains("no such folder"), "{e}");
+        let e = detect(d).unwrap_err().to_string();
+        assert!(e.contains("not an nqpsim output folder"), "{e}");
+
+        std::fs::write(d.join("trajectories.csv"), "scenario\n").unwrap();
+        assert_eq!(detect(d).unwrap().kind, Kind::Run);
+        std::fs::write(
+            d.join("manifest.json"),
+            r#"{"command": "compare", "base": "baseline", "policy": "rd-subsidy"}"#,
+        )
+        .unwrap();
+        let f = detect(d).unwrap();
+        assert_eq!((f.kind, f.name.as_str()), (Kind::Comparison, "rd-subsidy"));
+        std::fs::write(d.join("manifest.json"), r#"{"command": "facts"}"#).unwrap();
+        let e = detect(d).unwrap_err().to_string();
+        assert!(e.contains("manifest.json") && e.contains("`facts`"), "{e}");
+        std::fs::write(d.join("manifest.json"), "{").unwrap();
+        let e = detect(d).unwrap_err().to_string();
+        assert!(e.contains("manifest.json") && e.contains("not JSON"), "{e}");
+    }
+}
