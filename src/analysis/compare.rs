@@ -338,24 +338,10 @@ pub struct EffectRow {
     pub row: usize,
     /// Index into [`metric_names`].
     pub metric: usize,
-    /// Replicates used (pairs with both values defined, or the smaller group if unpaired).
-    pub n: usize,
-    /// Mean over the base's replicates used.
-    pub base_mean: Option<f64>,
-    /// Mean over the policy's replicates used.
-    pub policy_mean: Option<f64>,
-    /// The effect: mean of the paired differences policy - base.
-    pub effect: Option<f64>,
-    /// Its standard error.
-    pub se: Option<f64>,
-    /// Lower end of the interval.
-    pub lo: Option<f64>,
-    /// Upper end of the interval.
-    pub hi: Option<f64>,
+    /// The effect with its interval, over the replicates (pairs) with both values defined.
+    pub difference: Difference,
     /// effect / base_mean.
     pub relative: Option<f64>,
-    /// (s_B² + s_P²) / s_d²: the variance reduction of pairing.
-    pub variance_reduction: Option<f64>,
 }
 
 impl EffectRow {
@@ -471,18 +457,11 @@ fn effect_row(
         year: base.start_year + step as i32,
         row,
         metric,
-        n: diff.n,
-        base_mean: diff.base_mean,
-        policy_mean: diff.policy_mean,
-        effect: diff.effect,
-        se: diff.se,
-        lo: diff.lo,
-        hi: diff.hi,
         relative: match (diff.effect, diff.base_mean) {
             (Some(e), Some(m)) if m != 0.0 => Some(e / m),
             _ => None,
         },
-        variance_reduction: diff.variance_reduction,
+        difference: diff,
     }
 }
 

@@ -218,21 +218,15 @@ fn sources(args: &CompareArgs) -> Result<(Source, Source), Error> {
 
 impl CompareArgs {
     fn overrides(&self) -> Vec<String> {
-        let mut all = Vec::new();
-        if let Some(v) = self.steps {
-            all.push(format!("--steps {v}"));
-        }
-        if let Some(v) = self.firms {
-            all.push(format!("--firms {v}"));
-        }
-        if let Some(v) = self.replicates {
-            all.push(format!("--replicates {v}"));
-        }
-        if let Some(v) = self.seed {
-            all.push(format!("--seed {v}"));
-        }
-        all.extend(self.scenario_args.set.iter().cloned());
-        all
+        super::shorthand_overrides(
+            [
+                ("--steps", self.steps.map(u64::from)),
+                ("--firms", self.firms),
+                ("--replicates", self.replicates.map(u64::from)),
+                ("--seed", self.seed),
+            ],
+            &self.scenario_args.set,
+        )
     }
 }
 
@@ -466,17 +460,18 @@ fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
             sector.clone(),
             tier.clone(),
             names[r.metric].to_string(),
-            r.n.to_string(),
+            r.difference.n.to_string(),
         ];
+        let d = &r.difference;
         for x in [
-            r.base_mean,
-            r.policy_mean,
-            r.effect,
-            r.se,
-            r.lo,
-            r.hi,
+            d.base_mean,
+            d.policy_mean,
+            d.effect,
+            d.se,
+            d.lo,
+            d.hi,
             r.relative,
-            r.variance_reduction,
+            d.variance_reduction,
         ] {
             record.push(number(&mut ryu, x));
         }
@@ -565,9 +560,10 @@ fn headline(
     let at_last = &effects[last as usize * per_step..];
     for (row, metric) in lines {
         let m = metric_index(metric).expect("a metric");
-        let Some(e) = at_last.iter().find(|e| e.row == row && e.metric == m) else {
+        let Some(found) = at_last.iter().find(|e| e.row == row && e.metric == m) else {
             continue;
         };
+        let e = &found.difference;
         let f = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:.4}"));
         let signed = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:+.4}"));
         writeln!(
@@ -579,7 +575,8 @@ fn headline(
             f(e.policy_mean),
             signed(e.effect),
             format!("[{}, {}]", signed(e.lo), signed(e.hi)),
-            e.relative
+            found
+                .relative
                 .map_or("NA".into(), |r| format!("{:+.1}%", 100.0 * r)),
             e.variance_reduction
                 .map_or("-".into(), |v| format!("{v:.1}x")),

@@ -114,6 +114,20 @@ pub fn load_scenario(
     }
 }
 
+/// The overrides of a command's shorthand flags (`--steps N`, reported as that flag) first,
+/// then every `--set` in order, so that a `--set` is checked even where a flag sets the same
+/// field, and the last word is the user's explicit `--set`.
+pub fn shorthand_overrides<const N: usize>(
+    flags: [(&str, Option<u64>); N],
+    set: &[String],
+) -> Vec<String> {
+    flags
+        .iter()
+        .filter_map(|(flag, value)| value.map(|v| format!("{flag} {v}")))
+        .chain(set.iter().cloned())
+        .collect()
+}
+
 /// Runs the parsed command line; returns the exit code. Errors are printed to stderr.
 pub fn run(cli: Cli) -> i32 {
     let result = match cli.command {

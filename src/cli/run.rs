@@ -62,21 +62,15 @@ impl RunArgs {
     /// then every `--set` in order, so that a `--set` is checked even where a flag sets the
     /// same field, and the last word is the user's explicit `--set`.
     pub fn overrides(&self) -> Vec<String> {
-        let mut all = Vec::new();
-        if let Some(v) = self.steps {
-            all.push(format!("--steps {v}"));
-        }
-        if let Some(v) = self.firms {
-            all.push(format!("--firms {v}"));
-        }
-        if let Some(v) = self.replicates {
-            all.push(format!("--replicates {v}"));
-        }
-        if let Some(v) = self.seed {
-            all.push(format!("--seed {v}"));
-        }
-        all.extend(self.scenario_args.set.iter().cloned());
-        all
+        super::shorthand_overrides(
+            [
+                ("--steps", self.steps.map(u64::from)),
+                ("--firms", self.firms),
+                ("--replicates", self.replicates.map(u64::from)),
+                ("--seed", self.seed),
+            ],
+            &self.scenario_args.set,
+        )
     }
 }
 
