@@ -38,9 +38,15 @@ pub mod model;
 pub mod output;
 pub mod panel;
 pub mod plot;
+pub mod rng;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
 pub mod sweep;
+
+/// The major version of the model (docs/model.md) that this program implements, recorded in
+/// every manifest and panel codebook.
+pub const MODEL_VERSION: u32 = 1;
 
 pub use error::{Error, ScenarioError};
 pub use metrics::MetricsRow;

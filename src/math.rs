@@ -448,8 +448,8 @@ mod tests {
         let mut state = 0x1234_5678_9abc_def0u64;
         let mut v: Vec<f64> = (0..n)
             .map(|_| {
-                state = crate::sim::rng::mix64(state.wrapping_add(0x9E37_79B9_7F4A_7C15));
-                lo + (hi - lo) * crate::sim::rng::to_unit(state)
+                state = crate::rng::mix64(state.wrapping_add(0x9E37_79B9_7F4A_7C15));
+                lo + (hi - lo) * crate::rng::to_unit(state)
             })
             .collect();
         v.extend([lo, hi, 0.0, -0.0]);

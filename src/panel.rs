@@ -10,8 +10,8 @@ use std::io::Write;
 use std::str::FromStr;
 
 use crate::model::firms::SectorIndex;
+use crate::rng::{BirthKey, combine, to_unit};
 use crate::scenario::Scenario;
-use crate::sim::rng::{BirthKey, combine, to_unit};
 
 /// Which firms the panel follows.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -264,7 +264,7 @@ pub fn codebook(scenario: &Scenario, sample: PanelSample) -> String {
         scenario.run.start_year,
         scenario.run.start_year + scenario.run.steps as i32,
         env!("CARGO_PKG_VERSION"),
-        crate::output::manifest::MODEL_VERSION,
+        crate::MODEL_VERSION,
     ));
     out.push_str("| column | type or unit | meaning |\n|---|---|---|\n");
     for (name, unit, meaning) in COLUMNS {

@@ -369,13 +369,8 @@ fn mean_var(x: &[f64]) -> (Option<f64>, Option<f64>) {
     if x.is_empty() {
         return (None, None);
     }
-    let n = x.len() as f64;
-    let mean = x.iter().sum::<f64>() / n;
-    if x.len() < 2 {
-        return (Some(mean), None);
-    }
-    let ss: f64 = x.iter().map(|v| (v - mean) * (v - mean)).sum();
-    (Some(mean), Some(ss / (n - 1.0)))
+    let mean = x.iter().sum::<f64>() / x.len() as f64;
+    (Some(mean), crate::stats::sample_variance(x, mean))
 }
 
 /// The effect of every metric of every row at every step. `level` is the interval's
@@ -577,7 +572,7 @@ pub fn step0_differences(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::Stream;
+    use crate::rng::Stream;
 
     #[test]
     fn paired_t_intervals_cover_the_true_effect_95_percent_of_the_time() {

@@ -37,8 +37,8 @@
 //!   49(2), 326-365.
 
 use crate::math::{exp, ln, ln_gamma};
-use crate::model::stats::quantiles;
-use crate::sim::rng::Stream;
+use crate::rng::Stream;
+use crate::stats::quantiles;
 
 /// Hill (1975) estimator of a Pareto tail exponent alpha from the largest k = ceil(tail_share * n) values
 /// (k >= 2 required; only positive values are used): alpha = k / sum_{i=1..k} ln(X_(i) / X_(k+1)),
@@ -331,7 +331,7 @@ fn ols_slope(points: &[(f64, f64)]) -> Option<f64> {
 /// quantiles type 7 (R's default). None if fewer than 2 values.
 ///
 /// Type 7 is the linear interpolation of Hyndman and Fan (1996), see
-/// [`crate::model::stats::quantiles`]. Non-finite values are left out before counting. Equal
+/// [`crate::stats::quantiles`]. Non-finite values are left out before counting. Equal
 /// values give 1; `None` also if the ratio overflows (q90 - q10 above 709). Syverson (2004)
 /// reports an average within-industry 90/10 TFP ratio of about 1.9 in US manufacturing.
 pub fn ratio_90_10(ln_tfp: &[f64]) -> Option<f64> {
@@ -364,7 +364,7 @@ pub fn ar1(pairs: &[(f64, f64)]) -> Option<f64> {
 
 /// A statistic measured once per replicate, summarised as the mean over replicates with a percentile
 /// bootstrap interval (resample replicates with replacement `draws` times; `level` e.g. 0.9 or 0.95), draws from
-/// crate::sim::rng::Stream::new(seed). NaN values are left out. None if no finite value.
+/// crate::rng::Stream::new(seed). NaN values are left out. None if no finite value.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
 pub struct Summary {
     /// The mean of the statistic over the replicates.
@@ -468,9 +468,7 @@ mod tests {
 
     /// The sample standard deviation.
     fn sd(xs: &[f64]) -> f64 {
-        let n = xs.len() as f64;
-        let mean = xs.iter().sum::<f64>() / n;
-        (xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt()
+        crate::stats::sample_sd(xs).expect("at least two values")
     }
 
     // Hill

@@ -24,8 +24,8 @@
 //! cost per unit of a gain that may be nil is unbounded.
 
 use super::compare::{Difference, Outcomes, Pairing, metric_index};
-use crate::model::stats::quantiles;
-use crate::sim::rng::{Stream, combine};
+use crate::rng::{Stream, combine};
+use crate::stats::quantiles;
 
 /// The subsidy levers with a column in `trajectories.csv`, and the total.
 pub const LEVERS: [&str; 6] = ["rd", "digital", "green", "entry", "talent", "total"];

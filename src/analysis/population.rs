@@ -14,6 +14,7 @@ use super::facts::{self, Summary};
 use crate::model::params::Tier;
 use crate::panel::PanelRow;
 use crate::scenario::Scenario;
+use crate::stats::mean;
 
 /// Share of the largest firms whose sizes the Hill estimator uses (Axtell 2001 fits the whole
 /// distribution; the top 5 % is the usual tail window).
@@ -251,15 +252,6 @@ fn frontier_and_rest(rows: &[PanelRow], j: usize) -> (Option<f64>, Option<f64>) 
     )
 }
 
-fn mean(values: impl Iterator<Item = f64>) -> f64 {
-    let (mut sum, mut n) = (0.0, 0usize);
-    for x in values {
-        sum += x;
-        n += 1;
-    }
-    if n == 0 { f64::NAN } else { sum / n as f64 }
-}
-
 /// A band a fact should fall in, with its source (`scenarios/facts/facts.toml`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -312,7 +304,7 @@ pub fn summarise(replicates: &[ReplicateFacts], bands: &Bands, seed: u64) -> Vec
                 &values,
                 BOOTSTRAP_DRAWS,
                 INTERVAL_LEVEL,
-                crate::sim::rng::combine(seed, (f * 4 + g) as u64),
+                crate::rng::combine(seed, (f * 4 + g) as u64),
             );
             out.push(FactRow {
                 fact: key,

@@ -16,7 +16,7 @@
 //!
 //! Bootstrap intervals resample base samples (or rows) with replacement; every resample
 //! draws from its own counter-based stream keyed by the seed and its number
-//! ([`crate::sim::rng`]), and every sum runs in a fixed order, so the same arguments give the
+//! ([`crate::rng`]), and every sum runs in a fixed order, so the same arguments give the
 //! same bits on every machine.
 //!
 //! ```
@@ -33,7 +33,8 @@
 //! assert!((indices.total[1].estimate - 1.0 / 17.0).abs() < 0.01);
 //! ```
 
-use crate::sim::rng::{Stream, combine};
+use crate::rng::{Stream, combine};
+use crate::stats::quantile_sorted as quantile;
 use crate::sweep::design::{MorrisPoint, SaltelliBlock, below};
 
 /// Domain separators, so that bootstraps keyed by the same seed draw unrelated resamples.
@@ -746,18 +747,6 @@ fn interval(estimate: f64, replicates: &mut [f64], level: f64) -> Interval {
     }
 }
 
-/// The `p`-quantile of sorted values, linearly interpolated between order statistics
-/// (Hyndman and Fan's type 7, the default of R and NumPy); NaN if there are none.
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    let h = (sorted.len() - 1) as f64 * p;
-    let below = h.floor() as usize;
-    let above = (below + 1).min(sorted.len() - 1);
-    sorted[below] + (h - below as f64) * (sorted[above] - sorted[below])
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -989,10 +978,9 @@ mod tests {
     }
 
     /// The sample standard deviation of `values`.
-    fn sd(values: impl Iterator<Item = f64> + Clone) -> f64 {
-        let n = values.clone().count() as f64;
-        let mean = values.clone().sum::<f64>() / n;
-        (values.map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+    fn sd(values: impl Iterator<Item = f64>) -> f64 {
+        let values: Vec<f64> = values.collect();
+        crate::stats::sample_sd(&values).expect("at least two values")
     }
 
     #[test]

@@ -983,7 +983,7 @@ fn regression_layout(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::rng::Stream;
+    use crate::rng::Stream;
     use crate::sweep::plan::{RawAxis, RawPlan};
 
     /// A sweep folder written by hand: a manifest for `plan`, `points.csv` with `header` and
@@ -995,7 +995,7 @@ mod tests {
         let manifest = SweepManifest {
             command: "sweep".into(),
             nqpsim_version: env!("CARGO_PKG_VERSION").into(),
-            model_version: crate::output::manifest::MODEL_VERSION,
+            model_version: crate::MODEL_VERSION,
             plan_name: "hand".into(),
             plan_file: "hand.toml".into(),
             design: format!("{:?}", plan.design.unwrap_or_default()).to_lowercase(),
@@ -1091,9 +1091,7 @@ mod tests {
 
     /// The sample standard deviation.
     fn sd(values: &[f64]) -> f64 {
-        let n = values.len() as f64;
-        let mean = values.iter().sum::<f64>() / n;
-        (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+        crate::stats::sample_sd(values).expect("at least two values")
     }
 
     #[test]

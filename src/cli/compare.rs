@@ -340,7 +340,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     let manifest = CompareManifest {
         command: "compare",
         nqpsim_version: env!("CARGO_PKG_VERSION"),
-        model_version: crate::output::manifest::MODEL_VERSION,
+        model_version: crate::MODEL_VERSION,
         base: base.scenario.clone(),
         policy: policy.scenario.clone(),
         base_source: base_source.describe(),

@@ -3,7 +3,7 @@
 //! Firm `i` is the `i`-th element of every vector. The vectors are resized together and
 //! reused from step to step; the step reads and writes them in fixed chunks.
 
-use crate::sim::rng::BirthKey;
+use crate::rng::BirthKey;
 
 /// A firm's stable id: assigned at birth in a deterministic order, never reused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]

@@ -69,6 +69,3 @@ pub struct RunFacts {
     /// Seconds since the Unix epoch when the run finished.
     pub finished_unix_s: u64,
 }
-
-/// Version of MODEL.md that this program implements.
-pub const MODEL_VERSION: u32 = 1;

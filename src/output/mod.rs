@@ -186,7 +186,7 @@ impl<'s> RunWriter<'s> {
         let manifest = Manifest {
             command: "run".into(),
             nqpsim_version: env!("CARGO_PKG_VERSION").into(),
-            model_version: manifest::MODEL_VERSION,
+            model_version: crate::MODEL_VERSION,
             scenario_name: self.scenario.name.clone(),
             scenario_files: provenance.scenario_files.clone(),
             overrides: provenance.overrides.clone(),

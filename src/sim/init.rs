@@ -6,11 +6,11 @@ use rayon::prelude::*;
 
 use super::Simulation;
 use super::reduce::{FIRM_CHUNK, chunk_count};
-use super::rng::BirthKey;
 use super::step::{Flows, PhaseSums, StateSums, chunk_ces_weights, merge_ces, newborn_levels};
 use crate::model::firms::{FirmId, SectorIndex};
 use crate::model::stats::SectorStats;
 use crate::model::{data, demography, market};
+use crate::rng::BirthKey;
 
 impl Simulation<'_> {
     /// Draws the initial population and computes the step-0 metrics.

@@ -10,7 +10,6 @@ mod panel;
 pub mod phase;
 pub mod quantiles;
 pub mod reduce;
-pub mod rng;
 pub mod schedule;
 pub mod step;
 
@@ -25,8 +24,8 @@ use crate::model::firms::Firms;
 use crate::model::policy::Levers;
 use crate::model::stats::SectorStats;
 use crate::panel::{PanelRow, PanelSample};
+use crate::rng::RunKey;
 use crate::scenario::Scenario;
-use rng::RunKey;
 use schedule::StopWatch;
 use step::Buffers;
 

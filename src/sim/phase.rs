@@ -9,12 +9,12 @@
 //! computed once per step in [`SectorStep::new`], with the same model functions, so they are
 //! the same numbers as if computed per firm.
 
-use super::rng::{BirthKey, Purpose, StepKey};
 use crate::model::demography::{TransitionKind, TransitionRule};
 use crate::model::params::ModelParams;
 use crate::model::policy::{self, Levers};
 use crate::model::stats::SectorStats;
 use crate::model::{Matrix, data, digital, green, imitation, innovation, market};
+use crate::rng::{BirthKey, Purpose, StepKey};
 use crate::scenario::{Scenario, Sector};
 
 /// No switch this step.
@@ -630,7 +630,7 @@ pub fn phase_tile(ctx: &StepContext, firms: &[FirmStart], out: &mut [FirmUpdate]
 mod tests {
     use super::*;
     use crate::Scenario;
-    use crate::sim::rng::RunKey;
+    use crate::rng::RunKey;
 
     /// The tiled phase computes exactly what the per-firm phase computes.
     #[test]
@@ -677,7 +677,7 @@ mod tests {
             rule_thresholds: &thresholds,
             levers: &levers,
         };
-        let mut state = crate::sim::rng::Stream::new(5);
+        let mut state = crate::rng::Stream::new(5);
         let firms: Vec<FirmStart> = (0..1000)
             .map(|i| FirmStart {
                 sector: i % 3,

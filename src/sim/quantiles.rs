@@ -269,7 +269,7 @@ impl Local<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::stats::quantiles;
+    use crate::stats::quantiles;
     use rayon::prelude::*;
 
     /// The histogram method gives exactly the values of sorting, whatever the range guess.

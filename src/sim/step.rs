@@ -20,7 +20,6 @@ use super::phase::{
 };
 use super::quantiles::GroupQuantiles;
 use super::reduce::{FIRM_CHUNK, Partials, ScatterSlice, chunk_count};
-use super::rng::{BirthKey, FirmKey, Purpose};
 use crate::decomposition::TurnoverSums;
 use crate::math;
 use crate::model::demography::{self, TfpCondition};
@@ -28,6 +27,7 @@ use crate::model::firms::{DEAD, FirmId, FirmsMut, ORIGIN_ENTRANT, ORIGIN_SPAWNED
 use crate::model::market;
 use crate::model::params::SectorParams;
 use crate::model::policy::{self, Levers};
+use crate::rng::{BirthKey, FirmKey, Purpose};
 
 /// Bytes the step must read and write per firm, from the layout of the passes above: firm
 /// phase 106 (reads sector, birth, share, a, d, g, D; writes a, d, g, D, paid, CES weight,

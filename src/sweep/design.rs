@@ -4,12 +4,12 @@
 //!
 //! Every function returns coordinates only (indices into the axes, or points of the unit
 //! cube); the caller maps them to parameter values. Random designs draw from the project's
-//! counter-based generator ([`crate::sim::rng`]) with keys derived from the seed, so the same
+//! counter-based generator ([`crate::rng`]) with keys derived from the seed, so the same
 //! arguments give the same design on every machine and at every thread count. The values are
 //! computed with integer and plain floating-point arithmetic only, never through the
 //! platform's math library.
 
-use crate::sim::rng::{Stream, combine};
+use crate::rng::{Stream, combine};
 
 /// Domain separators, so that two designs built from the same seed draw unrelated numbers.
 mod domain {

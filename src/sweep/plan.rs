@@ -9,12 +9,12 @@ use serde::{Deserialize, Serialize};
 use super::design::{self, SaltelliBlock};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::policy::{LEVERS, LeverInfo};
+use crate::rng::combine;
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
 use crate::scenario::overrides::Override;
 use crate::scenario::source::{self, SourceFile};
 use crate::scenario::validate::is_folder_name;
 use crate::scenario::{Base, Scenario};
-use crate::sim::rng::combine;
 
 /// How the points of a sweep are laid out.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
@@ -1118,7 +1118,7 @@ impl Plan {
         let mut text = format!(
             "nqpsim {} model {}\n",
             env!("CARGO_PKG_VERSION"),
-            crate::output::manifest::MODEL_VERSION
+            crate::MODEL_VERSION
         );
         text.push_str(&format!(
             "replicates {} seed {} design {:?}\n",

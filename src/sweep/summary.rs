@@ -157,10 +157,7 @@ impl Stats {
         }
         // Sums in replicate order, before sorting: the same bytes on every machine.
         let mean = values.iter().sum::<f64>() / n as f64;
-        let sd = (n > 1).then(|| {
-            let ss: f64 = values.iter().map(|x| (x - mean) * (x - mean)).sum();
-            (ss / (n - 1) as f64).sqrt()
-        });
+        let sd = crate::stats::sample_variance(values, mean).map(f64::sqrt);
         let se = sd.map(|sd| sd / (n as f64).sqrt());
         values.sort_by(f64::total_cmp);
         Stats {
@@ -168,20 +165,11 @@ impl Stats {
             mean: Some(mean),
             sd,
             se,
-            p05: Some(type7(values, 0.05)),
-            p50: Some(type7(values, 0.5)),
-            p95: Some(type7(values, 0.95)),
+            p05: Some(crate::stats::quantile_sorted(values, 0.05)),
+            p50: Some(crate::stats::quantile_sorted(values, 0.5)),
+            p95: Some(crate::stats::quantile_sorted(values, 0.95)),
         }
     }
-}
-
-/// Hyndman and Fan's type 7 quantile of sorted `x`: the interpolation between the order
-/// statistics at h = (n - 1) p.
-pub fn type7(x: &[f64], p: f64) -> f64 {
-    let h = (x.len() - 1) as f64 * p;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(x.len() - 1);
-    x[lo] + (h - lo as f64) * (x[hi] - x[lo])
 }
 
 #[cfg(test)]

@@ -378,16 +378,12 @@ pub(crate) fn quantile(values: &[f64], p: f64) -> f64 {
         return f64::NAN;
     }
     finite.sort_by(f64::total_cmp);
-    crate::sweep::summary::type7(&finite, p)
+    crate::stats::quantile_sorted(&finite, p)
 }
 
 /// The mean of the finite values of `values` (NaN if there are none).
 pub(crate) fn mean(values: &[f64]) -> f64 {
-    let (sum, n) = values
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    if n == 0 { f64::NAN } else { sum / n as f64 }
+    crate::stats::mean(values.iter().copied().filter(|v| v.is_finite()))
 }
 
 #[cfg(test)]
