@@ -76,13 +76,7 @@ pub struct Bandwidth {
 
 /// A thread pool of `threads` workers.
 pub fn pool(threads: usize) -> Result<rayon::ThreadPool, Error> {
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| Error::ThreadPool {
-            threads,
-            message: e.to_string(),
-        })
+    crate::sim::thread_pool(Some(threads))
 }
 
 /// Peak resident memory of this process (VmHWM), bytes; `None` off Linux.

@@ -136,14 +136,7 @@ fn run_scenario(
     overrides.extend(args.scenario_args.set.iter().cloned());
     let (scenario, _) = load_scenario(source, &overrides).map_err(Error::from)?;
     let concurrent = sim::concurrent_replicates_with(&scenario, Some(PanelSample::All))?;
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = args.threads {
-        builder = builder.num_threads(threads);
-    }
-    let pool = builder.build().map_err(|e| Error::ThreadPool {
-        threads: args.threads.unwrap_or(0),
-        message: e.to_string(),
-    })?;
+    let pool = sim::thread_pool(args.threads)?;
     let in_flight = concurrent.min(4 * pool.current_num_threads());
     // Each replicate is run and measured on the pool; only its facts are kept.
     let task = |r: usize, watch: &schedule::StopWatch| {

@@ -29,6 +29,13 @@ pub fn multiplier(data_productivity: f64, digital: f64, data: f64, shared_data: 
     1.0 + data_productivity * digital * math::ln(1.0 + data + shared_data)
 }
 
+/// §5.4, §5.7: `omega Dbar_j`, the part of the sector's mean data stock open to every firm of
+/// the sector.
+#[inline]
+pub fn shared_data(data_openness: f64, data_mean: f64) -> f64 {
+    data_openness * data_mean
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

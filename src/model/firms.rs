@@ -22,38 +22,116 @@ pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
 /// The [`Firms::origin`] of a firm spawned in this step (MODEL.md §5.12).
 pub const ORIGIN_SPAWNED: SectorIndex = SectorIndex::MAX - 2;
 
-/// The state of every firm of one replicate.
-#[derive(Clone, Debug, Default)]
-pub struct Firms {
+macro_rules! firm_columns {
+    ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty = $fill:expr; )+) => {
+        /// The state of every firm of one replicate: one vector per column, all of one length.
+        #[derive(Clone, Debug, Default)]
+        pub struct Firms {
+            $( $(#[doc = $doc])+ pub $field: Vec<$ty>, )+
+        }
+
+        /// A mutable view of a contiguous range of places of [`Firms`], column by column: what
+        /// a pass over firms works on, one chunk at a time.
+        #[derive(Debug)]
+        pub struct FirmsChunk<'a> {
+            $( $(#[doc = $doc])+ pub $field: &'a mut [$ty], )+
+        }
+
+        impl Firms {
+            /// Sets every column to length `n` (new places hold the fill value of each column).
+            /// Grows capacity by [`Firms::GROWTH_HEADROOM`], not by doubling, so that memory
+            /// stays in proportion to the population while a population that grows a little
+            /// every step is not copied every step.
+            pub fn resize(&mut self, n: usize) {
+                if n > self.id.capacity() {
+                    let more = n - self.len() + n / Self::GROWTH_HEADROOM;
+                    $( self.$field.reserve_exact(more); )+
+                }
+                $( self.$field.resize(n, $fill); )+
+            }
+
+            /// Removes the holes left by exits, keeping the order of the firms.
+            pub fn compact(&mut self) {
+                let mut to = 0;
+                for from in 0..self.len() {
+                    if self.sector[from] == DEAD {
+                        continue;
+                    }
+                    if from != to {
+                        $( self.$field[to] = self.$field[from]; )+
+                    }
+                    to += 1;
+                }
+                self.resize(to);
+            }
+
+            /// A view of every place.
+            pub fn chunk(&mut self) -> FirmsChunk<'_> {
+                FirmsChunk { $( $field: &mut self.$field, )+ }
+            }
+
+            /// Bytes of state per firm (for memory estimates).
+            pub const BYTES_PER_FIRM: usize = 0 $( + std::mem::size_of::<$ty>() )+;
+        }
+
+        impl<'a> FirmsChunk<'a> {
+            /// Number of places in the view.
+            pub fn len(&self) -> usize {
+                self.id.len()
+            }
+
+            /// Whether the view holds no place.
+            pub fn is_empty(&self) -> bool {
+                self.id.is_empty()
+            }
+
+            /// A view of no place.
+            pub fn empty() -> Self {
+                FirmsChunk { $( $field: &mut [], )+ }
+            }
+
+            /// The views of places `..mid` and `mid..`.
+            pub fn split_at(self, mid: usize) -> (Self, Self) {
+                $( let $field = self.$field.split_at_mut(mid); )+
+                (
+                    FirmsChunk { $( $field: $field.0, )+ },
+                    FirmsChunk { $( $field: $field.1, )+ },
+                )
+            }
+        }
+    };
+}
+
+firm_columns! {
     /// Stable id.
-    pub id: Vec<FirmId>,
-    /// How the firm was born; keys its random draws (MODEL.md §6).
-    pub birth: Vec<BirthKey>,
+    id: FirmId = FirmId(0);
+    /// How the firm was born; keys its random draws (docs/model.md §6).
+    birth: BirthKey = BirthKey(0);
     /// Step in which the firm was born (0 for the initial population).
-    pub born: Vec<u32>,
-    /// Sector j.
-    pub sector: Vec<SectorIndex>,
+    born: u32 = 0;
+    /// Sector j ([`DEAD`] for a hole).
+    sector: SectorIndex = 0;
     /// a_i: log technology level.
-    pub a: Vec<f64>,
+    a: f64 = 0.0;
     /// d_i: digital level in [0, 1].
-    pub digital: Vec<f64>,
+    digital: f64 = 0.0;
     /// g_i: green level in [0, 1].
-    pub green: Vec<f64>,
+    green: f64 = 0.0;
     /// D_i: data stock, >= 0.
-    pub data: Vec<f64>,
+    data: f64 = 0.0;
     /// f_i: market share within the sector.
-    pub share: Vec<f64>,
+    share: f64 = 0.0;
     /// Upgrade costs paid this step, share of output (0 for firms born this step).
-    pub paid: Vec<f64>,
-    /// ln A_i at the end of the last completed step (MODEL.md §5.7; set by the production
+    paid: f64 = 0.0;
+    /// ln A_i at the end of the last completed step (docs/model.md §5.7; set by the production
     /// pass, NaN for a firm born in the step under way).
-    pub ln_a: Vec<f64>,
+    ln_a: f64 = f64::NAN;
     /// f_i at the end of the previous step (0 for a firm born in this step): with `origin`,
     /// what the productivity decompositions compare with.
-    pub prev_share: Vec<f64>,
+    prev_share: f64 = 0.0;
     /// The sector at the end of the previous step, or [`ORIGIN_ENTRANT`] or
     /// [`ORIGIN_SPAWNED`] for a firm born in this step.
-    pub origin: Vec<SectorIndex>,
+    origin: SectorIndex = ORIGIN_ENTRANT;
 }
 
 impl Firms {
@@ -78,142 +156,56 @@ impl Firms {
         (0..self.len()).filter(|&i| self.is_alive(i))
     }
 
-    /// Sets every vector to length `n` (new elements are zero). Grows capacity by
-    /// [`Firms::GROWTH_HEADROOM`], not by doubling, so that memory stays in proportion to the
-    /// population while a population that grows a little every step is not copied every step.
-    pub fn resize(&mut self, n: usize) {
-        if n > self.id.capacity() {
-            let more = n - self.len() + n / Self::GROWTH_HEADROOM;
-            self.id.reserve_exact(more);
-            self.birth.reserve_exact(more);
-            self.born.reserve_exact(more);
-            self.sector.reserve_exact(more);
-            self.a.reserve_exact(more);
-            self.digital.reserve_exact(more);
-            self.green.reserve_exact(more);
-            self.data.reserve_exact(more);
-            self.share.reserve_exact(more);
-            self.paid.reserve_exact(more);
-            self.ln_a.reserve_exact(more);
-            self.prev_share.reserve_exact(more);
-            self.origin.reserve_exact(more);
-        }
-        self.id.resize(n, FirmId(0));
-        self.birth.resize(n, BirthKey(0));
-        self.born.resize(n, 0);
-        self.sector.resize(n, 0);
-        self.a.resize(n, 0.0);
-        self.digital.resize(n, 0.0);
-        self.green.resize(n, 0.0);
-        self.data.resize(n, 0.0);
-        self.share.resize(n, 0.0);
-        self.paid.resize(n, 0.0);
-        self.ln_a.resize(n, f64::NAN);
-        self.prev_share.resize(n, 0.0);
-        self.origin.resize(n, ORIGIN_ENTRANT);
-    }
-
-    /// Removes the holes left by exits, keeping the order of the firms.
-    pub fn compact(&mut self) {
-        let mut to = 0;
-        for from in 0..self.len() {
-            if self.sector[from] == DEAD {
-                continue;
-            }
-            if from != to {
-                self.id[to] = self.id[from];
-                self.birth[to] = self.birth[from];
-                self.born[to] = self.born[from];
-                self.sector[to] = self.sector[from];
-                self.a[to] = self.a[from];
-                self.digital[to] = self.digital[from];
-                self.green[to] = self.green[from];
-                self.data[to] = self.data[from];
-                self.share[to] = self.share[from];
-                self.paid[to] = self.paid[from];
-                self.ln_a[to] = self.ln_a[from];
-                self.prev_share[to] = self.prev_share[from];
-                self.origin[to] = self.origin[from];
-            }
-            to += 1;
-        }
-        self.resize(to);
-    }
-
-    /// Mutable views of places `..at` and `at..`.
-    pub fn split_at_mut(&mut self, at: usize) -> (FirmsMut<'_>, FirmsMut<'_>) {
-        let (id0, id1) = self.id.split_at_mut(at);
-        let (birth0, birth1) = self.birth.split_at_mut(at);
-        let (born0, born1) = self.born.split_at_mut(at);
-        let (sector0, sector1) = self.sector.split_at_mut(at);
-        let (a0, a1) = self.a.split_at_mut(at);
-        let (digital0, digital1) = self.digital.split_at_mut(at);
-        let (green0, green1) = self.green.split_at_mut(at);
-        let (data0, data1) = self.data.split_at_mut(at);
-        let (share0, share1) = self.share.split_at_mut(at);
-        let (paid0, paid1) = self.paid.split_at_mut(at);
-        let (ln_a0, ln_a1) = self.ln_a.split_at_mut(at);
-        let (prev_share0, prev_share1) = self.prev_share.split_at_mut(at);
-        let (origin0, origin1) = self.origin.split_at_mut(at);
-        (
-            FirmsMut {
-                id: id0,
-                birth: birth0,
-                born: born0,
-                sector: sector0,
-                a: a0,
-                digital: digital0,
-                green: green0,
-                data: data0,
-                share: share0,
-                paid: paid0,
-                ln_a: ln_a0,
-                prev_share: prev_share0,
-                origin: origin0,
-            },
-            FirmsMut {
-                id: id1,
-                birth: birth1,
-                born: born1,
-                sector: sector1,
-                a: a1,
-                digital: digital1,
-                green: green1,
-                data: data1,
-                share: share1,
-                paid: paid1,
-                ln_a: ln_a1,
-                prev_share: prev_share1,
-                origin: origin1,
-            },
-        )
+    /// Views of places `..at` and `at..`.
+    pub fn split_at_mut(&mut self, at: usize) -> (FirmsChunk<'_>, FirmsChunk<'_>) {
+        self.chunk().split_at(at)
     }
 
     /// When the places outgrow the vectors, room for one in this many more is added.
     pub const GROWTH_HEADROOM: usize = 16;
-
-    /// Bytes of state per firm (for memory estimates).
-    pub const BYTES_PER_FIRM: usize = std::mem::size_of::<FirmId>()
-        + std::mem::size_of::<BirthKey>()
-        + std::mem::size_of::<u32>()
-        + 2 * std::mem::size_of::<SectorIndex>()
-        + 8 * std::mem::size_of::<f64>();
 }
 
-/// Mutable views of a range of places of [`Firms`], field by field.
-#[allow(missing_docs)]
-pub struct FirmsMut<'a> {
-    pub id: &'a mut [FirmId],
-    pub birth: &'a mut [BirthKey],
-    pub born: &'a mut [u32],
-    pub sector: &'a mut [SectorIndex],
-    pub a: &'a mut [f64],
-    pub digital: &'a mut [f64],
-    pub green: &'a mut [f64],
-    pub data: &'a mut [f64],
-    pub share: &'a mut [f64],
-    pub paid: &'a mut [f64],
-    pub ln_a: &'a mut [f64],
-    pub prev_share: &'a mut [f64],
-    pub origin: &'a mut [SectorIndex],
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn firms(sectors: &[SectorIndex]) -> Firms {
+        let mut f = Firms::default();
+        f.resize(sectors.len());
+        for (i, &j) in sectors.iter().enumerate() {
+            f.id[i] = FirmId(i as u64);
+            f.sector[i] = j;
+            f.a[i] = i as f64;
+        }
+        f
+    }
+
+    #[test]
+    fn compaction_removes_holes_and_keeps_the_order_of_every_column() {
+        let mut f = firms(&[0, DEAD, 1, DEAD, DEAD, 2]);
+        f.compact();
+        assert_eq!(f.id, vec![FirmId(0), FirmId(2), FirmId(5)]);
+        assert_eq!(f.a, vec![0.0, 2.0, 5.0]);
+        assert_eq!(f.sector, vec![0, 1, 2]);
+        assert_eq!(f.ln_a.len(), 3);
+    }
+
+    #[test]
+    fn new_places_hold_each_columns_fill_value() {
+        let mut f = firms(&[0]);
+        f.resize(2);
+        assert!(f.ln_a[1].is_nan());
+        assert_eq!(f.origin[1], ORIGIN_ENTRANT);
+        assert_eq!(f.share[1], 0.0);
+    }
+
+    #[test]
+    fn a_split_view_covers_each_place_once() {
+        let mut f = firms(&[0, 1, 2, 0, 1]);
+        let (head, tail) = f.split_at_mut(2);
+        assert_eq!((head.len(), tail.len()), (2, 3));
+        assert_eq!(tail.a, &[2.0, 3.0, 4.0]);
+        head.a[0] = -1.0;
+        assert_eq!(f.a[0], -1.0);
+    }
 }

@@ -23,6 +23,15 @@ pub fn margin(burden: f64, min_margin: f64) -> (f64, bool) {
     (margin.max(min_margin), margin < min_margin)
 }
 
+/// §5.7-5.8: the firm's competitiveness relative to its technology, `x_i = c_i / exp(a_i) =
+/// M_i max(1 - burden_i, min_margin)` (the data multiplier times the margin), and whether the
+/// margin is at its floor.
+#[inline]
+pub fn relative_competitiveness(multiplier: f64, burden: f64, min_margin: f64) -> (f64, bool) {
+    let (margin, clamped) = margin(burden, min_margin);
+    (multiplier * margin, clamped)
+}
+
 /// §5.10: a firm's CES term `c_i^(sigma - 1)` relative to a reference `c_ref^(sigma - 1)`
 /// with `c_ref = exp(a_ref) x_ref`, where `c_i = exp(a_i) x_i` and `x_i` is the data
 /// multiplier times the margin. With `a_ref` and `x_ref` the largest `a` and `x` of a group of

@@ -1,12 +1,15 @@
-//! The initial state, MODEL.md §5 (end): firms drawn from the sector parameters, data at its
-//! steady state, shares equal to the CES shares of initial competitiveness, demand scales set
-//! so the sectors start at their output shares, and the step-0 metrics.
+//! The initial state, docs/model.md §5 (end): firms drawn from the sector parameters, data at
+//! its steady state, shares equal to the CES shares of initial competitiveness, demand scales
+//! set so the sectors start at their output shares, and the step-0 metrics.
 
 use rayon::prelude::*;
 
 use super::Simulation;
+use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
-use super::step::{Flows, PhaseSums, StateSums, chunk_ces_weights, merge_ces, newborn_levels};
+use super::step::{chunk_ces_weights, merge_ces};
+use super::structure::newborn_levels;
+use super::sums::{Flows, PhaseSums, StateSums};
 use crate::model::firms::{FirmId, SectorIndex};
 use crate::model::stats::SectorStats;
 use crate::model::{data, demography, market};
@@ -15,18 +18,27 @@ use crate::rng::BirthKey;
 impl Simulation<'_> {
     /// Draws the initial population and computes the step-0 metrics.
     pub(crate) fn initialise(&mut self) {
+        self.draw_initial_firms();
+        self.initial_means();
+        self.initial_shares();
+        let ns = self.scenario.sectors.len();
+        self.economy.demand = vec![f64::NAN; ns]; // set from Cbar_j(0) in `observe`
+        self.economy.output = vec![0.0; ns];
+        self.observe(0);
+    }
+
+    /// §2, §5 (end): counts by largest remainder, firms in sector order with ids 0..n, each
+    /// drawn from its sector's parameters, with data at the steady state of a firm of average
+    /// size.
+    fn draw_initial_firms(&mut self) {
         let scenario = self.scenario;
         let model = &scenario.model;
         let sectors = &scenario.sectors;
-        let ns = sectors.len();
-        let elasticity = |j: usize| sectors[j].params.elasticity;
-
-        // Counts by largest remainder (§2); firms in sector order, ids 0..n.
         let shares: Vec<f64> = sectors.iter().map(|s| s.params.firm_share).collect();
         let counts = demography::initial_counts(scenario.run.firms, &shares);
         let n = counts.iter().sum::<u64>() as usize;
         let key = self.run_key.step(0);
-        let f = &mut self.firms;
+        let f = &mut self.economy.firms;
         f.resize(n);
         let mut start = 0;
         for (j, &c) in counts.iter().enumerate() {
@@ -60,12 +72,15 @@ impl Simulation<'_> {
                     data::steady_state(p.data_generation, digital, model.data_depreciation);
                 *paid = 0.0;
             });
-        self.next_id = n as u64;
+        self.economy.next_id = n as u64;
+    }
 
-        // The means of S(0) first: the data multiplier reads Dbar_j(0).
-        let chunks = chunk_count(n);
+    /// The means of S(0), first: the data multiplier reads Dbar_j(0).
+    fn initial_means(&mut self) {
+        let ns = self.scenario.sectors.len();
+        let f = &self.economy.firms;
         let b = &mut self.buffers;
-        let state = b.state.reset(chunks, ns);
+        let state = b.state.reset(chunk_count(f.len()), ns);
         (
             f.sector.par_chunks(FIRM_CHUNK),
             f.a.par_chunks(FIRM_CHUNK),
@@ -84,7 +99,7 @@ impl Simulation<'_> {
         b.state_totals.resize(ns, StateSums::default());
         b.state
             .merge_into(ns, &mut b.state_totals, |_, t, p| t.merge(p));
-        for (stats, total) in self.stats.iter_mut().zip(&b.state_totals) {
+        for (stats, total) in self.economy.stats.iter_mut().zip(&b.state_totals) {
             if total.firms > 0 {
                 let m = total.firms as f64;
                 *stats = SectorStats {
@@ -96,44 +111,50 @@ impl Simulation<'_> {
                 };
             }
         }
+    }
 
-        // Initial shares: the CES shares of initial competitiveness (§5.7-5.8, nothing paid),
-        // under the policy of step 0.
-        let levers = &self.levers;
-        let stats = &self.stats;
+    /// Initial shares: the CES shares of initial competitiveness (§5.7-5.8, nothing paid),
+    /// under the policy of step 0; the firms at the margin floor are counted as step 0's
+    /// `clamped`.
+    fn initial_shares(&mut self) {
+        let scenario = self.scenario;
+        let model = &scenario.model;
+        let sectors = &scenario.sectors;
+        let ns = sectors.len();
+        let elasticity = |j: usize| sectors[j].params.elasticity;
+        let levers = &self.economy.policy.levers;
+        let stats = &self.economy.stats;
+        let f = &mut self.economy.firms;
+        let n = f.len();
+        let chunks = chunk_count(n);
+        let b = &mut self.buffers;
         b.weight.resize(n, 0.0);
         let acc = b.phase.reset(chunks, ns);
-        (
-            f.sector.par_chunks(FIRM_CHUNK),
-            f.a.par_chunks(FIRM_CHUNK),
-            f.digital.par_chunks(FIRM_CHUNK),
-            f.green.par_chunks(FIRM_CHUNK),
-            f.data.par_chunks(FIRM_CHUNK),
-            b.weight.par_chunks_mut(FIRM_CHUNK),
-            acc.par_chunks_mut(ns),
-        )
-            .into_par_iter()
-            .for_each(|(sector, a, d, g, data_stock, weight, acc)| {
-                for i in 0..sector.len() {
-                    let j = sector[i] as usize;
+        firm_chunks(f)
+            .zip(b.weight.par_chunks_mut(FIRM_CHUNK))
+            .zip(acc.par_chunks_mut(ns))
+            .for_each(|((f, weight), acc)| {
+                for (i, w) in weight.iter_mut().enumerate() {
+                    let j = f.sector[i] as usize;
                     let p = &sectors[j].params;
-                    let shared = levers.data_openness * stats[j].data_mean;
+                    let shared = data::shared_data(levers.data_openness, stats[j].data_mean);
                     let multiplier =
-                        data::multiplier(p.data_productivity, d[i], data_stock[i], shared);
+                        data::multiplier(p.data_productivity, f.digital[i], f.data[i], shared);
                     let burden = market::burden(
                         p.rd_intensity,
                         0.0,
                         levers.carbon_price,
                         p.emission_intensity,
-                        g[i],
+                        f.green[i],
                     );
-                    let (margin, clamped) = market::margin(burden, model.min_margin);
-                    weight[i] = multiplier * margin;
-                    acc[j].max_a = acc[j].max_a.max(a[i]);
-                    acc[j].max_x = acc[j].max_x.max(weight[i]);
+                    let (x, clamped) =
+                        market::relative_competitiveness(multiplier, burden, model.min_margin);
+                    *w = x;
+                    acc[j].max_a = acc[j].max_a.max(f.a[i]);
+                    acc[j].max_x = acc[j].max_x.max(x);
                     acc[j].clamped += u64::from(clamped);
                 }
-                chunk_ces_weights(sector, a, weight, acc, elasticity);
+                chunk_ces_weights(f.sector, f.a, weight, acc, elasticity);
             });
         merge_ces(b.phase.as_mut_slice(), ns, elasticity);
         let phase = b.phase.as_slice();
@@ -171,8 +192,5 @@ impl Simulation<'_> {
         for (flow, total) in b.flows.iter_mut().zip(&b.phase_totals) {
             flow.clamped = total.clamped;
         }
-        self.demand = vec![f64::NAN; ns]; // set from Cbar_j(0) in `observe`
-        self.output = vec![0.0; ns];
-        self.observe(0);
     }
 }

@@ -1,12 +1,14 @@
-//! Observation, MODEL.md §5.13: S(t) from the new population, productivity, output,
-//! employment and emissions, the metrics rows of the step, and next year's demand scales.
+//! Observation, docs/model.md §5.13 and §7: S(t) from the new population, productivity,
+//! output, employment and emissions, the metrics rows of the step, the decompositions, and
+//! next year's demand scales.
 
 use rayon::prelude::*;
 use std::time::Instant;
 
 use super::Simulation;
+use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
-use super::step::{Flows, ProductionSums, StateSums};
+use super::sums::{Flows, ProductionSums, StateSums};
 use crate::decomposition::{self, SectorChange, TurnoverSums};
 use crate::error::NumericFault;
 use crate::math;
@@ -16,7 +18,7 @@ use crate::model::{data, market, production};
 use crate::scenario::Scenario;
 
 /// Quantiles of `a` that S(t) needs, and that the `frontier` column needs (positions in
-/// [`Simulation::observe`]'s probability list).
+/// [`Simulation::quantiles_pass`]'s probability list).
 const FRONTIER: usize = 0;
 const MEDIAN: usize = 1;
 const SELECTIVE: usize = 2;
@@ -28,20 +30,27 @@ impl Simulation<'_> {
     /// §5.13 for step `t`: S(t), the production pass, the quantiles and the metrics rows.
     /// Expects `buffers.state_totals` (sums over the new population) and `buffers.flows`.
     pub(crate) fn observe(&mut self, t: u32) {
-        let scenario = self.scenario;
-        let sectors = &scenario.sectors;
-        let model = &scenario.model;
-        let ns = sectors.len();
-        let n = self.firms.len();
-        let chunks = chunk_count(n);
-        let levers = &self.levers;
-        let threads = rayon::current_num_threads();
-        let b = &mut self.buffers;
-
         let clock = Instant::now();
+        self.update_means();
+        self.production_pass(t);
+        self.timings.production += clock.elapsed();
+        let clock = Instant::now();
+        let (tfp_quantiles, pooled_frontier) = self.quantiles_pass();
+        self.timings.quantiles += clock.elapsed();
+        let clock = Instant::now();
+        self.rows_pass(t, &tfp_quantiles, pooled_frontier);
+        self.decompose(t);
+        self.timings.rows += clock.elapsed();
+    }
 
-        // S(t): counts and means; a sector without firms keeps its last statistics.
-        for (stats, total) in self.stats.iter_mut().zip(&b.state_totals) {
+    /// S(t): counts and means; a sector without firms keeps its last statistics.
+    fn update_means(&mut self) {
+        for (stats, total) in self
+            .economy
+            .stats
+            .iter_mut()
+            .zip(&self.buffers.state_totals)
+        {
             stats.firms = total.firms;
             if total.firms > 0 {
                 let m = total.firms as f64;
@@ -50,9 +59,15 @@ impl Simulation<'_> {
                 stats.data_mean = total.data / m;
             }
         }
-        let stats = &self.stats;
+    }
 
-        // Histogram ranges: a's are known exactly; ln A's are last step's.
+    /// The histogram ranges of the quantile passes: a's are known exactly; ln A's are last
+    /// step's.
+    fn begin_quantiles(&mut self) {
+        let ns = self.scenario.sectors.len();
+        let n = self.economy.firms.len();
+        let threads = rayon::current_num_threads();
+        let b = &mut self.buffers;
         b.ranges.clear();
         let mut pooled = (f64::INFINITY, f64::NEG_INFINITY);
         for total in &b.state_totals {
@@ -72,123 +87,100 @@ impl Simulation<'_> {
             (-1.0, 1.0)
         };
         b.a_quantiles.begin(&b.ranges, fallback, threads, n);
-        if self.ln_a_range.len() != ns + 1 {
+        let o = &mut self.observation;
+        if o.ln_a_range.len() != ns + 1 {
             // first observation: ln A = a + ln(multiplier), a little above a
-            self.ln_a_range = b.ranges.iter().map(|&(lo, hi)| (lo, hi + 1.0)).collect();
+            o.ln_a_range = b.ranges.iter().map(|&(lo, hi)| (lo, hi + 1.0)).collect();
         }
         b.ln_a_quantiles
-            .begin(&self.ln_a_range, (fallback.0, fallback.1 + 1.0), threads, n);
+            .begin(&o.ln_a_range, (fallback.0, fallback.1 + 1.0), threads, n);
+    }
 
-        // The production pass: shares renormalised (§5.12), A_i with Dbar_j(t) (§5.7), c_i
-        // (§5.8), and the sums behind output, employment, emissions and TFP (§5.13).
-        let shift = &self.ln_a_shift;
+    /// The production pass: shares renormalised (§5.12), A_i with Dbar_j(t) (§5.7), c_i
+    /// (§5.8), and the sums behind output, employment, emissions and TFP (§5.13); the
+    /// decompositions' sums; the quantile histograms.
+    fn production_pass(&mut self, t: u32) {
+        self.begin_quantiles();
+        let scenario = self.scenario;
+        let sectors = &scenario.sectors;
+        let model = &scenario.model;
+        let ns = sectors.len();
+        let n = self.economy.firms.len();
+        let chunks = chunk_count(n);
+        let levers = &self.economy.policy.levers;
+        let stats = &self.economy.stats;
+        let shift = &self.observation.ln_a_shift;
+        let b = &mut self.buffers;
         let totals = &b.state_totals;
         let a_quantiles = &b.a_quantiles;
         let ln_a_quantiles = &b.ln_a_quantiles;
         let acc = b.production.reset(chunks, ns);
         let turnover = b.turnover.reset(chunks, ns);
         let decompose = t > 0;
-        let f = &mut self.firms;
-        (
-            f.sector.par_chunks(FIRM_CHUNK),
-            f.a.par_chunks(FIRM_CHUNK),
-            f.digital.par_chunks(FIRM_CHUNK),
-            f.green.par_chunks(FIRM_CHUNK),
-            f.data.par_chunks(FIRM_CHUNK),
-            f.share.par_chunks_mut(FIRM_CHUNK),
-            f.paid.par_chunks(FIRM_CHUNK),
-            f.ln_a.par_chunks_mut(FIRM_CHUNK),
-            acc.par_chunks_mut(ns),
-            (
-                f.prev_share.par_chunks(FIRM_CHUNK),
-                f.origin.par_chunks(FIRM_CHUNK),
-                turnover.par_chunks_mut(ns),
-            ),
-        )
-            .into_par_iter()
-            .for_each(
-                |(
-                    sector,
-                    a,
-                    d,
-                    g,
-                    data_stock,
-                    share,
-                    paid,
-                    ln_a_out,
-                    acc,
-                    (prev_share, origin, turnover),
-                )| {
-                    // SAFETY: one handle per chunk closure, dropped at its end.
-                    let (mut a_local, mut ln_a_local) =
-                        unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
-                    for i in 0..sector.len() {
-                        if sector[i] == DEAD {
-                            continue;
-                        }
-                        let j = sector[i] as usize;
-                        let p = &sectors[j].params;
-                        let total = &totals[j];
-                        let f = if total.share > 0.0 {
-                            share[i] / total.share
-                        } else {
-                            1.0 / total.firms as f64 // shares summing to 0: equal shares
-                        };
-                        share[i] = f;
-                        let shared = levers.data_openness * stats[j].data_mean;
-                        let multiplier =
-                            data::multiplier(p.data_productivity, d[i], data_stock[i], shared);
-                        let ln_a = a[i] + math::ln(multiplier);
-                        let burden = market::burden(
-                            p.rd_intensity,
-                            paid[i],
-                            levers.carbon_price,
-                            p.emission_intensity,
-                            g[i],
-                        );
-                        let (ln_c, _) = market::ln_competitiveness(ln_a, burden, model.min_margin);
-                        let s = &mut acc[j];
-                        let x = ln_a - shift[j];
-                        s.weighted_ln_c += f * ln_c;
-                        s.weighted_ln_a += f * ln_a;
-                        s.ln_a += x;
-                        s.ln_a_squared += x * x;
-                        s.weighted_a += f * a[i];
-                        s.multiplier += multiplier;
-                        s.weighted_dirty += f * (1.0 - g[i]);
-                        s.weighted_inverse_a += f * math::exp(-ln_a);
-                        if decompose {
-                            // the decompositions: ln A and share at t - 1 and t
-                            let d = &mut turnover[j];
-                            match origin[i] {
-                                o if o == sector[i] => {
-                                    d.survivors.add(prev_share[i], ln_a_out[i], f, ln_a);
-                                }
-                                ORIGIN_ENTRANT => d.entrants.add(f, ln_a),
-                                _ => d.transformed.add(f, ln_a), // switched in, or spawned
-                            }
-                        }
-                        ln_a_out[i] = ln_a;
-                        a_local.count(j, a[i]);
-                        a_local.count(ns, a[i]);
-                        ln_a_local.count(j, ln_a);
-                        ln_a_local.count(ns, ln_a);
+        firm_chunks(&mut self.economy.firms)
+            .zip(acc.par_chunks_mut(ns))
+            .zip(turnover.par_chunks_mut(ns))
+            .for_each(|((f, acc), turnover)| {
+                // SAFETY: one handle per chunk closure, dropped at its end.
+                let (mut a_local, mut ln_a_local) =
+                    unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
+                for i in 0..f.len() {
+                    if f.sector[i] == DEAD {
+                        continue;
                     }
-                },
-            );
+                    let j = f.sector[i] as usize;
+                    let p = &sectors[j].params;
+                    let total = &totals[j];
+                    let share = if total.share > 0.0 {
+                        f.share[i] / total.share
+                    } else {
+                        1.0 / total.firms as f64 // shares summing to 0: equal shares
+                    };
+                    f.share[i] = share;
+                    let shared = data::shared_data(levers.data_openness, stats[j].data_mean);
+                    let multiplier =
+                        data::multiplier(p.data_productivity, f.digital[i], f.data[i], shared);
+                    let ln_a = f.a[i] + math::ln(multiplier);
+                    let burden = market::burden(
+                        p.rd_intensity,
+                        f.paid[i],
+                        levers.carbon_price,
+                        p.emission_intensity,
+                        f.green[i],
+                    );
+                    let (ln_c, _) = market::ln_competitiveness(ln_a, burden, model.min_margin);
+                    let s = &mut acc[j];
+                    let x = ln_a - shift[j];
+                    s.weighted_ln_c += share * ln_c;
+                    s.weighted_ln_a += share * ln_a;
+                    s.ln_a += x;
+                    s.ln_a_squared += x * x;
+                    s.weighted_a += share * f.a[i];
+                    s.multiplier += multiplier;
+                    s.weighted_dirty += share * (1.0 - f.green[i]);
+                    s.weighted_inverse_a += share * math::exp(-ln_a);
+                    if decompose {
+                        // the decompositions: ln A and share at t - 1 and t
+                        let d = &mut turnover[j];
+                        match f.origin[i] {
+                            o if o == f.sector[i] => {
+                                d.survivors.add(f.prev_share[i], f.ln_a[i], share, ln_a);
+                            }
+                            ORIGIN_ENTRANT => d.entrants.add(share, ln_a),
+                            _ => d.transformed.add(share, ln_a), // switched in, or spawned
+                        }
+                    }
+                    f.ln_a[i] = ln_a;
+                    a_local.count(j, f.a[i]);
+                    a_local.count(ns, f.a[i]);
+                    ln_a_local.count(j, ln_a);
+                    ln_a_local.count(ns, ln_a);
+                }
+            });
         b.production_totals.clear();
         b.production_totals.resize(ns, ProductionSums::default());
         b.production
-            .merge_into(ns, &mut b.production_totals, |_, t, p| {
-                t.weighted_ln_c += p.weighted_ln_c;
-                t.weighted_ln_a += p.weighted_ln_a;
-                t.ln_a += p.ln_a;
-                t.ln_a_squared += p.ln_a_squared;
-                t.weighted_a += p.weighted_a;
-                t.multiplier += p.multiplier;
-                t.weighted_dirty += p.weighted_dirty;
-                t.weighted_inverse_a += p.weighted_inverse_a;
-            });
+            .merge_into(ns, &mut b.production_totals, |_, t, p| t.merge(p));
         if decompose {
             b.turnover_totals.clear();
             b.turnover_totals.resize(ns, TurnoverSums::default());
@@ -202,14 +194,17 @@ impl Simulation<'_> {
                 total.merge(left);
             }
         }
+    }
 
-        self.timings.production += clock.elapsed();
-        let clock = Instant::now();
-
-        // Quantiles: the targeting thresholds of S(t) use the quantile in force when they
-        // are read, in step t + 1.
-        let tq = self.levers_next.targeting_quantile;
-        let a_probs = [model.frontier_quantile, 0.5, tq, 1.0 - tq];
+    /// The quantiles of `a` that S(t) holds (frontier, median, targeting thresholds) and of
+    /// ln A that the rows report; returns the ln A quantiles per sector and pooled, and the
+    /// pooled frontier. The targeting thresholds of S(t) use the quantile in force when they
+    /// are read, in step t + 1.
+    fn quantiles_pass(&mut self) -> (Vec<[f64; 3]>, f64) {
+        let ns = self.scenario.sectors.len();
+        let tq = self.economy.policy.levers_next.targeting_quantile;
+        let a_probs = [self.scenario.model.frontier_quantile, 0.5, tq, 1.0 - tq];
+        let b = &mut self.buffers;
         b.sizes.clear();
         b.sizes.extend(b.state_totals.iter().map(|s| s.firms));
         b.sizes.push(b.state_totals.iter().map(|s| s.firms).sum());
@@ -217,6 +212,7 @@ impl Simulation<'_> {
         let gather_ln_a = b.ln_a_quantiles.plan(&b.sizes, &TFP_QUANTILES);
         if gather_a || gather_ln_a {
             let (a_quantiles, ln_a_quantiles) = (&b.a_quantiles, &b.ln_a_quantiles);
+            let f = &self.economy.firms;
             (
                 f.sector.par_chunks(FIRM_CHUNK),
                 f.a.par_chunks(FIRM_CHUNK),
@@ -246,7 +242,7 @@ impl Simulation<'_> {
             b.ln_a_quantiles.finish(j, size, &TFP_QUANTILES, q);
             b.a_quantiles.finish(j, size, &a_probs, &mut a_q);
             if j < ns && size > 0 {
-                let s = &mut self.stats[j];
+                let s = &mut self.economy.stats[j];
                 s.frontier = a_q[FRONTIER];
                 s.median = a_q[MEDIAN];
                 s.selective_threshold = a_q[SELECTIVE];
@@ -254,162 +250,215 @@ impl Simulation<'_> {
             }
         }
         let pooled_frontier = a_q[FRONTIER];
-        for (range, seen) in self.ln_a_range.iter_mut().zip(&b.ln_a_quantiles.range) {
+        for (range, seen) in self
+            .observation
+            .ln_a_range
+            .iter_mut()
+            .zip(&b.ln_a_quantiles.range)
+        {
             if seen.0 <= seen.1 {
                 *range = *seen;
             }
         }
-
-        self.timings.quantiles += clock.elapsed();
-        let clock = Instant::now();
-        self.rows_and_demand(t, &tfp_q, pooled_frontier);
-        self.decompose(t);
-        self.timings.rows += clock.elapsed();
+        (tfp_q, pooled_frontier)
     }
 
-    /// The metrics rows of step `t` (one per sector, then `all`) and Z_j(t+1).
-    fn rows_and_demand(&mut self, t: u32, tfp_q: &[[f64; 3]], pooled_frontier: f64) {
-        let scenario = self.scenario;
-        let sectors = &scenario.sectors;
-        let ns = sectors.len();
-        let levers = &self.levers;
-        let b = &mut self.buffers;
-        let n: u64 = b.state_totals.iter().map(|s| s.firms).sum();
-        let stats = &self.stats;
-
-        // Output: Y_j = Z_j Cbar_j^eta_j, with Z_j(0) calibrated to the output shares.
-        let previous_output = std::mem::take(&mut self.output);
-        let mut output = vec![0.0; ns];
-        for (j, sector) in sectors.iter().enumerate() {
-            let p = &sector.params;
-            let ln_cbar = b.production_totals[j].weighted_ln_c;
-            if t == 0 {
-                self.demand[j] =
-                    production::initial_demand_scale(p.output_share, ln_cbar, p.output_elasticity);
-            }
-            if b.state_totals[j].firms > 0 {
-                output[j] = production::sector_output(self.demand[j], ln_cbar, p.output_elasticity);
-            }
-        }
+    /// §5.13 and §7: Y_j(t), the metrics rows of step `t` (one per sector, then `all`) and
+    /// Z_j(t+1).
+    fn rows_pass(&mut self, t: u32, tfp_q: &[[f64; 3]], pooled_frontier: f64) {
+        let output = self.sector_output(t);
         let total_output: f64 = output.iter().sum();
-
-        // ln A: mean and variance per sector from the shifted sums, pooled over sectors.
-        let pooled_shift = self.ln_a_shift[ns];
-        let (mut pooled_sum, mut pooled_squares) = (0.0, 0.0);
+        let ns = self.scenario.sectors.len();
+        self.observation.rows.clear();
         let mut means = vec![f64::NAN; ns + 1];
-        self.rows.clear();
-        let mut weighted_tfp = 0.0;
-        let mut weighted_technology = 0.0;
         let mut all = RowAccumulator::default();
-        for (j, sector) in sectors.iter().enumerate() {
-            let p = &sector.params;
-            let state = &b.state_totals[j];
-            let count = state.firms;
-            let prod = &b.production_totals[j];
-            let y = output[j];
-            let employment = y * prod.weighted_inverse_a;
-            let emissions = p.emission_intensity * y * prod.weighted_dirty;
-            let mut row = template_row(scenario, self.replicate, t, RowSector::Sector(j));
-            fill_flows(&mut row, &b.flows[j], emissions * levers.carbon_price);
-            row.firms = count;
-            row.output = y;
-            row.output_share = (total_output > 0.0).then(|| y / total_output);
-            row.employment = employment;
-            row.emissions = emissions;
-            if count > 0 {
-                let m = count as f64;
-                let shift = self.ln_a_shift[j];
-                let (s, ss) = (prod.ln_a, prod.ln_a_squared);
-                let mean = shift + s / m;
-                let sd = (ss / m - (s / m) * (s / m)).max(0.0).sqrt();
-                let d = shift - pooled_shift;
-                pooled_sum += s + m * d;
-                pooled_squares += ss + 2.0 * d * s + m * d * d;
-                means[j] = mean;
-                let tfp = prod.weighted_ln_a;
-                if t == 0 {
-                    self.tfp_initial[j] = Some(tfp);
-                }
-                row.labour_productivity = (employment > 0.0).then(|| y / employment);
-                row.tfp = Some(tfp);
-                row.tfp_index = self.tfp_initial[j].map(|t0| (tfp - t0).exp());
-                row.tfp_unweighted = Some(mean);
-                row.tfp_p10 = Some(tfp_q[j][0]);
-                row.tfp_p50 = Some(tfp_q[j][1]);
-                row.tfp_p90 = Some(tfp_q[j][2]);
-                row.tfp_sd = Some(sd);
-                row.op_covariance = Some(tfp - mean);
-                row.technology = Some(prod.weighted_a);
-                row.frontier = Some(stats[j].frontier);
-                row.digital_mean = Some(stats[j].digital_mean);
-                row.green_mean = Some(stats[j].green_mean);
-                row.data_mean = Some(stats[j].data_mean);
-                row.data_multiplier_mean = Some(prod.multiplier / m);
-                row.emission_intensity = (y > 0.0).then(|| emissions / y);
-                weighted_tfp += y * tfp;
-                weighted_technology += y * prod.weighted_a;
-            }
-            all.add(&row, state, prod);
-            self.rows.push(row);
+        for (j, mean) in means.iter_mut().enumerate().take(ns) {
+            let row = self.sector_row(t, j, output[j], total_output, tfp_q, mean);
+            all.add(
+                &row,
+                &self.buffers.state_totals[j],
+                &self.buffers.production_totals[j],
+            );
+            self.observation.rows.push(row);
         }
-
-        // The `all` row: sums, output-weighted sector means, and pooled unweighted statistics.
-        let mut row = template_row(scenario, self.replicate, t, RowSector::All);
-        all.finish(&mut row, total_output);
-        if n > 0 {
-            let m = n as f64;
-            let mean = pooled_shift + pooled_sum / m;
-            let sd = (pooled_squares / m - (pooled_sum / m) * (pooled_sum / m))
-                .max(0.0)
-                .sqrt();
-            means[ns] = mean;
-            let tfp = (total_output > 0.0).then(|| weighted_tfp / total_output);
-            if t == 0 {
-                self.tfp_initial_all = tfp;
-            }
-            row.tfp = tfp;
-            row.tfp_index = tfp.zip(self.tfp_initial_all).map(|(x, x0)| (x - x0).exp());
-            row.tfp_unweighted = Some(mean);
-            row.tfp_p10 = Some(tfp_q[ns][0]);
-            row.tfp_p50 = Some(tfp_q[ns][1]);
-            row.tfp_p90 = Some(tfp_q[ns][2]);
-            row.tfp_sd = Some(sd);
-            row.op_covariance = tfp.map(|x| x - mean);
-            row.technology = (total_output > 0.0).then(|| weighted_technology / total_output);
-            row.frontier = Some(pooled_frontier);
-            row.digital_mean = Some(all.digital / m);
-            row.green_mean = Some(all.green / m);
-            row.data_mean = Some(all.data / m);
-            row.data_multiplier_mean = Some(all.multiplier / m);
-        }
-        self.rows.push(row);
+        let row = self.all_row(
+            t,
+            &all,
+            total_output,
+            tfp_q,
+            pooled_frontier,
+            &mut means[ns],
+        );
+        self.observation.rows.push(row);
         // next step's shifts: this step's means (keeps the shifted sums small)
-        for (shift, mean) in self.ln_a_shift.iter_mut().zip(means) {
+        for (shift, mean) in self.observation.ln_a_shift.iter_mut().zip(means) {
             if mean.is_finite() {
                 *shift = mean;
             }
         }
+        self.next_demand(t, output);
+    }
 
-        // Z_j(t+1) = Z_j(t) (1 + gamma_j + sum_k B[j][k] gY_k(t)).
-        b.output_growth.clear();
-        for j in 0..ns {
-            let previous = if t == 0 {
-                output[j]
-            } else {
-                previous_output[j]
-            };
-            b.output_growth
-                .push(production::output_growth(output[j], previous));
+    /// §5.13: Y_j = Z_j Cbar_j^eta_j, with Z_j(0) calibrated to the output shares.
+    fn sector_output(&mut self, t: u32) -> Vec<f64> {
+        let b = &self.buffers;
+        let demand = &mut self.economy.demand;
+        let mut output = vec![0.0; self.scenario.sectors.len()];
+        for (j, sector) in self.scenario.sectors.iter().enumerate() {
+            let p = &sector.params;
+            let ln_cbar = b.production_totals[j].weighted_ln_c;
+            if t == 0 {
+                demand[j] =
+                    production::initial_demand_scale(p.output_share, ln_cbar, p.output_elasticity);
+            }
+            if b.state_totals[j].firms > 0 {
+                output[j] = production::sector_output(demand[j], ln_cbar, p.output_elasticity);
+            }
         }
-        for (j, sector) in sectors.iter().enumerate() {
-            self.demand[j] = production::next_demand_scale(
-                self.demand[j],
+        output
+    }
+
+    /// The metrics row of sector `j` with output `y`; its mean ln A goes to `mean`.
+    fn sector_row(
+        &mut self,
+        t: u32,
+        j: usize,
+        y: f64,
+        total_output: f64,
+        tfp_q: &[[f64; 3]],
+        mean_out: &mut f64,
+    ) -> MetricsRow {
+        let scenario = self.scenario;
+        let p = &scenario.sectors[j].params;
+        let levers = &self.economy.policy.levers;
+        let stats = &self.economy.stats[j];
+        let b = &self.buffers;
+        let o = &mut self.observation;
+        let count = b.state_totals[j].firms;
+        let prod = &b.production_totals[j];
+        let employment = y * prod.weighted_inverse_a;
+        let emissions = p.emission_intensity * y * prod.weighted_dirty;
+        let mut row = template_row(scenario, self.replicate, t, RowSector::Sector(j));
+        fill_flows(&mut row, &b.flows[j], emissions * levers.carbon_price);
+        row.firms = count;
+        row.output = y;
+        row.output_share = (total_output > 0.0).then(|| y / total_output);
+        row.employment = employment;
+        row.emissions = emissions;
+        if count > 0 {
+            let m = count as f64;
+            let shift = o.ln_a_shift[j];
+            let (s, ss) = (prod.ln_a, prod.ln_a_squared);
+            let mean = shift + s / m;
+            let sd = (ss / m - (s / m) * (s / m)).max(0.0).sqrt();
+            *mean_out = mean;
+            let tfp = prod.weighted_ln_a;
+            if t == 0 {
+                o.tfp_initial[j] = Some(tfp);
+            }
+            row.labour_productivity = (employment > 0.0).then(|| y / employment);
+            row.tfp = Some(tfp);
+            row.tfp_index = o.tfp_initial[j].map(|t0| (tfp - t0).exp());
+            row.tfp_unweighted = Some(mean);
+            row.tfp_p10 = Some(tfp_q[j][0]);
+            row.tfp_p50 = Some(tfp_q[j][1]);
+            row.tfp_p90 = Some(tfp_q[j][2]);
+            row.tfp_sd = Some(sd);
+            row.op_covariance = Some(tfp - mean);
+            row.technology = Some(prod.weighted_a);
+            row.frontier = Some(stats.frontier);
+            row.digital_mean = Some(stats.digital_mean);
+            row.green_mean = Some(stats.green_mean);
+            row.data_mean = Some(stats.data_mean);
+            row.data_multiplier_mean = Some(prod.multiplier / m);
+            row.emission_intensity = (y > 0.0).then(|| emissions / y);
+        }
+        row
+    }
+
+    /// The `all` row: sums, output-weighted sector means, and pooled unweighted statistics
+    /// (the pooled mean and sd of ln A from the sectors' shifted sums); its mean ln A goes to
+    /// `mean_out`.
+    fn all_row(
+        &mut self,
+        t: u32,
+        all: &RowAccumulator,
+        total_output: f64,
+        tfp_q: &[[f64; 3]],
+        pooled_frontier: f64,
+        mean_out: &mut f64,
+    ) -> MetricsRow {
+        let ns = self.scenario.sectors.len();
+        let b = &self.buffers;
+        let o = &mut self.observation;
+        let mut row = template_row(self.scenario, self.replicate, t, RowSector::All);
+        all.finish(&mut row, total_output);
+        let n: u64 = b.state_totals.iter().map(|s| s.firms).sum();
+        if n == 0 {
+            return row;
+        }
+        let pooled_shift = o.ln_a_shift[ns];
+        let (mut pooled_sum, mut pooled_squares) = (0.0, 0.0);
+        let (mut weighted_tfp, mut weighted_technology) = (0.0, 0.0);
+        for (j, (state, prod)) in b.state_totals.iter().zip(&b.production_totals).enumerate() {
+            if state.firms == 0 {
+                continue;
+            }
+            let m = state.firms as f64;
+            let (s, ss) = (prod.ln_a, prod.ln_a_squared);
+            let d = o.ln_a_shift[j] - pooled_shift;
+            pooled_sum += s + m * d;
+            pooled_squares += ss + 2.0 * d * s + m * d * d;
+            let y = o.rows[j].output;
+            weighted_tfp += y * prod.weighted_ln_a;
+            weighted_technology += y * prod.weighted_a;
+        }
+        let m = n as f64;
+        let mean = pooled_shift + pooled_sum / m;
+        let sd = (pooled_squares / m - (pooled_sum / m) * (pooled_sum / m))
+            .max(0.0)
+            .sqrt();
+        *mean_out = mean;
+        let tfp = (total_output > 0.0).then(|| weighted_tfp / total_output);
+        if t == 0 {
+            o.tfp_initial[ns] = tfp;
+        }
+        row.tfp = tfp;
+        row.tfp_index = tfp.zip(o.tfp_initial[ns]).map(|(x, x0)| (x - x0).exp());
+        row.tfp_unweighted = Some(mean);
+        row.tfp_p10 = Some(tfp_q[ns][0]);
+        row.tfp_p50 = Some(tfp_q[ns][1]);
+        row.tfp_p90 = Some(tfp_q[ns][2]);
+        row.tfp_sd = Some(sd);
+        row.op_covariance = tfp.map(|x| x - mean);
+        row.technology = (total_output > 0.0).then(|| weighted_technology / total_output);
+        row.frontier = Some(pooled_frontier);
+        row.digital_mean = Some(all.digital / m);
+        row.green_mean = Some(all.green / m);
+        row.data_mean = Some(all.data / m);
+        row.data_multiplier_mean = Some(all.multiplier / m);
+        row
+    }
+
+    /// §5.13: Z_j(t+1) = Z_j(t) (1 + gamma_j + sum_k B[j][k] gY_k(t)); keeps Y(t).
+    fn next_demand(&mut self, t: u32, output: Vec<f64>) {
+        let scenario = self.scenario;
+        let b = &mut self.buffers;
+        let economy = &mut self.economy;
+        b.output_growth.clear();
+        for (j, &y) in output.iter().enumerate() {
+            let previous = if t == 0 { y } else { economy.output[j] };
+            b.output_growth.push(production::output_growth(y, previous));
+        }
+        for (j, sector) in scenario.sectors.iter().enumerate() {
+            economy.demand[j] = production::next_demand_scale(
+                economy.demand[j],
                 sector.params.demand_growth,
                 scenario.demand_linkage.row(j),
                 &b.output_growth,
             );
         }
-        self.output = output;
+        economy.output = output;
     }
 }
 
@@ -419,14 +468,14 @@ impl Simulation<'_> {
     /// step) and t (this step's rows).
     fn decompose(&mut self, t: u32) {
         let ns = self.scenario.sectors.len();
-        let rows = &self.rows;
+        let o = &mut self.observation;
+        let rows = &o.rows;
         let b = &mut self.buffers;
-        self.decomposition.clear();
+        o.decomposition.clear();
         if t > 0 {
             b.changes.clear();
-            for (row, (&weight_prev, &tfp_prev)) in rows[..ns]
-                .iter()
-                .zip(self.last_weight.iter().zip(&self.last_tfp))
+            for (row, (&weight_prev, &tfp_prev)) in
+                rows[..ns].iter().zip(o.last_weight.iter().zip(&o.last_tfp))
             {
                 b.changes.push(SectorChange {
                     weight_prev,
@@ -441,14 +490,14 @@ impl Simulation<'_> {
                 t,
                 &b.turnover_totals,
                 &b.changes,
-                (self.last_tfp[ns], rows[ns].tfp),
-                &mut self.decomposition,
+                (o.last_tfp[ns], rows[ns].tfp),
+                &mut o.decomposition,
             );
         }
-        self.last_tfp.clear();
-        self.last_tfp.extend(rows.iter().map(|r| r.tfp));
-        self.last_weight.clear();
-        self.last_weight
+        o.last_tfp.clear();
+        o.last_tfp.extend(rows.iter().map(|r| r.tfp));
+        o.last_weight.clear();
+        o.last_weight
             .extend(rows[..ns].iter().map(|r| r.output_share.unwrap_or(0.0)));
     }
 }
@@ -640,10 +689,10 @@ impl Simulation<'_> {
                 p.weighted_inverse_a,
             )?;
         }
-        for (j, &z) in self.demand.iter().enumerate() {
+        for (j, &z) in self.economy.demand.iter().enumerate() {
             check(Some(j), "demand scale Z", z)?;
         }
-        for row in &self.rows {
+        for row in &self.observation.rows {
             let sector = match row.sector {
                 RowSector::Sector(j) => Some(j),
                 RowSector::All => None,

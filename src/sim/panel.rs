@@ -12,7 +12,7 @@ use crate::panel::{PanelRow, PanelSample};
 impl Simulation<'_> {
     /// Follows the firms of `sample` from now on: collects the rows of the current step.
     pub fn with_panel(mut self, sample: PanelSample) -> Self {
-        self.panel = Some(sample);
+        self.observation.panel = Some(sample);
         self.collect_panel();
         self
     }
@@ -20,29 +20,29 @@ impl Simulation<'_> {
     /// Takes the finished panel rows: those of every step before the last one collected,
     /// whose `exits` flag is known. [`Simulation::finish_panel`] releases the last step's.
     pub fn take_panel(&mut self) -> Vec<PanelRow> {
-        std::mem::take(&mut self.panel_out)
+        std::mem::take(&mut self.observation.panel_out)
     }
 
     /// Releases the rows of the last step collected, with `exits` unknown (`None`).
     pub fn finish_panel(&mut self) -> Vec<PanelRow> {
         let mut rows = self.take_panel();
-        rows.append(&mut self.panel_pending);
+        rows.append(&mut self.observation.panel_pending);
         rows
     }
 
     /// The rows of the step just completed, if a panel is followed; the previous step's rows
     /// learn which of their firms exited.
     pub(crate) fn collect_panel(&mut self) {
-        let Some(sample) = self.panel else {
+        let Some(sample) = self.observation.panel else {
             return;
         };
         let t = self.step;
         let scenario = self.scenario;
         let ns = scenario.sectors.len();
-        let f = &self.firms;
-        let output = &self.output;
+        let f = &self.economy.firms;
+        let output = &self.economy.output;
         let parents = &self.buffers.spawn_parents;
-        let first_spawn = self.spawn_first_id;
+        let first_spawn = self.observation.spawn_first_id;
         let replicate = self.replicate;
         let chunks: Vec<Vec<PanelRow>> = (
             f.sector.par_chunks(FIRM_CHUNK),
@@ -93,7 +93,7 @@ impl Simulation<'_> {
             .collect();
         let current: Vec<PanelRow> = chunks.into_iter().flatten().collect();
         // Both lists are in id order: a firm of the previous step that is not here exited.
-        let mut pending = std::mem::take(&mut self.panel_pending);
+        let mut pending = std::mem::take(&mut self.observation.panel_pending);
         let mut k = 0;
         for row in &mut pending {
             while k < current.len() && current[k].id < row.id {
@@ -101,7 +101,7 @@ impl Simulation<'_> {
             }
             row.exits = Some(!(k < current.len() && current[k].id == row.id));
         }
-        self.panel_out.append(&mut pending);
-        self.panel_pending = current;
+        self.observation.panel_out.append(&mut pending);
+        self.observation.panel_pending = current;
     }
 }

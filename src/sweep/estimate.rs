@@ -33,14 +33,7 @@ pub struct Estimate {
 
 /// Runs the calibration for `plan` on `threads` threads.
 pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> {
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = threads {
-        builder = builder.num_threads(t);
-    }
-    let pool = builder.build().map_err(|e| Error::ThreadPool {
-        threads: threads.unwrap_or(0),
-        message: e.to_string(),
-    })?;
+    let pool = crate::sim::thread_pool(threads)?;
     let points = plan.points.len();
     let sample = points.min(pool.current_num_threads().max(2));
     let chosen: Vec<usize> = (0..sample).map(|i| i * points / sample).collect();

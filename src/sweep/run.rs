@@ -347,14 +347,7 @@ pub fn run_sweep(
     };
     progress.start(done, runs);
 
-    let mut builder = rayon::ThreadPoolBuilder::new();
-    if let Some(threads) = options.threads {
-        builder = builder.num_threads(threads);
-    }
-    let pool = builder.build().map_err(|e| Error::ThreadPool {
-        threads: options.threads.unwrap_or(0),
-        message: e.to_string(),
-    })?;
+    let pool = crate::sim::thread_pool(options.threads)?;
     let threads = pool.current_num_threads();
     let in_flight = ((budget / plan.peak_run_bytes.max(1) as f64) as usize)
         .clamp(1, RUNS_IN_FLIGHT_PER_THREAD * threads);

@@ -1,0 +1,288 @@
+//! Running the replicates of a scenario: as many at once as memory allows, on a thread pool of
+//! the requested size, each handed over in replicate order as it completes.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use super::Simulation;
+use super::pool::thread_pool;
+use super::schedule::{self, StopWatch};
+use crate::decomposition::DecompositionRow;
+use crate::error::{Error, NumericFault};
+use crate::metrics::MetricsRow;
+use crate::model::firms::Firms;
+use crate::panel::{PanelRow, PanelSample};
+use crate::scenario::Scenario;
+
+/// Hears about progress; called once per completed step of each replicate, from any thread.
+pub trait Observer: Sync {
+    /// Replicate `replicate` finished `step` with `firm_steps` firm phases in it.
+    fn step_done(&self, replicate: u32, step: u32, firm_steps: u64) {
+        let _ = (replicate, step, firm_steps);
+    }
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+
+impl Observer for Silent {}
+
+/// How to run a scenario.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
+    /// Sweep point index written to the rows.
+    pub point: u32,
+    /// When set (e.g. by Ctrl-C), replicates stop at their next step boundary; the run then
+    /// reports the replicates that completed.
+    pub cancel: Option<Arc<AtomicBool>>,
+    /// The firm-year panel to collect (`--panel`), if any.
+    pub panel: Option<PanelSample>,
+}
+
+/// The facts of a run (everything but the rows).
+#[derive(Clone, Debug)]
+pub struct RunSummary {
+    /// Firm phases executed (sum over replicates and steps of the firms at the step's start).
+    pub firm_steps: u64,
+    /// Worker threads used.
+    pub threads: usize,
+    /// Replicates run at once.
+    pub concurrent_replicates: usize,
+    /// Wall time of the simulation.
+    pub wall_time: Duration,
+    /// Replicates that ran to the end, in order.
+    pub completed: Vec<u32>,
+    /// Whether the run was cancelled before every replicate completed.
+    pub interrupted: bool,
+}
+
+/// What [`run`] returns: the rows and the facts about the run.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    /// Metrics rows in (replicate, step, sector then `all`) order, completed replicates only.
+    pub rows: Vec<MetricsRow>,
+    /// Decomposition rows in the same order, from step 1.
+    pub decomposition: Vec<DecompositionRow>,
+    /// Panel rows in (replicate, step, id) order, if a panel was asked for.
+    pub panel: Vec<PanelRow>,
+    /// The facts of the run.
+    pub summary: RunSummary,
+}
+
+/// Bytes of memory one replicate of `scenario` needs at its largest: the state and scratch
+/// per firm times the expected peak number of places (growth through entry, holes left by
+/// exits), and its metrics rows.
+pub fn estimated_bytes_per_replicate(scenario: &Scenario) -> u64 {
+    estimated_bytes(scenario, None)
+}
+
+/// As [`estimated_bytes_per_replicate`], with the rows of a firm-year panel held until the
+/// replicate is written.
+pub fn estimated_bytes(scenario: &Scenario, panel: Option<PanelSample>) -> u64 {
+    const SCRATCH_BYTES_PER_FIRM: f64 = 16.0; // CES weight, outcome
+    const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
+    let per_firm = (Firms::BYTES_PER_FIRM as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
+    let entry: f64 = scenario
+        .sectors
+        .iter()
+        .map(|s| s.params.firm_share * s.params.entry_rate)
+        .sum();
+    let growth = (1.0 + entry).powf(f64::from(scenario.run.steps)).min(1e6);
+    let steps = f64::from(scenario.run.steps);
+    let rows = (steps + 1.0)
+        * (scenario.sectors.len() as f64 + 1.0)
+        * (std::mem::size_of::<MetricsRow>() + std::mem::size_of::<DecompositionRow>()) as f64;
+    let sampled = match panel {
+        None => 0.0,
+        Some(PanelSample::All) => 1.0,
+        Some(PanelSample::Rate(r)) => r,
+    };
+    // the panel: every sampled firm of every step, at the mean population (growth over two)
+    let panel_rows = scenario.run.firms as f64 * sampled * (steps + 1.0) * (1.0 + growth) / 2.0;
+    let panel_bytes = panel_rows * std::mem::size_of::<PanelRow>() as f64;
+    (scenario.run.firms as f64 * growth * per_firm + rows + panel_bytes) as u64 + (1 << 20)
+}
+
+/// Memory the system says is available, from /proc/meminfo (`None` where unknown).
+pub fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Share of the available memory a run plans to use.
+const MEMORY_BUDGET_SHARE: f64 = 0.8;
+
+/// How many replicates of `scenario` fit in memory at once; an error if not even one does.
+pub fn concurrent_replicates(scenario: &Scenario) -> Result<usize, Error> {
+    concurrent_replicates_with(scenario, None)
+}
+
+/// As [`concurrent_replicates`], with a firm-year panel.
+pub fn concurrent_replicates_with(
+    scenario: &Scenario,
+    panel: Option<PanelSample>,
+) -> Result<usize, Error> {
+    let per_replicate = estimated_bytes(scenario, panel);
+    let available = available_memory().unwrap_or(4 << 30);
+    let budget = (available as f64 * MEMORY_BUDGET_SHARE) as u64;
+    if per_replicate > budget {
+        return Err(Error::Memory {
+            scenario: scenario.name.clone(),
+            estimate: per_replicate,
+            available,
+        });
+    }
+    Ok(
+        ((budget / per_replicate.max(1)) as usize)
+            .clamp(1, scenario.run.replicates.max(1) as usize),
+    )
+}
+
+/// Receives what each completed replicate produced, in replicate order (see [`run_into`]).
+pub type RowSink<'a> = dyn FnMut(u32, &ReplicateOutput) -> Result<(), Error> + 'a;
+
+/// What one replicate produced.
+#[derive(Clone, Debug, Default)]
+pub struct ReplicateOutput {
+    /// Metrics rows in (step, sector then `all`) order.
+    pub rows: Vec<MetricsRow>,
+    /// Decomposition rows in (step, sector then `all`) order, from step 1.
+    pub decomposition: Vec<DecompositionRow>,
+    /// Panel rows in (step, id) order, if a panel was asked for.
+    pub panel: Vec<PanelRow>,
+    /// Firm phases executed.
+    pub firm_steps: u64,
+}
+
+/// A completed replicate (`None` if cancelled).
+pub type ReplicateRows = Option<ReplicateOutput>;
+
+/// Runs every replicate of `scenario` and returns the metrics rows (all in memory; for large
+/// runs see [`run_into`]).
+pub fn run(
+    scenario: &Scenario,
+    options: &RunOptions,
+    observer: &dyn Observer,
+) -> Result<RunOutput, Error> {
+    let (mut rows, mut decomposition, mut panel) = (Vec::new(), Vec::new(), Vec::new());
+    let summary = run_into(scenario, options, observer, &mut |_, output| {
+        rows.extend_from_slice(&output.rows);
+        decomposition.extend_from_slice(&output.decomposition);
+        panel.extend_from_slice(&output.panel);
+        Ok(())
+    })?;
+    Ok(RunOutput {
+        rows,
+        decomposition,
+        panel,
+        summary,
+    })
+}
+
+/// Runs every replicate of `scenario`, as many at once as memory allows, and hands the rows
+/// of each completed replicate to `sink` in replicate order (a replicate that finishes early
+/// waits for those before it), so output can be written as the run goes with memory bounded
+/// by the replicates in flight. If `options.cancel` is raised, replicates stop at their next
+/// step boundary and the completed ones are still handed over, in order.
+pub fn run_into(
+    scenario: &Scenario,
+    options: &RunOptions,
+    observer: &dyn Observer,
+    sink: &mut RowSink,
+) -> Result<RunSummary, Error> {
+    let pool = thread_pool(options.threads)?;
+    // Replicates in flight: what memory allows, and no more than a few per thread (more
+    // would only delay the writing of the early ones).
+    let concurrent = concurrent_replicates_with(scenario, options.panel)?
+        .min(4 * pool.current_num_threads())
+        .max(1);
+    let started = Instant::now();
+    let mut summary = RunSummary {
+        firm_steps: 0,
+        threads: pool.current_num_threads(),
+        concurrent_replicates: concurrent,
+        wall_time: Duration::ZERO,
+        completed: Vec::new(),
+        interrupted: false,
+    };
+    let run = |r: usize, watch: &StopWatch| {
+        run_replicate(
+            scenario,
+            r as u32,
+            options.point,
+            options.panel,
+            observer,
+            Some(watch),
+        )
+    };
+    let outcome = schedule::run_in_order(
+        &pool,
+        scenario.run.replicates as usize,
+        concurrent,
+        options.cancel.as_deref(),
+        &run,
+        &mut |r, output: ReplicateOutput| {
+            summary.firm_steps += output.firm_steps;
+            sink(r as u32, &output)
+        },
+    )?;
+    summary.completed = outcome.completed.iter().map(|&r| r as u32).collect();
+    summary.interrupted = outcome.interrupted;
+    summary.wall_time = started.elapsed();
+    Ok(summary)
+}
+
+/// Runs one replicate to the end and returns its rows, decomposition rows and firm-steps;
+/// `None` if `cancel` was raised before it finished.
+pub fn run_replicate(
+    scenario: &Scenario,
+    replicate: u32,
+    point: u32,
+    panel: Option<PanelSample>,
+    observer: &dyn Observer,
+    cancel: Option<&StopWatch>,
+) -> Result<ReplicateRows, Error> {
+    let fault = |fault: NumericFault| Error::Numeric {
+        scenario: scenario.name.clone(),
+        replicate,
+        fault,
+    };
+    let steps = scenario.run.steps;
+    let mut sim = Simulation::new(scenario, replicate).map_err(fault)?;
+    if let Some(sample) = panel {
+        sim = sim.with_panel(sample);
+    }
+    let per_step = scenario.sectors.len() + 1;
+    let mut output = ReplicateOutput {
+        rows: Vec::with_capacity((steps as usize + 1) * per_step),
+        decomposition: Vec::with_capacity(steps as usize * per_step),
+        panel: Vec::new(),
+        firm_steps: 0,
+    };
+    output.rows.extend_from_slice(sim.rows());
+    for t in 1..=steps {
+        if cancel.is_some_and(StopWatch::raised) {
+            return Ok(None);
+        }
+        let firms = sim.firm_count();
+        sim.step().map_err(fault)?;
+        output.firm_steps += firms;
+        output.rows.extend_from_slice(sim.rows());
+        output.decomposition.extend_from_slice(sim.decomposition());
+        output.panel.append(&mut sim.take_panel());
+        observer.step_done(replicate, t, firms);
+    }
+    output.panel.append(&mut sim.finish_panel());
+    for row in &mut output.rows {
+        row.point = point;
+    }
+    for row in &mut output.decomposition {
+        row.point = point;
+    }
+    Ok(Some(output))
+}

@@ -1,0 +1,329 @@
+//! The structure pass, docs/model.md §5.12: exits leave, switchers move, spawned firms and
+//! entrants are born, in the deterministic order that gives them their ids.
+//!
+//! The next population is built in place: an exiting firm leaves a hole (sector [`DEAD`],
+//! skipped by every pass, removed when holes pile up); a switcher changes its sector where it
+//! stands; spawned firms follow the last firm, in parent order (rules in listed order), then
+//! entrants by sector and slot. Ids follow that order, so storage order is id order. The sums
+//! behind the means of S(t) are taken on the way.
+
+use rayon::prelude::*;
+
+use super::Simulation;
+use super::chunks::view_chunks;
+use super::phase::NO_SWITCH;
+use super::reduce::{FIRM_CHUNK, ScatterSlice, chunk_count};
+use super::step::{HOLES_PER_COMPACTION, LEVEL_CONCENTRATION, exits, new_share};
+use super::sums::StateSums;
+use crate::model::demography;
+use crate::model::firms::{DEAD, FirmId, FirmsChunk, ORIGIN_ENTRANT, ORIGIN_SPAWNED, SectorIndex};
+use crate::model::params::SectorParams;
+use crate::rng::{BirthKey, FirmKey, Purpose};
+
+impl Simulation<'_> {
+    /// §5.12 for step `t`: entrant counts, the next population, S(t) sums, compaction.
+    pub(crate) fn structure_pass(&mut self, t: u32) {
+        self.draw_entrant_counts(t);
+        let n = self.economy.firms.len();
+        let spawned = self.prefix_spawn_offsets();
+        let entrants: usize = self.buffers.entrants.iter().sum::<u64>() as usize;
+        let ns = self.scenario.sectors.len();
+        self.buffers.state.reset(chunk_count(n) + 1, ns);
+        self.buffers.leavers.reset(chunk_count(n), ns);
+        self.buffers.spawn_parents.clear();
+        self.buffers.spawn_parents.resize(spawned, FirmId(0));
+        self.observation.spawn_first_id = self.economy.next_id;
+        self.economy.firms.resize(n + spawned + entrants);
+        self.survivors_and_spawns(t, n);
+        self.entrants(t, n + spawned, self.economy.next_id + spawned as u64);
+        self.economy.next_id += (spawned + entrants) as u64;
+        self.sum_new_population(chunk_count(n), n + spawned);
+    }
+
+    /// §5.12: the entrant count of each sector, `Poisson(entry_rate_j n_j (1 + s_entry_j))`,
+    /// a sector-level draw.
+    fn draw_entrant_counts(&mut self, t: u32) {
+        let key = self.run_key.step(t);
+        let levers = &self.economy.policy.levers;
+        let b = &mut self.buffers;
+        b.entrants.clear();
+        for (j, sector) in self.scenario.sectors.iter().enumerate() {
+            let mean = demography::expected_entrants(
+                sector.params.entry_rate,
+                self.economy.stats[j].firms,
+                levers.entry_subsidy[j],
+            );
+            b.entrants
+                .push(key.sector(j, Purpose::EntryCount).poisson(mean));
+        }
+    }
+
+    /// Turns the spawn counts of the chunks into the index of each chunk's first spawned
+    /// firm; returns the number of spawned firms.
+    fn prefix_spawn_offsets(&mut self) -> usize {
+        let mut next = 0;
+        for offset in self.buffers.spawn_offsets.iter_mut() {
+            let count = *offset;
+            *offset = next;
+            next += count;
+        }
+        next
+    }
+
+    /// §5.12 over the firms of step t - 1 (places `..n`): exits leave holes, switchers move,
+    /// spawned firms are written after place `n`, in parent order.
+    fn survivors_and_spawns(&mut self, t: u32, n: usize) {
+        let scenario = self.scenario;
+        let (sectors, rules) = (&scenario.sectors, &scenario.transitions);
+        let exit_share = scenario.model.exit_share;
+        let ns = sectors.len();
+        let stats = &self.economy.stats;
+        let step_key = self.run_key.step(t);
+        let next_id = self.economy.next_id;
+        let newcomer_share = |j: usize| newcomer_share(stats[j].firms);
+        let b = &mut self.buffers;
+        let chunks = chunk_count(n);
+        let (state, _entrant_state) = b.state.as_mut_slice().split_at_mut(chunks * ns);
+        let parents = ScatterSlice::new(&mut b.spawn_parents);
+        let phase = b.phase.as_slice();
+        let (head, tail) = self.economy.firms.split_at_mut(n);
+        let w = FirmsWriter::new(tail);
+        view_chunks(head)
+            .zip(b.outcome.par_chunks(FIRM_CHUNK))
+            .zip(b.weight.par_chunks(FIRM_CHUNK))
+            .zip(phase.par_chunks(ns))
+            .zip(state.par_chunks_mut(ns))
+            .zip(b.leavers.as_mut_slice().par_chunks_mut(ns))
+            .zip(b.spawn_offsets.par_iter())
+            .for_each(
+                |((((((f, outcome), weight), phase), state), leavers), &first_spawn)| {
+                    let mut spawn_at = first_spawn;
+                    for i in 0..f.len() {
+                        if f.sector[i] == DEAD {
+                            continue;
+                        }
+                        let j = f.sector[i] as usize;
+                        let o = outcome[i];
+                        // what the decompositions compare with: the end of step t - 1
+                        f.prev_share[i] = f.share[i];
+                        f.origin[i] = f.sector[i];
+                        let new = new_share(f.share[i], weight[i], &sectors[j].params, &phase[j]);
+                        if exits(new, o, exit_share, stats[j].firms) {
+                            leavers[j].died.add(f.share[i], f.ln_a[i]);
+                            f.sector[i] = DEAD;
+                            f.share[i] = 0.0;
+                            continue;
+                        }
+                        if o.switch_to != NO_SWITCH {
+                            leavers[j].switched_out.add(f.share[i], f.ln_a[i]);
+                            f.sector[i] = o.switch_to;
+                            f.share[i] = newcomer_share(o.switch_to as usize);
+                        } else {
+                            f.share[i] = new;
+                        }
+                        state[f.sector[i] as usize].add(
+                            f.share[i],
+                            f.a[i],
+                            f.digital[i],
+                            f.green[i],
+                            f.data[i],
+                        );
+                        let mut mask = o.spawns;
+                        while mask != 0 {
+                            let r = mask.trailing_zeros() as usize;
+                            mask &= mask - 1;
+                            let to = rules[r].to;
+                            let child = BirthKey::spawned(f.birth[i], t, r);
+                            let sd = sectors[to].params.spawn_tfp_sd;
+                            let a =
+                                f.a[i] + sd * step_key.firm(child).normal(Purpose::SpawnTechnology);
+                            let share = newcomer_share(to);
+                            // SAFETY: `spawn_at` runs over this chunk's own spawn range.
+                            unsafe {
+                                parents.write(spawn_at, f.id[i]);
+                                w.write(
+                                    spawn_at,
+                                    NewFirm {
+                                        id: FirmId(next_id + spawn_at as u64),
+                                        birth: child,
+                                        born: t,
+                                        sector: to as SectorIndex,
+                                        a,
+                                        digital: f.digital[i],
+                                        green: f.green[i],
+                                        share,
+                                        origin: ORIGIN_SPAWNED,
+                                    },
+                                );
+                            }
+                            state[to].add(share, a, f.digital[i], f.green[i], 0.0);
+                            spawn_at += 1;
+                        }
+                    }
+                },
+            );
+    }
+
+    /// §5.12: the entrants, written from place `first` on, by sector and slot, with ids from
+    /// `first_id` on.
+    fn entrants(&mut self, t: u32, first: usize, first_id: u64) {
+        let sectors = &self.scenario.sectors;
+        let stats = &self.economy.stats;
+        let step_key = self.run_key.step(t);
+        let (counts, phase_totals) = (&self.buffers.entrants, &self.buffers.phase_totals);
+        let (_, tail) = self.economy.firms.split_at_mut(first);
+        let entrants = tail.len();
+        let w = FirmsWriter::new(tail);
+        (0..entrants)
+            .into_par_iter()
+            .with_min_len(FIRM_CHUNK)
+            .for_each(|e| {
+                let (mut j, mut slot) = (0, e as u64);
+                while slot >= counts[j] {
+                    slot -= counts[j];
+                    j += 1;
+                }
+                let p = &sectors[j].params;
+                let birth = BirthKey::entrant(t, j, slot);
+                let (z, d, g) = newborn_levels(step_key.firm(birth), p);
+                // abar_j: mean a of all firms in j this step after §5.3a, exiting ones included
+                let mean_a = phase_totals[j].sum_a / phase_totals[j].firms as f64;
+                let a = mean_a + p.entry_tfp_gap + p.tfp_sd * z;
+                let share = p.entry_size / stats[j].firms as f64;
+                // SAFETY: each entrant index is written once.
+                unsafe {
+                    w.write(
+                        e,
+                        NewFirm {
+                            id: FirmId(first_id + e as u64),
+                            birth,
+                            born: t,
+                            sector: j as SectorIndex,
+                            a,
+                            digital: d,
+                            green: g,
+                            share,
+                            origin: ORIGIN_ENTRANT,
+                        },
+                    );
+                }
+            });
+    }
+
+    /// The sums of S(t) over the new population: the entrants' (places `first..`, in storage
+    /// order) go into the partials after those of the `chunks` chunks of survivors; then the
+    /// holes are removed once they are a tenth of the places (a sequential pass, rare).
+    fn sum_new_population(&mut self, chunks: usize, first: usize) {
+        let ns = self.scenario.sectors.len();
+        let f = &mut self.economy.firms;
+        let b = &mut self.buffers;
+        let entrant_state = &mut b.state.as_mut_slice()[chunks * ns..];
+        for i in first..f.len() {
+            let j = f.sector[i] as usize;
+            entrant_state[j].add(f.share[i], f.a[i], f.digital[i], f.green[i], f.data[i]);
+        }
+        b.state_totals.clear();
+        b.state_totals.resize(ns, StateSums::default());
+        b.state
+            .merge_into(ns, &mut b.state_totals, |_, t, p| t.merge(p));
+        let alive: u64 = b.state_totals.iter().map(|s| s.firms).sum();
+        if (f.len() as u64 - alive) * HOLES_PER_COMPACTION > f.len() as u64 {
+            f.compact();
+        }
+    }
+}
+
+/// The share of a firm that switches or is spawned into a sector of `firms` firms in S(t-1):
+/// `1 / n_to`, or 1 into an empty sector (its newcomers then share it equally once shares
+/// are normalised).
+fn newcomer_share(firms: u64) -> f64 {
+    if firms > 0 { 1.0 / firms as f64 } else { 1.0 }
+}
+
+/// A newborn's draws: technology shock, digital and green levels (as at the start, §5.12).
+pub(crate) fn newborn_levels(key: FirmKey, p: &SectorParams) -> (f64, f64, f64) {
+    let z = key.normal(Purpose::BirthTechnology);
+    let d = key
+        .stream(Purpose::BirthDigital as u64)
+        .beta_mean(p.digital_init, LEVEL_CONCENTRATION);
+    let g = key
+        .stream(Purpose::BirthGreen as u64)
+        .beta_mean(p.green_init, LEVEL_CONCENTRATION);
+    (z, d, g)
+}
+
+/// A firm born in step t, as written into the next population.
+struct NewFirm {
+    id: FirmId,
+    birth: BirthKey,
+    born: u32,
+    sector: SectorIndex,
+    a: f64,
+    digital: f64,
+    green: f64,
+    share: f64,
+    /// [`ORIGIN_ENTRANT`] or [`ORIGIN_SPAWNED`].
+    origin: SectorIndex,
+}
+
+/// Writes whole firms into the next population at disjoint positions.
+struct FirmsWriter<'a> {
+    id: ScatterSlice<'a, FirmId>,
+    birth: ScatterSlice<'a, BirthKey>,
+    born: ScatterSlice<'a, u32>,
+    sector: ScatterSlice<'a, SectorIndex>,
+    a: ScatterSlice<'a, f64>,
+    digital: ScatterSlice<'a, f64>,
+    green: ScatterSlice<'a, f64>,
+    data: ScatterSlice<'a, f64>,
+    share: ScatterSlice<'a, f64>,
+    paid: ScatterSlice<'a, f64>,
+    ln_a: ScatterSlice<'a, f64>,
+    prev_share: ScatterSlice<'a, f64>,
+    origin: ScatterSlice<'a, SectorIndex>,
+}
+
+impl<'a> FirmsWriter<'a> {
+    fn new(f: FirmsChunk<'a>) -> Self {
+        FirmsWriter {
+            id: ScatterSlice::new(f.id),
+            birth: ScatterSlice::new(f.birth),
+            born: ScatterSlice::new(f.born),
+            sector: ScatterSlice::new(f.sector),
+            a: ScatterSlice::new(f.a),
+            digital: ScatterSlice::new(f.digital),
+            green: ScatterSlice::new(f.green),
+            data: ScatterSlice::new(f.data),
+            share: ScatterSlice::new(f.share),
+            paid: ScatterSlice::new(f.paid),
+            ln_a: ScatterSlice::new(f.ln_a),
+            prev_share: ScatterSlice::new(f.prev_share),
+            origin: ScatterSlice::new(f.origin),
+        }
+    }
+
+    /// Writes a newborn: no data stock, nothing paid yet, no previous share; ln A follows in
+    /// the production pass.
+    ///
+    /// # Safety
+    /// Each `index` is written once while the writer lives (see [`ScatterSlice::write`]).
+    #[inline]
+    unsafe fn write(&self, index: usize, firm: NewFirm) {
+        // SAFETY: forwarded from the caller.
+        unsafe {
+            self.id.write(index, firm.id);
+            self.birth.write(index, firm.birth);
+            self.born.write(index, firm.born);
+            self.sector.write(index, firm.sector);
+            self.a.write(index, firm.a);
+            self.digital.write(index, firm.digital);
+            self.green.write(index, firm.green);
+            self.data.write(index, 0.0);
+            self.share.write(index, firm.share);
+            self.paid.write(index, 0.0);
+            self.ln_a.write(index, f64::NAN);
+            self.prev_share.write(index, 0.0);
+            self.origin.write(index, firm.origin);
+        }
+    }
+}

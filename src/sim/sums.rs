@@ -1,0 +1,213 @@
+//! What the passes over firms add up, per (chunk, sector), and the reusable buffers that hold
+//! those partial sums and the per-firm scratch of a step.
+
+use super::phase::{Outcome, SectorStep};
+use super::quantiles::GroupQuantiles;
+use super::reduce::Partials;
+use crate::decomposition::{SectorChange, TurnoverSums};
+use crate::model::firms::FirmId;
+
+/// Chunk sums of the firm phase, per sector of the firm at the start of the step.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PhaseSums {
+    pub firms: u64,
+    pub innovations: u64,
+    pub imitations: u64,
+    pub clamped: u64,
+    pub subsidy_rd: f64,
+    pub subsidy_digital: f64,
+    pub subsidy_green: f64,
+    /// Sum of a after §5.3a: the entrants' mean (§5.12) includes exiting firms.
+    pub sum_a: f64,
+    /// Largest a of the chunk's firms in the sector.
+    pub max_a: f64,
+    /// Largest x (multiplier times margin) of the chunk's firms in the sector.
+    pub max_x: f64,
+    /// Sum of the CES terms relative to `exp(max_a) max_x` (§5.10).
+    pub ces_sum: f64,
+    /// After the merge: the factor that turns the chunk's weights into CES shares.
+    pub ces_factor: f64,
+}
+
+impl Default for PhaseSums {
+    fn default() -> Self {
+        PhaseSums {
+            firms: 0,
+            innovations: 0,
+            imitations: 0,
+            clamped: 0,
+            subsidy_rd: 0.0,
+            subsidy_digital: 0.0,
+            subsidy_green: 0.0,
+            sum_a: 0.0,
+            max_a: f64::NEG_INFINITY,
+            max_x: 0.0,
+            ces_sum: 0.0,
+            ces_factor: 0.0,
+        }
+    }
+}
+
+impl PhaseSums {
+    /// Adds the counts and flows of another chunk (the CES reference and sums are merged
+    /// separately, by [`super::step::merge_ces`]).
+    pub fn merge(&mut self, p: &PhaseSums) {
+        self.firms += p.firms;
+        self.innovations += p.innovations;
+        self.imitations += p.imitations;
+        self.clamped += p.clamped;
+        self.subsidy_rd += p.subsidy_rd;
+        self.subsidy_digital += p.subsidy_digital;
+        self.subsidy_green += p.subsidy_green;
+        self.sum_a += p.sum_a;
+    }
+}
+
+/// Chunk counts of §5.11-5.12 per sector.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct DemographySums {
+    pub exits: u64,
+    pub standard_exits: u64,
+    pub switches_out: u64,
+    pub switches_in: u64,
+    pub spawns: u64,
+}
+
+impl DemographySums {
+    /// Adds the counts of another chunk.
+    pub fn merge(&mut self, p: &DemographySums) {
+        self.exits += p.exits;
+        self.standard_exits += p.standard_exits;
+        self.switches_out += p.switches_out;
+        self.switches_in += p.switches_in;
+        self.spawns += p.spawns;
+    }
+}
+
+/// Sums over the firms of a sector in the new population (S(t) means, share normalisation).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct StateSums {
+    pub firms: u64,
+    pub share: f64,
+    pub digital: f64,
+    pub green: f64,
+    pub data: f64,
+    pub min_a: Option<f64>,
+    pub max_a: Option<f64>,
+}
+
+impl StateSums {
+    #[inline]
+    pub fn add(&mut self, share: f64, a: f64, digital: f64, green: f64, data: f64) {
+        self.firms += 1;
+        self.share += share;
+        self.digital += digital;
+        self.green += green;
+        self.data += data;
+        self.min_a = Some(self.min_a.map_or(a, |m| m.min(a)));
+        self.max_a = Some(self.max_a.map_or(a, |m| m.max(a)));
+    }
+
+    pub fn merge(&mut self, other: &StateSums) {
+        self.firms += other.firms;
+        self.share += other.share;
+        self.digital += other.digital;
+        self.green += other.green;
+        self.data += other.data;
+        self.min_a = match (self.min_a, other.min_a) {
+            (Some(x), Some(y)) => Some(x.min(y)),
+            (x, y) => x.or(y),
+        };
+        self.max_a = match (self.max_a, other.max_a) {
+            (Some(x), Some(y)) => Some(x.max(y)),
+            (x, y) => x.or(y),
+        };
+    }
+}
+
+/// Chunk sums of the production pass per sector.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ProductionSums {
+    /// sum f ln c: ln Cbar_j.
+    pub weighted_ln_c: f64,
+    /// sum f ln A: tfp.
+    pub weighted_ln_a: f64,
+    /// sum (ln A - shift) and sum (ln A - shift)^2, for the mean and sd of ln A.
+    pub ln_a: f64,
+    pub ln_a_squared: f64,
+    /// sum f a: technology.
+    pub weighted_a: f64,
+    /// sum A / exp(a).
+    pub multiplier: f64,
+    /// sum f (1 - g): emissions per unit of e_j Y_j.
+    pub weighted_dirty: f64,
+    /// sum f / A: employment per unit of Y_j.
+    pub weighted_inverse_a: f64,
+}
+
+impl ProductionSums {
+    /// Adds the sums of another chunk.
+    pub fn merge(&mut self, p: &ProductionSums) {
+        self.weighted_ln_c += p.weighted_ln_c;
+        self.weighted_ln_a += p.weighted_ln_a;
+        self.ln_a += p.ln_a;
+        self.ln_a_squared += p.ln_a_squared;
+        self.weighted_a += p.weighted_a;
+        self.multiplier += p.multiplier;
+        self.weighted_dirty += p.weighted_dirty;
+        self.weighted_inverse_a += p.weighted_inverse_a;
+    }
+}
+
+/// Flows of one step per sector, reported in its metrics row.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Flows {
+    pub entries: u64,
+    pub demography: DemographySums,
+    pub innovations: u64,
+    pub imitations: u64,
+    pub clamped: u64,
+    pub subsidy_rd: f64,
+    pub subsidy_digital: f64,
+    pub subsidy_green: f64,
+    pub subsidy_entry: f64,
+    pub subsidy_talent: f64,
+}
+
+/// Reusable buffers of a simulation: nothing is allocated per step once they have grown.
+#[derive(Default)]
+pub(crate) struct Buffers {
+    /// Per firm: x (multiplier times margin), then the CES weight relative to the chunk's
+    /// largest (§5.10).
+    pub weight: Vec<f64>,
+    /// Per firm: the draws of §5.9 for §5.11-5.12.
+    pub outcome: Vec<Outcome>,
+    pub phase: Partials<PhaseSums>,
+    pub phase_totals: Vec<PhaseSums>,
+    pub demography: Partials<DemographySums>,
+    pub demography_totals: Vec<DemographySums>,
+    pub state: Partials<StateSums>,
+    pub state_totals: Vec<StateSums>,
+    pub production: Partials<ProductionSums>,
+    pub production_totals: Vec<ProductionSums>,
+    /// Decomposition sums of the firms that left a sector in §5.12 (closed or switched out).
+    pub leavers: Partials<TurnoverSums>,
+    pub leaver_totals: Vec<TurnoverSums>,
+    /// Decomposition sums of the new population (survivors and entrants, production pass).
+    pub turnover: Partials<TurnoverSums>,
+    pub turnover_totals: Vec<TurnoverSums>,
+    pub changes: Vec<SectorChange>,
+    /// The parent of each firm spawned in the last step, by spawn index.
+    pub spawn_parents: Vec<FirmId>,
+    /// Per chunk: the index of its first spawned firm (after a prefix sum of the counts).
+    pub spawn_offsets: Vec<usize>,
+    pub sector_steps: Vec<SectorStep>,
+    pub rule_thresholds: Vec<Option<f64>>,
+    pub flows: Vec<Flows>,
+    pub entrants: Vec<u64>,
+    pub output_growth: Vec<f64>,
+    pub a_quantiles: GroupQuantiles,
+    pub ln_a_quantiles: GroupQuantiles,
+    pub ranges: Vec<(f64, f64)>,
+    pub sizes: Vec<u64>,
+}
