@@ -10,10 +10,13 @@
 //!
 //! - [`prim`]: PRIM, peeling and pasting as EMA Workbench 2.5.3 does it, with the peeling
 //!   trajectory, quasi-p values of each restriction, covering (several boxes in sequence)
-//!   and bootstrap reproducibility.
+//!   and bootstrap reproducibility;
+//! - [`cart`]: a classification tree, whose leaves of majority `true` are boxes;
+//! - [`scores`]: feature scores (extra-trees mean decrease in Gini impurity) to screen the
+//!   inputs that matter.
 //!
-//! Everything here is deterministic: the randomised parts (the bootstrap) take a
-//! seed, give each resample its own keyed stream, and keep results in a fixed order,
+//! Everything here is deterministic: the randomised parts (bootstrap, extra-trees) take a
+//! seed, give each resample or tree its own keyed stream, and keep results in a fixed order,
 //! so the output does not depend on the number of threads.
 //!
 //! The module depends on nothing else in the crate but [`crate::math`] (deterministic
@@ -41,9 +44,11 @@
 #![warn(missing_docs)]
 
 mod binomial;
+pub mod cart;
 mod data;
 pub mod prim;
 mod rng;
+pub mod scores;
 
 pub use binomial::binomial_upper_tail;
 pub use data::{BoxStats, Column, Dataset, Dimension, Limits, Restriction};
