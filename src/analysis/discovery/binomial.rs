@@ -1,4 +1,9 @@
 //! The exact upper tail of the binomial distribution, for quasi-p values.
+//!
+//! Written here rather than taken from `statrs` (0.19, well kept, whose `Binomial::sf` would
+//! do): the crate needs one function, `statrs` brings `nalgebra` and its own `rand` by
+//! default, and the sum below uses the crate's deterministic `ln`/`exp`/`ln Γ`
+//! ([`crate::math`]), so the values are the same bits on every machine.
 
 use crate::math::{exp, ln, ln_1p, ln_gamma};
 

@@ -35,9 +35,9 @@
 //! - An unrestricted side is infinite here, not the data's minimum or maximum, so boxes
 //!   transfer between samples; a limit that reaches the data's extreme becomes unrestricted,
 //!   which is exactly EMA's test for a restricted dimension.
-//! - EMA pastes categorical dimensions only when some numeric dimension is restricted too
-//!   (its `_paste` returns early when the numeric candidates are empty); here every
-//!   restricted dimension is pasted.
+//! - EMA pastes integer and categorical dimensions only when some float dimension is
+//!   restricted too (its `_paste` returns as soon as the float candidates are empty); here
+//!   every restricted dimension is pasted.
 //! - EMA treats integer columns with a separate, discrete peel; here every number is real
 //!   (integers included: the midpoint cuts then fall between integers).
 //! - EMA's categorical candidates come in Python set order (hash order for strings), ours in
