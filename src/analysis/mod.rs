@@ -4,6 +4,7 @@
 //! policy comparisons ([`compare`]) and their fiscal side ([`fiscal`]).
 
 pub mod compare;
+pub mod discovery;
 pub mod facts;
 pub mod fiscal;
 pub mod population;
