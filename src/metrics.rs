@@ -32,15 +32,32 @@ impl MetricValue {
     }
 }
 
-/// Converts a metric field to a [`MetricValue`].
-pub trait IntoMetric {
-    /// The conversion.
+/// A metric field: a count or an amount (always present, summed over sectors in the `all`
+/// row), or a statistic that may be missing (computed for the `all` row on its own).
+pub trait IntoMetric: Default {
+    /// The field as a [`MetricValue`].
     fn metric(&self) -> MetricValue;
+    /// Adds another sector's value for the `all` row: counts and amounts add up; statistics
+    /// are left alone.
+    fn add_total(&mut self, other: &Self);
+    /// Copies another row's count or amount; statistics are left alone.
+    fn copy_total(&mut self, other: &Self);
+    /// Sets the field from a real number (`false` if the field is a count).
+    fn set_real(&mut self, value: f64) -> bool;
 }
 
 impl IntoMetric for u64 {
     fn metric(&self) -> MetricValue {
         MetricValue::Count(*self)
+    }
+    fn add_total(&mut self, other: &Self) {
+        *self += other;
+    }
+    fn copy_total(&mut self, other: &Self) {
+        *self = *other;
+    }
+    fn set_real(&mut self, _: f64) -> bool {
+        false
     }
 }
 
@@ -48,11 +65,27 @@ impl IntoMetric for f64 {
     fn metric(&self) -> MetricValue {
         MetricValue::Real(*self)
     }
+    fn add_total(&mut self, other: &Self) {
+        *self += other;
+    }
+    fn copy_total(&mut self, other: &Self) {
+        *self = *other;
+    }
+    fn set_real(&mut self, value: f64) -> bool {
+        *self = value;
+        true
+    }
 }
 
 impl IntoMetric for Option<f64> {
     fn metric(&self) -> MetricValue {
         self.map_or(MetricValue::Missing, MetricValue::Real)
+    }
+    fn add_total(&mut self, _: &Self) {}
+    fn copy_total(&mut self, _: &Self) {}
+    fn set_real(&mut self, value: f64) -> bool {
+        *self = Some(value);
+        true
     }
 }
 
@@ -98,6 +131,39 @@ macro_rules! metrics_row {
             /// The value of the metric named `name`.
             pub fn metric(&self, name: &str) -> Option<MetricValue> {
                 Self::METRIC_COLUMNS.iter().position(|c| *c == name).map(|i| self.metric_values()[i])
+            }
+
+            /// A row with the identifying columns given and every metric zero (counts and
+            /// amounts) or missing (statistics).
+            pub fn empty(replicate: u32, seed: u64, step: u32, year: i32, sector: RowSector) -> Self {
+                MetricsRow {
+                    point: 0,
+                    replicate,
+                    seed,
+                    step,
+                    year,
+                    sector,
+                    $( $field: Default::default(), )+
+                }
+            }
+
+            /// Sets the real-valued metric named `name`; `false` if there is none.
+            pub fn set_real(&mut self, name: &str, value: f64) -> bool {
+                match name {
+                    $( stringify!($field) => IntoMetric::set_real(&mut self.$field, value), )+
+                    _ => false,
+                }
+            }
+
+            /// Adds the counts and amounts of `other` (another sector's row), as the `all`
+            /// row sums them; statistics are left alone.
+            pub fn add_totals(&mut self, other: &MetricsRow) {
+                $( IntoMetric::add_total(&mut self.$field, &other.$field); )+
+            }
+
+            /// Copies the counts and amounts of `other`; statistics are left alone.
+            pub fn copy_totals(&mut self, other: &MetricsRow) {
+                $( IntoMetric::copy_total(&mut self.$field, &other.$field); )+
             }
         }
     };

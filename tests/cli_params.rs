@@ -7,8 +7,8 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use nqpsim::Scenario;
+use nqpsim::model::levers::LEVERS;
 use nqpsim::model::params::{ModelParams, SectorParams};
-use nqpsim::model::policy::LEVERS;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -96,14 +96,14 @@ fn params_lists_every_global_parameter() {
 fn params_lists_every_policy_lever() {
     let text = params(&[]);
     for lever in LEVERS {
-        let path = if lever.per_sector {
+        let path = if lever.per_sector() {
             format!("policy.{}.NAME", lever.name)
         } else {
             format!("policy.{}", lever.name)
         };
         let line = line_for(&text, &path);
         assert!(
-            line.starts_with(&format!("{path} = {}", lever.default)),
+            line.starts_with(&format!("{path} = {}", lever.default_text())),
             "{line}"
         );
         assert!(text.contains(lever.doc), "the meaning of {}", lever.name);
@@ -203,14 +203,14 @@ fn params_markdown_has_one_row_per_field() {
         );
     }
     for lever in LEVERS {
-        let name = if lever.per_sector {
+        let name = if lever.per_sector() {
             format!("policy.{}.NAME", lever.name)
         } else {
             format!("policy.{}", lever.name)
         };
         // `|` inside a cell is escaped so the row keeps its six cells.
         let unit = lever.unit.replace('|', "\\|");
-        let start = format!("| `{name}` |  | {} | {unit} |", lever.default);
+        let start = format!("| `{name}` |  | {} | {unit} |", lever.default_text());
         assert!(
             rows.iter().any(|r| r.starts_with(&start)),
             "no row starting `{start}`"
@@ -299,4 +299,44 @@ fn the_targeting_choices_are_stated_once() {
         1,
         "{targeting}"
     );
+}
+
+/// The lever table of docs/model.md §4.1 is the declaration of each lever: scope, unit, range,
+/// default and fiscal cost as `src/model/levers.rs` declares them (only the column that
+/// explains the effect is the document's own).
+#[test]
+fn the_model_documents_lever_table_is_the_lever_declarations() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/model.md"))
+        .expect("docs/model.md");
+    let rows: Vec<&str> = doc.lines().filter(|l| l.starts_with("| `")).collect();
+    for lever in LEVERS {
+        let scope = if lever.per_sector() {
+            "per sector"
+        } else {
+            "global"
+        };
+        let range = if lever.is_choice() {
+            "a choice"
+        } else {
+            lever.range.notation()
+        };
+        let unit = lever.unit.replace('|', "\\|");
+        let start = format!(
+            "| `{}` | {scope} | {unit} | {range} | {} |",
+            lever.name,
+            lever.default_text()
+        );
+        let row = rows
+            .iter()
+            .find(|r| r.starts_with(&start))
+            .unwrap_or_else(|| panic!("docs/model.md has no row starting `{start}`"));
+        let cost = match lever.spending {
+            Some(s) => match s.charged.split_once(", ") {
+                Some((formula, rest)) => format!("| `{formula}`, {rest} |"),
+                None => format!("| `{}` |", s.charged),
+            },
+            None => "| none |".to_string(),
+        };
+        assert!(row.ends_with(&cost), "`{row}` should end with `{cost}`");
+    }
 }

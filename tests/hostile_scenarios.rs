@@ -52,8 +52,8 @@ fn paths() -> Vec<String> {
         }
         paths.push(format!("sectors.{sector}.tier"));
     }
-    for lever in nqpsim::model::policy::LEVERS {
-        paths.push(if lever.per_sector {
+    for lever in nqpsim::model::levers::LEVERS {
+        paths.push(if lever.per_sector() {
             format!("policy.{}.emerging", lever.name)
         } else {
             format!("policy.{}", lever.name)

@@ -93,7 +93,7 @@ prop_compose! {
             scale_by_digital: scale,
         }).collect();
         let b = &mut s.policy.base;
-        *b = nqpsim::model::policy::Levers::defaults(n);
+        *b = nqpsim::model::levers::Levers::defaults(n);
         b.rd_subsidy = vec![levers.0; n];
         b.digital_subsidy = vec![levers.1; n];
         b.green_subsidy = vec![levers.2; n];

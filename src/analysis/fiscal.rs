@@ -27,8 +27,14 @@ use super::compare::{Difference, Outcomes, Pairing, metric_index};
 use crate::rng::{Stream, combine};
 use crate::stats::quantiles;
 
-/// The subsidy levers with a column in `trajectories.csv`, and the total.
-pub const LEVERS: [&str; 6] = ["rd", "digital", "green", "entry", "talent", "total"];
+/// The spending accounted: each spending lever's column in `trajectories.csv` (from the lever
+/// table, [`crate::model::levers::spending_levers`]), then the total.
+pub fn spending_names() -> Vec<&'static str> {
+    crate::model::levers::spending_levers()
+        .map(|(_, s)| s.short_name())
+        .chain(["total"])
+        .collect()
+}
 
 /// Domain separator of the bootstrap's draws.
 const BOOTSTRAP_DOMAIN: u64 = 0x6E71_7073_6669_0001;
@@ -88,7 +94,8 @@ const OUTPUT_UNITS: &str = "output units (step-0 total output = 1), present valu
 /// Per replicate of one input: the discounted sums and the final TFP.
 #[derive(Clone, Debug, Default)]
 struct Totals {
-    spending: [Vec<f64>; 6],
+    /// Present values per spending name ([`spending_names`]); the total last.
+    spending: Vec<Vec<f64>>,
     carbon_revenue: Vec<f64>,
     emissions: Vec<f64>,
     output: Vec<f64>,
@@ -98,10 +105,16 @@ struct Totals {
 fn totals(o: &Outcomes, replicates: &[usize], discount_rate: f64) -> Totals {
     let all = o.all_row();
     let m = |name: &str| metric_index(name).expect("a metric column");
-    let subsidy = LEVERS.map(|l| m(&format!("subsidy_{l}")));
+    let subsidy: Vec<usize> = spending_names()
+        .iter()
+        .map(|l| m(&format!("subsidy_{l}")))
+        .collect();
     let (revenue, emissions, output, tfp) =
         (m("carbon_revenue"), m("emissions"), m("output"), m("tfp"));
-    let mut t = Totals::default();
+    let mut t = Totals {
+        spending: vec![Vec::new(); subsidy.len()],
+        ..Totals::default()
+    };
     for &i in replicates {
         let pv = |metric: usize| -> f64 {
             (1..=o.steps as usize)
@@ -167,7 +180,7 @@ pub fn fiscal(
         },
     };
     let mut rows = Vec::new();
-    for (k, lever) in LEVERS.iter().enumerate() {
+    for (k, lever) in spending_names().into_iter().enumerate() {
         rows.push(row(
             "spending",
             lever,
@@ -183,7 +196,9 @@ pub fn fiscal(
     ));
     // net cost: spending less revenue, per input
     let net = |t: &Totals| -> Vec<f64> {
-        t.spending[5]
+        t.spending
+            .last()
+            .expect("the total")
             .iter()
             .zip(&t.carbon_revenue)
             .map(|(s, r)| s - r)
@@ -214,7 +229,10 @@ pub fn fiscal(
     rows.push(row("output_gained", "", OUTPUT_UNITS, gained));
 
     // Ratios of mean differences, with a bootstrap over replicates.
-    let spend = (&b.spending[5], &p.spending[5]);
+    let spend = (
+        b.spending.last().expect("the total"),
+        p.spending.last().expect("the total"),
+    );
     let ratios: [(&'static str, &'static str, Ratio); 3] = [
         (
             "cost_per_tfp_pp",

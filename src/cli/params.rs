@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use clap::Args;
 
 use super::EXIT_OK;
+use crate::model::levers::LEVERS;
 use crate::model::params::{ModelParams, SectorParams, Tier};
-use crate::model::policy::LEVERS;
 use crate::scenario::validate::DEFAULT_RUN;
 
 /// Options of `nqpsim params`.
@@ -123,11 +123,11 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
         LEVERS
             .iter()
             .map(|l| Line {
-                path: if l.per_sector { format!("policy.{}.NAME", l.name) } else { format!("policy.{}", l.name) },
+                path: if l.per_sector() { format!("policy.{}.NAME", l.name) } else { format!("policy.{}", l.name) },
                 symbol: "",
-                default: l.default.to_string(),
+                default: l.default_text(),
                 unit: l.unit,
-                range: if l.name == "targeting" { "a choice" } else { l.range.notation() },
+                range: if l.is_choice() { "a choice" } else { l.range.notation() },
                 doc: l.doc,
             })
             .collect(),

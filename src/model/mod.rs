@@ -25,6 +25,7 @@ pub mod firms;
 pub mod green;
 pub mod imitation;
 pub mod innovation;
+pub mod levers;
 pub mod market;
 pub mod params;
 pub mod policy;

@@ -20,7 +20,7 @@ use crate::error::{Location, ScenarioError};
 use crate::model::Matrix;
 use crate::model::demography::TransitionRule;
 use crate::model::params::{ModelParams, RawModelParams, RawSector, SectorParams, Tier};
-use crate::model::policy::{LeverSet, PerSector, PolicySpec};
+use crate::model::policy::PolicySpec;
 use extends::Origin;
 use overrides::Override;
 use raw::{
@@ -276,25 +276,7 @@ impl Scenario {
     /// and the manifest records. Loading it gives back the same scenario.
     pub fn to_raw(&self) -> RawScenario {
         let names: Vec<String> = self.sectors.iter().map(|s| s.name.clone()).collect();
-        let by_sector = |values: &[f64]| {
-            Some(PerSector::BySector(
-                names.iter().cloned().zip(values.iter().copied()).collect(),
-            ))
-        };
-        let base = &self.policy.base;
         let policy = RawPolicy {
-            rd_subsidy: by_sector(&base.rd_subsidy),
-            digital_subsidy: by_sector(&base.digital_subsidy),
-            green_subsidy: by_sector(&base.green_subsidy),
-            entry_subsidy: by_sector(&base.entry_subsidy),
-            talent: by_sector(&base.talent),
-            green_standard: by_sector(&base.green_standard),
-            standard_enforcement: Some(base.standard_enforcement),
-            carbon_price: Some(base.carbon_price),
-            data_openness: Some(base.data_openness),
-            targeting: Some(base.targeting),
-            targeting_quantile: Some(base.targeting_quantile),
-            budget_cap: base.budget_cap,
             schedule: (!self.policy.schedule.is_empty()).then(|| {
                 self.policy
                     .schedule
@@ -302,10 +284,11 @@ impl Scenario {
                     .map(|e| RawScheduleEntry {
                         from_step: Some(e.from_step),
                         to_step: e.to_step,
-                        set: Some(raw_lever_set(&e.set, &names)),
+                        set: Some(e.set.to_raw(&names)),
                     })
                     .collect()
             }),
+            ..self.policy.base.to_raw(&names)
         };
         RawScenario {
             name: Some(self.name.clone()),
@@ -350,31 +333,5 @@ impl Scenario {
     /// The resolved scenario as a TOML document (a valid scenario file).
     pub fn to_toml(&self) -> String {
         toml::to_string(&self.to_raw()).expect("a resolved scenario always serialises")
-    }
-}
-
-fn raw_lever_set(set: &LeverSet, names: &[String]) -> RawPolicy {
-    let per = |values: &[Option<f64>]| {
-        let entries: Vec<(String, f64)> = names
-            .iter()
-            .zip(values)
-            .filter_map(|(n, v)| v.map(|v| (n.clone(), v)))
-            .collect();
-        (!entries.is_empty()).then_some(PerSector::BySector(entries))
-    };
-    RawPolicy {
-        rd_subsidy: per(&set.rd_subsidy),
-        digital_subsidy: per(&set.digital_subsidy),
-        green_subsidy: per(&set.green_subsidy),
-        entry_subsidy: per(&set.entry_subsidy),
-        talent: per(&set.talent),
-        green_standard: per(&set.green_standard),
-        standard_enforcement: set.standard_enforcement,
-        carbon_price: set.carbon_price,
-        data_openness: set.data_openness,
-        targeting: set.targeting,
-        targeting_quantile: set.targeting_quantile,
-        budget_cap: set.budget_cap,
-        schedule: None,
     }
 }

@@ -180,9 +180,7 @@ fn sector_names(table: &toml::Table) -> Vec<String> {
 }
 
 fn is_per_sector_lever(key: &str) -> bool {
-    crate::model::policy::LEVERS
-        .iter()
-        .any(|l| l.per_sector && l.name == key)
+    crate::model::levers::LeverInfo::find(key).is_some_and(|l| l.per_sector())
 }
 
 /// Turns `lever = x` into `lever = { s1 = x, s2 = x, ... }`.

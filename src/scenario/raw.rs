@@ -9,8 +9,8 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::model::demography::{TfpCondition, TransitionKind};
+pub use crate::model::levers::{RawPolicy, RawScheduleEntry};
 use crate::model::params::{RawModelParams, RawSector};
-use crate::model::policy::{PerSector, Targeting};
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
@@ -104,66 +104,6 @@ pub struct RawTransition {
     /// Whether the probability is multiplied by the firm's digital level.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_by_digital: Option<bool>,
-}
-
-/// `[policy]`, and the `set` of a schedule entry (where `schedule` itself is refused).
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawPolicy {
-    /// R&D matching rate.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rd_subsidy: Option<PerSector>,
-    /// Digital upgrade subsidy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub digital_subsidy: Option<PerSector>,
-    /// Green upgrade subsidy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub green_subsidy: Option<PerSector>,
-    /// Entry subsidy.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub entry_subsidy: Option<PerSector>,
-    /// Talent support.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub talent: Option<PerSector>,
-    /// Green standard.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub green_standard: Option<PerSector>,
-    /// Enforcement probability of the green standard.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub standard_enforcement: Option<f64>,
-    /// Carbon price.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub carbon_price: Option<f64>,
-    /// Data openness.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub data_openness: Option<f64>,
-    /// Targeting of subsidies.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub targeting: Option<Targeting>,
-    /// Targeting threshold quantile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub targeting_quantile: Option<f64>,
-    /// Budget cap.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub budget_cap: Option<f64>,
-    /// Changes over time.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub schedule: Option<Vec<RawScheduleEntry>>,
-}
-
-/// One `[[policy.schedule]]` entry.
-#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawScheduleEntry {
-    /// First step in force.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from_step: Option<u32>,
-    /// Last step in force, inclusive (open-ended if left out).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to_step: Option<u32>,
-    /// The levers set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub set: Option<RawPolicy>,
 }
 
 /// A TOML table read in file order: `name = value` pairs.

@@ -8,8 +8,9 @@ use super::{RunSettings, Scenario, Sector};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::Matrix;
 use crate::model::demography::{TransitionKind, TransitionRule};
+use crate::model::levers::{LeverChecker, Levers};
 use crate::model::params::{ModelParams, Range, SectorParams, Tier};
-use crate::model::policy::{LeverSet, Levers, PerSector, PolicySpec, ScheduleEntry};
+use crate::model::policy::{PolicySpec, ScheduleEntry};
 
 /// Largest number of sectors (sector indices are 16-bit).
 pub const MAX_SECTORS: usize = 1024;
@@ -545,7 +546,7 @@ fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> 
     let mut base = Levers::defaults(names.len());
     let mut schedule = Vec::new();
     if let Some(raw) = raw {
-        let set = validate_levers(c, "policy", raw, names);
+        let set = raw.validate(c, "policy", names);
         base.apply(&set);
         for (i, entry) in raw.schedule.iter().flatten().enumerate() {
             let path = format!("policy.schedule[{i}]");
@@ -581,7 +582,7 @@ fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> 
                     "a schedule entry sets levers; schedules do not nest",
                 );
             }
-            let set = validate_levers(c, &format!("{path}.set"), raw_set, names);
+            let set = raw_set.validate(c, &format!("{path}.set"), names);
             schedule.push(ScheduleEntry {
                 from_step,
                 to_step: entry.to_step,
@@ -592,61 +593,12 @@ fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> 
     PolicySpec { base, schedule }
 }
 
-fn validate_levers(c: &mut Checker, path: &str, raw: &RawPolicy, names: &[&str]) -> LeverSet {
-    let n = names.len();
-    let per_sector = |c: &mut Checker,
-                      lever: &str,
-                      value: &Option<PerSector>,
-                      range: Range|
-     -> Vec<Option<f64>> {
-        let mut out = vec![None; n];
-        match value {
-            None => {}
-            Some(PerSector::All(v)) => {
-                let v = c.number(format!("{path}.{lever}"), *v, range);
-                out.iter_mut().for_each(|o| *o = Some(v));
-            }
-            Some(PerSector::BySector(entries)) => {
-                for (name, v) in entries {
-                    let field = format!("{path}.{lever}.{name}");
-                    match names.iter().position(|s| s == name) {
-                        Some(j) => out[j] = Some(c.number(field, *v, range)),
-                        None => c.problem(
-                            field,
-                            format!("{v} for sector {name:?}"),
-                            format!("must name one of the sectors: {}", names.join(", ")),
-                        ),
-                    }
-                }
-            }
-        }
-        out
-    };
-    let rd_subsidy = per_sector(c, "rd_subsidy", &raw.rd_subsidy, Range::Unit);
-    let digital_subsidy = per_sector(c, "digital_subsidy", &raw.digital_subsidy, Range::Unit);
-    let green_subsidy = per_sector(c, "green_subsidy", &raw.green_subsidy, Range::Unit);
-    let entry_subsidy = per_sector(c, "entry_subsidy", &raw.entry_subsidy, Range::Unit);
-    let talent = per_sector(c, "talent", &raw.talent, Range::NonNegative);
-    let green_standard = per_sector(c, "green_standard", &raw.green_standard, Range::Unit);
-    let mut global = |name: &str, v: Option<f64>, range: Range| {
-        v.map(|v| c.number(format!("{path}.{name}"), v, range))
-    };
-    LeverSet {
-        rd_subsidy,
-        digital_subsidy,
-        green_subsidy,
-        entry_subsidy,
-        talent,
-        green_standard,
-        standard_enforcement: global(
-            "standard_enforcement",
-            raw.standard_enforcement,
-            Range::Unit,
-        ),
-        carbon_price: global("carbon_price", raw.carbon_price, Range::NonNegative),
-        data_openness: global("data_openness", raw.data_openness, Range::Unit),
-        targeting: raw.targeting,
-        targeting_quantile: global("targeting_quantile", raw.targeting_quantile, Range::Unit),
-        budget_cap: global("budget_cap", raw.budget_cap, Range::Positive),
+impl LeverChecker for Checker<'_> {
+    fn number(&mut self, path: String, value: f64, range: Range) -> f64 {
+        Checker::number(self, path, value, range)
+    }
+
+    fn problem(&mut self, path: String, value: String, allowed: String) {
+        Checker::problem(self, path, value, allowed)
     }
 }

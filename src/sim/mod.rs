@@ -29,7 +29,7 @@ use crate::decomposition::DecompositionRow;
 use crate::error::NumericFault;
 use crate::metrics::MetricsRow;
 use crate::model::firms::Firms;
-use crate::model::policy::Levers;
+use crate::model::levers::Levers;
 use crate::model::stats::SectorStats;
 use crate::panel::{PanelRow, PanelSample};
 use crate::rng::RunKey;

@@ -14,6 +14,7 @@ use crate::error::NumericFault;
 use crate::math;
 use crate::metrics::{MetricsRow, RowSector};
 use crate::model::firms::{DEAD, ORIGIN_ENTRANT};
+use crate::model::levers::spending_levers;
 use crate::model::{data, market, production};
 use crate::scenario::Scenario;
 
@@ -504,53 +505,12 @@ impl Simulation<'_> {
 
 /// A row with the identifying columns filled in and every metric zero or missing.
 fn template_row(scenario: &Scenario, replicate: u32, t: u32, sector: RowSector) -> MetricsRow {
-    MetricsRow {
-        point: 0,
-        replicate,
-        seed: scenario.run.seed,
-        step: t,
-        year: scenario.run.start_year + t as i32,
-        sector,
-        firms: 0,
-        entries: 0,
-        exits: 0,
-        standard_exits: 0,
-        switches_in: 0,
-        switches_out: 0,
-        spawns: 0,
-        output: 0.0,
-        output_share: None,
-        employment: 0.0,
-        labour_productivity: None,
-        tfp: None,
-        tfp_index: None,
-        tfp_unweighted: None,
-        tfp_p10: None,
-        tfp_p50: None,
-        tfp_p90: None,
-        tfp_sd: None,
-        op_covariance: None,
-        technology: None,
-        frontier: None,
-        digital_mean: None,
-        green_mean: None,
-        data_mean: None,
-        data_multiplier_mean: None,
-        emissions: 0.0,
-        emission_intensity: None,
-        innovations: 0,
-        imitations: 0,
-        clamped: 0,
-        subsidy_rd: 0.0,
-        subsidy_digital: 0.0,
-        subsidy_green: 0.0,
-        subsidy_entry: 0.0,
-        subsidy_talent: 0.0,
-        subsidy_total: 0.0,
-        carbon_revenue: 0.0,
-    }
+    let year = scenario.run.start_year + t as i32;
+    MetricsRow::empty(replicate, scenario.run.seed, t, year, sector)
 }
 
+/// The flows of a sector's step into its row: demography, events and public spending (each
+/// spending lever's column, from the lever table, and their total).
 fn fill_flows(row: &mut MetricsRow, flows: &Flows, carbon_revenue: f64) {
     row.entries = flows.entries;
     row.exits = flows.demography.exits;
@@ -561,20 +521,16 @@ fn fill_flows(row: &mut MetricsRow, flows: &Flows, carbon_revenue: f64) {
     row.innovations = flows.innovations;
     row.imitations = flows.imitations;
     row.clamped = flows.clamped;
-    row.subsidy_rd = flows.subsidy_rd;
-    row.subsidy_digital = flows.subsidy_digital;
-    row.subsidy_green = flows.subsidy_green;
-    row.subsidy_entry = flows.subsidy_entry;
-    row.subsidy_talent = flows.subsidy_talent;
-    row.subsidy_total = flows.subsidy_rd
-        + flows.subsidy_digital
-        + flows.subsidy_green
-        + flows.subsidy_entry
-        + flows.subsidy_talent;
+    for ((_, spending), &amount) in spending_levers().zip(&flows.spending) {
+        let set = row.set_real(spending.column, amount);
+        debug_assert!(set, "every spending lever has its column");
+    }
+    row.subsidy_total = flows.spending.iter().sum();
     row.carbon_revenue = carbon_revenue;
 }
 
-/// Sums over sectors for the `all` row.
+/// Sums over sectors for the `all` row: the counts and amounts of the sector rows, and the
+/// sums behind the pooled means.
 #[derive(Default)]
 struct RowAccumulator {
     row: Option<MetricsRow>,
@@ -590,57 +546,19 @@ impl RowAccumulator {
         self.green += state.green;
         self.data += state.data;
         self.multiplier += prod.multiplier;
-        let Some(total) = &mut self.row else {
-            self.row = Some(row.clone());
-            return;
-        };
-        total.firms += row.firms;
-        total.entries += row.entries;
-        total.exits += row.exits;
-        total.standard_exits += row.standard_exits;
-        total.switches_in += row.switches_in;
-        total.switches_out += row.switches_out;
-        total.spawns += row.spawns;
-        total.output += row.output;
-        total.employment += row.employment;
-        total.emissions += row.emissions;
-        total.innovations += row.innovations;
-        total.imitations += row.imitations;
-        total.clamped += row.clamped;
-        total.subsidy_rd += row.subsidy_rd;
-        total.subsidy_digital += row.subsidy_digital;
-        total.subsidy_green += row.subsidy_green;
-        total.subsidy_entry += row.subsidy_entry;
-        total.subsidy_talent += row.subsidy_talent;
-        total.subsidy_total += row.subsidy_total;
-        total.carbon_revenue += row.carbon_revenue;
+        match &mut self.row {
+            Some(total) => total.add_totals(row),
+            None => self.row = Some(row.clone()),
+        }
     }
 
+    /// The `all` row's counts, amounts and the ratios of totals.
     fn finish(&self, row: &mut MetricsRow, total_output: f64) {
         let Some(s) = &self.row else { return };
-        row.firms = s.firms;
-        row.entries = s.entries;
-        row.exits = s.exits;
-        row.standard_exits = s.standard_exits;
-        row.switches_in = s.switches_in;
-        row.switches_out = s.switches_out;
-        row.spawns = s.spawns;
-        row.output = s.output;
+        row.copy_totals(s);
         row.output_share = (total_output > 0.0).then_some(1.0);
-        row.employment = s.employment;
         row.labour_productivity = (s.employment > 0.0).then(|| s.output / s.employment);
-        row.emissions = s.emissions;
         row.emission_intensity = (s.output > 0.0).then(|| s.emissions / s.output);
-        row.innovations = s.innovations;
-        row.imitations = s.imitations;
-        row.clamped = s.clamped;
-        row.subsidy_rd = s.subsidy_rd;
-        row.subsidy_digital = s.subsidy_digital;
-        row.subsidy_green = s.subsidy_green;
-        row.subsidy_entry = s.subsidy_entry;
-        row.subsidy_talent = s.subsidy_talent;
-        row.subsidy_total = s.subsidy_total;
-        row.carbon_revenue = s.carbon_revenue;
     }
 }
 

@@ -10,8 +10,9 @@
 //! the same numbers as if computed per firm.
 
 use crate::model::demography::{TransitionKind, TransitionRule};
+use crate::model::levers::Levers;
 use crate::model::params::ModelParams;
-use crate::model::policy::{self, Levers};
+use crate::model::policy;
 use crate::model::stats::SectorStats;
 use crate::model::{Matrix, data, digital, green, imitation, innovation, market};
 use crate::rng::{BirthKey, FirmKey, Purpose, StepKey};

@@ -25,6 +25,7 @@ use super::sums::{DemographySums, Flows, PhaseSums};
 use crate::math;
 use crate::model::demography::TfpCondition;
 use crate::model::firms::{DEAD, SectorIndex};
+use crate::model::levers::{SPENDING_LEVERS, spending_index, spending_levers};
 use crate::model::market;
 use crate::model::params::SectorParams;
 use crate::model::policy;
@@ -240,31 +241,42 @@ impl Simulation<'_> {
         let model = &scenario.model;
         let economy = &mut self.economy;
         let levers = &economy.policy.levers;
+        const RD: usize = spending_index("rd_subsidy");
+        const DIGITAL: usize = spending_index("digital_subsidy");
+        const GREEN: usize = spending_index("green_subsidy");
+        const ENTRY: usize = spending_index("entry_subsidy");
+        const TALENT: usize = spending_index("talent");
         let b = &mut self.buffers;
         b.flows.clear();
         for (j, sector) in scenario.sectors.iter().enumerate() {
             let p = &sector.params;
             let ph = &b.phase_totals[j];
+            let y = economy.output[j];
+            let mut spending = [0.0; SPENDING_LEVERS];
+            spending[RD] = ph.subsidy_rd;
+            spending[DIGITAL] = ph.subsidy_digital;
+            spending[GREEN] = ph.subsidy_green;
+            spending[ENTRY] = levers.entry_subsidy[j] * p.entry_rate * model.entry_cost * y;
+            spending[TALENT] = levers.talent[j] * model.talent_cost * y;
             b.flows.push(Flows {
                 entries: b.entrants[j],
                 demography: b.demography_totals[j],
                 innovations: ph.innovations,
                 imitations: ph.imitations,
                 clamped: ph.clamped,
-                subsidy_rd: ph.subsidy_rd,
-                subsidy_digital: ph.subsidy_digital,
-                subsidy_green: ph.subsidy_green,
-                subsidy_entry: levers.entry_subsidy[j]
-                    * p.entry_rate
-                    * model.entry_cost
-                    * economy.output[j],
-                subsidy_talent: levers.talent[j] * model.talent_cost * economy.output[j],
+                spending,
             });
         }
         let capped: f64 = b
             .flows
             .iter()
-            .map(|f| f.subsidy_rd + f.subsidy_digital + f.subsidy_green)
+            .map(|f| {
+                spending_levers()
+                    .zip(&f.spending)
+                    .filter(|((_, s), _)| s.capped)
+                    .map(|(_, amount)| amount)
+                    .sum::<f64>()
+            })
             .sum();
         let previous_total: f64 = economy.output.iter().sum();
         economy.policy.capped_spending_share = if previous_total > 0.0 {

@@ -6,6 +6,7 @@ use super::quantiles::GroupQuantiles;
 use super::reduce::Partials;
 use crate::decomposition::{SectorChange, TurnoverSums};
 use crate::model::firms::FirmId;
+use crate::model::levers::SPENDING_LEVERS;
 
 /// Chunk sums of the firm phase, per sector of the firm at the start of the step.
 #[derive(Clone, Copy, Debug)]
@@ -167,11 +168,9 @@ pub(crate) struct Flows {
     pub innovations: u64,
     pub imitations: u64,
     pub clamped: u64,
-    pub subsidy_rd: f64,
-    pub subsidy_digital: f64,
-    pub subsidy_green: f64,
-    pub subsidy_entry: f64,
-    pub subsidy_talent: f64,
+    /// Public spending of each spending lever, in the order of the lever table
+    /// ([`crate::model::levers::spending_levers`]).
+    pub spending: [f64; SPENDING_LEVERS],
 }
 
 /// Reusable buffers of a simulation: nothing is allocated per step once they have grown.

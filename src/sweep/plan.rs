@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::design::{self, SaltelliBlock};
 use crate::error::{Invalid, Location, ScenarioError};
-use crate::model::policy::{LEVERS, LeverInfo};
+use crate::model::levers::{LEVERS, LeverInfo};
 use crate::rng::combine;
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
 use crate::scenario::overrides::Override;
@@ -822,7 +822,7 @@ fn lever_target(path: &str, from_step: Option<u32>, sectors: &[String]) -> Resul
         return Err(format!("must name a policy lever: {}", names.join(", ")));
     };
     if let Some(sector) = sector {
-        if !lever.per_sector {
+        if !lever.per_sector() {
             return Err(format!(
                 "`{name}` is one value for the whole economy, not per sector"
             ));
@@ -858,8 +858,8 @@ fn check_axis_values(p: &mut Problems, i: usize, axis: &Axis, base: &Base, fixed
     match &axis.target {
         Target::Lever { lever, .. } => {
             for (at, value) in samples {
-                let ok = if lever.name == "targeting" {
-                    matches!(value.as_str(), Some("inclusive" | "selective" | "laggards"))
+                let ok = if lever.is_choice() {
+                    value.as_str().is_some_and(|v| lever.choices.contains(&v))
                 } else {
                     value
                         .as_float()
@@ -867,11 +867,7 @@ fn check_axis_values(p: &mut Problems, i: usize, axis: &Axis, base: &Base, fixed
                         .is_some_and(|x| lever.range.contains(x))
                 };
                 if !ok {
-                    let allowed = if lever.name == "targeting" {
-                        "must be \"inclusive\", \"selective\" or \"laggards\"".to_string()
-                    } else {
-                        lever.range.describe().to_string()
-                    };
+                    let allowed = lever.allowed();
                     let location = p.locate(&at);
                     p.list.push(Invalid {
                         location,

@@ -1,0 +1,598 @@
+//! The policy levers, docs/model.md §4: one declaration per lever, from which everything else
+//! is derived.
+//!
+//! A lever is declared once, in the [`levers!`] table at the end of this file: its name, a
+//! label in words, unit, allowed range, default, whether it is set per sector or once for the
+//! economy, whether it is public spending (its column and whether the budget cap scales it),
+//! and its help text. From that declaration come:
+//!
+//! - [`Levers`], the values in force in a step, with [`Levers::defaults`] and
+//!   [`Levers::apply`] (what a schedule entry does);
+//! - [`LeverSet`], the optional values a `[policy]` table or a schedule entry sets;
+//! - [`RawPolicy`], the table as written in a scenario file (serde, unknown fields refused),
+//!   its validation ([`RawPolicy::validate`], every value against its range) and the way
+//!   back ([`Levers::to_raw`], [`LeverSet::to_raw`]) for `nqpsim check` and the manifest;
+//! - [`LEVERS`], the documentation of every lever: what `nqpsim params` prints, the ranges
+//!   sweep plans check axes against, the `--set` paths, the fiscal columns.
+//!
+//! Adding a lever is one line in the table plus its mechanism (the model code that reads it).
+
+use serde::{Deserialize, Serialize};
+
+use super::params::Range;
+use super::policy::{PerSector, Targeting};
+
+/// Whether a lever takes one value per sector or one for the whole economy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// A value per sector: `policy.<lever>.<sector>`, or one number for every sector.
+    Sector,
+    /// One value for the whole economy: `policy.<lever>`.
+    Global,
+}
+
+/// How a lever that is public spending is accounted (docs/model.md §4, §5.13 fiscal).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Spending {
+    /// Its column in `trajectories.csv`.
+    pub column: &'static str,
+    /// Whether it counts in `spent(t)` and its rate is scaled by the budget scale b(t).
+    pub capped: bool,
+    /// What it costs, as a formula.
+    pub charged: &'static str,
+}
+
+impl Spending {
+    /// The short name of the spending, as `fiscal.csv` writes it (`rd` for `subsidy_rd`).
+    pub fn short_name(&self) -> &'static str {
+        self.column.strip_prefix("subsidy_").unwrap_or(self.column)
+    }
+}
+
+/// Documentation of one lever, for validation, `nqpsim params`, sweep axes and fiscal
+/// accounting.
+#[derive(Clone, Copy, Debug)]
+pub struct LeverInfo {
+    /// The name used in scenario files.
+    pub name: &'static str,
+    /// What it is, in words (axis labels, tables).
+    pub label: &'static str,
+    /// Per sector or for the whole economy.
+    pub scope: Scope,
+    /// Unit of measurement.
+    pub unit: &'static str,
+    /// Allowed values (for numeric levers).
+    pub range: Range,
+    /// The names a choice lever takes (empty for a numeric lever).
+    pub choices: &'static [&'static str],
+    /// The default, as text.
+    default: fn() -> String,
+    /// One-line meaning.
+    pub doc: &'static str,
+    /// How it is charged, if it is public spending.
+    pub spending: Option<Spending>,
+}
+
+/// Levers are the same lever when their names are.
+impl PartialEq for LeverInfo {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+
+impl LeverInfo {
+    /// The default, as text (`0`, `0.02`, `inclusive`, `none`).
+    pub fn default_text(&self) -> String {
+        (self.default)()
+    }
+
+    /// Whether the lever is a choice among names rather than a number.
+    pub fn is_choice(&self) -> bool {
+        !self.choices.is_empty()
+    }
+
+    /// What a value must be, as a phrase for error messages.
+    pub fn allowed(&self) -> String {
+        match self.choices {
+            [] => self.range.describe().to_string(),
+            [only] => format!("must be \"{only}\""),
+            [init @ .., last] => {
+                let init: Vec<String> = init.iter().map(|c| format!("\"{c}\"")).collect();
+                format!("must be {} or \"{last}\"", init.join(", "))
+            }
+        }
+    }
+
+    /// Whether the lever is set per sector.
+    pub fn per_sector(&self) -> bool {
+        self.scope == Scope::Sector
+    }
+
+    /// The lever named `name`.
+    pub fn find(name: &str) -> Option<&'static LeverInfo> {
+        LEVERS.iter().find(|l| l.name == name)
+    }
+}
+
+/// The levers that are public spending, in the order of their columns.
+pub fn spending_levers() -> impl Iterator<Item = (&'static LeverInfo, Spending)> {
+    LEVERS.iter().filter_map(|l| l.spending.map(|s| (l, s)))
+}
+
+/// How many levers are public spending.
+pub const SPENDING_LEVERS: usize = {
+    let (mut n, mut i) = (0, 0);
+    while i < LEVERS.len() {
+        if LEVERS[i].spending.is_some() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+};
+
+/// The position of the spending lever `name` among [`spending_levers`]; evaluated where a
+/// constant is needed, an unknown or non-spending name fails the build.
+pub const fn spending_index(name: &str) -> usize {
+    let (mut k, mut i) = (0, 0);
+    while i < LEVERS.len() {
+        if LEVERS[i].spending.is_some() {
+            if same(LEVERS[i].name, name) {
+                return k;
+            }
+            k += 1;
+        }
+        i += 1;
+    }
+    panic!("not a spending lever")
+}
+
+/// Whether two strings are equal (a `const fn`).
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// What validation of lever values needs from the scenario's checker: range checks and
+/// problems located at a field path.
+pub trait LeverChecker {
+    /// Checks `value` against `range`, recording a problem at `path` if it lies outside;
+    /// returns the value.
+    fn number(&mut self, path: String, value: f64, range: Range) -> f64;
+    /// Records a problem at `path`: what was written and what is allowed.
+    fn problem(&mut self, path: String, value: String, allowed: String);
+}
+
+/// The value type of a lever set once for the whole economy.
+pub trait GlobalValue: Copy {
+    /// What a scenario writes for it.
+    type Written: Copy;
+    /// Sets the value to what was written.
+    fn set(&mut self, written: Self::Written);
+    /// The value as it would be written (`None`: nothing to write, e.g. no budget cap).
+    fn written(&self) -> Option<Self::Written>;
+    /// Checks a written value.
+    fn check(
+        written: Self::Written,
+        path: String,
+        range: Range,
+        c: &mut dyn LeverChecker,
+    ) -> Self::Written;
+    /// The value as text for documentation.
+    fn describe(&self) -> String;
+}
+
+impl GlobalValue for f64 {
+    type Written = f64;
+    fn set(&mut self, written: f64) {
+        *self = written;
+    }
+    fn written(&self) -> Option<f64> {
+        Some(*self)
+    }
+    fn check(written: f64, path: String, range: Range, c: &mut dyn LeverChecker) -> f64 {
+        c.number(path, written, range)
+    }
+    fn describe(&self) -> String {
+        self.to_string()
+    }
+}
+
+/// An optional number: absent unless set (the budget cap).
+impl GlobalValue for Option<f64> {
+    type Written = f64;
+    fn set(&mut self, written: f64) {
+        *self = Some(written);
+    }
+    fn written(&self) -> Option<f64> {
+        *self
+    }
+    fn check(written: f64, path: String, range: Range, c: &mut dyn LeverChecker) -> f64 {
+        c.number(path, written, range)
+    }
+    fn describe(&self) -> String {
+        self.map_or_else(|| "none".to_string(), |v| v.to_string())
+    }
+}
+
+impl GlobalValue for Targeting {
+    type Written = Targeting;
+    fn set(&mut self, written: Targeting) {
+        *self = written;
+    }
+    fn written(&self) -> Option<Targeting> {
+        Some(*self)
+    }
+    fn check(written: Targeting, _: String, _: Range, _: &mut dyn LeverChecker) -> Targeting {
+        written // serde has refused anything but the three choices
+    }
+    fn describe(&self) -> String {
+        self.as_str().to_string()
+    }
+}
+
+/// The values of a per-sector lever as written (`None` for a lever left out): one number for
+/// every sector, or a table of `sector = number`; each checked, each sector known.
+fn per_sector_values(
+    c: &mut dyn LeverChecker,
+    path: String,
+    written: &Option<PerSector>,
+    range: Range,
+    names: &[&str],
+) -> Vec<Option<f64>> {
+    let mut out = vec![None; names.len()];
+    match written {
+        None => {}
+        Some(PerSector::All(v)) => {
+            let v = c.number(path, *v, range);
+            out.iter_mut().for_each(|o| *o = Some(v));
+        }
+        Some(PerSector::BySector(entries)) => {
+            for (name, v) in entries {
+                let field = format!("{path}.{name}");
+                match names.iter().position(|s| s == name) {
+                    Some(j) => out[j] = Some(c.number(field, *v, range)),
+                    None => c.problem(
+                        field,
+                        format!("{v} for sector {name:?}"),
+                        format!("must name one of the sectors: {}", names.join(", ")),
+                    ),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A per-sector lever's values for every sector, as written explicitly.
+fn by_sector(names: &[String], values: &[f64]) -> Option<PerSector> {
+    Some(PerSector::BySector(
+        names.iter().cloned().zip(values.iter().copied()).collect(),
+    ))
+}
+
+/// The values a set gives some sectors (`None` if it gives none).
+fn some_sectors(names: &[String], values: &[Option<f64>]) -> Option<PerSector> {
+    let entries: Vec<(String, f64)> = names
+        .iter()
+        .zip(values)
+        .filter_map(|(n, v)| v.map(|v| (n.clone(), v)))
+        .collect();
+    (!entries.is_empty()).then_some(PerSector::BySector(entries))
+}
+
+/// One `[[policy.schedule]]` entry as written.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduleEntry {
+    /// First step in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_step: Option<u32>,
+    /// Last step in force, inclusive (open-ended if left out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_step: Option<u32>,
+    /// The levers set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set: Option<RawPolicy>,
+}
+
+macro_rules! levers {
+    (
+        per_sector {
+            $(
+                $(#[doc = $sdoc:literal])+
+                $sname:ident [$slabel:literal, $sunit:literal, $srange:ident]
+                    = $sdefault:literal, spending: $sspend:expr;
+            )+
+        }
+        global {
+            $(
+                $(#[doc = $gdoc:literal])+
+                $gname:ident : $gty:ty [$glabel:literal, $gunit:literal, $grange:ident]
+                    = $gdefault:expr, choices: $gchoices:expr;
+            )+
+        }
+    ) => {
+        /// The levers in force in one step, resolved for every sector (docs/model.md §4).
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct Levers {
+            $( $(#[doc = $sdoc])+ pub $sname: Vec<f64>, )+
+            $( $(#[doc = $gdoc])+ pub $gname: $gty, )+
+        }
+
+        /// A validated set of lever values, each optional: the `[policy]` table or a schedule
+        /// entry's `set`. Per-sector levers hold one optional value per sector.
+        #[derive(Clone, Debug, PartialEq, Default)]
+        pub struct LeverSet {
+            $( $(#[doc = $sdoc])+ pub $sname: Vec<Option<f64>>, )+
+            $( $(#[doc = $gdoc])+ pub $gname: Option<<$gty as GlobalValue>::Written>, )+
+        }
+
+        /// `[policy]` as written, and the `set` of a schedule entry (where `schedule` itself
+        /// is refused by validation).
+        #[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct RawPolicy {
+            $(
+                $(#[doc = $sdoc])+
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $sname: Option<PerSector>,
+            )+
+            $(
+                $(#[doc = $gdoc])+
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $gname: Option<<$gty as GlobalValue>::Written>,
+            )+
+            /// Changes over time.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            pub schedule: Option<Vec<RawScheduleEntry>>,
+        }
+
+        /// Every lever, in declaration order (docs/model.md §4).
+        pub const LEVERS: &[LeverInfo] = &[
+            $( LeverInfo {
+                name: stringify!($sname),
+                label: $slabel,
+                scope: Scope::Sector,
+                unit: $sunit,
+                range: Range::$srange,
+                choices: &[],
+                default: || GlobalValue::describe(&($sdefault as f64)),
+                doc: concat!($($sdoc),+),
+                spending: $sspend,
+            }, )+
+            $( LeverInfo {
+                name: stringify!($gname),
+                label: $glabel,
+                scope: Scope::Global,
+                unit: $gunit,
+                range: Range::$grange,
+                choices: $gchoices,
+                default: || GlobalValue::describe(&{ let d: $gty = $gdefault; d }),
+                doc: concat!($($gdoc),+),
+                spending: None,
+            }, )+
+        ];
+
+        impl Levers {
+            /// The defaults of docs/model.md §4 for `sectors` sectors.
+            pub fn defaults(sectors: usize) -> Self {
+                Levers {
+                    $( $sname: vec![$sdefault; sectors], )+
+                    $( $gname: $gdefault, )+
+                }
+            }
+
+            /// Applies the settings of `set`, overriding only what it names.
+            pub fn apply(&mut self, set: &LeverSet) {
+                $(
+                    for (t, v) in self.$sname.iter_mut().zip(&set.$sname) {
+                        if let Some(v) = v {
+                            *t = *v;
+                        }
+                    }
+                )+
+                $(
+                    if let Some(v) = set.$gname {
+                        self.$gname.set(v);
+                    }
+                )+
+            }
+
+            /// The levers as written with every value explicit (sectors `names`), without a
+            /// schedule.
+            pub fn to_raw(&self, names: &[String]) -> RawPolicy {
+                RawPolicy {
+                    $( $sname: by_sector(names, &self.$sname), )+
+                    $( $gname: self.$gname.written(), )+
+                    schedule: None,
+                }
+            }
+        }
+
+        impl LeverSet {
+            /// The set as written (sectors `names`): only what it sets.
+            pub fn to_raw(&self, names: &[String]) -> RawPolicy {
+                RawPolicy {
+                    $( $sname: some_sectors(names, &self.$sname), )+
+                    $( $gname: self.$gname, )+
+                    schedule: None,
+                }
+            }
+        }
+
+        impl RawPolicy {
+            /// Checks every value written at `path` (`policy` or `policy.schedule[i].set`)
+            /// against its lever's range, for the sectors `names`; every problem is recorded.
+            pub fn validate(
+                &self,
+                c: &mut dyn LeverChecker,
+                path: &str,
+                names: &[&str],
+            ) -> LeverSet {
+                LeverSet {
+                    $( $sname: per_sector_values(
+                        c,
+                        format!("{path}.{}", stringify!($sname)),
+                        &self.$sname,
+                        Range::$srange,
+                        names,
+                    ), )+
+                    $( $gname: self.$gname.map(|v| <$gty as GlobalValue>::check(
+                        v,
+                        format!("{path}.{}", stringify!($gname)),
+                        Range::$grange,
+                        c,
+                    )), )+
+                }
+            }
+        }
+    };
+}
+
+levers! {
+    per_sector {
+        /// Government matches R&D: effective intensity rho (1 + s); costs s rho Y_i(t-1)
+        rd_subsidy ["R&D subsidy", "matching rate", Unit] = 0.0, spending: Some(Spending {
+            column: "subsidy_rd",
+            capped: true,
+            charged: "s_rd_i rho_j Y_i(t-1), summed over the firms it reaches",
+        });
+        /// Share of the digital upgrade cost paid by government
+        digital_subsidy ["digital upgrade subsidy", "share of cost", Unit] = 0.0,
+            spending: Some(Spending {
+                column: "subsidy_digital",
+                capped: true,
+                charged: "s_dig_i digital_cost_j u Y_i(t-1), over the firms that upgrade",
+            });
+        /// Share of the green upgrade cost paid by government
+        green_subsidy ["green upgrade subsidy", "share of cost", Unit] = 0.0,
+            spending: Some(Spending {
+                column: "subsidy_green",
+                capped: true,
+                charged: "s_green_i green_cost_j u Y_i(t-1), over the firms that upgrade",
+            });
+        /// Raises the entry rate by (1 + s); costs s entry_rate entry_cost Y_j(t-1)
+        entry_subsidy ["entry subsidy", "rate", Unit] = 0.0, spending: Some(Spending {
+            column: "subsidy_entry",
+            capped: false,
+            charged: "s_entry_j entry_rate_j entry_cost Y_j(t-1)",
+        });
+        /// Raises absorptive capacity theta (1 + talent) and the digital benefit by (1 + talent); costs talent talent_cost Y_j(t-1)
+        talent ["talent support", "level", NonNegative] = 0.0, spending: Some(Spending {
+            column: "subsidy_talent",
+            capped: false,
+            charged: "talent_j talent_cost Y_j(t-1)",
+        });
+        /// Minimum green level: a firm below it is closed with probability standard_enforcement
+        green_standard ["green standard", "green level", Unit] = 0.0, spending: None;
+    }
+    global {
+        /// Probability per year that a firm below the green standard is closed
+        standard_enforcement: f64 ["enforcement of the green standard", "probability per year", Unit]
+            = 1.0, choices: &[];
+        /// Carbon price tau: cost per unit of emissions, as a share of output
+        carbon_price: f64 ["carbon price", "share of output per unit emission", NonNegative]
+            = 0.02, choices: &[];
+        /// Share omega of the sector's mean data stock that every firm can use
+        data_openness: f64 ["data openness", "share", Unit] = 0.0, choices: &[];
+        /// Who gets R&D, digital and green subsidies: all, leaders (a >= a_tq) or laggards (a <= a_lq)
+        targeting: Targeting ["targeting of subsidies", "inclusive | selective | laggards", Finite]
+            = Targeting::Inclusive, choices: &Targeting::NAMES;
+        /// Threshold quantile for selective (this quantile) and laggards (one minus it)
+        targeting_quantile: f64 ["targeting quantile", "quantile", Unit] = 0.75, choices: &[];
+        /// Cap on R&D + digital + green subsidy spending; scales those rates by b(t)
+        budget_cap: Option<f64> ["budget cap", "share of total output", Positive]
+            = None, choices: &[];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_lever_has_a_default_in_its_range_and_defaults_read_as_written() {
+        let texts: Vec<String> = LEVERS.iter().map(LeverInfo::default_text).collect();
+        assert_eq!(
+            texts,
+            [
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0",
+                "1",
+                "0.02",
+                "0",
+                "inclusive",
+                "0.75",
+                "none"
+            ]
+        );
+        let defaults = Levers::defaults(2);
+        for (info, text) in LEVERS.iter().zip(&texts) {
+            if let Ok(v) = text.parse::<f64>() {
+                assert!(info.range.contains(v), "{}", info.name);
+            }
+        }
+        assert_eq!(defaults.carbon_price, 0.02);
+        assert_eq!(defaults.budget_cap, None);
+    }
+
+    #[test]
+    fn the_capped_levers_are_the_rd_digital_and_green_subsidies() {
+        let capped: Vec<&str> = spending_levers()
+            .filter(|(_, s)| s.capped)
+            .map(|(l, _)| l.name)
+            .collect();
+        assert_eq!(capped, ["rd_subsidy", "digital_subsidy", "green_subsidy"]);
+        let columns: Vec<&str> = spending_levers().map(|(_, s)| s.short_name()).collect();
+        assert_eq!(columns, ["rd", "digital", "green", "entry", "talent"]);
+    }
+
+    struct Recorder(Vec<String>);
+    impl LeverChecker for Recorder {
+        fn number(&mut self, path: String, value: f64, range: Range) -> f64 {
+            if !range.contains(value) {
+                self.0.push(path);
+            }
+            value
+        }
+        fn problem(&mut self, path: String, _: String, _: String) {
+            self.0.push(path);
+        }
+    }
+
+    #[test]
+    fn validation_checks_every_value_and_the_way_back_gives_the_same_set() {
+        let raw: RawPolicy = toml::from_str(
+            "rd_subsidy = { a = 0.3, c = 0.1 }\ntalent = 2\ncarbon_price = -1\nbudget_cap = 0.01\ntargeting = \"selective\"",
+        )
+        .unwrap();
+        let mut c = Recorder(Vec::new());
+        let set = raw.validate(&mut c, "policy", &["a", "b"]);
+        assert_eq!(c.0, ["policy.rd_subsidy.c", "policy.carbon_price"]);
+        assert_eq!(set.rd_subsidy, [Some(0.3), None]);
+        assert_eq!(set.talent, [Some(2.0), Some(2.0)]);
+        let names = ["a".to_string(), "b".to_string()];
+        let mut c = Recorder(Vec::new());
+        assert_eq!(set.to_raw(&names).validate(&mut c, "p", &["a", "b"]), set);
+        let mut levers = Levers::defaults(2);
+        levers.apply(&set);
+        assert_eq!(levers.budget_cap, Some(0.01));
+        assert_eq!(levers.targeting, Targeting::Selective);
+        assert_eq!(levers.rd_subsidy, [0.3, 0.0]);
+    }
+}
