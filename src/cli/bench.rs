@@ -1,5 +1,7 @@
 //! `nqpsim bench`: step throughput, parallel efficiency, memory per firm, and the step's
-//! effective bandwidth against the machine's measured memory bandwidth.
+//! effective bandwidth against the machine's measured memory bandwidth; with the machine's
+//! state (load average before and after, other processes' CPU use during each measurement, the
+//! spread of the repeats) and warnings when that state, not the program, makes the figures.
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -7,7 +9,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{EXIT_OK, ScenarioArgs, load_scenario};
-use crate::bench::{self, Bandwidth, StepMeasurement};
+use crate::bench::{self, Bandwidth, CpuTimes, LoadAverage, StepMeasurement, Warning};
 use crate::error::Error;
 
 /// Options of `nqpsim bench`.
@@ -56,6 +58,18 @@ struct Report {
     logical_cores: usize,
     measurements: Vec<StepMeasurement>,
     bandwidth: Vec<Bandwidth>,
+    nqpsim_version: &'static str,
+    /// The commit nqpsim was built from, or "unknown".
+    git_commit: String,
+    /// Where `git_commit` comes from: "build" (`NQPSIM_GIT_COMMIT` when it was compiled),
+    /// "working_directory" (`git rev-parse HEAD` in the nqpsim checkout it ran in: the binary
+    /// may have been built from another state of it) or "unknown".
+    git_commit_source: &'static str,
+    /// `/proc/loadavg` before the first measurement; `None` off Linux.
+    load_before: Option<LoadAverage>,
+    /// `/proc/loadavg` after the last one (it counts this run's own threads too).
+    load_after: Option<LoadAverage>,
+    warnings: Vec<Warning>,
 }
 
 /// Runs `nqpsim bench`.
@@ -78,17 +92,28 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<i32> {
         super::print(&serde_json::to_string(&m).expect("serialises"))?;
         return Ok(EXIT_OK);
     }
+    let load_before = LoadAverage::read();
+    if let Some(load) = load_before {
+        eprintln!(
+            "1-minute load average {:.2} on {cores} logical cores before measuring",
+            load.one_minute
+        );
+    }
     let mut measurements: Vec<StepMeasurement> = Vec::new();
     for &t in &threads {
         eprintln!(
             "timing {} steps of {} firms on {t} thread(s) ...",
             args.steps, args.firms
         );
+        let cpu_before = CpuTimes::read();
         let mut m = if args.in_process {
             bench::time_steps(&scenario, t, args.steps, args.repeats)?
         } else {
             measure_in_child(t)?
         };
+        m.other_cpu_cores = cpu_before
+            .zip(CpuTimes::read())
+            .and_then(|(before, after)| after.others_since(&before));
         if let Some(one) = measurements.iter().find(|m| m.threads == 1) {
             m.parallel_efficiency = Some(m.firm_steps_per_s / (t as f64 * one.firm_steps_per_s));
         } else if t == 1 {
@@ -105,6 +130,27 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<i32> {
             bandwidth.push(bench::measure_bandwidth(t, elements, 5)?);
         }
     }
+    let load_after = LoadAverage::read();
+    let rates: Vec<Vec<f64>> = measurements
+        .iter()
+        .map(|m| {
+            m.repeat_timings
+                .iter()
+                .map(|r| r.firm_steps_per_s)
+                .collect()
+        })
+        .collect();
+    let measured: Vec<bench::Measured> = measurements
+        .iter()
+        .zip(&rates)
+        .map(|(m, rates)| bench::Measured {
+            threads: m.threads,
+            firm_steps_per_s: rates,
+            other_cpu_cores: m.other_cpu_cores,
+        })
+        .collect();
+    let warnings = bench::assess(cores, load_before.map(|l| l.one_minute), &measured);
+    let (git_commit, git_commit_source) = git_commit();
     let report = Report {
         scenario: scenario.name.clone(),
         firms: args.firms,
@@ -114,8 +160,17 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<i32> {
         logical_cores: cores,
         measurements,
         bandwidth,
+        nqpsim_version: env!("CARGO_PKG_VERSION"),
+        git_commit,
+        git_commit_source,
+        load_before,
+        load_after,
+        warnings,
     };
     super::print(&table(&report)?)?;
+    for w in &report.warnings {
+        eprintln!("warning: {}", w.message);
+    }
     if let Some(path) = &args.json {
         let json = serde_json::to_vec_pretty(&report).expect("the report serialises");
         crate::output::atomic::write_file(path, &json).map_err(Error::from)?;
@@ -135,9 +190,27 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
         r.cpu,
         r.logical_cores
     )?;
+    let load = |l: Option<LoadAverage>| {
+        l.map_or("unknown".to_string(), |l| format!("{:.2}", l.one_minute))
+    };
     writeln!(
         out,
-        "{:>7} {:>16} {:>13} {:>13} {:>11} {:>14} {:>12} {:>9}",
+        "nqpsim {} ({}); 1-minute load average {} before, {} after (this run's threads included)",
+        r.nqpsim_version,
+        short_commit(&r.git_commit),
+        load(r.load_before),
+        load(r.load_after)
+    )?;
+    if !r.warnings.is_empty() {
+        writeln!(
+            out,
+            "{} warning(s), on stderr and in the JSON: these figures describe the machine's state, not nqpsim",
+            r.warnings.len()
+        )?;
+    }
+    writeln!(
+        out,
+        "{:>7} {:>16} {:>13} {:>13} {:>11} {:>14} {:>12} {:>9} {:>8} {:>7}",
         "threads",
         "firm-steps/s",
         "ns/firm-step",
@@ -145,7 +218,9 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
         "efficiency",
         "peak B/firm",
         "step GB/s",
-        "of roof"
+        "of roof",
+        "spread",
+        "others"
     )?;
     for m in &r.measurements {
         let roof = r
@@ -156,7 +231,7 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
         let fmt = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
         writeln!(
             out,
-            "{:>7} {:>16.0} {:>13.1} {:>13.1} {:>11} {:>14} {:>12.2} {:>9}",
+            "{:>7} {:>16.0} {:>13.1} {:>13.1} {:>11} {:>14} {:>12.2} {:>9} {:>8} {:>7}",
             m.threads,
             m.firm_steps_per_s,
             m.ns_per_firm_step,
@@ -171,6 +246,9 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
             m.effective_gb_per_s,
             fmt(roof.map(|roof| 100.0 * m.effective_gb_per_s / roof), 1)
                 + if roof.is_some() { " %" } else { "" },
+            fmt(m.spread.map(|s| 100.0 * s.range_over_median), 1)
+                + if m.spread.is_some() { " %" } else { "" },
+            fmt(m.other_cpu_cores, 2),
         )?;
     }
     for m in &r.measurements {
@@ -189,6 +267,11 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
     }
     writeln!(
         out,
+        "spread: (fastest - slowest) / median of the repeats; others: cores other processes used \
+         while the measurement ran"
+    )?;
+    writeln!(
+        out,
         "step traffic: {} bytes read and written per firm-step (from the layout of the passes)",
         r.step_bytes_per_firm
     )?;
@@ -200,6 +283,51 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
         )?;
     }
     Ok(out)
+}
+
+/// The first 12 hex digits of a commit, or the text as it is.
+fn short_commit(commit: &str) -> &str {
+    if commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit()) {
+        &commit[..12]
+    } else {
+        commit
+    }
+}
+
+/// The commit nqpsim was built from and where that comes from: `NQPSIM_GIT_COMMIT` at compile
+/// time (a release build can set it; no build script), else `git rev-parse HEAD` in the working
+/// directory when that is a checkout of nqpsim (what `cargo run` from the checkout runs; the
+/// binary may be older than the checkout's HEAD), else "unknown".
+fn git_commit() -> (String, &'static str) {
+    if let Some(commit) = option_env!("NQPSIM_GIT_COMMIT").map(str::trim)
+        && !commit.is_empty()
+    {
+        return (commit.to_string(), "build");
+    }
+    checkout_commit().map_or_else(
+        || ("unknown".to_string(), "unknown"),
+        |c| (c, "working_directory"),
+    )
+}
+
+fn checkout_commit() -> Option<String> {
+    let git = |args: &[&str]| -> Option<String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .output()
+            .ok()?;
+        out.status.success().then_some(())?;
+        Some(String::from_utf8(out.stdout).ok()?.trim().to_string())
+    };
+    let top = git(&["rev-parse", "--show-toplevel"])?;
+    let manifest = std::fs::read_to_string(std::path::Path::new(&top).join("Cargo.toml")).ok()?;
+    let manifest: toml::Table = toml::from_str(&manifest).ok()?;
+    let name = manifest.get("package")?.get("name")?.as_str()?;
+    (name == "nqpsim").then_some(())?;
+    let commit = git(&["rev-parse", "HEAD"])?;
+    (commit.len() == 40 && commit.bytes().all(|b| b.is_ascii_hexdigit())).then_some(commit)
 }
 
 fn cpu_name() -> String {
