@@ -40,8 +40,6 @@
 //! TFP at both ends has no survivors (every firm in it left and others came in one step):
 //! its growth within has no Melitz-Polanec split, so the weighted terms would not add up.
 
-use crate::scenario::Scenario;
-
 /// Σ s and Σ s φ over a group of firms (one point in time).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Weighted {
@@ -432,81 +430,6 @@ pub fn rows(
         contribution: defined.then_some(contribution),
         reallocation: defined.then_some(reallocation),
     });
-}
-
-/// Writes `decomposition.csv` rows (numbers as in `trajectories.csv`).
-pub struct DecompositionWriter<'a, W: std::io::Write> {
-    csv: csv::Writer<W>,
-    scenario: &'a Scenario,
-    ryu: ryu::Buffer,
-    itoa: itoa::Buffer,
-}
-
-impl<'a, W: std::io::Write> DecompositionWriter<'a, W> {
-    /// Starts a file with its header.
-    pub fn new(out: W, scenario: &'a Scenario) -> csv::Result<Self> {
-        let mut w = Self::resume(out, scenario);
-        w.csv.write_record(DecompositionRow::COLUMNS)?;
-        Ok(w)
-    }
-
-    /// Continues a file that already has its header.
-    pub fn resume(out: W, scenario: &'a Scenario) -> Self {
-        DecompositionWriter {
-            csv: csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(out),
-            scenario,
-            ryu: ryu::Buffer::new(),
-            itoa: itoa::Buffer::new(),
-        }
-    }
-
-    /// Writes one row.
-    pub fn write(&mut self, row: &DecompositionRow) -> csv::Result<()> {
-        let (sector, tier) = match row.sector {
-            Some(j) => {
-                let s = &self.scenario.sectors[j];
-                (s.name.as_str(), s.tier.as_str())
-            }
-            None => ("all", "all"),
-        };
-        self.csv.write_field(&self.scenario.name)?;
-        self.csv.write_field(self.itoa.format(row.point))?;
-        self.csv.write_field(self.itoa.format(row.replicate))?;
-        self.csv
-            .write_field(self.itoa.format(self.scenario.run.seed))?;
-        self.csv.write_field(self.itoa.format(row.step))?;
-        self.csv.write_field(
-            self.itoa
-                .format(self.scenario.run.start_year + row.step as i32),
-        )?;
-        self.csv.write_field(sector)?;
-        self.csv.write_field(tier)?;
-        for value in row.values() {
-            match value {
-                Some(0.0) => self.csv.write_field("0")?,
-                Some(x) => self.csv.write_field(self.ryu.format(x))?,
-                None => self.csv.write_field("")?,
-            }
-        }
-        self.csv.write_record(None::<&[u8]>)
-    }
-
-    /// Flushes the rows written so far to the underlying writer.
-    pub fn flush(&mut self) -> std::io::Result<()> {
-        self.csv.flush()
-    }
-
-    /// The underlying writer.
-    pub fn get_ref(&self) -> &W {
-        self.csv.get_ref()
-    }
-
-    /// Flushes and returns the underlying writer.
-    pub fn into_inner(self) -> Result<W, std::io::Error> {
-        self.csv.into_inner().map_err(|e| e.into_error())
-    }
 }
 
 #[cfg(test)]

@@ -6,12 +6,10 @@
 //! firms join it at the same rate as the initial population.
 
 use std::fmt;
-use std::io::Write;
 use std::str::FromStr;
 
 use crate::model::firms::SectorIndex;
 use crate::rng::{BirthKey, combine, to_unit};
-use crate::scenario::Scenario;
 
 /// Which firms the panel follows.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -166,127 +164,6 @@ pub const COLUMNS: [(&str, &str, &str); 19] = [
         "The id of the firm that spawned this one in this step",
     ),
 ];
-
-/// Writes `panel.csv` rows.
-pub struct PanelWriter<'a, W: Write> {
-    csv: csv::Writer<W>,
-    scenario: &'a Scenario,
-    ryu: ryu::Buffer,
-    itoa: itoa::Buffer,
-}
-
-impl<'a, W: Write> PanelWriter<'a, W> {
-    /// Starts a file with its header.
-    pub fn new(out: W, scenario: &'a Scenario) -> csv::Result<Self> {
-        let mut csv = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(out);
-        csv.write_record(COLUMNS.iter().map(|c| c.0))?;
-        Ok(PanelWriter {
-            csv,
-            scenario,
-            ryu: ryu::Buffer::new(),
-            itoa: itoa::Buffer::new(),
-        })
-    }
-
-    /// Writes one row.
-    pub fn write(&mut self, row: &PanelRow) -> csv::Result<()> {
-        let sector = &self.scenario.sectors[row.sector as usize];
-        self.csv.write_field(self.itoa.format(row.id))?;
-        self.csv.write_field(self.itoa.format(row.replicate))?;
-        self.csv.write_field(self.itoa.format(row.step))?;
-        self.csv.write_field(
-            self.itoa
-                .format(self.scenario.run.start_year + row.step as i32),
-        )?;
-        self.csv.write_field(&sector.name)?;
-        self.csv.write_field(sector.tier.as_str())?;
-        for x in [
-            row.a,
-            row.tfp,
-            row.digital,
-            row.green,
-            row.data,
-            row.share,
-            row.output,
-            row.employment,
-            row.emissions,
-        ] {
-            if x == 0.0 {
-                self.csv.write_field("0")?;
-            } else {
-                self.csv.write_field(self.ryu.format(x))?;
-            }
-        }
-        self.csv.write_field(if row.entered { "1" } else { "0" })?;
-        self.csv.write_field(match row.exits {
-            Some(true) => "1",
-            Some(false) => "0",
-            None => "",
-        })?;
-        match row.switched_from {
-            Some(j) => self
-                .csv
-                .write_field(&self.scenario.sectors[j as usize].name)?,
-            None => self.csv.write_field("")?,
-        }
-        match row.spawned_from {
-            Some(id) => self.csv.write_field(self.itoa.format(id))?,
-            None => self.csv.write_field("")?,
-        }
-        self.csv.write_record(None::<&[u8]>)
-    }
-
-    /// Flushes and returns the underlying writer.
-    pub fn into_inner(self) -> Result<W, std::io::Error> {
-        self.csv.into_inner().map_err(|e| e.into_error())
-    }
-}
-
-/// The text of `panel_codebook.md` for `scenario` sampled with `sample`.
-pub fn codebook(scenario: &Scenario, sample: PanelSample) -> String {
-    let mut out = String::new();
-    let sampled = match sample {
-        PanelSample::All => "every firm".to_string(),
-        PanelSample::Rate(r) => format!(
-            "a sample of firms at rate {r}: a firm is in it if a hash of its birth key (MODEL.md section 6) falls below {r}, so it stays in the sample for its whole life, and entrants and spawned firms join at the same rate"
-        ),
-    };
-    out.push_str(&format!(
-        "# panel.csv codebook\n\nScenario `{}` (seed {}, {} replicates, steps 0 to {}, years {} to {}). One row per firm \
-         and step (the state at the end of the step) for {sampled}. Rows are ordered by replicate, step and id. \
-         Written by nqpsim {} (MODEL.md v{}).\n\n",
-        scenario.name,
-        scenario.run.seed,
-        scenario.run.replicates,
-        scenario.run.steps,
-        scenario.run.start_year,
-        scenario.run.start_year + scenario.run.steps as i32,
-        env!("CARGO_PKG_VERSION"),
-        crate::MODEL_VERSION,
-    ));
-    out.push_str("| column | type or unit | meaning |\n|---|---|---|\n");
-    for (name, unit, meaning) in COLUMNS {
-        out.push_str(&format!("| `{name}` | {unit} | {meaning} |\n"));
-    }
-    out.push_str("\nSectors: ");
-    let names: Vec<String> = scenario
-        .sectors
-        .iter()
-        .map(|s| format!("`{}` ({})", s.name, s.tier.as_str()))
-        .collect();
-    out.push_str(&names.join(", "));
-    out.push_str(
-        ".\n\nA firm's growth rate is the change of its `output` (or `tfp`) between consecutive \
-         steps of the same `id` and `replicate`; with `--panel all`, sums of `output`, `employment` \
-         and `emissions` by replicate, step and sector equal the columns of `trajectories.csv`.\n\n\
-         Loading it:\n\n```python\nimport pandas as pd\npanel = pd.read_csv(\"panel.csv\")\n```\n\n\
-         ```r\npanel <- read.csv(\"panel.csv\")\n```\n\n\
-         ```stata\nimport delimited panel.csv, clear\nxtset id step  // within one replicate: keep if replicate == 0\n```\n",
-    );
-    out
-}
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use nqpsim::output::csv::write_trajectories;
+use nqpsim::output::trajectories::write_trajectories;
 use nqpsim::sweep::merge;
 use nqpsim::sweep::run::{Quiet, Status};
 use nqpsim::sweep::{self, Shard, SweepOptions};

@@ -309,14 +309,7 @@ impl Analysis {
         let mut writer = csv::Writer::from_writer(Vec::new());
         let outcome = self.outcome();
         let method = self.method().name();
-        let mut ryu = ryu::Buffer::new();
-        let mut number = |x: f64| {
-            if x.is_finite() {
-                ryu.format(x).to_string()
-            } else {
-                String::new()
-            }
-        };
+        let number = crate::output::csv::real;
         writer
             .write_record(CSV_COLUMNS)
             .expect("writing to memory succeeds");

@@ -433,20 +433,9 @@ fn obtain(
     }
 }
 
-/// `NA` or the shortest text that reads back to `x`.
-fn number(buffer: &mut ryu::Buffer, x: Option<f64>) -> String {
-    match x {
-        None => "NA".into(),
-        Some(x) if !x.is_finite() => "NA".into(),
-        Some(0.0) => "0".into(),
-        Some(x) => buffer.format(x).to_string(),
-    }
-}
-
 fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
     let names = metric_names();
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut ryu = ryu::Buffer::new();
     let io = |e: csv::Error| Error::Results {
         path: EFFECTS.into(),
         reason: e.to_string(),
@@ -473,7 +462,7 @@ fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
             r.relative,
             d.variance_reduction,
         ] {
-            record.push(number(&mut ryu, x));
+            record.push(crate::output::csv::optional(x));
         }
         w.write_record(&record).map_err(io)?;
     }
@@ -485,7 +474,6 @@ fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
 
 fn fiscal_csv(rows: &[FiscalRow]) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut ryu = ryu::Buffer::new();
     let io = |e: csv::Error| Error::Results {
         path: FISCAL.into(),
         reason: e.to_string(),
@@ -499,7 +487,7 @@ fn fiscal_csv(rows: &[FiscalRow]) -> Result<Vec<u8>, Error> {
             r.n.to_string(),
         ];
         for x in [r.base, r.policy, r.estimate, r.se, r.lo, r.hi] {
-            record.push(number(&mut ryu, x));
+            record.push(crate::output::csv::optional(x));
         }
         record.push(r.interval.to_string());
         w.write_record(&record).map_err(io)?;

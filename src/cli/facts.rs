@@ -280,24 +280,20 @@ fn facts_csv(table: &[FactRow]) -> Vec<u8> {
         "description",
     ];
     csv.write_record(header).expect("writing to memory");
-    let mut ryu = ryu::Buffer::new();
+    let real = crate::output::csv::real;
     for row in table {
         let mut fields: Vec<String> = vec![row.fact.into(), row.group.into()];
         match row.summary {
             Some(s) => {
                 for x in [s.mean, s.lo, s.hi] {
-                    fields.push(ryu.format(x).to_string());
+                    fields.push(real(x));
                 }
                 fields.push(s.replicates.to_string());
             }
             None => fields.extend([String::new(), String::new(), String::new(), "0".into()]),
         }
         match &row.band {
-            Some(b) => fields.extend([
-                b.reference.clone(),
-                ryu.format(b.low).to_string(),
-                ryu.format(b.high).to_string(),
-            ]),
+            Some(b) => fields.extend([b.reference.clone(), real(b.low), real(b.high)]),
             None => fields.extend([String::new(), String::new(), String::new()]),
         }
         fields.push(row.within_band().map_or(String::new(), |w| w.to_string()));

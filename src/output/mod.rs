@@ -11,22 +11,26 @@
 pub mod append;
 pub mod atomic;
 pub mod csv;
+pub mod decomposition;
 pub mod folder;
 pub mod manifest;
+pub mod panel;
 pub mod table;
+pub mod trajectories;
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::decomposition::DecompositionWriter;
 use crate::error::{Error, OutputError};
-use crate::panel::{PanelSample, PanelWriter};
+use crate::output::decomposition::DecompositionWriter;
+use crate::panel::PanelSample;
 use crate::scenario::Scenario;
 use crate::sim::{ReplicateOutput, RunSummary};
 use atomic::AtomicFile;
-use csv::TrajectoryWriter;
 use folder::OutputFolder;
 use manifest::{FileEntry, Manifest, RunFacts};
+use panel::PanelWriter;
+use trajectories::TrajectoryWriter;
 
 /// `decomposition.csv`: the productivity decompositions of every step.
 pub const DECOMPOSITION: &str = "decomposition.csv";
@@ -168,7 +172,7 @@ impl<'s> RunWriter<'s> {
                     rows: self.panel_rows,
                     facts: file.commit()?,
                 });
-                let text = crate::panel::codebook(self.scenario, sample);
+                let text = panel::codebook(self.scenario, sample);
                 let facts = atomic::write_file(&self.folder.file(PANEL_CODEBOOK), text.as_bytes())?;
                 files.push(FileEntry {
                     name: PANEL_CODEBOOK.into(),

@@ -68,14 +68,16 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     let rate = firm_steps as f64 / seconds;
 
     // Bytes per row, from the sample's rows written as the sweep would.
-    let mut trajectories = crate::output::csv::TrajectoryWriter::new(Vec::new(), &scenarios[0])
-        .map_err(|e| Error::BadArgument {
-            flag: "--dry-run".into(),
-            message: e.to_string(),
-        })?;
+    let mut trajectories =
+        crate::output::trajectories::TrajectoryWriter::new(Vec::new(), &scenarios[0]).map_err(
+            |e| Error::BadArgument {
+                flag: "--dry-run".into(),
+                message: e.to_string(),
+            },
+        )?;
     let header = {
-        let mut w =
-            crate::output::csv::TrajectoryWriter::new(Vec::new(), &scenarios[0]).expect("memory");
+        let mut w = crate::output::trajectories::TrajectoryWriter::new(Vec::new(), &scenarios[0])
+            .expect("memory");
         w.flush().expect("memory");
         w.get_ref().len()
     };

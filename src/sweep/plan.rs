@@ -1069,16 +1069,9 @@ impl Plan {
             }
             Tag::None => {}
         }
-        let mut ryu = ryu::Buffer::new();
         for value in &point.values {
             fields.push(match value {
-                toml::Value::Float(x) => {
-                    if *x == 0.0 {
-                        "0".into()
-                    } else {
-                        ryu.format(*x).to_string()
-                    }
-                }
+                toml::Value::Float(x) => crate::output::csv::real(*x),
                 toml::Value::Integer(i) => i.to_string(),
                 toml::Value::String(s) => s.clone(),
                 toml::Value::Boolean(b) => b.to_string(),

@@ -8,6 +8,7 @@
 use std::io::Write;
 
 use crate::metrics::{MetricsRow, RowSector};
+use crate::output::csv::{MISSING, real_text};
 use crate::scenario::Scenario;
 
 /// Columns of `summary.csv` after `point`.
@@ -95,9 +96,8 @@ impl PointBuffer {
                         stats.mean, stats.sd, stats.se, stats.p05, stats.p50, stats.p95,
                     ] {
                         match x {
-                            Some(0.0) => csv.write_field("0")?,
-                            Some(x) => csv.write_field(ryu.format(x))?,
-                            None => csv.write_field("")?,
+                            Some(x) => csv.write_field(real_text(&mut ryu, x))?,
+                            None => csv.write_field(MISSING)?,
                         }
                     }
                     csv.write_record(None::<&[u8]>)?;

@@ -18,7 +18,7 @@ pub fn rows(scenario: &Scenario, threads: usize) -> Vec<MetricsRow> {
 /// The bytes of `trajectories.csv` for `scenario` run on `threads` threads.
 pub fn csv_bytes(scenario: &Scenario, threads: usize) -> Vec<u8> {
     let mut out = Vec::new();
-    nqpsim::output::csv::write_trajectories(&mut out, scenario, &rows(scenario, threads))
+    nqpsim::output::trajectories::write_trajectories(&mut out, scenario, &rows(scenario, threads))
         .expect("writing to memory succeeds");
     out
 }
