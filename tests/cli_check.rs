@@ -1,10 +1,11 @@
 //! `nqpsim check SCENARIO...`: validates scenario files, prints each fully resolved, and
 //! exits 2 if any is bad. The shipped scenarios are checked from the repository root.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use nqpsim::Scenario;
 use predicates::prelude::*;
 use tempfile::TempDir;
@@ -18,11 +19,7 @@ fn repo_root() -> &'static Path {
 }
 
 /// `nqpsim` with `dir` as its working directory.
-fn nqpsim(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("nqpsim").expect("the nqpsim binary is built");
-    cmd.current_dir(dir);
-    cmd
-}
+use common::command as nqpsim;
 
 /// The shipped scenarios, as paths relative to the repository root (`scenarios/x.toml`).
 fn shipped_scenarios() -> Vec<PathBuf> {

@@ -1,16 +1,9 @@
 //! `nqpsim facts`: the stylized-facts table of a scenario, measured in process or read from a
 //! `--panel all` run (the same numbers either way), the bands and `--strict`.
 
-use std::path::Path;
-use std::process::Output;
+mod common;
 
-fn nqpsim(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("nqpsim starts")
-}
+use common::nqpsim;
 
 const SMALL: [&str; 6] = ["--firms", "800", "--steps", "6", "--replicates", "4"];
 

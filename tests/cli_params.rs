@@ -3,9 +3,8 @@
 //! tables (`SectorParams::INFO`, `ModelParams::INFO`, `LEVERS`), so a parameter added to the
 //! model cannot be left out of the listing.
 
-use std::path::Path;
+mod common;
 
-use assert_cmd::Command;
 use nqpsim::Scenario;
 use nqpsim::model::levers::LEVERS;
 use nqpsim::model::params::{ModelParams, SectorParams};
@@ -17,11 +16,7 @@ fn tmp() -> TempDir {
 }
 
 /// `nqpsim` with `dir` as its working directory.
-fn nqpsim(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("nqpsim").expect("the nqpsim binary is built");
-    cmd.current_dir(dir);
-    cmd
-}
+use common::command as nqpsim;
 
 /// The stdout of `nqpsim params ARGS`, which must exit 0 with nothing on stderr.
 fn params(args: &[&str]) -> String {

@@ -2,17 +2,13 @@
 //! sensitivity indices, and a comparison; the files it writes, what they show, the same bytes
 //! twice; bad folders and outcomes exit 2 naming the path and write nothing.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn nqpsim(dir: &Path, args: &[&str]) -> Output {
-    Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("nqpsim starts")
-}
+use common::nqpsim;
 
 fn ok(output: Output) -> Output {
     assert!(

@@ -4,10 +4,11 @@
 //! Every run is small (`--firms 200 --steps 3 --replicates 2`) and writes into a fresh
 //! temporary folder that is also the working directory.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use tempfile::TempDir;
 
@@ -30,11 +31,7 @@ fn tmp() -> TempDir {
 }
 
 /// `nqpsim` with `dir` as its working directory.
-fn nqpsim(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("nqpsim").expect("the nqpsim binary is built");
-    cmd.current_dir(dir);
-    cmd
-}
+use common::command as nqpsim;
 
 /// `nqpsim run SMALL --out DIR/out`, plus `extra`; returns the output folder (`DIR/out`).
 fn run_small(dir: &Path, extra: &[&str]) -> PathBuf {

@@ -8,17 +8,13 @@
 //! has run with the same random numbers (one seed) and the same carbon price, so the outcome
 //! there cannot depend on it, whatever the noise.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-fn nqpsim(dir: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("nqpsim starts")
-}
+use common::nqpsim;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

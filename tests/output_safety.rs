@@ -4,15 +4,15 @@
 //! are not written over without --force; a full or read-only disk is an error that names the
 //! path, never a success.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn nqpsim() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
-}
+use common::process as nqpsim;
 
 fn run(dir: &Path, args: &[&str]) -> std::process::Output {
     nqpsim()

@@ -6,6 +6,8 @@
 //! Runs only with `NQPSIM_SLURM_TEST=1` and a working Slurm (`.ci/run` starts one with
 //! `../shared/slurm-local.sh up`); elsewhere it prints why it is skipped.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -22,19 +24,7 @@ fn enabled() -> bool {
     true
 }
 
-fn nqpsim(dir: &Path, args: &[&str]) -> Output {
-    let output = Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("nqpsim starts");
-    assert!(
-        output.status.success(),
-        "nqpsim {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
-}
+use common::nqpsim_ok as nqpsim;
 
 fn shell(dir: &Path, command: &str) -> Output {
     Command::new("bash")

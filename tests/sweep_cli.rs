@@ -3,15 +3,15 @@
 //! changed plan is not resumed; bad plans get located errors; `--dry-run` writes nothing;
 //! `--slurm` writes runnable scripts; shards and `merge` work from the command line.
 
+mod common;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn nqpsim() -> Command {
-    Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
-}
+use common::process as nqpsim;
 
 fn run(dir: &Path, args: &[&str]) -> Output {
     nqpsim()
@@ -403,4 +403,50 @@ fn slurm_mode_writes_an_array_a_merge_and_a_submit_script_with_absolute_paths() 
     assert!(bash.success(), "submit.sh parses");
     // nothing ran
     assert!(!dir.join("output/killme/summary.csv").exists());
+}
+
+/// A shipped plan can be shrunk from the command line: `--replicates`, `--steps`, `--firms`
+/// and `--seed` (and the same fields through `--set`) have the last word over the plan's own
+/// `replicates` and `seed`, which `--set run.replicates=...` used to leave silently in force.
+#[test]
+fn the_size_flags_and_set_shrink_a_shipped_plan_and_are_never_silently_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps/carbon-price.toml");
+    let plan = plan.to_str().unwrap();
+    let manifest = |out: &str| -> serde_json::Value {
+        let text = fs::read_to_string(dir.path().join(out).join("carbon-price/manifest.json"));
+        serde_json::from_str(&text.unwrap()).unwrap()
+    };
+    let small = ["--steps", "2", "--firms", "100", "-q"];
+    let mut args = vec![
+        "sweep",
+        plan,
+        "--out",
+        "a",
+        "--replicates",
+        "2",
+        "--seed",
+        "7",
+    ];
+    args.extend(small);
+    let o = run(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = manifest("a");
+    assert_eq!(
+        (m["replicates"].as_u64(), m["runs"].as_u64()),
+        (Some(2), Some(10))
+    );
+    assert_eq!(m["seed"].as_u64(), Some(7));
+    assert_eq!(m["base_scenario"]["run"]["steps"].as_u64(), Some(2));
+    let mut args = vec!["sweep", plan, "--out", "b", "--set", "run.replicates=3"];
+    args.extend(small);
+    let o = run(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(manifest("b")["replicates"].as_u64(), Some(3));
+    // without a flag the plan's own replicates (20) stand
+    let o = run(
+        dir.path(),
+        &["sweep", plan, "--dry-run", "--steps", "2", "--firms", "100"],
+    );
+    assert!(stdout(&o).contains("replicates: 20,"), "{}", stdout(&o));
 }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Serialize;
 
-use super::{EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs, interrupt, load_scenario};
+use super::{EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt, load_scenario};
 use crate::analysis::compare::{self, EffectRow, Outcomes, Pairing, metric_index, metric_names};
 use crate::analysis::fiscal::{self, FiscalOptions, FiscalRow};
 use crate::error::Error;
@@ -34,18 +34,6 @@ pub struct CompareArgs {
     /// the sweep must have written trajectories.csv, i.e. not --summary-only)
     #[arg(long, value_name = "I,J")]
     pub points: Option<String>,
-    /// Number of steps of both scenarios [scenario: run.steps]
-    #[arg(long)]
-    pub steps: Option<u32>,
-    /// Number of initial firms of both scenarios [scenario: run.firms]
-    #[arg(long)]
-    pub firms: Option<u64>,
-    /// Replicates (pairs) [scenario: the base's run.replicates]
-    #[arg(long)]
-    pub replicates: Option<u32>,
-    /// Seed of both [scenario: the base's run.seed]
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
     /// Annual discount rate of the fiscal accounting (present values at step 0)
     #[arg(long, default_value_t = 0.03, value_name = "RATE")]
     pub discount_rate: f64,
@@ -55,21 +43,9 @@ pub struct CompareArgs {
     /// Bootstrap resamples for the intervals of the fiscal ratios
     #[arg(long, default_value_t = 2000)]
     pub bootstrap: usize,
-    /// Worker threads (default: one per core); results do not depend on it
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output folder; results go to `<base>-vs-<policy>` inside it
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Print nothing but errors and warnings
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Write into the output folder even if it holds files this command did not write
-    #[arg(long)]
-    pub force: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub scenario_args: ScenarioArgs,
+    pub run: RunFlags,
 }
 
 /// `effects.csv`.
@@ -218,15 +194,7 @@ fn sources(args: &CompareArgs) -> Result<(Source, Source), Error> {
 
 impl CompareArgs {
     fn overrides(&self) -> Vec<String> {
-        super::shorthand_overrides(
-            [
-                ("--steps", self.steps.map(u64::from)),
-                ("--firms", self.firms),
-                ("--replicates", self.replicates.map(u64::from)),
-                ("--seed", self.seed),
-            ],
-            &self.scenario_args.set,
-        )
+        self.run.overrides()
     }
 }
 
@@ -246,7 +214,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         )
         .into());
     }
-    if args.threads == Some(0) {
+    if args.run.threads == Some(0) {
         return Err(bad("--threads 0", "at least one thread is needed").into());
     }
     let (base_source, policy_source) = sources(&args)?;
@@ -319,9 +287,9 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         _ => format!("{}-vs-{}", base.scenario, policy.scenario),
     };
     let folder = OutputFolder::take(
-        &args.out.join(&name),
+        &args.run.out.join(&name),
         &[EFFECTS, FISCAL, MANIFEST, PLOTS_DIR],
-        args.force,
+        args.run.force,
     )?;
     let effects_csv = effects_csv(&base, &effects)?;
     let fiscal_csv = fiscal_csv(&fiscal)?;
@@ -358,7 +326,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
     atomic::write_file(&folder.file(MANIFEST), &json)?;
-    if !args.quiet {
+    if !args.run.quiet {
         super::print(&headline(
             &base,
             &policy,
@@ -410,10 +378,10 @@ fn obtain(
                 overrides.push(format!("run.steps={}", base.steps));
             }
             let (scenario, _) = load_scenario(path.as_deref(), &overrides)?;
-            let show = !args.quiet && std::io::stderr().is_terminal();
+            let show = !args.run.quiet && std::io::stderr().is_terminal();
             let observer = super::progress::ProgressBarObserver::new(&scenario, show);
             let options = RunOptions {
-                threads: args.threads,
+                threads: args.run.threads,
                 cancel: Some(interrupt::flag()),
                 ..RunOptions::default()
             };

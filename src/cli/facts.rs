@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{EXIT_OK, ScenarioArgs, interrupt, load_scenario};
+use super::{EXIT_OK, RunFlags, interrupt, load_scenario};
 use crate::analysis::population::{self, FACTS, FactRow, ReplicateFacts};
 use crate::error::{Error, OutputError};
 use crate::output::atomic;
@@ -27,40 +27,15 @@ pub struct FactsArgs {
     /// `nqpsim run --panel all` to read
     #[arg(value_name = "SCENARIO|DIR")]
     pub source: Option<PathBuf>,
-    /// Number of steps [scenario: run.steps]
-    #[arg(long)]
-    pub steps: Option<u32>,
-    /// Number of initial firms [scenario: run.firms]
-    #[arg(long)]
-    pub firms: Option<u64>,
-    /// Number of replicates [scenario: run.replicates]
-    #[arg(long)]
-    pub replicates: Option<u32>,
-    /// Scenario seed [scenario: run.seed]
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Worker threads (default: one per core)
-    #[arg(long)]
-    pub threads: Option<usize>,
     /// Bands file (default: the shipped scenarios/facts/facts.toml)
     #[arg(long, value_name = "FILE")]
     pub bands: Option<PathBuf>,
     /// Exit with code 3 if a fact of `all` lies outside its band
     #[arg(long)]
     pub strict: bool,
-    /// Output folder for a scenario's facts.csv (default `output`: OUT/SCENARIO/facts.csv);
-    /// a DIR's facts.csv goes into DIR
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Write into the output folder even if it holds files nqpsim did not write
-    #[arg(long)]
-    pub force: bool,
-    /// Print nothing but errors
-    #[arg(long, short)]
-    pub quiet: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub scenario_args: ScenarioArgs,
+    pub run: RunFlags,
 }
 
 /// Runs `nqpsim facts`.
@@ -86,14 +61,14 @@ pub fn execute(args: FactsArgs) -> anyhow::Result<i32> {
         }
         source => {
             let (scenario, replicates) = run_scenario(source.as_deref(), &args)?;
-            let folder = args.out.join(&scenario.name);
+            let folder = args.run.out.join(&scenario.name);
             (scenario, replicates, folder)
         }
     };
     let table = population::summarise(&replicates, &bands, scenario.run.seed);
-    let taken = OutputFolder::take(&folder, folder::RUN_FILES, args.force)?;
+    let taken = OutputFolder::take(&folder, folder::RUN_FILES, args.run.force)?;
     atomic::write_file(&taken.file("facts.csv"), &facts_csv(&table))?;
-    if !args.quiet {
+    if !args.run.quiet {
         super::print(&report(&scenario, &table, replicates.len(), &folder)?)?;
     }
     let outside: Vec<&FactRow> = table
@@ -122,21 +97,9 @@ fn run_scenario(
     source: Option<&Path>,
     args: &FactsArgs,
 ) -> anyhow::Result<(Scenario, Vec<ReplicateFacts>)> {
-    let mut overrides = Vec::new();
-    for (flag, value) in [
-        ("steps", args.steps.map(u64::from)),
-        ("firms", args.firms),
-        ("replicates", args.replicates.map(u64::from)),
-        ("seed", args.seed),
-    ] {
-        if let Some(v) = value {
-            overrides.push(format!("--{flag} {v}"));
-        }
-    }
-    overrides.extend(args.scenario_args.set.iter().cloned());
-    let (scenario, _) = load_scenario(source, &overrides).map_err(Error::from)?;
+    let (scenario, _) = load_scenario(source, &args.run.overrides()).map_err(Error::from)?;
     let concurrent = sim::concurrent_replicates_with(&scenario, Some(PanelSample::All))?;
-    let pool = sim::thread_pool(args.threads)?;
+    let pool = sim::thread_pool(args.run.threads)?;
     let in_flight = concurrent.min(4 * pool.current_num_threads());
     // Each replicate is run and measured on the pool; only its facts are kept.
     let task = |r: usize, watch: &schedule::StopWatch| {

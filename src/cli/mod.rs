@@ -17,7 +17,7 @@ pub mod run;
 pub mod sensitivity;
 pub mod sweep;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
@@ -87,6 +87,76 @@ pub struct ScenarioArgs {
     pub set: Vec<String>,
 }
 
+/// The flags of every command that runs the model (`run`, `sweep`, `compare`, `facts`): how
+/// much to simulate, on how many threads, where the results go, and `--set` overrides.
+#[derive(Debug, Args, Clone)]
+pub struct RunFlags {
+    /// Steps (years) after step 0 [scenario: run.steps]
+    #[arg(long)]
+    pub steps: Option<u32>,
+    /// Initial firms [scenario: run.firms]
+    #[arg(long)]
+    pub firms: Option<u64>,
+    /// Replicates [scenario: run.replicates; a sweep plan's `replicates`; a comparison's
+    /// base]
+    #[arg(long)]
+    pub replicates: Option<u32>,
+    /// Seed, 0 to 2^63 - 1 (TOML integers are signed 64-bit) [scenario: run.seed; a sweep
+    /// plan's `seed`; a comparison's base]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
+    pub seed: Option<u64>,
+    /// Worker threads (default: one per core); results do not depend on it
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Output folder; results go into a folder inside it named after the scenario, plan or
+    /// comparison
+    #[arg(long, value_name = "DIR", default_value = "output")]
+    pub out: PathBuf,
+    /// Print nothing but errors and warnings; no progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write into the output folder even if it holds files this command did not write
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub scenario_args: ScenarioArgs,
+}
+
+impl Default for RunFlags {
+    fn default() -> Self {
+        RunFlags {
+            steps: None,
+            firms: None,
+            replicates: None,
+            seed: None,
+            threads: None,
+            out: PathBuf::from("output"),
+            quiet: false,
+            force: false,
+            scenario_args: ScenarioArgs::default(),
+        }
+    }
+}
+
+impl RunFlags {
+    /// The overrides: the shorthand flags first (as `--steps N`, reported as that flag), then
+    /// every `--set` in order, so that a `--set` is checked even where a flag sets the same
+    /// field, and the last word is the user's explicit `--set`.
+    pub fn overrides(&self) -> Vec<String> {
+        [
+            ("--steps", self.steps.map(u64::from)),
+            ("--firms", self.firms),
+            ("--replicates", self.replicates.map(u64::from)),
+            ("--seed", self.seed),
+        ]
+        .iter()
+        .filter_map(|(flag, value)| value.map(|v| format!("{flag} {v}")))
+        .chain(self.scenario_args.set.iter().cloned())
+        .collect()
+    }
+}
+
 /// Loads `path`, or the embedded baseline when `path` is `None` or `builtin:baseline`.
 pub fn load_scenario(
     path: Option<&Path>,
@@ -112,20 +182,6 @@ pub fn load_scenario(
             Ok((scenario::load(p, overrides)?, files))
         }
     }
-}
-
-/// The overrides of a command's shorthand flags (`--steps N`, reported as that flag) first,
-/// then every `--set` in order, so that a `--set` is checked even where a flag sets the same
-/// field, and the last word is the user's explicit `--set`.
-pub fn shorthand_overrides<const N: usize>(
-    flags: [(&str, Option<u64>); N],
-    set: &[String],
-) -> Vec<String> {
-    flags
-        .iter()
-        .filter_map(|(flag, value)| value.map(|v| format!("{flag} {v}")))
-        .chain(set.iter().cloned())
-        .collect()
 }
 
 /// Runs the parsed command line; returns the exit code. Errors are printed to stderr.
@@ -178,5 +234,67 @@ pub fn print(text: &str) -> std::io::Result<()> {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `run`, `sweep`, `compare` and `facts` take the same size and output flags, declared
+    /// once ([`RunFlags`]).
+    #[test]
+    fn every_command_that_runs_the_model_takes_the_same_size_flags() {
+        let flags = [
+            "--steps",
+            "3",
+            "--firms",
+            "100",
+            "--replicates",
+            "2",
+            "--seed",
+            "9",
+            "--threads",
+            "1",
+            "--out",
+            "o",
+            "--quiet",
+            "--force",
+            "--set",
+            "run.start_year=2000",
+        ];
+        let commands: [&[&str]; 4] = [
+            &["run"],
+            &["sweep", "plan.toml"],
+            &["compare", "a", "b"],
+            &["facts"],
+        ];
+        for command in commands {
+            let argv: Vec<&str> = ["nqpsim"]
+                .iter()
+                .chain(command)
+                .chain(&flags)
+                .copied()
+                .collect();
+            let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            let run = match cli.command.expect("a command") {
+                Command::Run(a) => a.run,
+                Command::Sweep(a) => a.run,
+                Command::Compare(a) => a.run,
+                Command::Facts(a) => a.run,
+                _ => unreachable!(),
+            };
+            assert_eq!(
+                run.overrides(),
+                [
+                    "--steps 3",
+                    "--firms 100",
+                    "--replicates 2",
+                    "--seed 9",
+                    "run.start_year=2000"
+                ]
+            );
+            assert_eq!((run.threads, run.quiet, run.force), (Some(1), true, true));
+        }
     }
 }

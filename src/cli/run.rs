@@ -8,8 +8,7 @@ use std::fmt::Write as _;
 use clap::Args;
 
 use super::{
-    EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs, interrupt, load_scenario,
-    progress::ProgressBarObserver,
+    EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt, load_scenario, progress::ProgressBarObserver,
 };
 use crate::Scenario;
 use crate::error::Error;
@@ -24,37 +23,13 @@ pub struct RunArgs {
     /// Scenario file (TOML); the embedded baseline if left out
     #[arg(value_name = "SCENARIO")]
     pub scenario: Option<PathBuf>,
-    /// Number of steps (years) after step 0 [scenario: run.steps]
-    #[arg(long)]
-    pub steps: Option<u32>,
-    /// Number of initial firms [scenario: run.firms]
-    #[arg(long)]
-    pub firms: Option<u64>,
-    /// Number of replicates [scenario: run.replicates]
-    #[arg(long)]
-    pub replicates: Option<u32>,
-    /// Scenario seed, 0 to 2^63 - 1 (TOML integers are signed 64-bit) [scenario: run.seed]
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
-    /// Worker threads (default: one per core); results do not depend on it
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output folder; results go to a folder named after the scenario inside it
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Print nothing but errors; no progress bar
-    #[arg(long, short)]
-    pub quiet: bool,
-    /// Write into the output folder even if it holds files this command did not write
-    #[arg(long)]
-    pub force: bool,
     /// Also write panel.csv, a firm-year panel of a sample of firms (a rate such as 0.02, by
     /// a hash of each firm's birth key) or of every firm (`all`), and panel_codebook.md
     #[arg(long, value_name = "RATE|all")]
     pub panel: Option<PanelSample>,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub scenario_args: ScenarioArgs,
+    pub run: RunFlags,
 }
 
 impl RunArgs {
@@ -62,15 +37,7 @@ impl RunArgs {
     /// then every `--set` in order, so that a `--set` is checked even where a flag sets the
     /// same field, and the last word is the user's explicit `--set`.
     pub fn overrides(&self) -> Vec<String> {
-        super::shorthand_overrides(
-            [
-                ("--steps", self.steps.map(u64::from)),
-                ("--firms", self.firms),
-                ("--replicates", self.replicates.map(u64::from)),
-                ("--seed", self.seed),
-            ],
-            &self.scenario_args.set,
-        )
+        self.run.overrides()
     }
 }
 
@@ -79,7 +46,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
     let overrides = args.overrides();
     let (scenario, files) =
         load_scenario(args.scenario.as_deref(), &overrides).map_err(Error::from)?;
-    if args.threads == Some(0) {
+    if args.run.threads == Some(0) {
         return Err(Error::BadArgument {
             flag: "--threads 0".into(),
             message: "at least one thread is needed".into(),
@@ -88,11 +55,11 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
     }
     // Refuse before anything is written: a replicate that cannot fit in memory.
     sim::concurrent_replicates_with(&scenario, args.panel)?;
-    let mut writer = RunWriter::create(&args.out, &scenario, args.force, args.panel)?;
-    let show = !args.quiet && std::io::stderr().is_terminal();
+    let mut writer = RunWriter::create(&args.run.out, &scenario, args.run.force, args.panel)?;
+    let show = !args.run.quiet && std::io::stderr().is_terminal();
     let observer = ProgressBarObserver::new(&scenario, show);
     let options = RunOptions {
-        threads: args.threads,
+        threads: args.run.threads,
         point: 0,
         cancel: Some(interrupt::flag()),
         panel: args.panel,
@@ -118,7 +85,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
         );
         return Ok(EXIT_INTERRUPTED);
     }
-    if !args.quiet {
+    if !args.run.quiet {
         super::print(&report(&scenario, &summary, &last_rows, &dir)?)?;
     }
     Ok(EXIT_OK)

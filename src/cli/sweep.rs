@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{EXIT_INTERRUPTED, EXIT_OK, ScenarioArgs, interrupt};
+use super::{EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt};
 use crate::error::{Error, human_bytes};
 use crate::sweep::plan::{Plan, Target, Values};
 use crate::sweep::run::{Progress, Status};
@@ -34,14 +34,11 @@ pub struct SweepArgs {
     /// if it is complete)
     #[arg(long)]
     pub resume: bool,
-    /// Start over even if the output folder holds an unfinished sweep, or files nqpsim did not
-    /// write
-    #[arg(long)]
-    pub force: bool,
     /// Run only shard K of N (points split into N contiguous ranges), into OUT/PLAN/shard-K-of-N/
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
-    /// Write Slurm scripts (a job array of shards and a dependent merge) instead of running
+    /// Write Slurm scripts (a job array of shards and a dependent merge) instead of running;
+    /// --threads is then the CPUs per task (default 1)
     #[arg(long)]
     pub slurm: bool,
     /// With --slurm: number of shards (array tasks) [default: points, at most 16]
@@ -55,31 +52,21 @@ pub struct SweepArgs {
         allow_hyphen_values = true
     )]
     pub sbatch: Vec<String>,
-    /// Worker threads (default: one per core; with --slurm: CPUs per task, default 1); results
-    /// do not depend on it
-    #[arg(long)]
-    pub threads: Option<usize>,
-    /// Output folder; results go to a folder named after the plan inside it
-    #[arg(long, value_name = "DIR", default_value = "output")]
-    pub out: PathBuf,
-    /// Print nothing but errors; no progress bar
-    #[arg(long, short)]
-    pub quiet: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
-    pub scenario_args: ScenarioArgs,
+    pub run: RunFlags,
 }
 
 /// Runs `nqpsim sweep`.
 pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
-    if args.threads == Some(0) {
+    if args.run.threads == Some(0) {
         return Err(Error::BadArgument {
             flag: "--threads 0".into(),
             message: "at least one thread is needed".into(),
         }
         .into());
     }
-    let overrides = args.scenario_args.set.clone();
+    let overrides = args.run.overrides();
     let plan = sweep::load(&args.plan, &overrides).map_err(Error::from)?;
     if args.dry_run {
         super::print(&dry_run(&plan, &args)?)?;
@@ -88,14 +75,14 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
     if args.slurm {
         return write_slurm(&plan, &args);
     }
-    let show = !args.quiet && std::io::stderr().is_terminal();
+    let show = !args.run.quiet && std::io::stderr().is_terminal();
     let bar = SweepBar::new(show);
     let options = SweepOptions {
-        out: args.out.clone(),
-        threads: args.threads,
+        out: args.run.out.clone(),
+        threads: args.run.threads,
         summary_only: args.summary_only,
         resume: args.resume,
-        force: args.force,
+        force: args.run.force,
         shard: args.shard,
         cancel: Some(interrupt::flag()),
         overrides,
@@ -105,7 +92,7 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
     let folder = report.folder.display();
     match report.status {
         Status::AlreadyComplete => {
-            if !args.quiet {
+            if !args.run.quiet {
                 super::print(&format!(
                     "{}: already complete in {folder}; nothing to do\n",
                     plan.name
@@ -122,7 +109,7 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
             Ok(EXIT_INTERRUPTED)
         }
         Status::Complete => {
-            if !args.quiet {
+            if !args.run.quiet {
                 let secs = report.wall_time.as_secs_f64();
                 let mut out = String::new();
                 writeln!(
@@ -225,7 +212,7 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
     if lines.len() > SHOWN + 1 {
         writeln!(out, "  ... {} more points", lines.len() - SHOWN - 1)?;
     }
-    let estimate = sweep::estimate::estimate(plan, args.threads)?;
+    let estimate = sweep::estimate::estimate(plan, args.run.threads)?;
     writeln!(
         out,
         "firm-steps: about {:.3e} ({:.3e} initial firms x steps; entry and exit make it x{:.2})",
@@ -289,7 +276,7 @@ fn write_slurm(plan: &Plan, args: &SweepArgs) -> anyhow::Result<i32> {
     if args.summary_only {
         sweep_args.push("--summary-only".to_string());
     }
-    for set in &args.scenario_args.set {
+    for set in &args.run.scenario_args.set {
         sweep_args.push("--set".into());
         sweep_args.push(set.clone());
     }
@@ -297,14 +284,14 @@ fn write_slurm(plan: &Plan, args: &SweepArgs) -> anyhow::Result<i32> {
         binary: std::env::current_exe()?,
         plan: absolute(&args.plan)?,
         plan_name: plan.name.clone(),
-        out: absolute(&args.out)?,
+        out: absolute(&args.run.out)?,
         shards,
-        cpus_per_task: args.threads.unwrap_or(1),
+        cpus_per_task: args.run.threads.unwrap_or(1),
         sbatch: args.sbatch.clone(),
         sweep_args,
     };
     let scripts = job.write()?;
-    if !args.quiet {
+    if !args.run.quiet {
         let mut out = String::new();
         writeln!(
             out,

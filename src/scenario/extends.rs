@@ -54,23 +54,7 @@ impl Origin {
 
     fn read(&self) -> Result<SourceFile, ScenarioError> {
         match self {
-            Origin::File(path) => {
-                let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Read {
-                    path: path.clone(),
-                    source: std::io::Error::new(
-                        std::io::ErrorKind::InvalidData,
-                        format!(
-                            "not UTF-8 text (invalid byte at offset {})",
-                            e.utf8_error().valid_up_to()
-                        ),
-                    ),
-                })?;
-                SourceFile::parse(path.clone(), &text)
-            }
+            Origin::File(path) => SourceFile::read(path),
             Origin::Builtin => SourceFile::parse(PathBuf::from(BUILTIN_BASELINE), BASELINE_TOML),
             Origin::Text { display, text, .. } => SourceFile::parse(display.clone(), text),
         }

@@ -24,6 +24,27 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
+    /// Reads and parses the file at `path` (scenarios and sweep plans alike): a file that
+    /// cannot be read, or is not UTF-8 text (the offset of the first invalid byte is named),
+    /// is an error naming the file.
+    pub fn read(path: &Path) -> Result<Self, ScenarioError> {
+        let read_error = |source| ScenarioError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let bytes = std::fs::read(path).map_err(read_error)?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            read_error(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "not UTF-8 text (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ),
+            ))
+        })?;
+        Self::parse(path.to_path_buf(), &text)
+    }
+
     /// Parses `text`; syntax errors name the file, line and column.
     pub fn parse(display: PathBuf, text: &str) -> Result<Self, ScenarioError> {
         let spanned = DeTable::parse(text).map_err(|e| syntax(&display, text, &e, None))?;

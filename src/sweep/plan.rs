@@ -329,21 +329,7 @@ pub const MAX_POINTS: usize = 1_000_000;
 /// Reads and validates a plan file; `overrides` (from the command line) are applied to the
 /// base scenario after the plan's `set`.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Plan, ScenarioError> {
-    let bytes = std::fs::read(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let text = String::from_utf8(bytes).map_err(|e| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source: std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-        ),
-    })?;
-    let file = SourceFile::parse(path.to_path_buf(), &text)?;
+    let file = SourceFile::read(path)?;
     let de = toml::Deserializer::parse(&file.text)
         .map_err(|e| source::syntax(&file.display, &file.text, &e, None))?;
     let raw: RawPlan = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -443,12 +429,22 @@ fn build(
             )?);
         }
     }
+    let from_plan = fixed.len();
     for o in overrides {
         fixed.push(Override::parse(o)?);
     }
     let probe = base.resolve(&fixed)?;
-    let replicates = raw.replicates.unwrap_or(probe.run.replicates);
-    let seed = raw.seed.unwrap_or(probe.run.seed);
+    // The command line (`--replicates`, `--seed`, `--set run.replicates=...`) has the last
+    // word over the plan's own `replicates` and `seed`, as it has over its `set`.
+    let on_command_line = |field: &str| fixed[from_plan..].iter().any(|o| o.path == field);
+    let replicates = match raw.replicates {
+        Some(r) if !on_command_line("run.replicates") => r,
+        _ => probe.run.replicates,
+    };
+    let seed = match raw.seed {
+        Some(s) if !on_command_line("run.seed") => s,
+        _ => probe.run.seed,
+    };
     if replicates == 0 {
         p.add("replicates", "0", "must be at least 1");
     }

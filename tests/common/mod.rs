@@ -72,3 +72,36 @@ pub fn mean_sd(xs: &[f64]) -> (f64, f64) {
     let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
     (mean, var.sqrt())
 }
+
+/// The `nqpsim` binary as a command to configure (`assert_cmd`), run in `dir`.
+pub fn command(dir: &std::path::Path) -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("nqpsim").expect("the nqpsim binary is built");
+    cmd.current_dir(dir);
+    cmd
+}
+
+/// Runs `nqpsim ARGS` in `dir` and returns what it did (exit status, stdout, stderr).
+pub fn nqpsim(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    process()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("nqpsim starts")
+}
+
+/// Runs `nqpsim ARGS` in `dir`, which must succeed; returns its output.
+pub fn nqpsim_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let output = nqpsim(dir, args);
+    assert!(
+        output.status.success(),
+        "nqpsim {args:?} exited with {:?}: {}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+/// The `nqpsim` binary as a process to spawn (for tests that signal or kill it).
+pub fn process() -> std::process::Command {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
+}
