@@ -80,7 +80,18 @@ fn is_shard_manifest(path: &Path) -> bool {
 
 /// Merges the shards in `folders` into `out` (default: the folder that holds them).
 pub fn merge(folders: &[PathBuf], out: Option<&Path>, force: bool) -> Result<MergeReport, Error> {
-    let fail = |reason: String| Error::Merge { reason };
+    let shards = read_shards(folders)?;
+    check_shards(&shards)?;
+    write_merged(&shards, out, force)
+}
+
+fn fail(reason: String) -> Error {
+    Error::Merge { reason }
+}
+
+/// Reads the manifest of each shard's folder, sorted by shard; refuses a folder without one,
+/// a whole sweep's manifest, and an unfinished shard.
+fn read_shards(folders: &[PathBuf]) -> Result<Vec<Found>, Error> {
     let mut shards: Vec<Found> = Vec::new();
     for folder in folders {
         let path = folder.join(MANIFEST);
@@ -115,13 +126,18 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Mer
         });
     }
     shards.sort_by_key(|s| s.shard.k);
-    let Some(first) = shards.first() else {
+    if shards.is_empty() {
         return Err(fail("no shards given".into()));
-    };
+    }
+    Ok(shards)
+}
 
-    // Same plan, same version, same split.
+/// The shards are of one plan, version and split, each once, covering every point in order,
+/// and every data file is as its manifest says.
+fn check_shards(shards: &[Found]) -> Result<(), Error> {
+    let first = &shards[0];
     let reference = &first.manifest;
-    for s in &shards {
+    for s in shards {
         let m = &s.manifest;
         if m.fingerprint != reference.fingerprint || m.plan_name != reference.plan_name {
             return Err(fail(format!(
@@ -186,7 +202,7 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Mer
         )));
     }
     let mut next_point = 0;
-    for s in &shards {
+    for s in shards {
         let info = s.manifest.shard.as_ref().expect("checked");
         if info.first_point != next_point {
             return Err(fail(format!(
@@ -203,13 +219,18 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Mer
         )));
     }
     // Every data file as its manifest says.
-    for s in &shards {
+    for s in shards {
         for entry in &s.manifest.files {
             verify(&s.folder.join(&entry.name), entry)?;
         }
     }
+    Ok(())
+}
 
-    // The merged folder.
+/// Writes the merged files (into `out`, or the shards' common parent folder) and the
+/// manifest of the whole sweep.
+fn write_merged(shards: &[Found], out: Option<&Path>, force: bool) -> Result<MergeReport, Error> {
+    let reference = &shards[0].manifest;
     let out = match out {
         Some(out) => out.to_path_buf(),
         None => {
@@ -226,16 +247,16 @@ pub fn merge(folders: &[PathBuf], out: Option<&Path>, force: bool) -> Result<Mer
     };
     let folder = OutputFolder::take_with(&out, &is_sweep_file, force)?;
     let mut files = Vec::new();
-    let points = concatenate(&shards, POINTS, &folder, true)?;
+    let points = concatenate(shards, POINTS, &folder, true)?;
     files.push(points);
     for name in [TRAJECTORIES, DECOMPOSITION] {
         if !reference.summary_only {
-            files.push(concatenate(&shards, name, &folder, false)?);
+            files.push(concatenate(shards, name, &folder, false)?);
         } else {
             let _ = fs::remove_file(folder.file(name));
         }
     }
-    files.push(concatenate(&shards, SUMMARY, &folder, false)?);
+    files.push(concatenate(shards, SUMMARY, &folder, false)?);
 
     let merged = SweepManifest {
         command: "merge".into(),

@@ -274,25 +274,10 @@ pub fn run_sweep(
     progress: &dyn Progress,
 ) -> Result<SweepReport, Error> {
     let total_points = plan.points.len();
-    let points = match options.shard {
-        Some(shard) if shard.n > total_points => {
-            return Err(Error::BadArgument {
-                flag: format!("--shard {shard}"),
-                message: format!(
-                    "the plan has {total_points} points; use at most {total_points} shards"
-                ),
-            });
-        }
-        Some(shard) => shard.points(total_points),
-        None => 0..total_points,
-    };
+    let points = points_to_run(total_points, options.shard)?;
     let replicates = plan.replicates as usize;
     let runs = points.len() * replicates;
 
-    let mut dir = options.out.join(&plan.name);
-    if let Some(shard) = options.shard {
-        dir = dir.join(shard.folder_name());
-    }
     // Refuse before anything is written: a run that cannot fit in memory.
     let budget = sim::available_memory().unwrap_or(4 << 30) as f64 * 0.8;
     if plan.peak_run_bytes as f64 > budget {
@@ -302,24 +287,17 @@ pub fn run_sweep(
             available: sim::available_memory().unwrap_or(4 << 30),
         });
     }
-    let folder = OutputFolder::take_with(&dir, &is_sweep_file, options.force)?;
-    let fingerprint = format!("{:016x}", plan.fingerprint());
-    let layout = plan.scenario(points.start.min(total_points - 1))?;
-
-    let header = Header {
-        nqpsim_journal: journal::FORMAT,
-        fingerprint: fingerprint.clone(),
-        nqpsim_version: env!("CARGO_PKG_VERSION").into(),
-        runs,
-        shard: options.shard.map(|s| s.to_string()),
-        summary_only: options.summary_only,
-        start: Sizes::default(),
-    };
-    let resume_from = match find_journal(&folder, options, &header)? {
-        Found::Resume(record) => Some(record),
-        Found::AlreadyComplete => {
+    let OpenedFolder {
+        folder,
+        fingerprint,
+        layout,
+        header,
+        resume_from,
+    } = match open(plan, options, &points, runs)? {
+        Some(opened) => opened,
+        None => {
             return Ok(SweepReport {
-                folder: folder.path().to_path_buf(),
+                folder: sweep_folder(plan, options),
                 status: Status::AlreadyComplete,
                 runs,
                 resumed: runs,
@@ -330,11 +308,7 @@ pub fn run_sweep(
                 in_flight: 0,
             });
         }
-        Found::Fresh => None,
     };
-    if let Some(record) = &resume_from {
-        check_journal(&folder, record, &header)?;
-    }
 
     // The partial files: fresh, or cut back to the journal's last run.
     let scenarios = Scenarios {
@@ -359,25 +333,7 @@ pub fn run_sweep(
     let task = |i: usize, watch: &StopWatch| {
         let (point, replicate) = locate(done + i);
         let scenario = scenarios.get(point)?;
-        let result = sim::run_replicate(
-            &scenario,
-            replicate as u32,
-            point as u32,
-            None,
-            &steps,
-            Some(watch),
-        )
-        .map_err(|e| match e {
-            Error::Numeric {
-                replicate, fault, ..
-            } => Error::Numeric {
-                scenario: format!("{} (point {point})", plan.name),
-                replicate,
-                fault,
-            },
-            other => other,
-        })?;
-        Ok(result)
+        run_one(plan, &scenario, point, replicate, &steps, watch)
     };
     let folder_path = folder.path().to_path_buf();
     let outcome = schedule::run_in_order(
@@ -387,51 +343,24 @@ pub fn run_sweep(
         options.cancel.as_deref(),
         &task,
         &mut |i, output: ReplicateOutput| {
-            let (rows, run_firm_steps) = (output.rows, output.firm_steps);
             let run = done + i;
             let (point, _) = locate(run);
             let scenario = scenarios.get(point)?;
-            debug_assert!(summary::layout_matches(&rows, &scenario));
-            if let Some(t) = &mut partials.trajectories {
-                for row in &rows {
-                    t.write(row)
-                        .map_err(|e| csv_error(&folder_path, TRAJECTORIES_PARTIAL, e))?;
-                }
-            }
-            if let Some(d) = &mut partials.decomposition {
-                for row in &output.decomposition {
-                    d.write(row)
-                        .map_err(|e| csv_error(&folder_path, DECOMPOSITION_PARTIAL, e))?;
-                }
-            }
-            let values = summary::run_values(&rows);
-            if buffer.len() + 1 == replicates {
-                buffer.push(values);
-                let prefix = [point.to_string()];
-                buffer
-                    .write_summary(&mut partials.summary, &prefix, &scenario)
-                    .map_err(|e| csv_error(&folder_path, SUMMARY_PARTIAL, e))?;
-                partials.spill.clear()?;
-                buffer = PointBuffer::default();
+            firm_steps += output.firm_steps;
+            let point_done = partials.record(
+                &folder_path,
+                &mut buffer,
+                Finished {
+                    run,
+                    point,
+                    scenario: &scenario,
+                    output,
+                },
+                replicates,
+            )?;
+            if point_done {
                 scenarios.forget(point);
-            } else {
-                let mut bytes = Vec::with_capacity(values.len() * 8);
-                for x in &values {
-                    bytes.extend_from_slice(&x.to_le_bytes());
-                }
-                partials
-                    .spill
-                    .write_all(&bytes)
-                    .map_err(|e| partials.spill.error(e))?;
-                buffer.push(values);
             }
-            partials.flush(&folder_path)?;
-            partials.journal.append(&Entry {
-                run,
-                sizes: partials.sizes(),
-            })?;
-            partials.sync(&folder_path, false)?;
-            firm_steps += run_firm_steps;
             progress.run_done();
             Ok(())
         },
@@ -465,7 +394,127 @@ pub fn run_sweep(
     }
 
     // Every run is in: the final files.
-    let facts = SweepFacts {
+    finish(
+        &folder,
+        plan,
+        options,
+        partials,
+        &fingerprint,
+        &points,
+        facts(threads, in_flight, done, completed, wall_time, firm_steps),
+    )?;
+    report.status = Status::Complete;
+    Ok(report)
+}
+
+/// Runs one replicate of one point; a numeric fault names the plan and the point.
+fn run_one(
+    plan: &Plan,
+    scenario: &Scenario,
+    point: usize,
+    replicate: usize,
+    steps: &Steps,
+    watch: &StopWatch,
+) -> Result<crate::sim::ReplicateRows, Error> {
+    sim::run_replicate(
+        scenario,
+        replicate as u32,
+        point as u32,
+        None,
+        steps,
+        Some(watch),
+    )
+    .map_err(|e| match e {
+        Error::Numeric {
+            replicate, fault, ..
+        } => Error::Numeric {
+            scenario: format!("{} (point {point})", plan.name),
+            replicate,
+            fault,
+        },
+        other => other,
+    })
+}
+
+/// The folder of a sweep (or of its shard).
+fn sweep_folder(plan: &Plan, options: &SweepOptions) -> PathBuf {
+    let dir = options.out.join(&plan.name);
+    match options.shard {
+        Some(shard) => dir.join(shard.folder_name()),
+        None => dir,
+    }
+}
+
+/// The sweep's folder, taken, and what is in it: the journal to resume from, if any.
+struct OpenedFolder {
+    folder: OutputFolder,
+    fingerprint: String,
+    /// The scenario of the first point run here: the layout of every point's rows.
+    layout: Scenario,
+    header: Header,
+    resume_from: Option<Record>,
+}
+
+/// Takes the sweep's folder and finds what it holds; `None` if the sweep there is already
+/// complete.
+fn open(
+    plan: &Plan,
+    options: &SweepOptions,
+    points: &std::ops::Range<usize>,
+    runs: usize,
+) -> Result<Option<OpenedFolder>, Error> {
+    let folder =
+        OutputFolder::take_with(&sweep_folder(plan, options), &is_sweep_file, options.force)?;
+    let fingerprint = format!("{:016x}", plan.fingerprint());
+    let layout = plan.scenario(points.start.min(plan.points.len() - 1))?;
+    let header = Header {
+        nqpsim_journal: journal::FORMAT,
+        fingerprint: fingerprint.clone(),
+        nqpsim_version: env!("CARGO_PKG_VERSION").into(),
+        runs,
+        shard: options.shard.map(|s| s.to_string()),
+        summary_only: options.summary_only,
+        start: Sizes::default(),
+    };
+    let resume_from = match find_journal(&folder, options, &header)? {
+        Found::Resume(record) => Some(record),
+        Found::AlreadyComplete => return Ok(None),
+        Found::Fresh => None,
+    };
+    if let Some(record) = &resume_from {
+        check_journal(&folder, record, &header)?;
+    }
+    Ok(Some(OpenedFolder {
+        folder,
+        fingerprint,
+        layout,
+        header,
+        resume_from,
+    }))
+}
+
+/// The points this process runs: all of them, or those of its shard.
+fn points_to_run(total: usize, shard: Option<Shard>) -> Result<std::ops::Range<usize>, Error> {
+    match shard {
+        Some(shard) if shard.n > total => Err(Error::BadArgument {
+            flag: format!("--shard {shard}"),
+            message: format!("the plan has {total} points; use at most {total} shards"),
+        }),
+        Some(shard) => Ok(shard.points(total)),
+        None => Ok(0..total),
+    }
+}
+
+/// The facts of a completed sweep, for its manifest.
+fn facts(
+    threads: usize,
+    in_flight: usize,
+    done: usize,
+    completed: usize,
+    wall_time: Duration,
+    firm_steps: u64,
+) -> SweepFacts {
+    SweepFacts {
         status: "complete".into(),
         threads,
         runs_in_flight: in_flight,
@@ -477,18 +526,77 @@ pub fn run_sweep(
         finished_unix_s: SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()),
-    };
-    finish(
-        &folder,
-        plan,
-        options,
-        partials,
-        &fingerprint,
-        &points,
-        facts,
-    )?;
-    report.status = Status::Complete;
-    Ok(report)
+    }
+}
+
+/// A run that has finished: its index among the sweep's runs, its point and scenario, and
+/// what it produced.
+struct Finished<'a> {
+    run: usize,
+    point: usize,
+    scenario: &'a Scenario,
+    output: ReplicateOutput,
+}
+
+impl Partials<'_> {
+    /// Appends a finished run to the partial files, in run order: its rows and decompositions;
+    /// its values to the point's buffer (spilled to disk), and the point's summary rows once
+    /// its last replicate is in; then the journal entry, synced. Returns whether the point is
+    /// complete.
+    fn record(
+        &mut self,
+        folder: &Path,
+        buffer: &mut PointBuffer,
+        finished: Finished,
+        replicates: usize,
+    ) -> Result<bool, Error> {
+        let Finished {
+            run,
+            point,
+            scenario,
+            output,
+        } = finished;
+        debug_assert!(summary::layout_matches(&output.rows, scenario));
+        if let Some(t) = &mut self.trajectories {
+            for row in &output.rows {
+                t.write(row)
+                    .map_err(|e| csv_error(folder, TRAJECTORIES_PARTIAL, e))?;
+            }
+        }
+        if let Some(d) = &mut self.decomposition {
+            for row in &output.decomposition {
+                d.write(row)
+                    .map_err(|e| csv_error(folder, DECOMPOSITION_PARTIAL, e))?;
+            }
+        }
+        let values = summary::run_values(&output.rows);
+        let point_done = buffer.len() + 1 == replicates;
+        if point_done {
+            buffer.push(values);
+            let prefix = [point.to_string()];
+            buffer
+                .write_summary(&mut self.summary, &prefix, scenario)
+                .map_err(|e| csv_error(folder, SUMMARY_PARTIAL, e))?;
+            self.spill.clear()?;
+            *buffer = PointBuffer::default();
+        } else {
+            let mut bytes = Vec::with_capacity(values.len() * 8);
+            for x in &values {
+                bytes.extend_from_slice(&x.to_le_bytes());
+            }
+            self.spill
+                .write_all(&bytes)
+                .map_err(|e| self.spill.error(e))?;
+            buffer.push(values);
+        }
+        self.flush(folder)?;
+        self.journal.append(&Entry {
+            run,
+            sizes: self.sizes(),
+        })?;
+        self.sync(folder, false)?;
+        Ok(point_done)
+    }
 }
 
 enum Found {

@@ -1,0 +1,578 @@
+//! Reading a plan file and validating it: every problem located at its line and column in
+//! the plan, the base scenario resolved with the plan's `set` and the command line's
+//! overrides, each axis checked against the lever it moves or the field it sets, and every
+//! point's scenario checked before anything runs.
+
+use std::path::Path;
+
+use super::{Axis, DesignKind, Plan, RawAxis, RawPlan, Scale, Target, Values, points};
+use crate::error::{Invalid, Location, ScenarioError};
+use crate::model::levers::LEVERS;
+use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
+use crate::scenario::overrides::Override;
+use crate::scenario::source::{self, SourceFile};
+use crate::scenario::validate::is_folder_name;
+use crate::scenario::{Base, Scenario};
+
+/// Reads and validates a plan file; `overrides` (from the command line) are applied to the
+/// base scenario after the plan's `set`.
+pub fn load(path: &Path, overrides: &[String]) -> Result<Plan, ScenarioError> {
+    let file = SourceFile::read(path)?;
+    let de = toml::Deserializer::parse(&file.text)
+        .map_err(|e| source::syntax(&file.display, &file.text, &e, None))?;
+    let raw: RawPlan = serde_path_to_error::deserialize(de).map_err(|e| {
+        let p = e.path().to_string();
+        source::syntax(
+            &file.display,
+            &file.text,
+            e.inner(),
+            (p != ".").then_some(p),
+        )
+    })?;
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    build(raw, &file, &stem, &dir, overrides)
+}
+
+pub(super) struct Problems<'a> {
+    pub(super) file: &'a SourceFile,
+    pub(super) list: Vec<Invalid>,
+}
+
+impl Problems<'_> {
+    pub(super) fn locate(&self, path: &str) -> Location {
+        self.file
+            .locate(path)
+            .or_else(|| self.file.locate_enclosing_table(path))
+            .unwrap_or(Location::File {
+                file: self.file.display.clone(),
+                line: 1,
+                column: 1,
+            })
+    }
+
+    pub(super) fn add(&mut self, path: &str, value: impl Into<String>, allowed: impl Into<String>) {
+        let location = self.locate(path);
+        self.list.push(Invalid {
+            location,
+            path: path.to_string(),
+            value: value.into(),
+            allowed: allowed.into(),
+        });
+    }
+}
+
+fn build(
+    raw: RawPlan,
+    file: &SourceFile,
+    stem: &str,
+    dir: &Path,
+    overrides: &[String],
+) -> Result<Plan, ScenarioError> {
+    let mut p = Problems {
+        file,
+        list: Vec::new(),
+    };
+    let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
+    if !is_folder_name(&name) {
+        p.add(
+            "name",
+            format!("{name:?}"),
+            "must be a folder name: letters, digits, '.', '_' and '-', not starting with '.'",
+        );
+    }
+    let RunBase {
+        base,
+        fixed,
+        replicates,
+        seed,
+        sectors,
+    } = run_base(&mut p, &raw, dir, overrides)?;
+    let design = raw.design.unwrap_or_default();
+    let axes = axes(&mut p, &raw, design, &base, &fixed, &sectors);
+    if !p.list.is_empty() {
+        return Err(ScenarioError::Invalid(p.list));
+    }
+    let points = points::points(&mut p, design, &axes, &raw, seed)?;
+    if raw.saltelli.is_some() && design != DesignKind::Sobol {
+        p.add(
+            "saltelli",
+            "set",
+            "saltelli applies to design = \"sobol\" only",
+        );
+    }
+    if points.is_empty() {
+        p.add("axis", "a design with no points", "at least one point");
+    }
+    if !p.list.is_empty() {
+        return Err(ScenarioError::Invalid(p.list));
+    }
+    let plan = Plan {
+        name,
+        description: raw.description.clone().unwrap_or_default(),
+        file: file.display.clone(),
+        scenario_files: base.files(),
+        replicates,
+        seed,
+        design,
+        axes,
+        points,
+        raw,
+        peak_run_bytes: 0,
+        nominal_firm_steps: 0,
+        rows_per_replicate: 0,
+        base,
+        fixed,
+    };
+    check_points(plan)
+}
+
+/// Every point must be a valid scenario with the sectors of the first: the plan is refused
+/// before anything runs. Sums the runs' memory, rows and firm-steps on the way.
+fn check_points(mut plan: Plan) -> Result<Plan, ScenarioError> {
+    let first = plan.scenario(0)?;
+    let layout = |s: &Scenario| {
+        s.sectors
+            .iter()
+            .map(|s| (s.name.clone(), s.tier))
+            .collect::<Vec<_>>()
+    };
+    for point in 0..plan.points.len() {
+        let scenario = if point == 0 {
+            first.clone()
+        } else {
+            plan.scenario(point)?
+        };
+        if layout(&scenario) != layout(&first) {
+            return Err(ScenarioError::Invalid(vec![Invalid {
+                location: plan
+                    .axes
+                    .first()
+                    .map_or(Location::Default, |a| a.location.clone()),
+                path: "axis".into(),
+                value: format!(
+                    "point {point} has sectors {:?}",
+                    layout(&scenario).iter().map(|(n, _)| n).collect::<Vec<_>>()
+                ),
+                allowed: "every point must have the sectors (names and tiers) of the first point"
+                    .into(),
+            }]));
+        }
+        plan.peak_run_bytes = plan
+            .peak_run_bytes
+            .max(crate::sim::estimated_bytes_per_replicate(&scenario));
+        plan.rows_per_replicate +=
+            (u64::from(scenario.run.steps) + 1) * (scenario.sectors.len() as u64 + 1);
+        plan.nominal_firm_steps += scenario
+            .run
+            .firms
+            .saturating_mul(u64::from(scenario.run.steps))
+            .saturating_mul(u64::from(plan.replicates));
+    }
+    Ok(plan)
+}
+
+/// The base scenario of a plan with its fixed overrides (the plan's `set`, then the command
+/// line's), and the replicates and seed of every point.
+struct RunBase {
+    base: Base,
+    fixed: Vec<Override>,
+    replicates: u32,
+    seed: u64,
+    sectors: Vec<String>,
+}
+
+fn run_base(
+    p: &mut Problems,
+    raw: &RawPlan,
+    dir: &Path,
+    overrides: &[String],
+) -> Result<RunBase, ScenarioError> {
+    let origin = match raw.scenario.as_deref() {
+        None | Some(BUILTIN_BASELINE) => Origin::Builtin,
+        Some(relative) => {
+            let path = dir.join(relative);
+            if !path.is_file() {
+                p.add("scenario", format!("{relative:?} (looked for {})", path.display()), "must name a scenario file, relative to the plan's folder, or `builtin:baseline`");
+                return Err(ScenarioError::Invalid(std::mem::take(&mut p.list)));
+            }
+            Origin::File(path)
+        }
+    };
+    let default_name = match &origin {
+        Origin::File(path) => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => "baseline".to_string(),
+    };
+    let base = Base::read(origin, &default_name)?;
+    let mut fixed = Vec::new();
+    if let Some(set) = &raw.set {
+        for (path, value) in flatten(set) {
+            let location = p.locate(&format!("set.{path}"));
+            fixed.push(Override::at(
+                &path,
+                value,
+                location.clone(),
+                format!("{location}: set `{path}`"),
+            )?);
+        }
+    }
+    let from_plan = fixed.len();
+    for o in overrides {
+        fixed.push(Override::parse(o)?);
+    }
+    let probe = base.resolve(&fixed)?;
+    // The command line (`--replicates`, `--seed`, `--set run.replicates=...`) has the last
+    // word over the plan's own `replicates` and `seed`, as it has over its `set`.
+    let on_command_line = |field: &str| fixed[from_plan..].iter().any(|o| o.path == field);
+    let replicates = match raw.replicates {
+        Some(r) if !on_command_line("run.replicates") => r,
+        _ => probe.run.replicates,
+    };
+    let seed = match raw.seed {
+        Some(s) if !on_command_line("run.seed") => s,
+        _ => probe.run.seed,
+    };
+    if replicates == 0 {
+        p.add("replicates", "0", "must be at least 1");
+    }
+    if seed > i64::MAX as u64 {
+        p.add("seed", seed.to_string(), "must be at most 2^63 - 1");
+    }
+    let sectors = probe.sectors.iter().map(|s| s.name.clone()).collect();
+    Ok(RunBase {
+        base,
+        fixed,
+        replicates,
+        seed,
+        sectors,
+    })
+}
+
+/// The plan's axes, each validated (problems recorded in `p`).
+fn axes(
+    p: &mut Problems,
+    raw: &RawPlan,
+    design: DesignKind,
+    base: &Base,
+    fixed: &[Override],
+    sectors: &[String],
+) -> Vec<Axis> {
+    let raw_axes = raw.axis.clone().unwrap_or_default();
+    if raw_axes.is_empty() {
+        p.add(
+            "axis",
+            "missing",
+            "a sweep needs at least one [[axis]] with a `path` and `values` or a `range`",
+        );
+    }
+    let mut axes = Vec::new();
+    for (i, a) in raw_axes.iter().enumerate() {
+        if let Some(axis) = axis(p, i, a, design, base, fixed, sectors, &axes) {
+            axes.push(axis);
+        }
+    }
+    axes
+}
+
+/// Axis `i` as written in `a`, validated against what it moves; `None` (with the problem
+/// recorded) if it cannot be used. `earlier` are the axes before it (names are unique).
+#[allow(clippy::too_many_arguments)]
+fn axis(
+    p: &mut Problems,
+    i: usize,
+    a: &RawAxis,
+    design: DesignKind,
+    base: &Base,
+    fixed: &[Override],
+    sectors: &[String],
+    earlier: &[Axis],
+) -> Option<Axis> {
+    let at = |field: &str| format!("axis[{i}].{field}");
+    let Some(path) = a.path.clone() else {
+        p.add(
+            &format!("axis[{i}]"),
+            "an axis without `path`",
+            "every axis names a field, e.g. path = \"policy.rd_subsidy.traditional\"",
+        );
+        return None;
+    };
+    let values = axis_values(p, i, a, design)?;
+    let location = p.locate(&at(if a.values.is_some() {
+        "values"
+    } else {
+        "range"
+    }));
+    let target = match lever_target(&path, a.from_step, sectors) {
+        Ok(t) => t,
+        Err(message) => {
+            p.add(&at("path"), format!("{path:?}"), message);
+            return None;
+        }
+    };
+    if a.from_step.is_some() && target == Target::Field {
+        p.add(
+            &at("from_step"),
+            format!("{} for `{path}`", a.from_step.unwrap_or(0)),
+            "from_step applies to policy levers only; a model parameter applies throughout",
+        );
+    }
+    if matches!(path.as_str(), "run.replicates" | "run.seed") {
+        p.add(&at("path"), format!("{path:?}"), "replicates and seed are the plan's own `replicates` and `seed` (the same seed at every point: common random numbers)");
+        return None;
+    }
+    let name = a.name.clone().unwrap_or_else(|| path.clone());
+    if earlier.iter().any(|b: &Axis| b.name == name) {
+        p.add(&at(if a.name.is_some() { "name" } else { "path" }), format!("{name:?}"), "a column name no other axis has: give the axis a distinct `name`, e.g. name = \"carbon_price_from_11\"");
+        return None;
+    }
+    let axis = Axis {
+        name,
+        path,
+        target,
+        values,
+        location,
+    };
+    check_axis_values(p, i, &axis, base, fixed);
+    Some(axis)
+}
+
+/// The values of axis `i`: a non-empty list, or a range with finite ends (positive on a log
+/// scale) and, for grid and zip designs, a number of values.
+fn axis_values(p: &mut Problems, i: usize, a: &RawAxis, design: DesignKind) -> Option<Values> {
+    let at = |field: &str| format!("axis[{i}].{field}");
+    Some(match (&a.values, &a.range) {
+        (Some(_), Some(_)) | (None, None) => {
+            p.add(
+                &format!("axis[{i}]"),
+                "an axis with both or neither of `values` and `range`",
+                "give exactly one: values = [...] or range = { from, to, n }",
+            );
+            return None;
+        }
+        (Some(v), None) => {
+            if v.is_empty() {
+                p.add(
+                    &at("values"),
+                    "an empty list",
+                    "an axis needs at least one value",
+                );
+                return None;
+            }
+            Values::List(v.clone())
+        }
+        (None, Some(r)) => {
+            let (Some(from), Some(to)) = (r.from, r.to) else {
+                p.add(
+                    &at("range"),
+                    "a range without `from` or `to`",
+                    "give both ends: range = { from = 0.0, to = 0.6, n = 4 }",
+                );
+                return None;
+            };
+            let scale = r.scale.unwrap_or_default();
+            if !from.is_finite() || !to.is_finite() {
+                p.add(
+                    &at("range"),
+                    format!("from {from} to {to}"),
+                    "both ends must be finite numbers",
+                );
+                return None;
+            }
+            if scale == Scale::Log && !(from > 0.0 && to > 0.0) {
+                p.add(
+                    &at("range"),
+                    format!("from {from} to {to} on a log scale"),
+                    "both ends must be positive on a log scale",
+                );
+                return None;
+            }
+            if matches!(design, DesignKind::Grid | DesignKind::Zip) && r.n.is_none_or(|n| n == 0) {
+                p.add(
+                    &at("range.n"),
+                    r.n.map_or("missing".into(), |n| n.to_string()),
+                    "a grid or zip range needs n >= 1 values",
+                );
+                return None;
+            }
+            Values::Range {
+                from,
+                to,
+                n: r.n,
+                scale,
+            }
+        }
+    })
+}
+
+pub(super) fn require(
+    p: &mut Problems,
+    value: Option<usize>,
+    field: &str,
+    message: &str,
+) -> Result<usize, ScenarioError> {
+    match value {
+        Some(n) if n >= 1 => Ok(n),
+        other => {
+            p.add(
+                field,
+                other.map_or("missing".into(), |n| n.to_string()),
+                message,
+            );
+            Err(ScenarioError::Invalid(std::mem::take(&mut p.list)))
+        }
+    }
+}
+
+/// Whether `path` is a policy lever (outside the schedule), and for which sector.
+fn lever_target(path: &str, from_step: Option<u32>, sectors: &[String]) -> Result<Target, String> {
+    let Some(rest) = path.strip_prefix("policy.") else {
+        return Ok(Target::Field);
+    };
+    let (name, sector) = match rest.split_once('.') {
+        Some((name, sector)) => (name, Some(sector)),
+        None => (rest, None),
+    };
+    if name.starts_with("schedule") {
+        return Ok(Target::Field); // a schedule entry's value: as written
+    }
+    let Some(lever) = LEVERS.iter().find(|l| l.name == name) else {
+        let names: Vec<&str> = LEVERS.iter().map(|l| l.name).collect();
+        return Err(format!("must name a policy lever: {}", names.join(", ")));
+    };
+    if let Some(sector) = sector {
+        if !lever.per_sector() {
+            return Err(format!(
+                "`{name}` is one value for the whole economy, not per sector"
+            ));
+        }
+        if !sectors.iter().any(|s| s == sector) {
+            return Err(format!(
+                "must name one of the sectors: {}",
+                sectors.join(", ")
+            ));
+        }
+    }
+    Ok(Target::Lever {
+        lever,
+        sector: sector.map(str::to_string),
+        from_step: from_step.unwrap_or(1),
+    })
+}
+
+/// Checks each value of an axis: a lever's range, and for other fields that the path exists
+/// and takes the value (by resolving the base with it).
+fn check_axis_values(p: &mut Problems, i: usize, axis: &Axis, base: &Base, fixed: &[Override]) {
+    let samples: Vec<(String, toml::Value)> = match &axis.values {
+        Values::List(v) => v
+            .iter()
+            .enumerate()
+            .map(|(k, v)| (format!("axis[{i}].values[{k}]"), v.clone()))
+            .collect(),
+        Values::Range { from, to, .. } => vec![
+            (format!("axis[{i}].range.from"), toml::Value::Float(*from)),
+            (format!("axis[{i}].range.to"), toml::Value::Float(*to)),
+        ],
+    };
+    match &axis.target {
+        Target::Lever { lever, .. } => {
+            for (at, value) in samples {
+                let ok = if lever.is_choice() {
+                    value.as_str().is_some_and(|v| lever.choices.contains(&v))
+                } else {
+                    value
+                        .as_float()
+                        .or(value.as_integer().map(|i| i as f64))
+                        .is_some_and(|x| lever.range.contains(x))
+                };
+                if !ok {
+                    let allowed = lever.allowed();
+                    let location = p.locate(&at);
+                    p.list.push(Invalid {
+                        location,
+                        path: axis.path.clone(),
+                        value: value.to_string(),
+                        allowed,
+                    });
+                }
+            }
+        }
+        Target::Field => {
+            for (at, value) in samples {
+                let location = p.locate(&at);
+                let label = format!("{location}: axis[{i}] `{}`", axis.path);
+                let result = Override::at(&axis.path, value, location, label).and_then(|o| {
+                    let mut all = fixed.to_vec();
+                    all.push(o);
+                    base.resolve(&all)
+                });
+                let path_problem = |p: &mut Problems, message: String| {
+                    let location = p.locate(&format!("axis[{i}].path"));
+                    p.list.push(Invalid {
+                        location,
+                        path: format!("axis[{i}].path"),
+                        value: format!("{:?}", axis.path),
+                        allowed: format!("must name a field of the scenario: {message}"),
+                    });
+                };
+                match result {
+                    Ok(_) => {}
+                    Err(ScenarioError::Invalid(list)) => p.list.extend(list),
+                    // a wrong type is the value's fault; an unknown field the path's (once)
+                    Err(ScenarioError::Syntax {
+                        location, message, ..
+                    }) if !message.starts_with("unknown field") => {
+                        p.list.push(Invalid {
+                            location,
+                            path: axis.path.clone(),
+                            value: "this value".into(),
+                            allowed: message,
+                        });
+                    }
+                    Err(
+                        ScenarioError::Syntax { message, .. } | ScenarioError::Set { message, .. },
+                    ) => {
+                        path_problem(p, message);
+                        break;
+                    }
+                    Err(other) => {
+                        path_problem(p, other.to_string());
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Flattens a table into `path = value` pairs (nested tables become dotted paths).
+fn flatten(table: &toml::Table) -> Vec<(String, toml::Value)> {
+    let mut out = Vec::new();
+    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
+        match value {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    walk(
+                        &if prefix.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{prefix}.{k}")
+                        },
+                        v,
+                        out,
+                    );
+                }
+            }
+            other => out.push((prefix.to_string(), other.clone())),
+        }
+    }
+    for (k, v) in table {
+        walk(k, v, &mut out);
+    }
+    out
+}
