@@ -9,7 +9,7 @@ use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::step::{chunk_ces_weights, merge_ces};
 use super::structure::newborn_levels;
-use super::sums::{Flows, PhaseSums, StateSums};
+use super::sums::Flows;
 use crate::model::firms::{FirmId, SectorIndex};
 use crate::model::stats::SectorStats;
 use crate::model::{data, demography, market};
@@ -95,11 +95,8 @@ impl Simulation<'_> {
                     state[sector[i] as usize].add(0.0, a[i], d[i], g[i], data_stock[i]);
                 }
             });
-        b.state_totals.clear();
-        b.state_totals.resize(ns, StateSums::default());
-        b.state
-            .merge_into(ns, &mut b.state_totals, |_, t, p| t.merge(p));
-        for (stats, total) in self.economy.stats.iter_mut().zip(&b.state_totals) {
+        b.state.merge(ns, |t, p| t.merge(p));
+        for (stats, total) in self.economy.stats.iter_mut().zip(b.state.totals()) {
             if total.firms > 0 {
                 let m = total.firms as f64;
                 *stats = SectorStats {
@@ -180,16 +177,13 @@ impl Simulation<'_> {
                 *sum += s.share;
             }
         }
-        for (total, sum) in b.state_totals.iter_mut().zip(share_sums) {
+        for (total, sum) in b.state.totals_mut().iter_mut().zip(share_sums) {
             total.share = sum;
         }
-        b.phase_totals.clear();
-        b.phase_totals.resize(ns, PhaseSums::default());
-        b.phase
-            .merge_into(ns, &mut b.phase_totals, |_, t, p| t.clamped += p.clamped);
+        b.phase.merge(ns, |t, p| t.clamped += p.clamped);
         b.flows.clear();
         b.flows.resize(ns, Flows::default());
-        for (flow, total) in b.flows.iter_mut().zip(&b.phase_totals) {
+        for (flow, total) in b.flows.iter_mut().zip(b.phase.totals()) {
             flow.clamped = total.clamped;
         }
     }

@@ -9,7 +9,7 @@ use super::Simulation;
 use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::sums::{Flows, ProductionSums, StateSums};
-use crate::decomposition::{self, SectorChange, TurnoverSums};
+use crate::decomposition::{self, SectorChange};
 use crate::error::NumericFault;
 use crate::math;
 use crate::metrics::{MetricsRow, RowSector};
@@ -50,7 +50,7 @@ impl Simulation<'_> {
             .economy
             .stats
             .iter_mut()
-            .zip(&self.buffers.state_totals)
+            .zip(self.buffers.state.totals())
         {
             stats.firms = total.firms;
             if total.firms > 0 {
@@ -71,7 +71,7 @@ impl Simulation<'_> {
         let b = &mut self.buffers;
         b.ranges.clear();
         let mut pooled = (f64::INFINITY, f64::NEG_INFINITY);
-        for total in &b.state_totals {
+        for total in b.state.totals() {
             let range = (
                 total.min_a.unwrap_or(f64::NAN),
                 total.max_a.unwrap_or(f64::NAN),
@@ -112,7 +112,7 @@ impl Simulation<'_> {
         let stats = &self.economy.stats;
         let shift = &self.observation.ln_a_shift;
         let b = &mut self.buffers;
-        let totals = &b.state_totals;
+        let totals = &b.state.totals();
         let a_quantiles = &b.a_quantiles;
         let ln_a_quantiles = &b.ln_a_quantiles;
         let acc = b.production.reset(chunks, ns);
@@ -178,20 +178,11 @@ impl Simulation<'_> {
                     ln_a_local.count(ns, ln_a);
                 }
             });
-        b.production_totals.clear();
-        b.production_totals.resize(ns, ProductionSums::default());
-        b.production
-            .merge_into(ns, &mut b.production_totals, |_, t, p| t.merge(p));
+        b.production.merge(ns, |t, p| t.merge(p));
         if decompose {
-            b.turnover_totals.clear();
-            b.turnover_totals.resize(ns, TurnoverSums::default());
-            b.turnover
-                .merge_into(ns, &mut b.turnover_totals, |_, t, p| t.merge(p));
-            b.leaver_totals.clear();
-            b.leaver_totals.resize(ns, TurnoverSums::default());
-            b.leavers
-                .merge_into(ns, &mut b.leaver_totals, |_, t, p| t.merge(p));
-            for (total, left) in b.turnover_totals.iter_mut().zip(&b.leaver_totals) {
+            b.turnover.merge(ns, |t, p| t.merge(p));
+            b.leavers.merge(ns, |t, p| t.merge(p));
+            for (total, left) in b.turnover.totals_mut().iter_mut().zip(b.leavers.totals()) {
                 total.merge(left);
             }
         }
@@ -207,8 +198,8 @@ impl Simulation<'_> {
         let a_probs = [self.scenario.model.frontier_quantile, 0.5, tq, 1.0 - tq];
         let b = &mut self.buffers;
         b.sizes.clear();
-        b.sizes.extend(b.state_totals.iter().map(|s| s.firms));
-        b.sizes.push(b.state_totals.iter().map(|s| s.firms).sum());
+        b.sizes.extend(b.state.totals().iter().map(|s| s.firms));
+        b.sizes.push(b.state.totals().iter().map(|s| s.firms).sum());
         let gather_a = b.a_quantiles.plan(&b.sizes, &a_probs);
         let gather_ln_a = b.ln_a_quantiles.plan(&b.sizes, &TFP_QUANTILES);
         if gather_a || gather_ln_a {
@@ -277,8 +268,8 @@ impl Simulation<'_> {
             let row = self.sector_row(t, j, output[j], total_output, tfp_q, mean);
             all.add(
                 &row,
-                &self.buffers.state_totals[j],
-                &self.buffers.production_totals[j],
+                &self.buffers.state.totals()[j],
+                &self.buffers.production.totals()[j],
             );
             self.observation.rows.push(row);
         }
@@ -307,12 +298,12 @@ impl Simulation<'_> {
         let mut output = vec![0.0; self.scenario.sectors.len()];
         for (j, sector) in self.scenario.sectors.iter().enumerate() {
             let p = &sector.params;
-            let ln_cbar = b.production_totals[j].weighted_ln_c;
+            let ln_cbar = b.production.totals()[j].weighted_ln_c;
             if t == 0 {
                 demand[j] =
                     production::initial_demand_scale(p.output_share, ln_cbar, p.output_elasticity);
             }
-            if b.state_totals[j].firms > 0 {
+            if b.state.totals()[j].firms > 0 {
                 output[j] = production::sector_output(demand[j], ln_cbar, p.output_elasticity);
             }
         }
@@ -335,8 +326,8 @@ impl Simulation<'_> {
         let stats = &self.economy.stats[j];
         let b = &self.buffers;
         let o = &mut self.observation;
-        let count = b.state_totals[j].firms;
-        let prod = &b.production_totals[j];
+        let count = b.state.totals()[j].firms;
+        let prod = &b.production.totals()[j];
         let employment = y * prod.weighted_inverse_a;
         let emissions = p.emission_intensity * y * prod.weighted_dirty;
         let mut row = template_row(scenario, self.replicate, t, RowSector::Sector(j));
@@ -394,14 +385,20 @@ impl Simulation<'_> {
         let o = &mut self.observation;
         let mut row = template_row(self.scenario, self.replicate, t, RowSector::All);
         all.finish(&mut row, total_output);
-        let n: u64 = b.state_totals.iter().map(|s| s.firms).sum();
+        let n: u64 = b.state.totals().iter().map(|s| s.firms).sum();
         if n == 0 {
             return row;
         }
         let pooled_shift = o.ln_a_shift[ns];
         let (mut pooled_sum, mut pooled_squares) = (0.0, 0.0);
         let (mut weighted_tfp, mut weighted_technology) = (0.0, 0.0);
-        for (j, (state, prod)) in b.state_totals.iter().zip(&b.production_totals).enumerate() {
+        for (j, (state, prod)) in b
+            .state
+            .totals()
+            .iter()
+            .zip(b.production.totals())
+            .enumerate()
+        {
             if state.firms == 0 {
                 continue;
             }
@@ -489,7 +486,7 @@ impl Simulation<'_> {
                 0,
                 self.replicate,
                 t,
-                &b.turnover_totals,
+                b.turnover.totals(),
                 &b.changes,
                 (o.last_tfp[ns], rows[ns].tfp),
                 &mut o.decomposition,
@@ -581,14 +578,14 @@ impl Simulation<'_> {
                 Err(fault(sector, quantity, value))
             }
         };
-        for (j, p) in b.phase_totals.iter().enumerate() {
+        for (j, p) in b.phase.totals().iter().enumerate() {
             check(Some(j), "technology a", p.sum_a)?;
             check(Some(j), "R&D subsidy", p.subsidy_rd)?;
             check(Some(j), "digital subsidy", p.subsidy_digital)?;
             check(Some(j), "green subsidy", p.subsidy_green)?;
         }
         // causes before effects: an infinite data stock makes the shares NaN, not the reverse
-        for (j, s) in b.state_totals.iter().enumerate() {
+        for (j, s) in b.state.totals().iter().enumerate() {
             check(Some(j), "technology a", s.min_a.unwrap_or(0.0))?;
             check(Some(j), "technology a", s.max_a.unwrap_or(0.0))?;
             check(Some(j), "data stock D", s.data)?;
@@ -596,7 +593,7 @@ impl Simulation<'_> {
             check(Some(j), "green level g", s.green)?;
             check(Some(j), "market share", s.share)?;
         }
-        for (j, p) in b.production_totals.iter().enumerate() {
+        for (j, p) in b.production.totals().iter().enumerate() {
             check(Some(j), "productivity ln A", p.weighted_ln_a)?;
             check(Some(j), "productivity ln A", p.ln_a_squared)?;
             check(Some(j), "competitiveness ln c", p.weighted_ln_c)?;

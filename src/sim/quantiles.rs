@@ -274,10 +274,7 @@ mod tests {
 
     /// The histogram method gives exactly the values of sorting, whatever the range guess.
     fn check(values: &[f64], guess: (f64, f64), threads: usize) {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
+        let pool = crate::sim::thread_pool(Some(threads)).unwrap();
         let probs = [0.0, 0.1, 0.25, 0.5, 0.75, 0.9, 1.0];
         let mut q = GroupQuantiles::default();
         let mut ours = [0.0; 7];

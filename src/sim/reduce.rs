@@ -18,10 +18,12 @@ pub fn chunk_count(n: usize) -> usize {
     n.div_ceil(FIRM_CHUNK)
 }
 
-/// Reusable storage for one partial accumulator per (chunk, sector).
+/// Reusable storage for one partial accumulator per (chunk, sector), and their totals per
+/// sector once merged.
 #[derive(Clone, Debug, Default)]
 pub struct Partials<T> {
     values: Vec<T>,
+    totals: Vec<T>,
 }
 
 impl<T: Default + Clone + Send> Partials<T> {
@@ -42,24 +44,29 @@ impl<T: Default + Clone + Send> Partials<T> {
         &mut self.values
     }
 
-    /// Merges the partials of every chunk for each sector, in chunk order.
-    pub fn merge_into(
-        &self,
-        sectors: usize,
-        totals: &mut [T],
-        mut merge: impl FnMut(usize, &mut T, &T),
-    ) {
-        for t in totals.iter_mut() {
-            *t = T::default();
-        }
+    /// Merges the partials of every chunk into the totals of each of `sectors` sectors, in
+    /// chunk order (so the sums are the same bits on any thread count).
+    pub fn merge(&mut self, sectors: usize, mut merge: impl FnMut(&mut T, &T)) {
+        self.totals.clear();
+        self.totals.resize(sectors, T::default());
         if sectors == 0 {
             return;
         }
         for chunk in self.values.chunks(sectors) {
-            for (j, (total, part)) in totals.iter_mut().zip(chunk).enumerate() {
-                merge(j, total, part);
+            for (total, part) in self.totals.iter_mut().zip(chunk) {
+                merge(total, part);
             }
         }
+    }
+
+    /// The totals per sector of the last [`Partials::merge`].
+    pub fn totals(&self) -> &[T] {
+        &self.totals
+    }
+
+    /// The totals per sector, to complete after a merge.
+    pub fn totals_mut(&mut self) -> &mut [T] {
+        &mut self.totals
     }
 }
 
@@ -167,11 +174,8 @@ mod tests {
             .map(|i| ((i * 7919) % 1000) as f64 * 1e-3 + 1e-9)
             .collect();
         let sum_with = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
+            let pool = super::super::thread_pool(Some(threads)).unwrap();
+            pool.install(|| -> f64 {
                 let mut partials = Partials::<f64>::default();
                 let slots = partials.reset(chunk_count(values.len()), 1);
                 values
@@ -180,9 +184,8 @@ mod tests {
                     .for_each(|(c, s)| {
                         *s = c.iter().sum();
                     });
-                let mut total = [0.0];
-                partials.merge_into(1, &mut total, |_, t, p| *t += *p);
-                total[0]
+                partials.merge(1, |t, p| *t += *p);
+                partials.totals()[0]
             })
         };
         assert_eq!(sum_with(1).to_bits(), sum_with(4).to_bits());

@@ -117,10 +117,7 @@ mod tests {
 
     #[test]
     fn results_are_handed_on_in_task_order_whatever_the_finishing_order() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(3)
-            .build()
-            .unwrap();
+        let pool = crate::sim::thread_pool(Some(3)).unwrap();
         let mut seen = Vec::new();
         let run = |i: usize, _: &StopWatch| {
             // later tasks finish first
@@ -139,10 +136,7 @@ mod tests {
 
     #[test]
     fn a_failure_stops_the_schedule_and_is_returned() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = crate::sim::thread_pool(Some(2)).unwrap();
         let run = |i: usize, _: &StopWatch| {
             if i == 3 {
                 Err(Error::BadArgument {
@@ -169,10 +163,7 @@ mod tests {
 
     #[test]
     fn a_cancel_keeps_what_completed() {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(2)
-            .build()
-            .unwrap();
+        let pool = crate::sim::thread_pool(Some(2)).unwrap();
         let cancel = AtomicBool::new(false);
         let run = |i: usize, watch: &StopWatch| {
             if i == 5 {

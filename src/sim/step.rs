@@ -21,7 +21,7 @@ use super::Simulation;
 use super::chunks::firm_chunks;
 use super::phase::{FirmStart, NO_SWITCH, Outcome, SectorStep, StepContext, firm_phase};
 use super::reduce::{FIRM_CHUNK, chunk_count};
-use super::sums::{DemographySums, Flows, PhaseSums};
+use super::sums::{Flows, PhaseSums};
 use crate::math;
 use crate::model::demography::TfpCondition;
 use crate::model::firms::{DEAD, SectorIndex};
@@ -170,10 +170,7 @@ impl Simulation<'_> {
                 chunk_ces_weights(firms.sector, firms.a, weight, acc, elasticity);
             });
         merge_ces(b.phase.as_mut_slice(), ns, elasticity);
-        b.phase_totals.clear();
-        b.phase_totals.resize(ns, PhaseSums::default());
-        b.phase
-            .merge_into(ns, &mut b.phase_totals, |_, t, p| t.merge(p));
+        b.phase.merge(ns, |t, p| t.merge(p));
     }
 
     /// §5.11: shares move toward the CES share; who exits, switches and spawns (counted here
@@ -228,10 +225,7 @@ impl Simulation<'_> {
                     }
                 }
             });
-        b.demography_totals.clear();
-        b.demography_totals.resize(ns, DemographySums::default());
-        b.demography
-            .merge_into(ns, &mut b.demography_totals, |_, t, p| t.merge(p));
+        b.demography.merge(ns, |t, p| t.merge(p));
     }
 
     /// Flows and fiscal accounting of the step (docs/model.md §5.13, fiscal), and spent(t),
@@ -250,7 +244,7 @@ impl Simulation<'_> {
         b.flows.clear();
         for (j, sector) in scenario.sectors.iter().enumerate() {
             let p = &sector.params;
-            let ph = &b.phase_totals[j];
+            let ph = &b.phase.totals()[j];
             let y = economy.output[j];
             let mut spending = [0.0; SPENDING_LEVERS];
             spending[RD] = ph.subsidy_rd;
@@ -260,7 +254,7 @@ impl Simulation<'_> {
             spending[TALENT] = levers.talent[j] * model.talent_cost * y;
             b.flows.push(Flows {
                 entries: b.entrants[j],
-                demography: b.demography_totals[j],
+                demography: b.demography.totals()[j],
                 innovations: ph.innovations,
                 imitations: ph.imitations,
                 clamped: ph.clamped,

@@ -14,7 +14,6 @@ use super::chunks::view_chunks;
 use super::phase::NO_SWITCH;
 use super::reduce::{FIRM_CHUNK, ScatterSlice, chunk_count};
 use super::step::{HOLES_PER_COMPACTION, LEVEL_CONCENTRATION, exits, new_share};
-use super::sums::StateSums;
 use crate::model::demography;
 use crate::model::firms::{DEAD, FirmId, FirmsChunk, ORIGIN_ENTRANT, ORIGIN_SPAWNED, SectorIndex};
 use crate::model::params::SectorParams;
@@ -170,7 +169,7 @@ impl Simulation<'_> {
         let sectors = &self.scenario.sectors;
         let stats = &self.economy.stats;
         let step_key = self.run_key.step(t);
-        let (counts, phase_totals) = (&self.buffers.entrants, &self.buffers.phase_totals);
+        let (counts, phase_totals) = (&self.buffers.entrants, &self.buffers.phase.totals());
         let (_, tail) = self.economy.firms.split_at_mut(first);
         let entrants = tail.len();
         let w = FirmsWriter::new(tail);
@@ -222,11 +221,8 @@ impl Simulation<'_> {
             let j = f.sector[i] as usize;
             entrant_state[j].add(f.share[i], f.a[i], f.digital[i], f.green[i], f.data[i]);
         }
-        b.state_totals.clear();
-        b.state_totals.resize(ns, StateSums::default());
-        b.state
-            .merge_into(ns, &mut b.state_totals, |_, t, p| t.merge(p));
-        let alive: u64 = b.state_totals.iter().map(|s| s.firms).sum();
+        b.state.merge(ns, |t, p| t.merge(p));
+        let alive: u64 = b.state.totals().iter().map(|s| s.firms).sum();
         if (f.len() as u64 - alive) * HOLES_PER_COMPACTION > f.len() as u64 {
             f.compact();
         }

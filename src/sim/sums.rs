@@ -182,19 +182,13 @@ pub(crate) struct Buffers {
     /// Per firm: the draws of §5.9 for §5.11-5.12.
     pub outcome: Vec<Outcome>,
     pub phase: Partials<PhaseSums>,
-    pub phase_totals: Vec<PhaseSums>,
     pub demography: Partials<DemographySums>,
-    pub demography_totals: Vec<DemographySums>,
     pub state: Partials<StateSums>,
-    pub state_totals: Vec<StateSums>,
     pub production: Partials<ProductionSums>,
-    pub production_totals: Vec<ProductionSums>,
     /// Decomposition sums of the firms that left a sector in §5.12 (closed or switched out).
     pub leavers: Partials<TurnoverSums>,
-    pub leaver_totals: Vec<TurnoverSums>,
     /// Decomposition sums of the new population (survivors and entrants, production pass).
     pub turnover: Partials<TurnoverSums>,
-    pub turnover_totals: Vec<TurnoverSums>,
     pub changes: Vec<SectorChange>,
     /// The parent of each firm spawned in the last step, by spawn index.
     pub spawn_parents: Vec<FirmId>,

@@ -1453,9 +1453,7 @@ mod tests {
             .limits
             .clone();
         let run = |threads: usize, seed: u64| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
+            crate::sim::thread_pool(Some(threads))
                 .unwrap()
                 .install(|| bootstrap(&data, &opts, &reference, 12, seed).unwrap())
         };

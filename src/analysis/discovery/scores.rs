@@ -297,9 +297,7 @@ mod tests {
             ..ScoreOptions::default()
         };
         let run = |threads: usize| {
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
+            crate::sim::thread_pool(Some(threads))
                 .unwrap()
                 .install(|| feature_scores(&data, &opts).unwrap())
         };
