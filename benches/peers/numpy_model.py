@@ -261,7 +261,7 @@ class Simulation:
 
     def _ln_tfp(self, Dbar: np.ndarray) -> np.ndarray:
         """ln A_i = a_i + ln M_i, M_i = 1 + mu_j d_i ln(1 + D_i + omega Dbar_j) (§5.7)."""
-        p, s = self.p, self.sector
+        p = self.p
         shared = p.data_openness * np.nan_to_num(Dbar)
         ex = self._expand
         return self.a + np.log1p(ex(p.mu) * self.d * np.log1p(self.D + ex(shared)))
@@ -277,9 +277,10 @@ class Simulation:
             out[sl] = t / t.sum()
         return out
 
-    # ---- one step, §5.1-§5.13 ----------------------------------------------------------------
+    # ---- one step: the firm phase §5.1-§5.9, the market §5.10-§5.11, structure §5.12 -------
 
     def step(self) -> None:
+        """Turns the population at the end of step t-1 into that of step t (before §5.13)."""
         p, rng, S = self.p, self.rng, self.nsec
         s, a, d, g, D = self.sector, self.a, self.d, self.g, self.D
         ex = self._expand
