@@ -29,7 +29,7 @@
 //! The entry and exit terms of Melitz-Polanec are sums over firms, so they split by kind:
 //! `entry_new + entry_transformed` and `exit_died + exit_switched`. A sector's
 //! **transformation** term is `entry_transformed + exit_switched`: what firms moving between
-//! sectors (switching and spawning, MODEL.md §5.12) did to its TFP.
+//! sectors (switching and spawning, docs/model.md §5.12) did to its TFP.
 //!
 //! For the economy (`all`: `Φ = Σ_j w_j Φ_j` with `w_j` the output shares), a shift-share
 //! split: sector j's **contribution** is `w_j1 ΔΦ_j` (growth within the sector) and its
@@ -102,7 +102,7 @@ impl Survivors {
 pub struct TurnoverSums {
     /// Survivors.
     pub survivors: Survivors,
-    /// New firms (entrants of MODEL.md §5.12), at t.
+    /// New firms (entrants of docs/model.md §5.12), at t.
     pub entrants: Weighted,
     /// Firms that switched in or were spawned into the sector, at t.
     pub transformed: Weighted,

@@ -92,7 +92,7 @@ pub enum ScenarioError {
         /// What is wrong.
         message: String,
     },
-    /// The scenario parsed but breaks the rules of MODEL.md §3-4; every problem is listed.
+    /// The scenario parsed but breaks the rules of docs/model.md §3-4; every problem is listed.
     #[error("{}", list(.0))]
     Invalid(Vec<Invalid>),
 }
@@ -121,7 +121,7 @@ pub struct OutputError {
     pub source: io::Error,
 }
 
-/// A number of the simulation that became NaN or infinite (MODEL.md has no such state):
+/// A number of the simulation that became NaN or infinite (the model has no such state):
 /// where and which.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("step {step}, {}: {quantity} is {value}", .sector.as_deref().map_or("the whole economy".to_string(), |s| format!("sector `{s}`")))]

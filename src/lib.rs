@@ -2,9 +2,24 @@
 //!
 //! An agent-based simulator of industry transformation: firms in traditional, strategic
 //! emerging and future industries innovate, imitate, digitalise, go green and compete, under
-//! policy levers read from scenario files. The model is specified in MODEL.md v1 and
-//! described in `docs/model.md`; the README documents the scenario format, the CLI and every
-//! output column.
+//! policy levers read from scenario files. The model is specified in `docs/model.md` (the
+//! code cites its sections as `§5.3` and so on); the README documents the scenario format, the
+//! CLI and every output column.
+//!
+//! The modules form layers, each using only its own and those below (checked by
+//! `tests/layering.rs`):
+//!
+//! | layer | modules | what |
+//! |---|---|---|
+//! | commands | [`cli`] | the command line: parse, call, print |
+//! | figures | [`plot`] | charts of output folders |
+//! | analyses | [`analysis`] | comparisons, sensitivity, stylized facts, discovery |
+//! | experiments | [`sweep`], [`mod@bench`] | designs over scenarios; throughput |
+//! | files | [`output`] | the files nqpsim writes and reads back |
+//! | engine | [`sim`], [`metrics`], [`decomposition`], [`panel`] | replicates, steps, passes, observation |
+//! | scenarios | [`scenario`] | files, overrides, validation |
+//! | model | [`model`] | parameters, levers, mechanisms, firm state |
+//! | foundations | [`math`], [`rng`], [`stats`], [`error`] | deterministic maths, keyed draws, statistics, errors |
 //!
 //! ```
 //! use nqpsim::{RunOptions, Scenario, Silent, run};

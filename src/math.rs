@@ -1,6 +1,6 @@
 //! Deterministic elementary functions.
 //!
-//! MODEL.md §6 requires the same bytes of output on every machine of one architecture, so the
+//! docs/model.md §6 requires the same bytes of output on every machine of one architecture, so the
 //! model never calls the platform's math library (whose `exp` and `ln` differ between libc
 //! versions). Every transcendental function the model uses is defined here, in plain IEEE 754
 //! arithmetic (no fused multiply-add, which Rust never introduces on its own), so the result
@@ -11,7 +11,7 @@
 //! one unit in the last place); `ln` is the `libm` crate's algorithm (fdlibm's, as simplified
 //! by musl), inlined and bit-identical to it (tested). Rarely used functions forward to the pure-Rust [`libm`] crate.
 
-/// `e^x`, deterministic (MODEL.md §6). Relative error below 1 ulp; overflows to +inf above
+/// `e^x`, deterministic (docs/model.md §6). Relative error below 1 ulp; overflows to +inf above
 /// 709.78, underflows (through subnormals) to 0 below -745.13.
 #[inline]
 pub fn exp(x: f64) -> f64 {
@@ -123,7 +123,7 @@ const EXP2_TABLE: [f64; 64] = [
     f64::from_bits(0x3fffa7c1819e90d8),
 ];
 
-/// Natural logarithm, deterministic (MODEL.md §6): fdlibm's algorithm as simplified by musl
+/// Natural logarithm, deterministic (docs/model.md §6): fdlibm's algorithm as simplified by musl
 /// (the `libm` crate's, bit-identical to it), inlined and branch-free for normal positive
 /// numbers (error below 1 ulp); zero, negative, subnormal, infinite and NaN inputs go to
 /// `libm` (-inf, NaN, ...).
@@ -165,7 +165,7 @@ pub fn ln_1p(x: f64) -> f64 {
     libm::log1p(x)
 }
 
-/// `x^y`, deterministic (MODEL.md §6).
+/// `x^y`, deterministic (docs/model.md §6).
 #[inline]
 pub fn pow(x: f64, y: f64) -> f64 {
     libm::pow(x, y)
@@ -212,7 +212,7 @@ pub fn logistic(x: f64) -> f64 {
 ///
 /// Wichura's algorithm AS 241 (PPND16, Applied Statistics 37, 1988), accurate to about
 /// 1e-16: one uniform in, one normal out, so every normal draw of the model is a single
-/// keyed draw (MODEL.md §6). The central region, which holds 85 % of the draws, needs no
+/// keyed draw (docs/model.md §6). The central region, which holds 85 % of the draws, needs no
 /// transcendental function at all.
 pub fn normal_quantile(p: f64) -> f64 {
     let q = p - 0.5;

@@ -1,5 +1,5 @@
 //! The output contract: one [`MetricsRow`] per (run, step, sector), plus the `all` row
-//! (MODEL.md §7). Columns appear in the CSV in the order declared here.
+//! (docs/model.md §7). Columns appear in the CSV in the order declared here.
 
 /// Which sector a row describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,7 +92,7 @@ impl IntoMetric for Option<f64> {
 macro_rules! metrics_row {
     ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty, )+) => {
         /// One row of `trajectories.csv`: the metrics of one sector (or `all`) in one step of
-        /// one run. Identifying columns come first, then the metrics of MODEL.md §7 in order.
+        /// one run. Identifying columns come first, then the metrics of docs/model.md §7 in order.
         #[derive(Clone, Debug, PartialEq)]
         pub struct MetricsRow {
             /// Sweep point index (0 for a plain run).
@@ -115,7 +115,7 @@ macro_rules! metrics_row {
             pub const ID_COLUMNS: [&'static str; 8] =
                 ["scenario", "point", "replicate", "seed", "step", "year", "sector", "tier"];
 
-            /// The metric columns, in CSV order (MODEL.md §7).
+            /// The metric columns, in CSV order (docs/model.md §7).
             pub const METRIC_COLUMNS: [&'static str; metrics_row!(@count $($field)+)] =
                 [ $( stringify!($field), )+ ];
 

@@ -1,7 +1,7 @@
 //! The firm-year panel (`--panel RATE|all`): one row per sampled firm and step, for the
 //! economist's own regressions in Stata, R or pandas, and `panel_codebook.md` describing it.
 //!
-//! The sample is drawn by a hash of the firm's birth key (MODEL.md §6), not by chance at
+//! The sample is drawn by a hash of the firm's birth key (docs/model.md §6), not by chance at
 //! each step: a firm in the sample stays in it for its whole life, and entrants and spawned
 //! firms join it at the same rate as the initial population.
 
@@ -117,12 +117,12 @@ pub const COLUMNS: [(&str, &str, &str); 19] = [
     (
         "a",
         "log TFP",
-        "Technology a_i: log TFP before the data multiplier (MODEL.md section 2)",
+        "Technology a_i: log TFP before the data multiplier (docs/model.md section 2)",
     ),
     (
         "tfp",
         "log TFP",
-        "ln A_i = a_i + ln(data multiplier) (MODEL.md section 5.7); `trajectories.csv`'s `tfp` is its share-weighted mean",
+        "ln A_i = a_i + ln(data multiplier) (docs/model.md section 5.7); `trajectories.csv`'s `tfp` is its share-weighted mean",
     ),
     ("digital", "level in [0, 1]", "Digital level d_i"),
     (
@@ -156,7 +156,7 @@ pub const COLUMNS: [(&str, &str, &str); 19] = [
     (
         "switched_from",
         "text, or empty",
-        "The sector the firm switched from in this step (a transformation, MODEL.md section 5.12)",
+        "The sector the firm switched from in this step (a transformation, docs/model.md section 5.12)",
     ),
     (
         "spawned_from",

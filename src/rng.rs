@@ -1,4 +1,4 @@
-//! Counter-based random numbers keyed as MODEL.md §6 requires.
+//! Counter-based random numbers keyed as docs/model.md §6 requires.
 //!
 //! No generator is shared between firms or threads. Every draw is a pure function of
 //! (scenario seed, replicate, step, the firm's birth key, purpose): the key is hashed into a
@@ -51,7 +51,7 @@ pub fn combine(key: u64, component: u64) -> u64 {
     mix64(key ^ mix64(component.wrapping_add(GOLDEN_GAMMA)))
 }
 
-/// What a draw is for: the last component of every key (MODEL.md §6).
+/// What a draw is for: the last component of every key (docs/model.md §6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u64)]
 pub enum Purpose {
@@ -102,7 +102,7 @@ mod domain {
     pub const SECTOR: u64 = 0x6E71_7073_696D_0005;
 }
 
-/// How a firm was born, hashed into 64 bits (MODEL.md §6). Keying draws by birth rather
+/// How a firm was born, hashed into 64 bits (docs/model.md §6). Keying draws by birth rather
 /// than by position or id keeps common random numbers aligned between scenarios in which
 /// different numbers of firms entered.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -122,7 +122,7 @@ impl BirthKey {
         ))
     }
 
-    /// A firm spawned by `parent` under transition `rule` in `step`. MODEL.md §6 names
+    /// A firm spawned by `parent` under transition `rule` in `step`. docs/model.md §6 names
     /// (parent's key, rule); the step is added because a parent may spawn under the same
     /// rule in several years.
     pub fn spawned(parent: BirthKey, step: u32, rule: usize) -> Self {
@@ -270,7 +270,7 @@ impl Stream {
     }
 
     /// A Beta draw with the given `mean` and `concentration` (α = mean·κ, β = (1 − mean)·κ).
-    /// A mean of exactly 0 or 1 gives exactly that value (MODEL.md §2).
+    /// A mean of exactly 0 or 1 gives exactly that value (docs/model.md §2).
     pub fn beta_mean(&mut self, mean: f64, concentration: f64) -> f64 {
         if mean <= 0.0 {
             return 0.0;

@@ -1,4 +1,4 @@
-//! Reproducibility, MODEL.md §6: the same scenario and seed give the same bytes, whatever the
+//! Reproducibility, docs/model.md §6: the same scenario and seed give the same bytes, whatever the
 //! thread count; draws are keyed by birth, so interventions from step 1 share step 0.
 
 mod common;

@@ -1,4 +1,4 @@
-//! Invariants over random valid scenarios (MODEL.md §2, §5): whatever the parameters, after
+//! Invariants over random valid scenarios (docs/model.md §2, §5): whatever the parameters, after
 //! every step the shares of each sector sum to 1, levels stay in [0, 1], data stocks are
 //! non-negative, ids are unique, and no number is NaN or infinite.
 

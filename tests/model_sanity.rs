@@ -1,11 +1,11 @@
-//! The baseline meets the sanity figures of MODEL.md §8, and the policies move it as §8 says.
+//! The baseline meets the sanity figures of docs/model.md §8, and the policies move it as §8 says.
 //!
 //! Statistical tests: the baseline scenario as shipped (10,000 firms, 30 steps, seed 2024),
 //! with 60 replicates (the first 20 are the shipped run's: draws are keyed by replicate),
 //! against figures that an independent implementation measured over 20 replicates. A figure
 //! passes when our mean is within `Z` standard errors of the difference of two independent
 //! means, `Z sqrt(s_ours^2 / n_ours + s_ref^2 / 20)`, plus half a unit of the last digit
-//! printed in MODEL.md. Where MODEL.md gives no standard deviation, ours stands in for it.
+//! printed in docs/model.md §8. Where docs/model.md §8 gives no standard deviation, ours stands in for it.
 //! Policy effects are paired differences over the shipped 20 replicates (same seeds), with the
 //! same rule. The outputs are deterministic, so the test cannot flicker: it passes or fails
 //! the same way on every run.
@@ -28,7 +28,7 @@ const ALL: RowSector = RowSector::All;
 /// this file at a 5 % family-wise error rate (two-sided p = 0.05 / 74 per check), so that a
 /// correct model fails none of them by chance more than once in twenty.
 const Z: f64 = 3.4;
-/// Replicates behind each figure of MODEL.md §8.
+/// Replicates behind each figure of docs/model.md §8.
 const REFERENCE_REPLICATES: f64 = 20.0;
 /// Replicates of our baseline estimate.
 const BASELINE_REPLICATES: u32 = 60;
@@ -43,7 +43,7 @@ struct Report {
 impl Report {
     /// `values` per replicate against the reference mean `expected` (a mean over
     /// [`REFERENCE_REPLICATES`]), with the reference's standard deviation across replicates
-    /// when MODEL.md gives one, and the rounding of the printed figure.
+    /// when docs/model.md gives one, and the rounding of the printed figure.
     fn mean(
         &mut self,
         what: &str,
@@ -86,7 +86,7 @@ fn growth(t: &Table, sector: RowSector) -> Vec<f64> {
     t.per_replicate(|r| 100.0 * t.get(r, steps, sector).tfp_index.unwrap().ln() / steps as f64)
 }
 
-/// The baseline figures of MODEL.md §8.
+/// The baseline figures of docs/model.md §8.
 fn check_baseline(t: &Table, report: &mut Report) {
     let steps = t.steps;
     for (sector, name, expected, sd) in [

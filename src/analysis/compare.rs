@@ -3,7 +3,7 @@
 //! fiscal side (discounted spending, cost per gain).
 //!
 //! Under common random numbers replicate r of both scenarios draws the same random numbers
-//! (same seed, same replicate; MODEL.md §6), so the two runs differ only through the policy.
+//! (same seed, same replicate; docs/model.md §6), so the two runs differ only through the policy.
 //! The effect is then estimated from the paired differences `d_r = y_P,r - y_B,r`:
 //!
 //! ```text
@@ -544,7 +544,7 @@ impl Difference {
 }
 
 /// The (row, metric) pairs whose step-0 values differ between the two inputs in some
-/// replicate: a lever set from step 0 moved the calibrated initial state (MODEL.md §4).
+/// replicate: a lever set from step 0 moved the calibrated initial state (docs/model.md §4).
 /// Empty for an unpaired comparison, whose initial states differ by chance.
 pub fn step0_differences(
     base: &Outcomes,

@@ -2,7 +2,7 @@
 //! lever, carbon revenue) and what it bought per unit of spending.
 //!
 //! With `ρ` the discount rate and `δ_t = (1 + ρ)^-t` (present values at step 0, the start
-//! year), per replicate and for the economy (`all` rows; MODEL.md §5 fiscal columns, in units
+//! year), per replicate and for the economy (`all` rows; docs/model.md §5 fiscal columns, in units
 //! of output, total output at step 0 = 1):
 //!
 //! ```text

@@ -253,7 +253,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     if !step0.is_empty() {
         eprintln!(
             "warning: the two differ at step 0 ({}{}): a lever set from step 0 moves the \
-             calibrated initial state (MODEL.md section 4); set levers from step 1 (a \
+             calibrated initial state (docs/model.md section 4); set levers from step 1 (a \
              [[policy.schedule]] entry with from_step = 1) to compare from the same start",
             step0_text
                 .iter()

@@ -82,7 +82,7 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
             .collect(),
     ));
     sections.push((
-        "[model] global parameters (MODEL.md section 3)",
+        "[model] global parameters (docs/model.md section 3)",
         ModelParams::INFO
             .iter()
             .zip(ModelParams::DEFAULTS)
@@ -119,7 +119,7 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
             .collect(),
     ));
     sections.push((
-        "[policy] levers (MODEL.md section 4); per-sector levers take a number or { sector = number }",
+        "[policy] levers (docs/model.md section 4); per-sector levers take a number or { sector = number }",
         LEVERS
             .iter()
             .map(|l| Line {

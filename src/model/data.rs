@@ -1,4 +1,4 @@
-//! The data factor, MODEL.md §5.6 and §5.7: accumulation and the productivity multiplier.
+//! The data factor, docs/model.md §5.6 and §5.7: accumulation and the productivity multiplier.
 
 use crate::math;
 
@@ -16,7 +16,7 @@ pub fn accumulate(
 }
 
 /// The steady-state data stock of a firm of average size, `chi_j d / delta_D`
-/// (the initial condition of MODEL.md §5).
+/// (the initial condition of docs/model.md §5).
 #[inline]
 pub fn steady_state(data_generation: f64, digital: f64, data_depreciation: f64) -> f64 {
     data_generation * digital / data_depreciation

@@ -1,8 +1,8 @@
-//! Exit, entry and transformation, MODEL.md §2 (initial counts), §5.9 and §5.12.
+//! Exit, entry and transformation, docs/model.md §2 (initial counts), §5.9 and §5.12.
 
 use serde::{Deserialize, Serialize};
 
-/// What a transition rule does (MODEL.md §3, transitions).
+/// What a transition rule does (docs/model.md §3, transitions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TransitionKind {
@@ -68,7 +68,7 @@ impl TransitionRule {
     }
 }
 
-/// MODEL.md §2: initial firms per sector, `firms x firm_share_j` rounded by largest remainder
+/// docs/model.md §2: initial firms per sector, `firms x firm_share_j` rounded by largest remainder
 /// (ties to the earlier sector) so the counts add up to `firms`; a sector with a positive share
 /// that got none takes one firm from the largest sector. Requires `firms` to be at least the
 /// number of sectors with a positive share (checked in validation).

@@ -1,4 +1,4 @@
-//! Digital upgrades, MODEL.md §5.4, and the adoption rule shared with green upgrades.
+//! Digital upgrades, docs/model.md §5.4, and the adoption rule shared with green upgrades.
 
 use super::params::ModelParams;
 use crate::math;
@@ -35,7 +35,7 @@ pub fn cost(cost_of_full_upgrade: f64, upgrade_step: f64, subsidy: f64) -> f64 {
 ///
 /// `unsubsidised_cost` is `full_cost u`, the scale that makes the net benefit size-free.
 /// When it is zero (a free upgrade) the normalised net benefit is +inf if the benefit is
-/// positive and 0 otherwise (MODEL.md is silent; this is the limit as the cost goes to 0).
+/// positive and 0 otherwise (the specification is silent; this is the limit as the cost goes to 0).
 #[inline]
 pub fn adoption_probability(
     model: &ModelParams,

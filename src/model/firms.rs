@@ -1,4 +1,4 @@
-//! The firm population as a struct of arrays (MODEL.md §2).
+//! The firm population as a struct of arrays (docs/model.md §2).
 //!
 //! Firm `i` is the `i`-th element of every vector. The vectors are resized together and
 //! reused from step to step; the step reads and writes them in fixed chunks.
@@ -16,10 +16,10 @@ pub type SectorIndex = u16;
 /// removed from time to time ([`Firms::compact`]).
 pub const DEAD: SectorIndex = SectorIndex::MAX;
 
-/// The [`Firms::origin`] of a firm that entered in this step (MODEL.md §5.12).
+/// The [`Firms::origin`] of a firm that entered in this step (docs/model.md §5.12).
 pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
 
-/// The [`Firms::origin`] of a firm spawned in this step (MODEL.md §5.12).
+/// The [`Firms::origin`] of a firm spawned in this step (docs/model.md §5.12).
 pub const ORIGIN_SPAWNED: SectorIndex = SectorIndex::MAX - 2;
 
 macro_rules! firm_columns {

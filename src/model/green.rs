@@ -1,4 +1,4 @@
-//! Green upgrades, MODEL.md §5.5. The adoption rule and the cost are those of §5.4
+//! Green upgrades, docs/model.md §5.5. The adoption rule and the cost are those of §5.4
 //! ([`super::digital::adoption_probability`], [`super::digital::cost`]).
 
 /// §5.5: the benefit of one green upgrade of size `u`, the carbon cost it saves per unit of

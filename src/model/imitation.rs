@@ -1,4 +1,4 @@
-//! Imitation of best practice through the spillover matrix, MODEL.md §5.3.
+//! Imitation of best practice through the spillover matrix, docs/model.md §5.3.
 
 use crate::math;
 

@@ -1,4 +1,4 @@
-//! Innovation, MODEL.md §5.2.
+//! Innovation, docs/model.md §5.2.
 
 use crate::math;
 

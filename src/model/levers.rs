@@ -1,7 +1,7 @@
 //! The policy levers, docs/model.md §4: one declaration per lever, from which everything else
 //! is derived.
 //!
-//! A lever is declared once, in the [`levers!`] table at the end of this file: its name, a
+//! A lever is declared once, in the `levers!` table at the end of this file: its name, a
 //! label in words, unit, allowed range, default, whether it is set per sector or once for the
 //! economy, whether it is public spending (its column and whether the budget cap scales it),
 //! and its help text. From that declaration come:

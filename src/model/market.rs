@@ -1,4 +1,4 @@
-//! Competition for market share, MODEL.md §5.8, §5.10 and §5.11.
+//! Competition for market share, docs/model.md §5.8, §5.10 and §5.11.
 
 use crate::math;
 

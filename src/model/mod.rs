@@ -1,4 +1,4 @@
-//! The model of MODEL.md: parameters, policy, firm state, sector statistics, and one file per
+//! The model of docs/model.md: parameters, policy, firm state, sector statistics, and one file per
 //! mechanism, each named after the section it implements.
 //!
 //! | section | file |
@@ -83,7 +83,7 @@ impl Matrix {
 
     /// The spectral radius, by power iteration on the non-negative matrix (Perron-Frobenius:
     /// for a non-negative matrix the spectral radius is an eigenvalue with a non-negative
-    /// eigenvector). Used to check that demand linkages do not explode (MODEL.md §3).
+    /// eigenvector). Used to check that demand linkages do not explode (docs/model.md §3).
     pub fn spectral_radius(&self) -> f64 {
         let n = self.size;
         if n == 0 {

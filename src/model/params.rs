@@ -1,6 +1,6 @@
-//! Model parameters, MODEL.md §3: one table per sector, one set of global parameters.
+//! Model parameters, docs/model.md §3: one table per sector, one set of global parameters.
 //!
-//! Each parameter is declared once, in a table below, with its MODEL.md symbol, unit,
+//! Each parameter is declared once, in a table below, with its docs/model.md symbol, unit,
 //! allowed range, defaults and meaning. The table generates the validated struct, its raw
 //! (all-optional) form read from scenario files, and the metadata that validation and
 //! `nqpsim params` use, so the three can never drift apart.
@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// The three tiers of industry (MODEL.md §1).
+/// The three tiers of industry (docs/model.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Tier {
@@ -45,7 +45,7 @@ impl fmt::Display for Tier {
     }
 }
 
-/// The values a parameter may take (MODEL.md §3, validation).
+/// The values a parameter may take (docs/model.md §3, validation).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Range {
     /// Any finite number.
@@ -106,7 +106,7 @@ impl Range {
 pub struct ParamInfo {
     /// The name used in scenario files.
     pub name: &'static str,
-    /// The symbol in MODEL.md (empty if none).
+    /// The symbol in docs/model.md (empty if none).
     pub symbol: &'static str,
     /// Unit of measurement.
     pub unit: &'static str,
@@ -121,7 +121,7 @@ macro_rules! sector_parameters {
         $(#[doc = $doc:literal])+
         $field:ident [$symbol:literal, $unit:literal, $range:ident] = [$trad:expr, $emer:expr, $fut:expr];
     )+) => {
-        /// The parameters of one sector (MODEL.md §3); defaults depend on the tier.
+        /// The parameters of one sector (docs/model.md §3); defaults depend on the tier.
         #[derive(Clone, Debug, PartialEq, Serialize)]
         pub struct SectorParams {
             $( $(#[doc = $doc])+ pub $field: f64, )+
@@ -156,7 +156,7 @@ macro_rules! sector_parameters {
             /// Defaults per tier, in the order of [`SectorParams::INFO`].
             const DEFAULTS: [[f64; 3]; Self::INFO.len()] = [ $( [$trad, $emer, $fut], )+ ];
 
-            /// The defaults of a sector of `tier` (MODEL.md §3).
+            /// The defaults of a sector of `tier` (docs/model.md §3).
             pub fn defaults(tier: Tier) -> Self {
                 let mut values = [0.0; Self::INFO.len()];
                 for (value, defaults) in values.iter_mut().zip(Self::DEFAULTS) {
@@ -258,7 +258,7 @@ macro_rules! model_parameters {
         $(#[doc = $doc:literal])+
         $field:ident [$symbol:literal, $unit:literal, $range:ident] = $default:expr;
     )+) => {
-        /// Global parameters of the model (MODEL.md §3).
+        /// Global parameters of the model (docs/model.md §3).
         #[derive(Clone, Debug, PartialEq, Serialize)]
         pub struct ModelParams {
             $( $(#[doc = $doc])+ pub $field: f64, )+

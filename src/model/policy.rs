@@ -1,4 +1,4 @@
-//! Policy levers and their schedule (MODEL.md §4) and the per-firm policy of a step (§5.1).
+//! Policy levers and their schedule (docs/model.md §4) and the per-firm policy of a step (§5.1).
 
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -6,7 +6,7 @@ use std::fmt;
 
 use super::levers::{LeverSet, Levers};
 
-/// Who receives the R&D, digital and green subsidies (MODEL.md §4).
+/// Who receives the R&D, digital and green subsidies (docs/model.md §4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Targeting {
@@ -56,7 +56,7 @@ pub fn budget_scale(previous_scale: f64, cap: Option<f64>, previous_spent: f64) 
 }
 
 /// One entry of the schedule: from `from_step` to `to_step` (inclusive; open-ended if
-/// `None`) the levers named in `set` take the given values (MODEL.md §4).
+/// `None`) the levers named in `set` take the given values (docs/model.md §4).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScheduleEntry {
     /// First step of the entry.

@@ -1,4 +1,4 @@
-//! Output, employment, emissions and demand, MODEL.md §5.13.
+//! Output, employment, emissions and demand, docs/model.md §5.13.
 
 use crate::math;
 

@@ -1,4 +1,4 @@
-//! Sector statistics S_j(t), MODEL.md §2: the only cross-firm information a firm reads.
+//! Sector statistics S_j(t), docs/model.md §2: the only cross-firm information a firm reads.
 
 /// What a firm of sector `j` knows about its sector (and others) during step `t + 1`.
 ///

@@ -15,7 +15,7 @@ pub struct Manifest {
     pub command: String,
     /// nqpsim version.
     pub nqpsim_version: String,
-    /// Version of MODEL.md implemented.
+    /// Version of the model (docs/model.md) implemented.
     pub model_version: u32,
     /// Scenario name.
     pub scenario_name: String,

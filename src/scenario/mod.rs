@@ -4,7 +4,7 @@
 //! Loading has three stages, kept apart: each file is parsed and checked for unknown fields
 //! and wrong types ([`raw`], [`source`]); the `extends` chain is merged and `--set`
 //! overrides are applied ([`extends`], [`overrides`]); the result is validated against
-//! MODEL.md and filled with defaults ([`validate`]).
+//! docs/model.md and filled with defaults ([`validate`]).
 
 pub mod extends;
 pub mod overrides;
@@ -237,7 +237,7 @@ fn check_file(file: &SourceFile) -> Result<(), ScenarioError> {
 }
 
 impl Scenario {
-    /// The embedded baseline scenario (MODEL.md §3 defaults, 10,000 firms, 30 steps).
+    /// The embedded baseline scenario (docs/model.md §3 defaults, 10,000 firms, 30 steps).
     pub fn baseline() -> Self {
         load_baseline(&[]).expect("the embedded baseline is valid")
     }

@@ -1,5 +1,5 @@
 //! From the raw scenario to a validated [`Scenario`]: defaults filled in, every rule of
-//! MODEL.md §3-4 checked, and every problem reported with where it was written.
+//! docs/model.md §3-4 checked, and every problem reported with where it was written.
 
 use super::overrides::Override;
 use super::raw::{RawPolicy, RawScenario, RawTransition};
@@ -19,10 +19,10 @@ pub const MAX_TRANSITIONS: usize = 32;
 /// Tolerance on `firm_share` and `output_share` summing to 1.
 const SHARE_SUM_TOLERANCE: f64 = 1e-9;
 
-/// Spillover matrix W between tiers (MODEL.md §3), row = receiving tier.
+/// Spillover matrix W between tiers (docs/model.md §3), row = receiving tier.
 pub const SPILLOVER_BY_TIER: [[f64; 3]; 3] =
     [[0.20, 0.15, 0.03], [0.02, 0.25, 0.10], [0.00, 0.05, 0.20]];
-/// Demand-linkage matrix B between tiers (MODEL.md §3), row = receiving tier.
+/// Demand-linkage matrix B between tiers (docs/model.md §3), row = receiving tier.
 pub const DEMAND_LINKAGE_BY_TIER: [[f64; 3]; 3] =
     [[0.0, 0.20, 0.05], [0.0, 0.0, 0.10], [0.0, 0.0, 0.0]];
 
@@ -141,7 +141,7 @@ pub fn validate(
     let sectors = validate_sectors(&mut c, &raw);
     let names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
 
-    // Shares sum to 1 over the sectors (MODEL.md §3, validation); the problem is located at
+    // Shares sum to 1 over the sectors (docs/model.md §3, validation); the problem is located at
     // the share written last (the one the user most likely just changed).
     for (field, get) in [
         (
@@ -340,7 +340,7 @@ fn validate_sectors(c: &mut Checker, raw: &RawScenario) -> Vec<Sector> {
 
 /// The default matrix for sectors of the given tiers: the tier-level matrix, with a column
 /// tier's entry spread evenly over the sectors of that tier (so each row keeps its total
-/// per source tier). For the three default sectors this is MODEL.md §3's matrix exactly.
+/// per source tier). For the three default sectors this is docs/model.md §3's matrix exactly.
 pub fn default_matrix(tiers: &[Tier], by_tier: &[[f64; 3]; 3]) -> Matrix {
     let count = |t: Tier| tiers.iter().filter(|&&x| x == t).count() as f64;
     let rows: Vec<Vec<f64>> = tiers
@@ -402,7 +402,7 @@ fn validate_matrix(
     }
 }
 
-/// The rules of MODEL.md §3 for the three default sectors.
+/// The rules of docs/model.md §3 for the three default sectors.
 fn default_raw_transitions() -> Vec<RawTransition> {
     let rule = |kind, from: &str, to: &str, probability, d_min, cond, scale| RawTransition {
         kind: Some(kind),

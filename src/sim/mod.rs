@@ -4,10 +4,10 @@
 //! at once as memory allows, on a thread pool of the requested size, and returns the metrics
 //! rows in (replicate, step, sector) order.
 //!
-//! A simulation holds the modelled economy ([`Economy`]: firms, S(t), demand, output and the
-//! state of policy) apart from what is measured of it ([`Observation`]: rows, decompositions,
-//! the panel); the passes of a step ([`step`]) read and write the first, the observation
-//! passes ([`observe`]) read it and write the second.
+//! A simulation holds the modelled economy (`Economy`: firms, S(t), demand, output and the
+//! state of policy) apart from what is measured of it (`Observation`: rows, decompositions,
+//! the panel); the passes of a step (`step.rs`) read and write the first, the observation
+//! passes (`observe.rs`) read it and write the second.
 
 mod chunks;
 mod init;

@@ -1,4 +1,4 @@
-//! The per-firm phase of a step, MODEL.md §5.1-5.9, as one function of one firm.
+//! The per-firm phase of a step, docs/model.md §5.1-5.9, as one function of one firm.
 //!
 //! It reads only the firm's own state, the sector statistics S(t-1) and the resolved policy,
 //! and returns the firm's new state and what happened to it. Nothing a firm does here is

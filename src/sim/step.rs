@@ -2,14 +2,14 @@
 //!
 //! | pass | method | sections | reads | writes |
 //! |---|---|---|---|---|
-//! | policy | [`Simulation::begin_step`] | §5.1 | levers, S(t-1), Y(t-1) | b(t), per-sector constants |
-//! | firm phase | [`Simulation::phase_pass`] | §5.1-5.9, §5.10 | firm, S(t-1) | a, d, g, D, paid, CES weight, outcome; chunk sums |
-//! | exits | [`Simulation::exits_pass`] | §5.11 | share, CES weight, outcome | chunk counts |
-//! | structure | [`Simulation::structure_pass`] | §5.12 | firms, outcomes | the next population, in place (exits leave holes, newcomers are appended); S(t) means |
-//! | fiscal | [`Simulation::account_flows`] | §5.13, fiscal | chunk sums, levers | flows, spent(t) |
-//! | production | [`Simulation::production_pass`] | §5.13 | new population, S(t) | shares normalised, ln A; sums, histograms |
-//! | quantiles | [`Simulation::quantiles_pass`] | §5.13 | sector, a, ln A | the values near each quantile; S(t) quantiles |
-//! | rows | [`Simulation::rows_pass`] | §5.13, §7 | sums, S(t) | metrics rows, decompositions, Z(t+1) |
+//! | policy | `begin_step` | §5.1 | levers, S(t-1), Y(t-1) | b(t), per-sector constants |
+//! | firm phase | `phase_pass` | §5.1-5.9, §5.10 | firm, S(t-1) | a, d, g, D, paid, CES weight, outcome; chunk sums |
+//! | exits | `exits_pass` | §5.11 | share, CES weight, outcome | chunk counts |
+//! | structure | `structure_pass` | §5.12 | firms, outcomes | the next population, in place (exits leave holes, newcomers are appended); S(t) means |
+//! | fiscal | `account_flows` | §5.13, fiscal | chunk sums, levers | flows, spent(t) |
+//! | production | `production_pass` | §5.13 | new population, S(t) | shares normalised, ln A; sums, histograms |
+//! | quantiles | `quantiles_pass` | §5.13 | sector, a, ln A | the values near each quantile; S(t) quantiles |
+//! | rows | `rows_pass` | §5.13, §7 | sums, S(t) | metrics rows, decompositions, Z(t+1) |
 //!
 //! Every pass runs over fixed chunks of [`FIRM_CHUNK`] firms in parallel, with one partial
 //! per (chunk, sector) merged in chunk order, so results do not depend on the thread count.

@@ -16,7 +16,7 @@ pub struct SweepManifest {
     pub command: String,
     /// nqpsim version.
     pub nqpsim_version: String,
-    /// Version of MODEL.md implemented.
+    /// Version of the model (docs/model.md) implemented.
     pub model_version: u32,
     /// The plan's name (the output folder).
     pub plan_name: String,

@@ -1,6 +1,6 @@
 //! Sweep plans: a base scenario, fixed overrides, and axes over any scenario field, combined
-//! by a design into points. The plan as written ([`raw`]), its validation with located errors
-//! ([`validate`]), the points of each design ([`points`]), and here the validated plan and the
+//! by a design into points. The plan as written (`raw.rs`), its validation with located errors
+//! (`validate.rs`), the points of each design (`points.rs`), and here the validated plan and the
 //! scenario of each point.
 
 mod points;
@@ -24,7 +24,7 @@ pub use validate::load;
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
     /// A policy lever (for one sector, or all): applied through a schedule entry from
-    /// `from_step`, so every point shares the baseline's step 0 (MODEL.md §4).
+    /// `from_step`, so every point shares the baseline's step 0 (docs/model.md §4).
     Lever {
         /// The lever.
         lever: &'static LeverInfo,
