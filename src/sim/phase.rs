@@ -350,6 +350,17 @@ struct Upgrade {
     subsidy: f64,
 }
 
+impl Upgrade {
+    /// No upgrade: the level stays, nothing is paid.
+    fn none(level: f64) -> Upgrade {
+        Upgrade {
+            level,
+            paid: 0.0,
+            subsidy: 0.0,
+        }
+    }
+}
+
 /// §5.4: a digital upgrade with the logit probability of its net benefit over the horizon
 /// and its peers' level. The probability never exceeds `p_max`, so a draw above it needs no
 /// probability (and no logarithm).
@@ -366,11 +377,7 @@ fn digital_upgrade(
         &ctx.sector_steps[firm.sector],
         ctx.model,
     );
-    let unchanged = Upgrade {
-        level: firm.digital,
-        paid: 0.0,
-        subsidy: 0.0,
-    };
+    let unchanged = Upgrade::none(firm.digital);
     let draw = draws.uniform(Purpose::DigitalUpgrade);
     if !(firm.digital < 1.0 && hits(draw, m.adoption_max)) {
         return unchanged;
@@ -414,11 +421,7 @@ fn green_upgrade(
 ) -> Upgrade {
     let s = &ctx.sector_steps[firm.sector];
     if !(firm.green < 1.0 && hits(draws.uniform(Purpose::GreenUpgrade), s.green_probability[e])) {
-        return Upgrade {
-            level: firm.green,
-            paid: 0.0,
-            subsidy: 0.0,
-        };
+        return Upgrade::none(firm.green);
     }
     let u = ctx.model.upgrade_step;
     let green_cost = ctx.sectors[firm.sector].params.green_cost;

@@ -158,17 +158,7 @@ impl Plan {
     pub fn scenario(&self, index: usize) -> Result<Scenario, ScenarioError> {
         let point = &self.points[index];
         let mut overrides = self.fixed.clone();
-        let mut table = self.base.table_with(&overrides)?;
-        let run = table
-            .entry("run")
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        if let Some(run) = run.as_table_mut() {
-            run.insert(
-                "replicates".into(),
-                toml::Value::Integer(i64::from(self.replicates)),
-            );
-            run.insert("seed".into(), toml::Value::Integer(self.seed as i64));
-        }
+        let mut table = self.base_table()?;
         for (axis, value) in self.axes.iter().zip(&point.values) {
             match &axis.target {
                 Target::Lever {
@@ -280,9 +270,9 @@ impl Plan {
         fields
     }
 
-    /// The base scenario with the plan's `set`, seed and replicates, without any axis: what
-    /// the manifest records.
-    pub fn base_scenario(&self) -> Result<Scenario, ScenarioError> {
+    /// The merged table of the base scenario with the plan's `set` and the command line's
+    /// overrides, and the plan's replicates and seed (common to every point).
+    fn base_table(&self) -> Result<toml::Table, ScenarioError> {
         let mut table = self.base.table_with(&self.fixed)?;
         let run = table
             .entry("run")
@@ -294,6 +284,13 @@ impl Plan {
             );
             run.insert("seed".into(), toml::Value::Integer(self.seed as i64));
         }
+        Ok(table)
+    }
+
+    /// The base scenario with the plan's `set`, seed and replicates, without any axis: what
+    /// the manifest records.
+    pub fn base_scenario(&self) -> Result<Scenario, ScenarioError> {
+        let table = self.base_table()?;
         let mut scenario = self.base.resolve_table(table, &self.fixed)?;
         scenario.name = self.name.clone();
         Ok(scenario)
