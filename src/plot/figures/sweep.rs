@@ -516,6 +516,7 @@ fn chart<'a>(
                 })
                 .collect(),
             reference_y: None,
+            ..LineChart::default()
         }
         .into()
     } else {
@@ -535,6 +536,7 @@ fn chart<'a>(
             title,
             y_label,
             bars,
+            ..BarChart::default()
         }
         .into()
     }
