@@ -26,6 +26,7 @@
 //! ```
 
 pub mod compare;
+pub mod label;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -34,6 +35,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+pub use label::{AxisText, axis_label, axis_text};
 
 use super::{Chart, write_png, write_svg};
 use crate::error::{Error, OutputError};
