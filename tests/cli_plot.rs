@@ -1,6 +1,7 @@
-//! `nqpsim plot` as a user runs it: on a run, a grid sweep, a Latin hypercube sweep with
-//! sensitivity indices, and a comparison; the files it writes, what they show, the same bytes
-//! twice; bad folders and outcomes exit 2 naming the path and write nothing.
+//! `nqpsim plot` as a user runs it: on a run, a grid sweep (with its paired effects, and
+//! without them when run `--summary-only`), a Latin hypercube sweep with sensitivity indices,
+//! and a comparison; the files it writes, what they show, the same bytes twice; bad folders
+//! and outcomes exit 2 naming the path and write nothing.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -269,9 +270,11 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
     let output = ok(nqpsim(tmp.path(), &["plot", "out/grid", "out/lhs"]));
     let listed = stdout(&output);
     assert!(listed.contains("out/grid/plots/outcome-vs-policy.targeting-all.png"));
+    assert!(listed.contains("out/grid/plots/effect-vs-policy.targeting-all.png"));
     assert!(listed.contains("out/lhs/plots/sensitivity-tfp.svg"));
 
-    // The grid: a line per targeting rule against the subsidy, bars per rule.
+    // The grid: a line per targeting rule against the subsidy, bars per rule; the axes in
+    // words with their unit; t intervals of 2 replicates (1 degree of freedom).
     assert_figures(
         &grid.join("plots"),
         &[
@@ -280,10 +283,11 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
                 &[
                     "grid: TFP index of all sectors in 2028",
                     "95% CI",
-                    "policy.rd_subsidy.traditional",
+                    "mean and 95% interval of 2 replicates (t, 1 df)",
+                    "R&D subsidy, traditional (matching rate)",
                     "TFP index (step 0 = 1)",
-                    "policy.targeting = inclusive",
-                    "policy.targeting = selective",
+                    "targeting of subsidies = inclusive",
+                    "targeting of subsidies = selective",
                 ],
             ),
             (
@@ -293,13 +297,35 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
             (
                 "outcome-vs-policy.targeting-future",
                 &[
-                    "by policy.targeting",
+                    "by targeting of subsidies",
                     "inclusive",
                     "selective",
-                    "policy.rd_subsidy.traditional = 0.6",
+                    "R&D subsidy, traditional = 0.6",
                 ],
             ),
+            // Paired effects against point 0, replicate by replicate.
+            (
+                "effect-vs-policy.rd_subsidy.traditional-all",
+                &[
+                    "grid: effect on TFP index of all sectors in 2028 vs point 0 (paired, mean and 95% CI)",
+                    "minus point 0 (R&D subsidy, traditional = 0; targeting of subsidies = inclusive) in the same replicate",
+                    "R&D subsidy, traditional (matching rate)",
+                    "effect on TFP index (index points)",
+                    "targeting of subsidies = selective",
+                ],
+            ),
+            (
+                "effect-vs-policy.targeting-future",
+                &["by targeting of subsidies"],
+            ),
         ],
+    );
+    let svg =
+        fs::read_to_string(grid.join("plots/outcome-vs-policy.rd_subsidy.traditional-all.svg"))
+            .unwrap();
+    assert!(
+        !svg.contains(">policy.rd_subsidy.traditional<"),
+        "the raw path is no label"
     );
     // The hypercube: binned means, a line per sector.
     assert_figures(
@@ -311,14 +337,14 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
                     "lhs: TFP index in 2028",
                     "bins",
                     "p10-p90",
-                    "policy.rd_subsidy",
+                    "R&D subsidy, all sectors (matching rate)",
                     "traditional",
                     "all sectors",
                 ],
             ),
             (
                 "outcome-vs-policy.digital_subsidy",
-                &["policy.digital_subsidy"],
+                &["digital upgrade subsidy, all sectors (share of cost)"],
             ),
             (
                 "sensitivity-tfp",
@@ -356,6 +382,29 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
     assert_figures_svg(
         &lhs.join("plots/outcome-vs-policy.rd_subsidy-digital_mean.svg"),
         &["mean digital level of traditional in 2026"],
+    );
+}
+
+#[test]
+fn a_summary_only_grid_gets_no_paired_effects_and_its_figures_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("grid.toml"), GRID).unwrap();
+    ok(nqpsim(
+        tmp.path(),
+        &["sweep", "grid.toml", "-q", "--summary-only", "--out", "out"],
+    ));
+    let output = ok(nqpsim(tmp.path(), &["plot", "out/grid"]));
+    assert!(
+        !stdout(&output).contains("effect-vs"),
+        "{}",
+        stdout(&output)
+    );
+    assert_figures(
+        &tmp.path().join("out/grid/plots"),
+        &[(
+            "outcome-vs-policy.rd_subsidy.traditional-all",
+            &["unpaired: the sweep ran --summary-only (no trajectories.csv)"],
+        )],
     );
 }
 
