@@ -1,7 +1,7 @@
 //! `nqpsim plot` as a user runs it: on a run, a grid sweep (with its paired effects, and
 //! without them when run `--summary-only`), a Latin hypercube sweep with sensitivity indices,
-//! and a comparison; the files it writes, what they show, the same bytes twice; bad folders
-//! and outcomes exit 2 naming the path and write nothing.
+//! and a comparison; the files it writes, what they show, the same bytes twice; stale figures
+//! of an earlier plot removed and the user's files kept; bad folders and outcomes exit 2 naming the path and write nothing.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -138,7 +138,10 @@ fn assert_png(path: &Path) {
     );
 }
 
-/// Names and bytes of the files in `dir`, sorted.
+/// The list of the figures `nqpsim plot` wrote, in `plots/`.
+const FIGURE_LIST: &str = ".nqpsim-figures";
+
+/// Names and bytes of the files in `dir`, sorted, but for the list of figures.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut all: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
         .unwrap()
@@ -149,6 +152,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 fs::read(e.path()).unwrap(),
             )
         })
+        .filter(|(name, _)| name != FIGURE_LIST)
         .collect();
     all.sort();
     all
@@ -406,6 +410,68 @@ fn a_summary_only_grid_gets_no_paired_effects_and_its_figures_say_why() {
             &["unpaired: the sweep ran --summary-only (no trajectories.csv)"],
         )],
     );
+}
+
+#[test]
+fn plotting_again_removes_our_stale_figures_and_keeps_the_users_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = small_sweep(tmp.path(), "grid", GRID);
+    let plots = grid.join("plots");
+    // First two chosen outcomes: a figure per metric.
+    ok(nqpsim(
+        tmp.path(),
+        &[
+            "plot",
+            "-q",
+            "--outcome",
+            "emissions:all:last",
+            "--outcome",
+            "output:all:last",
+            "out/grid",
+        ],
+    ));
+    let emissions = plots.join("effect-vs-policy.targeting-emissions-all.png");
+    assert!(emissions.is_file());
+    // The user's own files, one of them named as ours would be.
+    let mine = ["my-notes.txt", "my-figure.png", "outcome-vs-mine.svg"];
+    for name in mine {
+        fs::write(plots.join(name), "mine").unwrap();
+    }
+    // Then the default outcomes: the figures of emissions and output no longer apply.
+    let output = ok(nqpsim(tmp.path(), &["plot", "out/grid"]));
+    let printed = stdout(&output);
+    // 2 metrics x 2 axes x (outcome, effect) x (SVG, PNG).
+    assert!(
+        printed.contains(
+            "removed 16 stale figures that an earlier `nqpsim plot` wrote into out/grid/plots"
+        ),
+        "{printed}"
+    );
+    assert!(!emissions.exists());
+    let left: Vec<String> = files(&plots).into_iter().map(|(name, _)| name).collect();
+    assert!(
+        left.iter()
+            .all(|name| !name.contains("emissions") && !name.contains("output")),
+        "{left:?}"
+    );
+    for name in mine {
+        assert_eq!(fs::read(plots.join(name)).unwrap(), b"mine", "{name}");
+    }
+    // And the format: SVG alone leaves the PNG files of the last plot stale.
+    let svg_only = ok(nqpsim(tmp.path(), &["plot", "--format", "svg", "out/grid"]));
+    assert!(
+        stdout(&svg_only).contains("removed 16 stale figures"),
+        "{}",
+        stdout(&svg_only)
+    );
+    assert!(
+        files(&plots)
+            .iter()
+            .all(|(name, _)| name.ends_with(".svg") || mine.contains(&name.as_str()))
+    );
+    // Plotting the same again removes nothing and says nothing about it.
+    let again = ok(nqpsim(tmp.path(), &["plot", "--format", "svg", "out/grid"]));
+    assert!(!stdout(&again).contains("stale"), "{}", stdout(&again));
 }
 
 fn assert_figures_svg(path: &Path, shows: &[&str]) {
