@@ -1,7 +1,8 @@
 //! `nqpsim plot` as a user runs it: on a run, a grid sweep (with its paired effects, and
 //! without them when run `--summary-only`), a Latin hypercube sweep with sensitivity indices,
 //! and a comparison; the files it writes, what they show, the same bytes twice; stale figures
-//! of an earlier plot removed and the user's files kept; bad folders and outcomes exit 2 naming the path and write nothing.
+//! of an earlier plot removed and the user's files kept; an interrupted run said so; bad
+//! folders and outcomes exit 2 naming the path and write nothing.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -472,6 +473,41 @@ fn plotting_again_removes_our_stale_figures_and_keeps_the_users_files() {
     // Plotting the same again removes nothing and says nothing about it.
     let again = ok(nqpsim(tmp.path(), &["plot", "--format", "svg", "out/grid"]));
     assert!(!stdout(&again).contains("stale"), "{}", stdout(&again));
+}
+
+#[test]
+fn an_interrupted_run_says_so_on_its_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = small_run(tmp.path());
+    // What the manifest of a run stopped after 3 of 5 replicates says.
+    let path = folder.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    manifest["run"]["status"] = "interrupted".into();
+    manifest["scenario"]["run"]["replicates"] = 5.into();
+    fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    ok(nqpsim(tmp.path(), &["plot", "-q", "out/baseline"]));
+    for name in [
+        "tfp_index",
+        "output_shares",
+        "digital",
+        "green",
+        "emissions",
+    ] {
+        assert_figures(
+            &folder.join("plots"),
+            &[(name, &["interrupted: 3 of 5 replicates"])],
+        );
+    }
+    // A complete run's figures say nothing of the kind.
+    manifest["run"]["status"] = "complete".into();
+    fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    ok(nqpsim(
+        tmp.path(),
+        &["plot", "-q", "--format", "svg", "out/baseline"],
+    ));
+    let svg = fs::read_to_string(folder.join("plots/tfp_index.svg")).unwrap();
+    assert!(!svg.contains("interrupted"));
 }
 
 fn assert_figures_svg(path: &Path, shows: &[&str]) {

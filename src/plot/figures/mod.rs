@@ -86,6 +86,30 @@ impl Folder {
     fn field(&self, key: &str) -> Option<&str> {
         self.manifest.as_ref()?.get(key)?.as_str()
     }
+
+    /// If the manifest says the command was interrupted (`"run": {"status": "interrupted"}`,
+    /// as `nqpsim run` writes it after Ctrl-C or SIGTERM), how much of it is here:
+    /// `interrupted: 2 of 5 replicates`.
+    pub fn interrupted(&self) -> Option<String> {
+        let manifest = self.manifest.as_ref()?;
+        let facts = manifest.get("run")?;
+        if facts.get("status")?.as_str()? != "interrupted" {
+            return None;
+        }
+        let done = facts
+            .get("completed_replicates")
+            .and_then(|c| c.as_array())
+            .map(Vec::len);
+        let planned = manifest
+            .pointer("/scenario/run/replicates")
+            .or_else(|| manifest.get("replicates"))
+            .and_then(|r| r.as_u64());
+        Some(match (done, planned) {
+            (Some(done), Some(planned)) => format!("interrupted: {done} of {planned} replicates"),
+            (Some(done), None) => format!("interrupted: {done} replicates"),
+            _ => "interrupted".into(),
+        })
+    }
 }
 
 /// Reads what `dir` is. An error naming the path if it is not a folder nqpsim wrote: no
@@ -242,17 +266,29 @@ pub enum Format {
     Both,
 }
 
-/// The figures of `folder`.
+/// The figures of `folder`. Those of an interrupted run (its manifest's status) say so first
+/// in their subtitle: `interrupted: 2 of 5 replicates`.
 pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error> {
-    match folder.kind {
-        Kind::Run => run::figures(folder),
+    let mut all = match folder.kind {
+        Kind::Run => run::figures(folder)?,
         Kind::Sweep => {
             let mut all = sweep::figures(folder, &options.outcomes)?;
             all.extend(sensitivity::figures(folder)?);
-            Ok(all)
+            all
         }
-        Kind::Comparison => compare::figures(folder),
+        Kind::Comparison => compare::figures(folder)?,
+    };
+    if let Some(note) = folder.interrupted() {
+        for figure in &mut all {
+            let subtitle = figure.chart.subtitle_mut();
+            *subtitle = if subtitle.is_empty() {
+                note.clone()
+            } else {
+                format!("{note}; {subtitle}")
+            };
+        }
     }
+    Ok(all)
 }
 
 /// The list, in `plots/`, of the files that `nqpsim plot` wrote there, one name a line: the
@@ -572,6 +608,31 @@ pub(crate) mod tests {
         assert_eq!(
             std::fs::read_to_string(plots.join(FIGURE_LIST)).unwrap(),
             "a.png\n"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_run_says_how_many_replicates_it_holds() {
+        let folder = |manifest: &str| Folder {
+            path: PathBuf::from("x"),
+            kind: Kind::Run,
+            name: "x".into(),
+            manifest: Some(serde_json::from_str(manifest).unwrap()),
+        };
+        let run = r#"{"command": "run", "scenario": {"run": {"replicates": 5}},
+            "run": {"status": "interrupted", "completed_replicates": [0, 1]}}"#;
+        assert_eq!(
+            folder(run).interrupted().as_deref(),
+            Some("interrupted: 2 of 5 replicates")
+        );
+        let complete = run.replace("\"interrupted\"", "\"complete\"");
+        assert_eq!(folder(&complete).interrupted(), None);
+        assert_eq!(folder(r#"{"command": "run"}"#).interrupted(), None);
+        assert_eq!(
+            folder(r#"{"run": {"status": "interrupted"}}"#)
+                .interrupted()
+                .as_deref(),
+            Some("interrupted")
         );
     }
 
