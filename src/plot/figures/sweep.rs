@@ -9,12 +9,13 @@
 //!   t se with the t quantile of n - 1 degrees of freedom (n replicates at the point); one
 //!   line per outcome (sector);
 //! - a **grid with two axes**: one line per value of the other axis, one figure per outcome;
-//! - a **grid with more axes**: at each value, the mean over the points that share it
-//!   (averaged over the other axes); the interval is the t interval (n - 1 degrees of
-//!   freedom) of the n replicate-by-replicate averages over those points, which keeps the
-//!   correlation that common random numbers give the points; a sweep run `--summary-only`
-//!   has only the points' standard errors, and the interval is ± t sqrt(Σ se²) / k as if the
-//!   points were independent, with Welch-Satterthwaite degrees of freedom;
+//! - a **grid with more axes**, and a zip whose axis takes one value at several points: at
+//!   each value, the mean over the points that share it (averaged over the other axes); the
+//!   interval is the t interval (n - 1 degrees of freedom) of the n replicate-by-replicate
+//!   averages over those points, which keeps the correlation that common random numbers give
+//!   the points; a sweep run `--summary-only` has only the points' standard errors, and the
+//!   interval is ± t sqrt(Σ se²) / k as if the points were independent, with
+//!   Welch-Satterthwaite degrees of freedom;
 //! - **sampled** designs (`lhs`, `sobol`, `morris`): the points sorted by the axis and cut into
 //!   about ten bins of equal count (one bin per value when the axis takes ten values or
 //!   fewer, as in Morris' levels), the mean of the points' means in each bin, and as band the
@@ -175,9 +176,12 @@ pub fn figures(folder: &Folder, outcomes: &[Outcome]) -> Result<Vec<Figure>, Err
     for (a, axis) in axes.iter().enumerate() {
         let bins = Bins::new(axis, design);
         let base = file_part(&axis.name);
+        // A zip's axis may take one value at several points (a price path that stays put).
+        let shared = bins.names.len() < ids.len();
         let how = match (design, axes.len()) {
             (Design::Grid, 2) => How::Split(1 - a),
             (Design::Grid, n) if n > 2 => How::Averaged,
+            (Design::Zip, _) if shared => How::Averaged,
             (Design::Grid | Design::Zip, _) => How::Alone,
             (Design::Sampled, _) => How::Binned(bins.names.len()),
         };
@@ -525,13 +529,19 @@ fn pair(folder: &Folder, outcomes: &mut [Resolved], ids: &[f64]) -> Result<Pairi
 }
 
 /// The reference point in words: `point 0 (R&D subsidy, traditional = 0; targeting of
-/// subsidies = inclusive)`.
+/// subsidies = inclusive)`, or, for many axes, `point 0 (every axis at its first value)`.
 fn reference_text(axes: &[Axis], row: usize) -> String {
     let values: Vec<String> = axes
         .iter()
         .map(|a| format!("{} = {}", a.text.name, a.texts[row]))
         .collect();
-    format!("point {REFERENCE_POINT} ({})", values.join("; "))
+    let all = values.join("; ");
+    // Many axes would not fit a subtitle: the title's axis and the plan name them.
+    if all.chars().count() > 70 {
+        format!("point {REFERENCE_POINT} (every axis at its first value)")
+    } else {
+        format!("point {REFERENCE_POINT} ({all})")
+    }
 }
 
 /// The t quantile of a two-sided [`LEVEL`] interval with `df` degrees of freedom (NaN below
@@ -654,7 +664,7 @@ fn subtitle(
         (Mode::Level, _) => {
             let what = match how {
                 How::Averaged if o.replicates.is_some() => format!(
-                    "95% interval of the replicate-by-replicate means over the other axes, {n}"
+                    "95% interval of the replicate-by-replicate means over the points sharing each value, {n}"
                 ),
                 How::Averaged => format!(
                     "95% interval from the points' standard errors as if independent (t, Welch df), {}",
@@ -757,9 +767,12 @@ impl View<'_> {
             String::new()
         };
         let band = match (self.mode, self.how) {
+            (Mode::Effect(_), How::Averaged) => {
+                "paired, mean over the points sharing each value, 95% CI".to_string()
+            }
             (Mode::Effect(_), _) => "paired, mean and 95% CI".to_string(),
             (_, How::Alone | How::Split(_)) => "mean and 95% CI".to_string(),
-            (_, How::Averaged) => "mean over the other axes, 95% CI".to_string(),
+            (_, How::Averaged) => "mean over the points sharing each value, 95% CI".to_string(),
             (_, How::Binned(bins)) if self.axis.numbers.is_some() => {
                 format!("mean of the points in {bins} bins, p10-p90 band")
             }
@@ -1349,6 +1362,46 @@ mod tests {
         assert!(close(e.series[0].y[0], 0.035), "{:?}", e.series[0].y);
         let (elo, ehi) = e.series[0].band.as_ref().unwrap();
         assert!((ehi[1] - elo[1]).abs() < 1e-9, "{elo:?} {ehi:?}");
+    }
+
+    #[test]
+    fn a_zip_axis_that_stays_put_averages_the_points_sharing_a_value() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = r#"{"axis": [{"name": "early", "path": "policy.carbon_price", "from_step": 1}, {"name": "late", "path": "policy.carbon_price", "from_step": 11}]}"#;
+        let points = "point,early,late\n0,0,0\n1,0.1,0.1\n2,0.2,0.1\n";
+        let f = sweep_with_replicates(dir.path(), "zip", points, 4, plan, paired_value);
+        let figures = figures(&f, &[]).unwrap();
+        let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "outcome-vs-early",
+                "effect-vs-early",
+                "outcome-vs-late",
+                "effect-vs-late"
+            ]
+        );
+        // `late` is 0.1 at points 1 and 2: one value, their mean, said so.
+        let late = line(&figures[3]);
+        assert_eq!(late.series[0].x, [0.0, 0.1]);
+        assert!(close(late.series[0].y[1], 0.15), "{:?}", late.series[0].y);
+        assert!(
+            late.title
+                .contains("mean over the points sharing each value"),
+            "{}",
+            late.title
+        );
+        assert!(
+            late.subtitle.starts_with(
+                "minus point 0 (carbon price from step 1 = 0; carbon price from step 11 = 0)"
+            ),
+            "{}",
+            late.subtitle
+        );
+        // `early` takes a value per point: no averaging.
+        let early = line(&figures[1]);
+        assert!(!early.title.contains("sharing"), "{}", early.title);
+        assert_eq!(early.series[0].x, [0.0, 0.1, 0.2]);
     }
 
     #[test]
