@@ -1,6 +1,8 @@
-//! `nqpsim plot` as a user runs it: on a run, a grid sweep, a Latin hypercube sweep with
-//! sensitivity indices, and a comparison; the files it writes, what they show, the same bytes
-//! twice; bad folders and outcomes exit 2 naming the path and write nothing.
+//! `nqpsim plot` as a user runs it: on a run, a grid sweep (with its paired effects, and
+//! without them when run `--summary-only`), a Latin hypercube sweep with sensitivity indices,
+//! and a comparison; the files it writes, what they show, the same bytes twice; stale figures
+//! of an earlier plot removed and the user's files kept; an interrupted run said so; bad
+//! folders and outcomes exit 2 naming the path and write nothing.
 
 mod common;
 
@@ -133,7 +135,10 @@ fn assert_png(path: &Path) {
     );
 }
 
-/// Names and bytes of the files in `dir`, sorted.
+/// The list of the figures `nqpsim plot` wrote, in `plots/`.
+const FIGURE_LIST: &str = ".nqpsim-figures";
+
+/// Names and bytes of the files in `dir`, sorted, but for the list of figures.
 fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut all: Vec<(String, Vec<u8>)> = fs::read_dir(dir)
         .unwrap()
@@ -144,6 +149,7 @@ fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 fs::read(e.path()).unwrap(),
             )
         })
+        .filter(|(name, _)| name != FIGURE_LIST)
         .collect();
     all.sort();
     all
@@ -265,9 +271,11 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
     let output = ok(nqpsim(tmp.path(), &["plot", "out/grid", "out/lhs"]));
     let listed = stdout(&output);
     assert!(listed.contains("out/grid/plots/outcome-vs-policy.targeting-all.png"));
+    assert!(listed.contains("out/grid/plots/effect-vs-policy.targeting-all.png"));
     assert!(listed.contains("out/lhs/plots/sensitivity-tfp.svg"));
 
-    // The grid: a line per targeting rule against the subsidy, bars per rule.
+    // The grid: a line per targeting rule against the subsidy, bars per rule; the axes in
+    // words with their unit; t intervals of 2 replicates (1 degree of freedom).
     assert_figures(
         &grid.join("plots"),
         &[
@@ -276,10 +284,11 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
                 &[
                     "grid: TFP index of all sectors in 2028",
                     "95% CI",
-                    "policy.rd_subsidy.traditional",
+                    "mean and 95% interval of 2 replicates (t, 1 df)",
+                    "R&D subsidy, traditional (matching rate)",
                     "TFP index (step 0 = 1)",
-                    "policy.targeting = inclusive",
-                    "policy.targeting = selective",
+                    "targeting of subsidies = inclusive",
+                    "targeting of subsidies = selective",
                 ],
             ),
             (
@@ -289,13 +298,35 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
             (
                 "outcome-vs-policy.targeting-future",
                 &[
-                    "by policy.targeting",
+                    "by targeting of subsidies",
                     "inclusive",
                     "selective",
-                    "policy.rd_subsidy.traditional = 0.6",
+                    "R&D subsidy, traditional = 0.6",
                 ],
             ),
+            // Paired effects against point 0, replicate by replicate.
+            (
+                "effect-vs-policy.rd_subsidy.traditional-all",
+                &[
+                    "grid: effect on TFP index of all sectors in 2028 vs point 0 (paired, mean and 95% CI)",
+                    "minus point 0 (R&D subsidy, traditional = 0; targeting of subsidies = inclusive) in the same replicate",
+                    "R&D subsidy, traditional (matching rate)",
+                    "effect on TFP index (index points)",
+                    "targeting of subsidies = selective",
+                ],
+            ),
+            (
+                "effect-vs-policy.targeting-future",
+                &["by targeting of subsidies"],
+            ),
         ],
+    );
+    let svg =
+        fs::read_to_string(grid.join("plots/outcome-vs-policy.rd_subsidy.traditional-all.svg"))
+            .unwrap();
+    assert!(
+        !svg.contains(">policy.rd_subsidy.traditional<"),
+        "the raw path is no label"
     );
     // The hypercube: binned means, a line per sector.
     assert_figures(
@@ -307,14 +338,14 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
                     "lhs: TFP index in 2028",
                     "bins",
                     "p10-p90",
-                    "policy.rd_subsidy",
+                    "R&D subsidy, all sectors (matching rate)",
                     "traditional",
                     "all sectors",
                 ],
             ),
             (
                 "outcome-vs-policy.digital_subsidy",
-                &["policy.digital_subsidy"],
+                &["digital upgrade subsidy, all sectors (share of cost)"],
             ),
             (
                 "sensitivity-tfp",
@@ -353,6 +384,126 @@ fn sweeps_get_the_outcome_against_each_axis_and_their_sensitivity_bars() {
         &lhs.join("plots/outcome-vs-policy.rd_subsidy-digital_mean.svg"),
         &["mean digital level of traditional in 2026"],
     );
+}
+
+#[test]
+fn a_summary_only_grid_gets_no_paired_effects_and_its_figures_say_why() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("grid.toml"), GRID).unwrap();
+    ok(nqpsim(
+        tmp.path(),
+        &["sweep", "grid.toml", "-q", "--summary-only", "--out", "out"],
+    ));
+    let output = ok(nqpsim(tmp.path(), &["plot", "out/grid"]));
+    assert!(
+        !stdout(&output).contains("effect-vs"),
+        "{}",
+        stdout(&output)
+    );
+    assert_figures(
+        &tmp.path().join("out/grid/plots"),
+        &[(
+            "outcome-vs-policy.rd_subsidy.traditional-all",
+            &["unpaired: the sweep ran --summary-only (no trajectories.csv)"],
+        )],
+    );
+}
+
+#[test]
+fn plotting_again_removes_our_stale_figures_and_keeps_the_users_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = small_sweep(tmp.path(), "grid", GRID);
+    let plots = grid.join("plots");
+    // First two chosen outcomes: a figure per metric.
+    ok(nqpsim(
+        tmp.path(),
+        &[
+            "plot",
+            "-q",
+            "--outcome",
+            "emissions:all:last",
+            "--outcome",
+            "output:all:last",
+            "out/grid",
+        ],
+    ));
+    let emissions = plots.join("effect-vs-policy.targeting-emissions-all.png");
+    assert!(emissions.is_file());
+    // The user's own files, one of them named as ours would be.
+    let mine = ["my-notes.txt", "my-figure.png", "outcome-vs-mine.svg"];
+    for name in mine {
+        fs::write(plots.join(name), "mine").unwrap();
+    }
+    // Then the default outcomes: the figures of emissions and output no longer apply.
+    let output = ok(nqpsim(tmp.path(), &["plot", "out/grid"]));
+    let printed = stdout(&output);
+    // 2 metrics x 2 axes x (outcome, effect) x (SVG, PNG).
+    assert!(
+        printed.contains(
+            "removed 16 stale figures that an earlier `nqpsim plot` wrote into out/grid/plots"
+        ),
+        "{printed}"
+    );
+    assert!(!emissions.exists());
+    let left: Vec<String> = files(&plots).into_iter().map(|(name, _)| name).collect();
+    assert!(
+        left.iter()
+            .all(|name| !name.contains("emissions") && !name.contains("output")),
+        "{left:?}"
+    );
+    for name in mine {
+        assert_eq!(fs::read(plots.join(name)).unwrap(), b"mine", "{name}");
+    }
+    // And the format: SVG alone leaves the PNG files of the last plot stale.
+    let svg_only = ok(nqpsim(tmp.path(), &["plot", "--format", "svg", "out/grid"]));
+    assert!(
+        stdout(&svg_only).contains("removed 16 stale figures"),
+        "{}",
+        stdout(&svg_only)
+    );
+    assert!(
+        files(&plots)
+            .iter()
+            .all(|(name, _)| name.ends_with(".svg") || mine.contains(&name.as_str()))
+    );
+    // Plotting the same again removes nothing and says nothing about it.
+    let again = ok(nqpsim(tmp.path(), &["plot", "--format", "svg", "out/grid"]));
+    assert!(!stdout(&again).contains("stale"), "{}", stdout(&again));
+}
+
+#[test]
+fn an_interrupted_run_says_so_on_its_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let folder = small_run(tmp.path());
+    // What the manifest of a run stopped after 3 of 5 replicates says.
+    let path = folder.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    manifest["run"]["status"] = "interrupted".into();
+    manifest["scenario"]["run"]["replicates"] = 5.into();
+    fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    ok(nqpsim(tmp.path(), &["plot", "-q", "out/baseline"]));
+    for name in [
+        "tfp_index",
+        "output_shares",
+        "digital",
+        "green",
+        "emissions",
+    ] {
+        assert_figures(
+            &folder.join("plots"),
+            &[(name, &["interrupted: 3 of 5 replicates"])],
+        );
+    }
+    // A complete run's figures say nothing of the kind.
+    manifest["run"]["status"] = "complete".into();
+    fs::write(&path, serde_json::to_vec_pretty(&manifest).unwrap()).unwrap();
+    ok(nqpsim(
+        tmp.path(),
+        &["plot", "-q", "--format", "svg", "out/baseline"],
+    ));
+    let svg = fs::read_to_string(folder.join("plots/tfp_index.svg")).unwrap();
+    assert!(!svg.contains("interrupted"));
 }
 
 fn assert_figures_svg(path: &Path, shows: &[&str]) {

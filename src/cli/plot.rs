@@ -1,5 +1,6 @@
 //! `nqpsim plot DIR [DIR...]`: the figures of run, sweep and comparison folders, written into
-//! each folder's `plots/` as SVG and PNG. The figures themselves are built by
+//! each folder's `plots/` as SVG and PNG, with a line saying how many stale figures of an
+//! earlier plot were removed, if any. The figures themselves are built by
 //! [`crate::plot::figures`].
 
 use std::fmt::Write as _;
@@ -9,6 +10,7 @@ use clap::{Args, ValueEnum};
 
 use super::EXIT_OK;
 use crate::error::Error;
+use crate::output::folder::PLOTS_DIR;
 use crate::plot::figures::{self, Format, Options, Outcome};
 
 /// Options of `nqpsim plot`.
@@ -76,8 +78,17 @@ pub fn execute(args: PlotArgs) -> anyhow::Result<i32> {
         let written = figures::write(folder, charts, args.format.into())?;
         if !args.quiet {
             let mut text = String::new();
-            for path in written {
+            for path in &written.files {
                 writeln!(text, "{}", path.display())?;
+            }
+            let stale = written.removed.len();
+            if stale > 0 {
+                writeln!(
+                    text,
+                    "removed {stale} stale figure{} that an earlier `nqpsim plot` wrote into {}",
+                    if stale == 1 { "" } else { "s" },
+                    folder.path.join(PLOTS_DIR).display()
+                )?;
             }
             super::print(&text)?;
         }

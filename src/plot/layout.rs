@@ -8,7 +8,7 @@ use super::scene::{
     Anchor, GRID, INK, MUTED, Paint, Rgb, Scene, Shape, Stroke, WHITE, colour_of, dash_of,
 };
 use super::ticks::{Ticks, nice_ticks};
-use super::{BarChart, Chart, LineChart, StackedArea};
+use super::{BarChart, Chart, Intervals, LineChart, StackedArea};
 
 /// Canvas size before margins grow it (pixels).
 const WIDTH: f64 = 800.0;
@@ -17,6 +17,7 @@ const HEIGHT: f64 = 500.0;
 const MIN_PLOT_W: f64 = 320.0;
 const MIN_PLOT_H: f64 = 220.0;
 const TITLE_SIZE: f64 = 17.0;
+const SUBTITLE_SIZE: f64 = 12.5;
 const LABEL_SIZE: f64 = 13.0;
 const TICK_SIZE: f64 = 11.5;
 const LEGEND_SIZE: f64 = 12.0;
@@ -39,6 +40,10 @@ const SLANT: f64 = 35.0;
 /// Opacity of interval bands.
 const BAND_OPACITY: f64 = 0.2;
 const LINE_WIDTH: f64 = 2.0;
+/// Radius of a point's marker, when intervals are whiskers.
+const MARKER: f64 = 3.2;
+/// Most pixels between the whiskers of neighbouring series at one x value.
+const DODGE: f64 = 7.0;
 
 /// The scene of `chart`.
 pub fn layout(chart: &Chart) -> Scene {
@@ -71,11 +76,13 @@ fn merge(a: Option<(f64, f64)>, b: Option<(f64, f64)>) -> Option<(f64, f64)> {
 /// What a legend entry shows beside its label.
 #[derive(Clone, Copy)]
 enum Swatch {
-    /// A line, over a band's colour when the series has one.
+    /// A line, over a band's colour when the series has one, with a marker on it when its
+    /// points have markers.
     Line {
         colour: Rgb,
         dash: Option<[f64; 2]>,
         band: bool,
+        marker: bool,
     },
     /// A filled block (areas, bars).
     Block(Rgb),
@@ -99,6 +106,7 @@ enum XAxis {
 /// What every chart has around its data.
 struct Spec<'a> {
     title: &'a str,
+    subtitle: &'a str,
     x_label: &'a str,
     y_label: &'a str,
     x: XAxis,
@@ -291,10 +299,29 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
         }
     };
     let title = fit(spec.title, title_size, width - 2.0 * PAD);
-    let below_title = if spec.title.is_empty() {
-        PAD + 6.0
+    // The subtitle likewise, below the title.
+    let subtitle_size = if spec.subtitle.is_empty() {
+        0.0
     } else {
-        PAD + title_size + 16.0
+        let w = text_width(spec.subtitle, SUBTITLE_SIZE);
+        let room = width - 2.0 * PAD;
+        if w > room {
+            (SUBTITLE_SIZE * room / w * 0.999).max(9.0)
+        } else {
+            SUBTITLE_SIZE
+        }
+    };
+    let subtitle = fit(spec.subtitle, subtitle_size, width - 2.0 * PAD);
+    let title_h = if spec.title.is_empty() {
+        0.0
+    } else {
+        title_size
+    };
+    let subtitle_at = PAD + title_h + if title_h > 0.0 { 6.0 } else { 0.0 };
+    let below_title = match (spec.title.is_empty(), spec.subtitle.is_empty()) {
+        (true, true) => PAD + 6.0,
+        (false, true) => PAD + title_size + 16.0,
+        (_, false) => subtitle_at + subtitle_size + 16.0,
     };
     let plot_right = width - right;
     // Where each legend entry starts: in a column right of the plot, or in rows above it,
@@ -465,6 +492,22 @@ fn frame(mut spec: Spec<'_>) -> (Scene, Frame) {
             INK,
         );
     }
+    if !subtitle.is_empty() {
+        let centre = if text_width(&subtitle, subtitle_size) <= plot_right - left {
+            (left + plot_right) / 2.0
+        } else {
+            width / 2.0
+        };
+        over.text(
+            centre,
+            subtitle_at + subtitle_size * 0.9,
+            &subtitle,
+            subtitle_size,
+            Anchor::Middle,
+            0.0,
+            MUTED,
+        );
+    }
     over.text(
         (left + plot_right) / 2.0,
         height - PAD - LABEL_SIZE * 0.25,
@@ -513,7 +556,12 @@ fn legend(scene: &mut Scene, entries: &[Entry], at: &[(f64, f64)]) {
     for (entry, &(x, y)) in entries.iter().zip(at) {
         let mid = y + LEGEND_ROW * 0.5;
         match entry.swatch {
-            Swatch::Line { colour, dash, band } => {
+            Swatch::Line {
+                colour,
+                dash,
+                band,
+                marker,
+            } => {
                 if band {
                     scene.shapes.push(Shape::Rect {
                         x,
@@ -535,6 +583,14 @@ fn legend(scene: &mut Scene, entries: &[Entry], at: &[(f64, f64)]) {
                         dash,
                     },
                 );
+                if marker {
+                    scene.shapes.push(Shape::Dot {
+                        x: x + SWATCH / 2.0,
+                        y: mid,
+                        r: MARKER,
+                        fill: Paint::solid(colour),
+                    });
+                }
             }
             Swatch::Block(colour) => scene.shapes.push(Shape::Rect {
                 x: x + 4.0,
@@ -597,8 +653,17 @@ fn line(chart: &LineChart) -> Scene {
             .zip(&s.y)
             .any(|(a, b)| a.is_finite() && b.is_finite())
     });
+    let whiskers = chart.intervals == Intervals::Whiskers;
+    if whiskers {
+        // Room beside the first and last x values for the shifted whiskers.
+        x = x.map(|(lo, hi)| {
+            let pad = 0.2 * min_gap(chart).unwrap_or(0.25 * (hi - lo).abs().max(1.0));
+            (lo - pad, hi + pad)
+        });
+    }
     let spec = Spec {
         title: &chart.title,
+        subtitle: &chart.subtitle,
         x_label: &chart.x_label,
         y_label: &chart.y_label,
         x: XAxis::Numeric {
@@ -615,7 +680,8 @@ fn line(chart: &LineChart) -> Scene {
                 swatch: Swatch::Line {
                     colour: colour_of(i),
                     dash: dash_of(i),
-                    band: s.band.is_some(),
+                    band: s.band.is_some() && !whiskers,
+                    marker: whiskers,
                 },
             })
             .collect(),
@@ -623,10 +689,18 @@ fn line(chart: &LineChart) -> Scene {
         width: WIDTH,
     };
     let (mut scene, frame) = frame(spec);
+    // Whiskers: each series shifted so that its whiskers stand beside the others'.
+    let shift: Vec<f64> = if whiskers {
+        dodge(chart, &frame)
+    } else {
+        vec![0.0; chart.series.len()]
+    };
 
     // Bands first, so every line shows over every band.
     for (i, s) in chart.series.iter().enumerate() {
-        let Some((lo, hi)) = &s.band else { continue };
+        let Some((lo, hi)) = &s.band.as_ref().filter(|_| !whiskers) else {
+            continue;
+        };
         let n = s.x.len().min(lo.len()).min(hi.len());
         let ok = |j: usize| s.x[j].is_finite() && lo[j].is_finite() && hi[j].is_finite();
         for run in runs(n, ok).into_iter().filter(|r| r.len() >= 2) {
@@ -663,9 +737,25 @@ fn line(chart: &LineChart) -> Scene {
     for (i, s) in chart.series.iter().enumerate() {
         let n = s.x.len().min(s.y.len());
         let ok = |j: usize| s.x[j].is_finite() && s.y[j].is_finite();
+        let at = |j: usize| {
+            let (x, y) = frame.point(s.x[j], s.y[j]);
+            (x + shift[i], y)
+        };
+        if whiskers {
+            whiskers_of(&mut scene, s, i, shift[i], &frame);
+        }
         for run in runs(n, ok) {
-            let points: Vec<(f64, f64)> =
-                run.iter().map(|&j| frame.point(s.x[j], s.y[j])).collect();
+            let points: Vec<(f64, f64)> = run.iter().map(|&j| at(j)).collect();
+            if whiskers {
+                for &(x, y) in &points {
+                    scene.shapes.push(Shape::Dot {
+                        x,
+                        y,
+                        r: MARKER,
+                        fill: Paint::solid(colour_of(i)),
+                    });
+                }
+            }
             if points.len() == 1 {
                 let (x, y) = points[0];
                 scene.shapes.push(Shape::Dot {
@@ -690,6 +780,65 @@ fn line(chart: &LineChart) -> Scene {
     }
     scene.shapes.extend(frame.over);
     scene
+}
+
+/// The narrowest gap between neighbouring distinct finite x values of `chart`'s series.
+fn min_gap(chart: &LineChart) -> Option<f64> {
+    let mut xs: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.x.iter().copied())
+        .filter(|x| x.is_finite())
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    xs.windows(2).map(|w| w[1] - w[0]).reduce(f64::min)
+}
+
+/// How far (pixels) each series of a whisker chart is shifted along x: evenly spread around
+/// each x value, together at most 40 % of the narrowest gap between neighbouring x values.
+fn dodge(chart: &LineChart, frame: &Frame) -> Vec<f64> {
+    let k = chart.series.len();
+    if k < 2 {
+        return vec![0.0; k];
+    }
+    let mut xs: Vec<f64> = chart
+        .series
+        .iter()
+        .flat_map(|s| s.x.iter().copied())
+        .filter(|x| x.is_finite())
+        .map(|x| frame.x.at(x))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup_by(|a, b| (*a - *b).abs() < 0.5);
+    let gap = xs
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(frame.right - frame.left, f64::min);
+    let step = DODGE.min(0.4 * gap / (k - 1) as f64);
+    (0..k)
+        .map(|i| (i as f64 - (k - 1) as f64 / 2.0) * step)
+        .collect()
+}
+
+/// The whiskers of series `i` (its band's lower to upper bound at each point), shifted by
+/// `shift` pixels, in its colour.
+fn whiskers_of(scene: &mut Scene, s: &super::Series, i: usize, shift: f64, frame: &Frame) {
+    let Some((lo, hi)) = &s.band else { return };
+    let stroke = Stroke {
+        paint: Paint::solid(colour_of(i)),
+        width: 1.4,
+        dash: None,
+    };
+    let cap = 3.0;
+    let n = s.x.len().min(lo.len()).min(hi.len());
+    for j in (0..n).filter(|&j| s.x[j].is_finite() && lo[j].is_finite() && hi[j].is_finite()) {
+        let x = frame.x.at(s.x[j]) + shift;
+        let (y_lo, y_hi) = (frame.y.at(lo[j]), frame.y.at(hi[j]));
+        scene.line((x, y_lo), (x, y_hi), stroke);
+        scene.line((x - cap, y_lo), (x + cap, y_lo), stroke);
+        scene.line((x - cap, y_hi), (x + cap, y_hi), stroke);
+    }
 }
 
 fn stacked(chart: &StackedArea) -> Scene {
@@ -722,6 +871,7 @@ fn stacked(chart: &StackedArea) -> Scene {
     .map(|(lo, hi)| (lo.min(0.0), hi.max(0.0)));
     let spec = Spec {
         title: &chart.title,
+        subtitle: &chart.subtitle,
         x_label: &chart.x_label,
         y_label: &chart.y_label,
         x: XAxis::Numeric {
@@ -800,6 +950,7 @@ fn bars(chart: &BarChart) -> Scene {
     let per_group = labels.len().max(1) as f64;
     let spec = Spec {
         title: &chart.title,
+        subtitle: &chart.subtitle,
         x_label: "",
         y_label: &chart.y_label,
         x: XAxis::Groups(groups.clone()),

@@ -8,12 +8,13 @@
 //! ([`write_png`]). Files are written atomically; the same chart gives the same bytes.
 //!
 //! ```
-//! use nqpsim::plot::{Chart, LineChart, Series, render_svg, write_svg};
+//! use nqpsim::plot::{Chart, Intervals, LineChart, Series, render_svg, write_svg};
 //!
 //! let years: Vec<f64> = (0..=30).map(f64::from).collect();
 //! let median: Vec<f64> = years.iter().map(|t| 1.03_f64.powf(*t)).collect();
 //! let chart = Chart::Line(LineChart {
 //!     title: "TFP index, emerging industries".into(),
+//!     subtitle: "median over 20 replicates, band: 5th to 95th percentile".into(),
 //!     x_label: "year".into(),
 //!     y_label: "TFP index (year 0 = 1)".into(),
 //!     series: vec![Series {
@@ -26,6 +27,7 @@
 //!         y: median,
 //!     }],
 //!     reference_y: Some(1.0),
+//!     intervals: Intervals::Bands,
 //! });
 //! let svg = render_svg(&chart);
 //! assert!(svg.starts_with("<svg") && svg.contains("TFP index (year 0 = 1)"));
@@ -40,7 +42,9 @@
 //! its x, lower or upper value is missing; a stacked area where x or any layer is. Where
 //! `x` and `y` differ in length the extra values are ignored. A chart with no finite data
 //! is drawn with empty axes and the note "no data". Say what a band is (e.g. "p05-p95 of
-//! 20 replicates") in the title or the y label.
+//! 20 replicates") in the title, the subtitle or the y label. A line chart over a few x
+//! values draws its intervals as whiskers ([`Intervals::Whiskers`]): markers with error bars,
+//! each series shifted a few pixels, so that lines whose intervals overlap stay apart.
 //!
 //! # Why these crates
 //!
@@ -106,11 +110,26 @@ pub struct Series {
     pub band: Option<(Vec<f64>, Vec<f64>)>,
 }
 
+/// How a [`LineChart`] draws the (lower, upper) intervals of its series.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Intervals {
+    /// A translucent band between the bounds: for many x values (years).
+    #[default]
+    Bands,
+    /// A marker at each point and a whisker from its lower to its upper bound, the series
+    /// shifted a few pixels apart so that overlapping intervals stay told apart: for a few x
+    /// values (the values of a sweep's axis).
+    Whiskers,
+}
+
 /// Lines over a numeric x axis, with optional bands.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LineChart {
     /// Title, above the plot.
     pub title: String,
+    /// A second, smaller line under the title (what is drawn, how the interval is made,
+    /// caveats); none when empty.
+    pub subtitle: String,
     /// x axis label with its unit, e.g. `year`.
     pub x_label: String,
     /// y axis label with its unit, e.g. `TFP index (year 0 = 1)`.
@@ -119,6 +138,8 @@ pub struct LineChart {
     pub series: Vec<Series>,
     /// draw a horizontal reference line (e.g. 0 for effects, 1 for an index)
     pub reference_y: Option<f64>,
+    /// How the series' bands are drawn.
+    pub intervals: Intervals,
 }
 
 /// Areas stacked over a numeric x axis.
@@ -126,6 +147,8 @@ pub struct LineChart {
 pub struct StackedArea {
     /// Title, above the plot.
     pub title: String,
+    /// A second, smaller line under the title; none when empty.
+    pub subtitle: String,
     /// x axis label with its unit.
     pub x_label: String,
     /// y axis label with its unit, e.g. `share of output`.
@@ -154,6 +177,8 @@ pub struct Bar {
 pub struct BarChart {
     /// Title, above the plot.
     pub title: String,
+    /// A second, smaller line under the title; none when empty.
+    pub subtitle: String,
     /// y axis label with its unit.
     pub y_label: String,
     /// bars grouped by `group` (e.g. lever), one colour per `label` (e.g. first-order / total)
@@ -169,6 +194,35 @@ pub enum Chart {
     Stacked(StackedArea),
     /// Grouped bars.
     Bars(BarChart),
+}
+
+impl Chart {
+    /// The title.
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Line(c) => &c.title,
+            Chart::Stacked(c) => &c.title,
+            Chart::Bars(c) => &c.title,
+        }
+    }
+
+    /// The subtitle (empty: none).
+    pub fn subtitle(&self) -> &str {
+        match self {
+            Chart::Line(c) => &c.subtitle,
+            Chart::Stacked(c) => &c.subtitle,
+            Chart::Bars(c) => &c.subtitle,
+        }
+    }
+
+    /// The subtitle, to change.
+    pub fn subtitle_mut(&mut self) -> &mut String {
+        match self {
+            Chart::Line(c) => &mut c.subtitle,
+            Chart::Stacked(c) => &mut c.subtitle,
+            Chart::Bars(c) => &mut c.subtitle,
+        }
+    }
 }
 
 impl From<LineChart> for Chart {
@@ -260,6 +314,7 @@ mod tests {
                 sector("future", 0.045, 0.25),
             ],
             reference_y: Some(1.0),
+            ..LineChart::default()
         }
     }
 
@@ -285,6 +340,7 @@ mod tests {
                 ("emerging".into(), emerging),
                 ("future".into(), future),
             ],
+            ..StackedArea::default()
         }
     }
 
@@ -306,6 +362,7 @@ mod tests {
                 y,
             }],
             reference_y: Some(0.0),
+            ..LineChart::default()
         }
     }
 
@@ -337,6 +394,7 @@ mod tests {
             title: "Sobol indices of TFP growth by lever (95% bootstrap intervals)".into(),
             y_label: "Sobol index (share of variance)".into(),
             bars,
+            ..BarChart::default()
         }
     }
 
@@ -359,6 +417,7 @@ mod tests {
             y_label: "output (yuan, 2025 prices)".into(),
             series,
             reference_y: None,
+            ..LineChart::default()
         }
     }
 
@@ -395,6 +454,7 @@ mod tests {
                     })
                 })
                 .collect(),
+            ..BarChart::default()
         }
     }
 
@@ -411,11 +471,44 @@ mod tests {
                     interval: None,
                 })
                 .collect(),
+            ..BarChart::default()
+        }
+    }
+
+    /// A sweep's two-axis grid: four lines over five values whose intervals overlap, drawn
+    /// as whiskers side by side, with a subtitle.
+    fn whiskers() -> LineChart {
+        let x = vec![0.0, 0.25, 0.5, 0.75, 1.0];
+        LineChart {
+            title: "digital-openness: TFP index of all sectors in 2034 (mean and 95% CI)".into(),
+            subtitle: "mean and 95% t interval (n - 1 df) of 4 replicates".into(),
+            x_label: "data openness (share)".into(),
+            y_label: "TFP index (step 0 = 1)".into(),
+            series: (0..4)
+                .map(|i| {
+                    let y: Vec<f64> = x
+                        .iter()
+                        .map(|v| 1.26 + 0.04 * v + 0.006 * i as f64)
+                        .collect();
+                    Series {
+                        label: format!("digital upgrade subsidy, all sectors = {}", 0.2 * i as f64),
+                        band: Some((
+                            y.iter().map(|v| v - 0.03).collect(),
+                            y.iter().map(|v| v + 0.03).collect(),
+                        )),
+                        x: x.clone(),
+                        y,
+                    }
+                })
+                .collect(),
+            intervals: Intervals::Whiskers,
+            ..LineChart::default()
         }
     }
 
     fn samples() -> Vec<(&'static str, Chart)> {
         vec![
+            ("whiskers", whiskers().into()),
             ("tfp-index", tfp_index().into()),
             ("output-shares", output_shares().into()),
             ("effect", effect().into()),
@@ -594,6 +687,47 @@ mod tests {
                 "{name}"
             );
         }
+    }
+
+    #[test]
+    fn whiskers_stand_beside_each_other_inside_the_plot_with_a_marker_at_each_point() {
+        let chart = whiskers();
+        let scene = layout::layout(&chart.clone().into());
+        let dots: Vec<(f64, f64)> = scene
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                scene::Shape::Dot { x, y, .. } => Some((*x, *y)),
+                _ => None,
+            })
+            .collect();
+        // A marker per point, and one in each of the four legend entries.
+        assert_eq!(dots.len(), 4 * 5 + 4);
+        // At the first x value the four series stand apart, in order, inside the plot.
+        let [left, top, right, bottom] = scene.plot;
+        let mut first: Vec<f64> = dots
+            .iter()
+            .filter(|(_, y)| *y > top && *y < bottom)
+            .map(|d| d.0)
+            .collect();
+        first.sort_by(f64::total_cmp);
+        first.truncate(4);
+        assert!(
+            first[0] > left && first.windows(2).all(|w| w[1] - w[0] > 3.0),
+            "{first:?}"
+        );
+        assert!(dots.iter().all(|(x, _)| *x < right || *x > right + 10.0));
+        // No band is drawn: no translucent fill in the plot.
+        assert!(!scene.shapes.iter().any(|s| matches!(
+            s,
+            scene::Shape::Path { fill: Some(p), .. } if p.opacity < 1.0
+        )));
+        let svg = render_svg(&chart.into());
+        assert!(
+            texts(&svg)
+                .iter()
+                .any(|t| t == "mean and 95% t interval (n - 1 df) of 4 replicates")
+        );
     }
 
     #[test]

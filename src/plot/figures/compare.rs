@@ -96,6 +96,7 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
                 y_label: format!("effect on {} ({})", text.name, text.difference),
                 series,
                 reference_y: Some(0.0),
+                ..LineChart::default()
             }),
         });
     }

@@ -19,13 +19,14 @@
 //!
 //! let folder = figures::detect("output/baseline".as_ref())?;
 //! let charts = figures::figures(&folder, &Options::default())?;
-//! for path in figures::write(&folder, &charts, Format::Both)? {
+//! for path in figures::write(&folder, &charts, Format::Both)?.files {
 //!     println!("{}", path.display());
 //! }
 //! # Ok::<(), nqpsim::Error>(())
 //! ```
 
 pub mod compare;
+pub mod label;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -34,6 +35,8 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+
+pub use label::{AxisText, axis_label, axis_text};
 
 use super::{Chart, write_png, write_svg};
 use crate::error::{Error, OutputError};
@@ -82,6 +85,30 @@ impl Folder {
     /// A string field of the manifest.
     fn field(&self, key: &str) -> Option<&str> {
         self.manifest.as_ref()?.get(key)?.as_str()
+    }
+
+    /// If the manifest says the command was interrupted (`"run": {"status": "interrupted"}`,
+    /// as `nqpsim run` writes it after Ctrl-C or SIGTERM), how much of it is here:
+    /// `interrupted: 2 of 5 replicates`.
+    pub fn interrupted(&self) -> Option<String> {
+        let manifest = self.manifest.as_ref()?;
+        let facts = manifest.get("run")?;
+        if facts.get("status")?.as_str()? != "interrupted" {
+            return None;
+        }
+        let done = facts
+            .get("completed_replicates")
+            .and_then(|c| c.as_array())
+            .map(Vec::len);
+        let planned = manifest
+            .pointer("/scenario/run/replicates")
+            .or_else(|| manifest.get("replicates"))
+            .and_then(|r| r.as_u64());
+        Some(match (done, planned) {
+            (Some(done), Some(planned)) => format!("interrupted: {done} of {planned} replicates"),
+            (Some(done), None) => format!("interrupted: {done} replicates"),
+            _ => "interrupted".into(),
+        })
     }
 }
 
@@ -239,44 +266,140 @@ pub enum Format {
     Both,
 }
 
-/// The figures of `folder`.
+/// The figures of `folder`. Those of an interrupted run (its manifest's status) say so first
+/// in their subtitle: `interrupted: 2 of 5 replicates`.
 pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error> {
-    match folder.kind {
-        Kind::Run => run::figures(folder),
+    let mut all = match folder.kind {
+        Kind::Run => run::figures(folder)?,
         Kind::Sweep => {
             let mut all = sweep::figures(folder, &options.outcomes)?;
             all.extend(sensitivity::figures(folder)?);
-            Ok(all)
+            all
         }
-        Kind::Comparison => compare::figures(folder),
+        Kind::Comparison => compare::figures(folder)?,
+    };
+    if let Some(note) = folder.interrupted() {
+        for figure in &mut all {
+            let subtitle = figure.chart.subtitle_mut();
+            *subtitle = if subtitle.is_empty() {
+                note.clone()
+            } else {
+                format!("{note}; {subtitle}")
+            };
+        }
     }
+    Ok(all)
 }
 
-/// Writes `figures` into `folder/plots/` (created if needed) as `NAME.svg` and/or `NAME.png`;
-/// returns the paths written, in order. The folder is locked as the commands that write it
-/// lock it, so no run or sweep starts writing it while it is read and drawn; the lock is
-/// refused (exit 2) if one is writing it now.
-pub fn write(folder: &Folder, figures: &[Figure], format: Format) -> Result<Vec<PathBuf>, Error> {
+/// The list, in `plots/`, of the files that `nqpsim plot` wrote there, one name a line: the
+/// only files a later plot removes as stale. Hidden, like the folder's lock.
+pub const FIGURE_LIST: &str = ".nqpsim-figures";
+
+/// What [`write`] did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// The figures written, in order.
+    pub files: Vec<PathBuf>,
+    /// Stale figures removed: files that an earlier `nqpsim plot` wrote into the same
+    /// `plots/` (named in its [`FIGURE_LIST`]) and that this one did not write.
+    pub removed: Vec<PathBuf>,
+}
+
+/// Writes `figures` into `folder/plots/` (created if needed) as `NAME.svg` and/or `NAME.png`,
+/// and removes the stale figures of an earlier plot: the files named in `plots/`
+/// [`FIGURE_LIST`] that are not written now (another `--outcome`, `--format`, or a folder
+/// whose axes changed). A file nqpsim did not write there is never removed; the list is
+/// rewritten before any figure is written, so a plot that fails half-way leaves every
+/// figure it wrote listed. The folder is locked as the commands that write it lock it, so no
+/// run or sweep starts writing it while it is read and drawn; the lock is refused (exit 2)
+/// if one is writing it now.
+pub fn write(folder: &Folder, figures: &[Figure], format: Format) -> Result<Written, Error> {
     let _lock = OutputFolder::take_with(&folder.path, &|_| true, false)?;
     let dir = folder.path.join(PLOTS_DIR);
     std::fs::create_dir_all(&dir).map_err(|source| OutputError {
         path: dir.clone(),
         source,
     })?;
-    let mut written = Vec::new();
+    let mut names = Vec::new();
+    for figure in figures {
+        if matches!(format, Format::Svg | Format::Both) {
+            names.push(format!("{}.svg", figure.name));
+        }
+        if matches!(format, Format::Png | Format::Both) {
+            names.push(format!("{}.png", figure.name));
+        }
+    }
+    let list = dir.join(FIGURE_LIST);
+    let earlier = read_list(&list)?;
+    let mut both = earlier.clone();
+    both.extend(names.iter().filter(|n| !earlier.contains(n)).cloned());
+    write_list(&list, &both)?;
+
+    let mut written = Written::default();
     for figure in figures {
         if matches!(format, Format::Svg | Format::Both) {
             let path = dir.join(format!("{}.svg", figure.name));
             write_svg(&figure.chart, &path)?;
-            written.push(path);
+            written.files.push(path);
         }
         if matches!(format, Format::Png | Format::Both) {
             let path = dir.join(format!("{}.png", figure.name));
             write_png(&figure.chart, &path)?;
-            written.push(path);
+            written.files.push(path);
         }
     }
+    for name in earlier.iter().filter(|n| !names.contains(n)) {
+        let path = dir.join(name);
+        // Only a plain file of the list: never a folder, a link or a path elsewhere.
+        let plain = std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_file());
+        if !is_figure_name(name) || !plain {
+            continue;
+        }
+        match std::fs::remove_file(&path) {
+            Ok(()) => written.removed.push(path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(OutputError { path, source }.into()),
+        }
+    }
+    write_list(&list, &names)?;
     Ok(written)
+}
+
+/// Whether `name` could be a figure `write` wrote: a plain `.svg` or `.png` file name in
+/// `plots/` itself.
+fn is_figure_name(name: &str) -> bool {
+    !name.starts_with('.')
+        && !name.contains(['/', '\\'])
+        && (name.ends_with(".svg") || name.ends_with(".png"))
+}
+
+/// The names in the figure list at `path` (none if there is no list).
+fn read_list(path: &Path) -> Result<Vec<String>, Error> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+            .collect()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(source) => Err(OutputError {
+            path: path.to_path_buf(),
+            source,
+        }
+        .into()),
+    }
+}
+
+/// Writes the figure list at `path` (atomically).
+fn write_list(path: &Path, names: &[String]) -> Result<(), Error> {
+    let mut text = String::new();
+    for name in names {
+        text.push_str(name);
+        text.push('\n');
+    }
+    crate::output::atomic::write_file(path, text.as_bytes())?;
+    Ok(())
 }
 
 /// How a metric is named in titles and on axes.
@@ -429,6 +552,88 @@ pub(crate) mod tests {
             "matrices.spillover_0__1_"
         );
         assert_eq!(file_part("a/b c"), "a_b_c");
+    }
+
+    #[test]
+    fn stale_figures_of_an_earlier_plot_are_removed_and_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let folder = Folder {
+            path: dir.path().to_path_buf(),
+            kind: Kind::Run,
+            name: "x".into(),
+            manifest: None,
+        };
+        let figure = |name: &str| Figure {
+            name: name.into(),
+            chart: crate::plot::LineChart::default().into(),
+        };
+        let plots = dir.path().join(PLOTS_DIR);
+        let first = write(&folder, &[figure("a"), figure("b")], Format::Both).unwrap();
+        assert_eq!(first.files.len(), 4);
+        assert!(first.removed.is_empty());
+        assert_eq!(
+            std::fs::read_to_string(plots.join(FIGURE_LIST)).unwrap(),
+            "a.svg\na.png\nb.svg\nb.png\n"
+        );
+        // The user's files, one named like ours; a list that names files it must not touch.
+        for name in ["mine.png", "notes.txt", "c.svg"] {
+            std::fs::write(plots.join(name), "the user's").unwrap();
+        }
+        std::fs::write(dir.path().join("outside.svg"), "not in plots/").unwrap();
+        std::fs::create_dir(plots.join("d.svg")).unwrap();
+        let mut list = std::fs::read_to_string(plots.join(FIGURE_LIST)).unwrap();
+        list.push_str("../outside.svg\nd.svg\n.nqpsim-figures\nnotes.txt\n");
+        std::fs::write(plots.join(FIGURE_LIST), list).unwrap();
+
+        let second = write(&folder, &[figure("a")], Format::Png).unwrap();
+        assert_eq!(second.files, [plots.join("a.png")]);
+        assert_eq!(
+            second.removed,
+            [
+                plots.join("a.svg"),
+                plots.join("b.svg"),
+                plots.join("b.png")
+            ]
+        );
+        for kept in [
+            "a.png",
+            "mine.png",
+            "notes.txt",
+            "c.svg",
+            "d.svg",
+            "../outside.svg",
+        ] {
+            assert!(plots.join(kept).exists(), "{kept}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(plots.join(FIGURE_LIST)).unwrap(),
+            "a.png\n"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_run_says_how_many_replicates_it_holds() {
+        let folder = |manifest: &str| Folder {
+            path: PathBuf::from("x"),
+            kind: Kind::Run,
+            name: "x".into(),
+            manifest: Some(serde_json::from_str(manifest).unwrap()),
+        };
+        let run = r#"{"command": "run", "scenario": {"run": {"replicates": 5}},
+            "run": {"status": "interrupted", "completed_replicates": [0, 1]}}"#;
+        assert_eq!(
+            folder(run).interrupted().as_deref(),
+            Some("interrupted: 2 of 5 replicates")
+        );
+        let complete = run.replace("\"interrupted\"", "\"complete\"");
+        assert_eq!(folder(&complete).interrupted(), None);
+        assert_eq!(folder(r#"{"command": "run"}"#).interrupted(), None);
+        assert_eq!(
+            folder(r#"{"run": {"status": "interrupted"}}"#)
+                .interrupted()
+                .as_deref(),
+            Some("interrupted")
+        );
     }
 
     #[test]

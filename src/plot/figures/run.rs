@@ -44,6 +44,7 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
             y_label: y_label.into(),
             series,
             reference_y: reference,
+            ..LineChart::default()
         })
     };
     let tfp = Value::Tfp {
@@ -365,6 +366,7 @@ impl Runs {
             y_label: "share of output".into(),
             x: self.years.clone(),
             layers,
+            ..StackedArea::default()
         }
         .into()
     }

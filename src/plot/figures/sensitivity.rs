@@ -138,6 +138,7 @@ fn of_file(table: &Table, stem: &str, plan: &str) -> Result<Vec<Figure>, Error> 
                 title: format!("{plan}: {what} {}{fit}", outcome_text(o)),
                 y_label: y_label.into(),
                 bars,
+                ..BarChart::default()
             }),
         });
     }
