@@ -208,6 +208,15 @@ pub fn logistic(x: f64) -> f64 {
     }
 }
 
+/// Inverse of the distribution function of the Laplace distribution with mean 0 and variance
+/// 1 (scale `b = 1/sqrt(2)`), for `p` in (0, 1): `-b sign(p - 1/2) ln(1 - 2 |p - 1/2|)`.
+pub fn laplace_quantile(p: f64) -> f64 {
+    const SCALE: f64 = std::f64::consts::FRAC_1_SQRT_2;
+    let q = p - 0.5;
+    let magnitude = -SCALE * ln(1.0 - 2.0 * q.abs());
+    if q < 0.0 { -magnitude } else { magnitude }
+}
+
 /// Inverse of the standard normal distribution function, Φ⁻¹(p) for `p` in (0, 1).
 ///
 /// Wichura's algorithm AS 241 (PPND16, Applied Statistics 37, 1988), accurate to about
@@ -371,6 +380,26 @@ pub fn student_t_quantile(p: f64, df: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn laplace_draws_have_mean_0_variance_1_and_the_tent_shape() {
+        let n = 200_000;
+        let x: Vec<f64> = (0..n)
+            .map(|i| laplace_quantile((i as f64 + 0.5) / n as f64))
+            .collect();
+        let mean = x.iter().sum::<f64>() / n as f64;
+        let var = x.iter().map(|v| v * v).sum::<f64>() / n as f64;
+        let mean_abs = x.iter().map(|v| v.abs()).sum::<f64>() / n as f64;
+        assert!(mean.abs() < 1e-12, "{mean}");
+        assert!((var - 1.0).abs() < 1e-3, "{var}");
+        // E|x| = b = 1/sqrt(2) for a Laplace, against 0.798 for a unit normal
+        assert!(
+            (mean_abs - std::f64::consts::FRAC_1_SQRT_2).abs() < 1e-4,
+            "{mean_abs}"
+        );
+        assert_eq!(laplace_quantile(0.5), 0.0);
+        assert!(laplace_quantile(0.25) < 0.0 && laplace_quantile(0.75) > 0.0);
+    }
 
     #[test]
     fn student_t_quantiles_match_published_tables() {

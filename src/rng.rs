@@ -83,6 +83,13 @@ pub enum Purpose {
     SpawnTechnology = 13,
     /// §5.12: the number of entrants of a sector (a sector-level draw).
     EntryCount = 14,
+    /// §5.7: the yearly innovation of the transitory productivity component `e`.
+    Transitory = 15,
+    /// §5.7: the yearly step of the log demand shifter `xi`.
+    DemandShock = 16,
+    /// The transitory component of an initial firm, an entrant or a spawned firm, drawn from
+    /// its stationary distribution.
+    BirthTransitory = 17,
 }
 
 impl Purpose {
@@ -199,6 +206,13 @@ impl FirmKey {
     #[inline]
     pub fn normal(self, purpose: Purpose) -> f64 {
         math::normal_quantile(self.uniform(purpose))
+    }
+
+    /// One unit-variance Laplace draw for `purpose` (scale `1/sqrt(2)`: tent-shaped like
+    /// observed growth rates), by inversion of one uniform.
+    #[inline]
+    pub fn laplace(self, purpose: Purpose) -> f64 {
+        math::laplace_quantile(self.uniform(purpose))
     }
 }
 

@@ -30,7 +30,8 @@ pub struct FactsArgs {
     /// Bands file (default: the shipped scenarios/facts/facts.toml)
     #[arg(long, value_name = "FILE")]
     pub bands: Option<PathBuf>,
-    /// Exit with code 3 if a fact of `all` lies outside its band
+    /// Exit with code 3 if a fact of `all` lies outside its band (facts whose band says
+    /// `strict = false` are reported, not checked)
     #[arg(long)]
     pub strict: bool,
     #[command(flatten)]
@@ -73,7 +74,7 @@ pub fn execute(args: FactsArgs) -> anyhow::Result<i32> {
     }
     let outside: Vec<&FactRow> = table
         .iter()
-        .filter(|r| r.within_band() == Some(false))
+        .filter(|r| r.within_band() == Some(false) && r.band.as_ref().is_some_and(|b| b.strict))
         .collect();
     if args.strict && !outside.is_empty() {
         for row in &outside {
@@ -239,6 +240,7 @@ fn facts_csv(table: &[FactRow]) -> Vec<u8> {
         "band_low",
         "band_high",
         "within_band",
+        "checked",
         "source",
         "description",
     ];
@@ -260,6 +262,11 @@ fn facts_csv(table: &[FactRow]) -> Vec<u8> {
             None => fields.extend([String::new(), String::new(), String::new()]),
         }
         fields.push(row.within_band().map_or(String::new(), |w| w.to_string()));
+        fields.push(
+            row.band
+                .as_ref()
+                .map_or(String::new(), |b| b.strict.to_string()),
+        );
         fields.push(
             row.band
                 .as_ref()
@@ -315,10 +322,11 @@ fn report(
                     "[{}, {}] {}",
                     b.low,
                     b.high,
-                    match all.within_band() {
-                        Some(true) => "ok",
-                        Some(false) => "OUTSIDE",
-                        None => "",
+                    match (all.within_band(), b.strict) {
+                        (Some(true), _) => "ok",
+                        (Some(false), true) => "OUTSIDE",
+                        (Some(false), false) => "outside (reported, not checked)",
+                        (None, _) => "",
                     }
                 ),
             ),

@@ -119,6 +119,11 @@ firm_columns! {
     green: f64 = 0.0;
     /// D_i: data stock, >= 0.
     data: f64 = 0.0;
+    /// e_i: the transitory component of log productivity (docs/model.md §5.7).
+    transitory: f64 = 0.0;
+    /// xi_i: the log demand shifter, a random walk that moves demand between the firms of a
+    /// sector (docs/model.md §5.7, §5.10).
+    demand_shift: f64 = 0.0;
     /// f_i: market share within the sector.
     share: f64 = 0.0;
     /// Upgrade costs paid this step, share of output (0 for firms born this step).

@@ -30,6 +30,7 @@ pub mod market;
 pub mod params;
 pub mod policy;
 pub mod production;
+pub mod shocks;
 pub mod stats;
 
 /// A square matrix over the sectors, row = receiving sector `j`, column = source sector `k`.

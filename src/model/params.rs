@@ -58,6 +58,8 @@ pub enum Range {
     Unit,
     /// A number in `(0, 1]`.
     PositiveUnit,
+    /// A number in `[0, 1)`.
+    UnitOpenAbove,
     /// A number `> 1` (the CES elasticity).
     AboveOne,
 }
@@ -72,6 +74,7 @@ impl Range {
                 Range::Positive => value > 0.0,
                 Range::Unit => (0.0..=1.0).contains(&value),
                 Range::PositiveUnit => value > 0.0 && value <= 1.0,
+                Range::UnitOpenAbove => (0.0..1.0).contains(&value),
                 Range::AboveOne => value > 1.0,
             }
     }
@@ -84,6 +87,7 @@ impl Range {
             Range::Positive => "must be a finite number > 0",
             Range::Unit => "must lie in [0, 1]",
             Range::PositiveUnit => "must lie in (0, 1]",
+            Range::UnitOpenAbove => "must lie in [0, 1)",
             Range::AboveOne => "must be a finite number > 1",
         }
     }
@@ -96,6 +100,7 @@ impl Range {
             Range::Positive => "(0, inf)",
             Range::Unit => "[0, 1]",
             Range::PositiveUnit => "(0, 1]",
+            Range::UnitOpenAbove => "[0, 1)",
             Range::AboveOne => "(1, inf)",
         }
     }
@@ -245,12 +250,22 @@ sector_parameters! {
     entry_tfp_gap ["", "log TFP", Finite] = [-0.05, 0.00, 0.05];
     /// Exogenous exit probability per year.
     death_rate ["", "probability per year", Unit] = [0.01, 0.01, 0.02];
-    /// Standard deviation of a yearly idiosyncratic productivity shock (0: none).
+    /// Standard deviation of a yearly permanent idiosyncratic shock to technology a (0: none):
+    /// a becomes a random walk with drift, which widens dispersion and raises growth through
+    /// selection; it does not lower persistence.
     shock_sd ["", "log TFP per year", NonNegative] = [0.0, 0.0, 0.0];
     /// An entrant's initial market share relative to the sector mean share.
     entry_size ["", "multiple of the mean share", NonNegative] = [1.0, 1.0, 1.0];
     /// Standard deviation of a spawned firm's technology around its parent's.
     spawn_tfp_sd ["", "log TFP", NonNegative] = [0.1, 0.1, 0.1];
+    /// Scale of the yearly innovation of the transitory productivity component e, a unit-
+    /// variance Laplace draw times this (0: no transitory component).
+    transitory_sd ["s_e", "log TFP", NonNegative] = [0.0, 0.0, 0.0];
+    /// Persistence of the transitory component: e = rho_e e + s_e eps each year.
+    transitory_persistence ["rho_e", "per year", UnitOpenAbove] = [0.0, 0.0, 0.0];
+    /// Scale of the yearly step of a firm's log demand shifter xi, a random walk (Gibrat's law
+    /// for demand; 0: none). It moves demand between a sector's firms, never the sector's output.
+    demand_shock_sd ["s_xi", "log demand per year", NonNegative] = [0.0, 0.0, 0.0];
 }
 
 macro_rules! model_parameters {

@@ -7,8 +7,8 @@ use rayon::prelude::*;
 use super::Simulation;
 use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
-use super::step::{chunk_ces_weights, merge_ces};
-use super::structure::newborn_levels;
+use super::step::{ces_level, chunk_ces_weights, merge_ces};
+use super::structure::{newborn_levels, newborn_transitory};
 use super::sums::Flows;
 use crate::model::firms::{FirmId, SectorIndex};
 use crate::model::stats::SectorStats;
@@ -55,11 +55,12 @@ impl Simulation<'_> {
             f.green.par_iter_mut(),
             f.data.par_iter_mut(),
             f.paid.par_iter_mut(),
+            f.transitory.par_iter_mut(),
         )
             .into_par_iter()
             .enumerate()
             .with_min_len(FIRM_CHUNK)
-            .for_each(|(i, (id, birth, born, &j, a, d, g, data_stock, paid))| {
+            .for_each(|(i, (id, birth, born, &j, a, d, g, data_stock, paid, e))| {
                 let p = &sectors[j as usize].params;
                 *id = FirmId(i as u64);
                 *birth = BirthKey::initial(i as u64);
@@ -71,6 +72,7 @@ impl Simulation<'_> {
                 *data_stock =
                     data::steady_state(p.data_generation, digital, model.data_depreciation);
                 *paid = 0.0;
+                *e = newborn_transitory(key.firm(*birth), p); // xi = 0: the fill value
             });
         self.economy.next_id = n as u64;
     }
@@ -147,11 +149,12 @@ impl Simulation<'_> {
                     let (x, clamped) =
                         market::relative_competitiveness(multiplier, burden, model.min_margin);
                     *w = x;
-                    acc[j].max_a = acc[j].max_a.max(f.a[i]);
+                    let level = ces_level(f.a[i], f.transitory[i], f.demand_shift[i]);
+                    acc[j].max_level = acc[j].max_level.max(level);
                     acc[j].max_x = acc[j].max_x.max(x);
                     acc[j].clamped += u64::from(clamped);
                 }
-                chunk_ces_weights(f.sector, f.a, weight, acc, elasticity);
+                chunk_ces_weights(&f, weight, acc, elasticity);
             });
         merge_ces(b.phase.as_mut_slice(), ns, elasticity);
         let phase = b.phase.as_slice();

@@ -141,7 +141,8 @@ impl Simulation<'_> {
                     let shared = data::shared_data(levers.data_openness, stats[j].data_mean);
                     let multiplier =
                         data::multiplier(p.data_productivity, f.digital[i], f.data[i], shared);
-                    let ln_a = f.a[i] + math::ln(multiplier);
+                    // §5.7: ln A_i = a_i + e_i + ln(multiplier)
+                    let ln_a = f.a[i] + f.transitory[i] + math::ln(multiplier);
                     let burden = market::burden(
                         p.rd_intensity,
                         f.paid[i],

@@ -11,10 +11,10 @@
 
 use crate::model::demography::{TransitionKind, TransitionRule};
 use crate::model::levers::Levers;
-use crate::model::params::ModelParams;
+use crate::model::params::{ModelParams, SectorParams};
 use crate::model::policy;
 use crate::model::stats::SectorStats;
-use crate::model::{Matrix, data, digital, green, imitation, innovation, market};
+use crate::model::{Matrix, data, digital, green, imitation, innovation, market, shocks};
 use crate::rng::{BirthKey, FirmKey, Purpose, StepKey};
 use crate::scenario::{Scenario, Sector};
 
@@ -175,6 +175,10 @@ pub struct FirmStart {
     pub data: f64,
     /// f_i.
     pub share: f64,
+    /// e_i.
+    pub transitory: f64,
+    /// xi_i.
+    pub demand_shift: f64,
 }
 
 /// A firm after §5.1-5.9.
@@ -188,6 +192,10 @@ pub struct FirmUpdate {
     pub green: f64,
     /// D_i after accumulation.
     pub data: f64,
+    /// e_i after §5.7.
+    pub transitory: f64,
+    /// xi_i after §5.7.
+    pub demand_shift: f64,
     /// Upgrade costs paid this step.
     pub paid: f64,
     /// `x_i = c_i / exp(a_i)`: the data multiplier times the margin (§5.7-5.8).
@@ -248,8 +256,10 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         relative_size,
     );
 
-    // §5.7-5.8: effective productivity A_i = exp(a_i) multiplier_i and competitiveness
-    // c_i = A_i margin_i = exp(a_i) x_i (its CES term is taken in the chunk, §5.10).
+    // §5.7: the transitory component and the demand shifter move; effective productivity
+    // A_i = exp(a_i + e_i) multiplier_i and competitiveness c_i = A_i margin_i =
+    // exp(a_i + e_i) x_i (its CES term, with exp(xi_i), is taken in the chunk, §5.10).
+    let (transitory, demand_shift) = transitory_and_demand(p, &firm, &draws);
     let multiplier = data::multiplier(
         p.data_productivity,
         digital.level,
@@ -270,6 +280,8 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         digital: digital.level,
         green: green.level,
         data: data_stock,
+        transitory,
+        demand_shift,
         paid,
         x,
         outcome: exit_and_transition_draws(ctx, j, a, digital.level, green.level, &draws),
@@ -280,6 +292,35 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         subsidy_digital: digital.subsidy,
         subsidy_green: green.subsidy,
     }
+}
+
+/// §5.7: `e_i = rho_e e_i + s_e eps` and `xi_i = xi_i + s_xi eps'`, two independent
+/// unit-variance Laplace draws, each skipped where its scale is 0.
+#[inline]
+fn transitory_and_demand(p: &SectorParams, firm: &FirmStart, draws: &FirmKey) -> (f64, f64) {
+    let eps = |sd: f64, purpose| {
+        if sd > 0.0 {
+            draws.laplace(purpose)
+        } else {
+            0.0
+        }
+    };
+    let e = shocks::next_transitory(
+        firm.transitory,
+        p.transitory_persistence,
+        p.transitory_sd,
+        eps(p.transitory_sd, Purpose::Transitory),
+    );
+    let xi = if p.demand_shock_sd > 0.0 {
+        shocks::next_demand_shift(
+            firm.demand_shift,
+            p.demand_shock_sd,
+            eps(p.demand_shock_sd, Purpose::DemandShock),
+        )
+    } else {
+        firm.demand_shift
+    };
+    (e, xi)
 }
 
 /// §5.2: innovation with probability `1 - exp(-lambda_j r_i (1 + mu_amp d_i))`; on success
@@ -494,6 +535,9 @@ mod tests {
         levers.targeting = crate::model::policy::Targeting::Selective;
         levers.data_openness = 0.5;
         scenario.sectors[2].params.shock_sd = 0.05;
+        scenario.sectors[1].params.transitory_sd = 0.05;
+        scenario.sectors[1].params.transitory_persistence = 0.5;
+        scenario.sectors[1].params.demand_shock_sd = 0.08;
         scenario
             .transitions
             .iter_mut()
@@ -536,6 +580,8 @@ mod tests {
                 green: if i % 13 == 0 { 1.0 } else { state.uniform() },
                 data: 3.0 * state.uniform(),
                 share: 0.002 * state.uniform(),
+                transitory: 0.1 * state.normal(),
+                demand_shift: 0.2 * state.normal(),
             })
             .collect();
         let per_firm: Vec<FirmUpdate> = firms.iter().map(|&f| firm_phase(&ctx, f)).collect();
@@ -546,7 +592,24 @@ mod tests {
             assert!(u.digital >= f.digital && u.green >= f.green && u.data >= 0.0);
             assert!(f.sector == 2 || u.a >= f.a, "{f:?} -> {u:?}");
             assert!(u.x > 0.0 && u.paid >= 0.0);
+            // §5.7: without a transitory sd, e decays by its persistence (0: to zero); without
+            // a demand sd, xi stays
+            if f.sector != 1 {
+                assert_eq!(
+                    (u.transitory, u.demand_shift),
+                    (0.0 * f.transitory, f.demand_shift)
+                );
+            }
         }
+        // where the sds are set, e and xi move: by unit-variance Laplace steps
+        let moved: Vec<f64> = firms
+            .iter()
+            .zip(&per_firm)
+            .filter(|(f, _)| f.sector == 1)
+            .map(|(f, u)| (u.demand_shift - f.demand_shift) / 0.08)
+            .collect();
+        let var = moved.iter().map(|x| x * x).sum::<f64>() / moved.len() as f64;
+        assert!((var - 1.0).abs() < 0.25, "{var}");
         // and the test exercises the branches
         assert!(per_firm.iter().any(|u| u.innovated) && per_firm.iter().any(|u| u.imitated));
         assert!(

@@ -24,7 +24,7 @@ use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::sums::{Flows, PhaseSums};
 use crate::math;
 use crate::model::demography::TfpCondition;
-use crate::model::firms::{DEAD, SectorIndex};
+use crate::model::firms::{DEAD, FirmsChunk};
 use crate::model::levers::{SPENDING_LEVERS, spending_index, spending_levers};
 use crate::model::market;
 use crate::model::params::SectorParams;
@@ -146,12 +146,16 @@ impl Simulation<'_> {
                             green: firms.green[i],
                             data: firms.data[i],
                             share: firms.share[i],
+                            transitory: firms.transitory[i],
+                            demand_shift: firms.demand_shift[i],
                         },
                     );
                     firms.a[i] = u.a;
                     firms.digital[i] = u.digital;
                     firms.green[i] = u.green;
                     firms.data[i] = u.data;
+                    firms.transitory[i] = u.transitory;
+                    firms.demand_shift[i] = u.demand_shift;
                     firms.paid[i] = u.paid;
                     weight[i] = u.x;
                     outcome[i] = u.outcome;
@@ -164,10 +168,12 @@ impl Simulation<'_> {
                     s.subsidy_digital += u.subsidy_digital;
                     s.subsidy_green += u.subsidy_green;
                     s.sum_a += u.a;
-                    s.max_a = s.max_a.max(u.a);
+                    s.max_level = s
+                        .max_level
+                        .max(ces_level(u.a, u.transitory, u.demand_shift));
                     s.max_x = s.max_x.max(u.x);
                 }
-                chunk_ces_weights(firms.sector, firms.a, weight, acc, elasticity);
+                chunk_ces_weights(&firms, weight, acc, elasticity);
             });
         merge_ces(b.phase.as_mut_slice(), ns, elasticity);
         b.phase.merge(ns, |t, p| t.merge(p));
@@ -192,6 +198,7 @@ impl Simulation<'_> {
         (
             firms.sector.par_chunks(FIRM_CHUNK),
             firms.share.par_chunks(FIRM_CHUNK),
+            firms.demand_shift.par_chunks(FIRM_CHUNK),
             b.weight.par_chunks(FIRM_CHUNK),
             b.outcome.par_chunks(FIRM_CHUNK),
             phase.par_chunks(ns),
@@ -199,7 +206,7 @@ impl Simulation<'_> {
             b.spawn_offsets.par_iter_mut(),
         )
             .into_par_iter()
-            .for_each(|(sector, share, weight, outcome, phase, acc, spawns)| {
+            .for_each(|(sector, share, xi, weight, outcome, phase, acc, spawns)| {
                 for i in 0..sector.len() {
                     if sector[i] == DEAD {
                         continue;
@@ -212,6 +219,7 @@ impl Simulation<'_> {
                         acc[j].standard_exits += u64::from(o.flags & Outcome::STANDARD != 0);
                         continue;
                     }
+                    acc[j].survivor_shift += xi[i];
                     if o.switch_to != NO_SWITCH {
                         acc[j].switches_out += 1;
                         acc[o.switch_to as usize].switches_in += 1;
@@ -226,6 +234,16 @@ impl Simulation<'_> {
                 }
             });
         b.demography.merge(ns, |t, p| t.merge(p));
+        // §5.12: xibar_j, the mean demand shifter of the sector's survivors (0 if none).
+        b.mean_shift.clear();
+        for (phase, demography) in b.phase.totals().iter().zip(b.demography.totals()) {
+            let survivors = phase.firms - demography.exits;
+            b.mean_shift.push(if survivors > 0 {
+                demography.survivor_shift / survivors as f64
+            } else {
+                0.0
+            });
+        }
     }
 
     /// Flows and fiscal accounting of the step (docs/model.md §5.13, fiscal), and spent(t),
@@ -281,13 +299,22 @@ impl Simulation<'_> {
     }
 }
 
+/// §5.10: the log of a firm's demand-weighted competitiveness relative to `x_i`:
+/// `exp(xi_i) c_i = exp(a_i + e_i + xi_i) x_i`, with `x_i` the data multiplier times the
+/// margin.
+#[inline]
+pub(crate) fn ces_level(a: f64, transitory: f64, demand_shift: f64) -> f64 {
+    a + transitory + demand_shift
+}
+
 /// §5.10: merges the chunks' CES sums of each sector into C_j, and stores in every chunk the
 /// factor `(c_ref of the chunk / c_ref of the sector)^(sigma - 1) / C_j` that turns the
-/// chunk's weights into CES shares (`c_ref = exp(max a) max x`, the largest possible c).
+/// chunk's weights into CES shares (`c_ref = exp(max level) max x`, the largest possible
+/// `exp(xi) c`).
 pub(crate) fn merge_ces(partials: &mut [PhaseSums], ns: usize, elasticity: impl Fn(usize) -> f64) {
     for j in 0..ns {
         let sigma = elasticity(j);
-        let reference = |p: &PhaseSums| p.max_a + math::ln(p.max_x);
+        let reference = |p: &PhaseSums| p.max_level + math::ln(p.max_x);
         let max = partials
             .chunks(ns)
             .filter(|c| c[j].ces_sum > 0.0)
@@ -313,24 +340,24 @@ pub(crate) fn merge_ces(partials: &mut [PhaseSums], ns: usize, elasticity: impl 
     }
 }
 
-/// §5.10 within one chunk: turns each firm's `x` (in `weight`) into its CES weight relative to
-/// the chunk's largest `a` and `x` of its sector (so no weight exceeds 1), summing them per
-/// sector.
+/// §5.10 within one chunk: turns each firm's `x` (in `weight`) into its CES weight
+/// `(exp(xi_i) c_i)^(sigma - 1)` relative to the chunk's largest level and `x` of its sector
+/// (so no weight exceeds 1), summing them per sector.
 #[inline]
 pub(crate) fn chunk_ces_weights(
-    sector: &[SectorIndex],
-    a: &[f64],
+    firms: &FirmsChunk,
     weight: &mut [f64],
     acc: &mut [PhaseSums],
     elasticity: impl Fn(usize) -> f64,
 ) {
-    for ((&j, &a), w) in sector.iter().zip(a).zip(weight.iter_mut()) {
-        if j == DEAD {
+    for (i, w) in weight.iter_mut().enumerate() {
+        if firms.sector[i] == DEAD {
             continue;
         }
-        let j = j as usize;
+        let j = firms.sector[i] as usize;
+        let level = ces_level(firms.a[i], firms.transitory[i], firms.demand_shift[i]);
         let s = &mut acc[j];
-        *w = market::ces_weight(a, *w, elasticity(j), s.max_a, s.max_x);
+        *w = market::ces_weight(level, *w, elasticity(j), s.max_level, s.max_x);
         s.ces_sum += *w;
     }
 }

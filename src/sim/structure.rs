@@ -14,9 +14,9 @@ use super::chunks::view_chunks;
 use super::phase::NO_SWITCH;
 use super::reduce::{FIRM_CHUNK, ScatterSlice, chunk_count};
 use super::step::{HOLES_PER_COMPACTION, LEVEL_CONCENTRATION, exits, new_share};
-use crate::model::demography;
 use crate::model::firms::{DEAD, FirmId, FirmsChunk, ORIGIN_ENTRANT, ORIGIN_SPAWNED, SectorIndex};
 use crate::model::params::SectorParams;
+use crate::model::{demography, shocks};
 use crate::rng::{BirthKey, FirmKey, Purpose};
 
 impl Simulation<'_> {
@@ -81,6 +81,7 @@ impl Simulation<'_> {
         let next_id = self.economy.next_id;
         let newcomer_share = |j: usize| newcomer_share(stats[j].firms);
         let b = &mut self.buffers;
+        let mean_shift = &b.mean_shift;
         let chunks = chunk_count(n);
         let (state, _entrant_state) = b.state.as_mut_slice().split_at_mut(chunks * ns);
         let parents = ScatterSlice::new(&mut b.spawn_parents);
@@ -117,6 +118,8 @@ impl Simulation<'_> {
                             leavers[j].switched_out.add(f.share[i], f.ln_a[i]);
                             f.sector[i] = o.switch_to;
                             f.share[i] = newcomer_share(o.switch_to as usize);
+                            // a switcher keeps its e and takes its new sector's mean xi
+                            f.demand_shift[i] = mean_shift[o.switch_to as usize];
                         } else {
                             f.share[i] = new;
                         }
@@ -134,8 +137,8 @@ impl Simulation<'_> {
                             let to = rules[r].to;
                             let child = BirthKey::spawned(f.birth[i], t, r);
                             let sd = sectors[to].params.spawn_tfp_sd;
-                            let a =
-                                f.a[i] + sd * step_key.firm(child).normal(Purpose::SpawnTechnology);
+                            let child_key = step_key.firm(child);
+                            let a = f.a[i] + sd * child_key.normal(Purpose::SpawnTechnology);
                             let share = newcomer_share(to);
                             // SAFETY: `spawn_at` runs over this chunk's own spawn range.
                             unsafe {
@@ -151,6 +154,11 @@ impl Simulation<'_> {
                                         digital: f.digital[i],
                                         green: f.green[i],
                                         share,
+                                        transitory: newborn_transitory(
+                                            child_key,
+                                            &sectors[to].params,
+                                        ),
+                                        demand_shift: mean_shift[to],
                                         origin: ORIGIN_SPAWNED,
                                     },
                                 );
@@ -169,7 +177,8 @@ impl Simulation<'_> {
         let sectors = &self.scenario.sectors;
         let stats = &self.economy.stats;
         let step_key = self.run_key.step(t);
-        let (counts, phase_totals) = (&self.buffers.entrants, &self.buffers.phase.totals());
+        let (counts, phase_totals) = (&self.buffers.entrants, self.buffers.phase.totals());
+        let mean_shift = &self.buffers.mean_shift;
         let (_, tail) = self.economy.firms.split_at_mut(first);
         let entrants = tail.len();
         let w = FirmsWriter::new(tail);
@@ -184,7 +193,8 @@ impl Simulation<'_> {
                 }
                 let p = &sectors[j].params;
                 let birth = BirthKey::entrant(t, j, slot);
-                let (z, d, g) = newborn_levels(step_key.firm(birth), p);
+                let key = step_key.firm(birth);
+                let (z, d, g) = newborn_levels(key, p);
                 // abar_j: mean a of all firms in j this step after §5.3a, exiting ones included
                 let mean_a = phase_totals[j].sum_a / phase_totals[j].firms as f64;
                 let a = mean_a + p.entry_tfp_gap + p.tfp_sd * z;
@@ -202,6 +212,8 @@ impl Simulation<'_> {
                             digital: d,
                             green: g,
                             share,
+                            transitory: newborn_transitory(key, p),
+                            demand_shift: mean_shift[j],
                             origin: ORIGIN_ENTRANT,
                         },
                     );
@@ -236,6 +248,18 @@ fn newcomer_share(firms: u64) -> f64 {
     if firms > 0 { 1.0 / firms as f64 } else { 1.0 }
 }
 
+/// A newborn's transitory component (an initial firm, an entrant or a spawned firm): a draw
+/// from its stationary distribution in the sector it joins, `N(0, s_e^2 / (1 - rho_e^2))`;
+/// 0 where the sector has none.
+pub(crate) fn newborn_transitory(key: FirmKey, p: &SectorParams) -> f64 {
+    if p.transitory_sd > 0.0 {
+        shocks::stationary_sd(p.transitory_sd, p.transitory_persistence)
+            * key.normal(Purpose::BirthTransitory)
+    } else {
+        0.0
+    }
+}
+
 /// A newborn's draws: technology shock, digital and green levels (as at the start, §5.12).
 pub(crate) fn newborn_levels(key: FirmKey, p: &SectorParams) -> (f64, f64, f64) {
     let z = key.normal(Purpose::BirthTechnology);
@@ -258,6 +282,10 @@ struct NewFirm {
     digital: f64,
     green: f64,
     share: f64,
+    /// e_i, drawn from its stationary distribution.
+    transitory: f64,
+    /// xi_i: the mean of the sector it joins.
+    demand_shift: f64,
     /// [`ORIGIN_ENTRANT`] or [`ORIGIN_SPAWNED`].
     origin: SectorIndex,
 }
@@ -272,6 +300,8 @@ struct FirmsWriter<'a> {
     digital: ScatterSlice<'a, f64>,
     green: ScatterSlice<'a, f64>,
     data: ScatterSlice<'a, f64>,
+    transitory: ScatterSlice<'a, f64>,
+    demand_shift: ScatterSlice<'a, f64>,
     share: ScatterSlice<'a, f64>,
     paid: ScatterSlice<'a, f64>,
     ln_a: ScatterSlice<'a, f64>,
@@ -290,6 +320,8 @@ impl<'a> FirmsWriter<'a> {
             digital: ScatterSlice::new(f.digital),
             green: ScatterSlice::new(f.green),
             data: ScatterSlice::new(f.data),
+            transitory: ScatterSlice::new(f.transitory),
+            demand_shift: ScatterSlice::new(f.demand_shift),
             share: ScatterSlice::new(f.share),
             paid: ScatterSlice::new(f.paid),
             ln_a: ScatterSlice::new(f.ln_a),
@@ -315,6 +347,8 @@ impl<'a> FirmsWriter<'a> {
             self.digital.write(index, firm.digital);
             self.green.write(index, firm.green);
             self.data.write(index, 0.0);
+            self.transitory.write(index, firm.transitory);
+            self.demand_shift.write(index, firm.demand_shift);
             self.share.write(index, firm.share);
             self.paid.write(index, 0.0);
             self.ln_a.write(index, f64::NAN);

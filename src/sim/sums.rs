@@ -20,11 +20,11 @@ pub(crate) struct PhaseSums {
     pub subsidy_green: f64,
     /// Sum of a after §5.3a: the entrants' mean (§5.12) includes exiting firms.
     pub sum_a: f64,
-    /// Largest a of the chunk's firms in the sector.
-    pub max_a: f64,
+    /// Largest CES level `a + e + xi` of the chunk's firms in the sector (§5.10).
+    pub max_level: f64,
     /// Largest x (multiplier times margin) of the chunk's firms in the sector.
     pub max_x: f64,
-    /// Sum of the CES terms relative to `exp(max_a) max_x` (§5.10).
+    /// Sum of the CES terms relative to `exp(max_level) max_x` (§5.10).
     pub ces_sum: f64,
     /// After the merge: the factor that turns the chunk's weights into CES shares.
     pub ces_factor: f64,
@@ -41,7 +41,7 @@ impl Default for PhaseSums {
             subsidy_digital: 0.0,
             subsidy_green: 0.0,
             sum_a: 0.0,
-            max_a: f64::NEG_INFINITY,
+            max_level: f64::NEG_INFINITY,
             max_x: 0.0,
             ces_sum: 0.0,
             ces_factor: 0.0,
@@ -72,6 +72,8 @@ pub(crate) struct DemographySums {
     pub switches_out: u64,
     pub switches_in: u64,
     pub spawns: u64,
+    /// Sum of xi over the firms that started the step in the sector and do not exit (§5.12).
+    pub survivor_shift: f64,
 }
 
 impl DemographySums {
@@ -82,6 +84,7 @@ impl DemographySums {
         self.switches_out += p.switches_out;
         self.switches_in += p.switches_in;
         self.spawns += p.spawns;
+        self.survivor_shift += p.survivor_shift;
     }
 }
 
@@ -198,6 +201,9 @@ pub(crate) struct Buffers {
     pub rule_thresholds: Vec<Option<f64>>,
     pub flows: Vec<Flows>,
     pub entrants: Vec<u64>,
+    /// xibar_j: the mean demand shifter of the sector's surviving firms (§5.12), which
+    /// switchers, spawned firms and entrants take.
+    pub mean_shift: Vec<f64>,
     pub output_growth: Vec<f64>,
     pub a_quantiles: GroupQuantiles,
     pub ln_a_quantiles: GroupQuantiles,
