@@ -25,11 +25,7 @@ fn facts_of_a_scenario_are_the_facts_read_back_from_its_full_panel() {
         lines[0],
         "fact,group,mean,lo,hi,replicates,reference,band_low,band_high,within_band,checked,source,description"
     );
-    assert_eq!(
-        lines.len(),
-        1 + 9 * 4,
-        "nine facts for three tiers and all"
-    );
+    assert_eq!(lines.len(), 1 + 9 * 4, "nine facts for three tiers and all");
     assert!(lines.iter().any(|l| l.starts_with("entry_rate,all,")));
 
     let mut args = vec!["run", "-q", "--panel", "all", "--out", "runs"];

@@ -3,6 +3,7 @@
 //! ([`sensitivity`]; applied to a finished sweep's folder by [`sweep_sensitivity`]); paired
 //! policy comparisons ([`compare`]) and their fiscal side ([`fiscal`]).
 
+pub mod calibrate;
 pub mod compare;
 pub mod discovery;
 pub mod facts;

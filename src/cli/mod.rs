@@ -5,6 +5,7 @@
 //! interrupted.
 
 pub mod bench;
+pub mod calibrate;
 pub mod check;
 pub mod compare;
 pub mod facts;
@@ -69,6 +70,8 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Measure the stylized facts of a scenario's firms against the empirical literature
     Facts(facts::FactsArgs),
+    /// Estimate a scenario's parameters by the simulated method of moments
+    Calibrate(calibrate::CalibrateArgs),
     /// Validate scenario files and print each fully resolved
     Check(check::CheckArgs),
     /// List every parameter and policy lever with its default, unit and meaning
@@ -191,6 +194,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Run(args)) => run::execute(args),
         Some(Command::Check(args)) => check::execute(args),
         Some(Command::Facts(args)) => facts::execute(args),
+        Some(Command::Calibrate(args)) => calibrate::execute(args),
         Some(Command::Params(args)) => params::execute(args),
         Some(Command::Bench(args)) => bench::execute(args),
         Some(Command::Sweep(args)) => sweep::execute(args),

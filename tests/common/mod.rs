@@ -23,10 +23,22 @@ pub fn csv_bytes(scenario: &Scenario, threads: usize) -> Vec<u8> {
     out
 }
 
-/// The baseline with an intervention from step 1: `set` is a TOML inline table of levers.
+/// The model-1.1 reference economy (`scenarios/reference/model-1.1.toml`): the economy of the
+/// figures of docs/model.md §8, which the shipped baseline was calibrated from.
+pub fn reference() -> Scenario {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference/model-1.1.toml");
+    nqpsim::scenario::load(&path, &[]).expect("the reference scenario loads")
+}
+
+/// The model-1.1 reference economy with an intervention from step 1: `set` is a TOML inline
+/// table of levers.
 pub fn with_policy(scenario: &Scenario, set: &str) -> Scenario {
+    let reference =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference/model-1.1.toml");
     let text = format!(
-        "extends = \"builtin:baseline\"\n[[policy.schedule]]\nfrom_step = 1\nset = {set}\n"
+        "extends = {}\n[[policy.schedule]]\nfrom_step = 1\nset = {set}\n",
+        toml::Value::String(reference.display().to_string())
     );
     let mut s = nqpsim::scenario::load_str("policy", &text, std::path::Path::new("."), &[])
         .expect("a valid policy scenario");
