@@ -138,7 +138,12 @@ fn report(
             let v: Vec<f64> = last.iter().filter_map(|r| f(r)).collect();
             (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
         };
-        let growth = mean(&|r| r.tfp_index.map(|x| 100.0 * x.ln() / steps as f64));
+        // no growth without a year (`--steps 0`: the initial state alone)
+        let growth = mean(&|r| {
+            r.tfp_index
+                .filter(|_| steps > 0)
+                .map(|x| 100.0 * x.ln() / steps as f64)
+        });
         let share = mean(&|r| r.output_share);
         let firms = mean(&|r| Some(r.firms as f64));
         let fmt = |x: Option<f64>, d: usize| x.map_or("NA".to_string(), |v| format!("{v:.d$}"));

@@ -21,6 +21,11 @@ pub struct SourceFile {
     pub table: toml::Table,
     /// Byte offset of every field path, and whether the value there is a table.
     index: HashMap<String, (usize, bool)>,
+    /// Byte offset of the key of every field path of a table.
+    keys: HashMap<String, usize>,
+    /// Integers written that do not fit in 64 bits (TOML's integers are 64-bit): their field
+    /// paths and text, left out of `table` so that the rest can be read and checked.
+    pub wide_integers: Vec<(String, String)>,
 }
 
 impl SourceFile {
@@ -50,13 +55,23 @@ impl SourceFile {
         let spanned = DeTable::parse(text).map_err(|e| syntax(&display, text, &e, None))?;
         let mut index = HashMap::new();
         index_table(spanned.get_ref(), "", &mut index);
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| syntax(&display, text, &e, None))?;
+        let mut keys = HashMap::new();
+        index_keys(spanned.get_ref(), "", &mut keys);
+        let mut wide_integers = Vec::new();
+        let table = to_table(spanned.get_ref(), "", &mut wide_integers);
+        let table: toml::Table = if wide_integers.is_empty() {
+            // the parser's own conversion, which also refuses what DeTable lets through
+            toml::from_str(text).map_err(|e| syntax(&display, text, &e, None))?
+        } else {
+            table
+        };
         Ok(SourceFile {
             display,
             text: Arc::from(text),
             table,
             index,
+            keys,
+            wide_integers,
         })
     }
 
@@ -78,6 +93,11 @@ impl SourceFile {
             }
         }
         None
+    }
+
+    /// Where the key of `path` was written (`stesp` in `stesp = 3`), if this file writes it.
+    pub fn locate_key(&self, path: &str) -> Option<Location> {
+        self.keys.get(path).map(|&offset| self.location(offset))
     }
 
     /// The innermost table of this file that holds `path` (e.g. `[sectors.steel]` for
@@ -147,6 +167,79 @@ pub fn syntax(
         location,
         path,
         message: error.message().trim().to_string(),
+    }
+}
+
+/// The parsed table as values, leaving out (and listing in `wide`) integers that do not fit
+/// in 64 bits.
+fn to_table(table: &DeTable<'_>, prefix: &str, wide: &mut Vec<(String, String)>) -> toml::Table {
+    let mut out = toml::Table::new();
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        if let Some(v) = to_value(value.get_ref(), &path, wide) {
+            out.insert(key.get_ref().to_string(), v);
+        }
+    }
+    out
+}
+
+fn to_value(
+    value: &DeValue<'_>,
+    path: &str,
+    wide: &mut Vec<(String, String)>,
+) -> Option<toml::Value> {
+    Some(match value {
+        DeValue::String(s) => toml::Value::String(s.to_string()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(v) => toml::Value::Integer(v),
+            Err(_) => {
+                wide.push((path.to_string(), i.to_string()));
+                return None;
+            }
+        },
+        DeValue::Float(x) => toml::Value::Float(x.as_str().parse().ok()?),
+        DeValue::Boolean(b) => toml::Value::Boolean(*b),
+        DeValue::Datetime(d) => toml::Value::Datetime(*d),
+        DeValue::Array(items) => {
+            let values: Vec<toml::Value> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(k, item)| to_value(item.get_ref(), &format!("{path}[{k}]"), wide))
+                .collect();
+            if values.len() < items.len() {
+                return None; // the positions after a left-out item would shift
+            }
+            toml::Value::Array(values)
+        }
+        DeValue::Table(t) => toml::Value::Table(to_table(t, path, wide)),
+    })
+}
+
+fn index_keys(table: &DeTable<'_>, prefix: &str, keys: &mut HashMap<String, usize>) {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        keys.insert(path.clone(), key.span().start);
+        index_keys_in(value.get_ref(), &path, keys);
+    }
+}
+
+fn index_keys_in(value: &DeValue<'_>, path: &str, keys: &mut HashMap<String, usize>) {
+    match value {
+        DeValue::Table(t) => index_keys(t, path, keys),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                index_keys_in(item.get_ref(), &format!("{path}[{i}]"), keys);
+            }
+        }
+        _ => {}
     }
 }
 
