@@ -77,11 +77,17 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
     };
     let dir = writer.finish(&summary, &provenance)?;
     if summary.interrupted {
+        let k = summary.completed.len();
         eprintln!(
-            "interrupted: {} of {} replicates completed and were written to {} (manifest status `interrupted`)",
-            summary.completed.len(),
+            "interrupted: {k} of {} replicates ({}) completed and were written to {} (manifest status `interrupted`); {} holds only complete results and was left as it was",
             scenario.run.replicates,
-            dir.join("trajectories.csv").display()
+            if k == 0 {
+                "none".to_string()
+            } else {
+                format!("0 to {}", k - 1)
+            },
+            dir.display(),
+            dir.parent().unwrap_or(&dir).display()
         );
         return Ok(EXIT_INTERRUPTED);
     }
