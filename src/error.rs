@@ -59,12 +59,14 @@ pub struct Invalid {
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read scenario file {}: {source}", .path.display())]
+    #[error("cannot read scenario file {}: {source}{hint}", .path.display())]
     Read {
         /// The file.
         path: PathBuf,
         /// The I/O error.
         source: io::Error,
+        /// What may have been meant (a file of a similar name), or empty.
+        hint: String,
     },
     /// The file is not valid TOML, or a value has the wrong type, or a field is unknown.
     #[error("{location}: {}{message}", path.as_ref().map(|p| format!("`{p}`: ")).unwrap_or_default())]

@@ -806,12 +806,33 @@ fn a_missing_file_is_a_read_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.toml");
     match load(&path, &[]) {
-        Err(ScenarioError::Read { path: p, source }) => {
+        Err(ScenarioError::Read {
+            path: p,
+            source,
+            hint,
+        }) => {
             assert_eq!(p, path);
             assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+            assert!(hint.contains("builtin:baseline"), "{hint}");
         }
         other => panic!("expected ScenarioError::Read, got {other:#?}"),
     }
+}
+
+#[test]
+fn a_missing_file_suggests_a_file_of_a_similar_name() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("rd-subsidy.toml"), EXTENDS).unwrap();
+    let message = load(&dir.path().join("rd-subsidie.toml"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(&format!(
+            "did you mean {}?",
+            dir.path().join("rd-subsidy.toml").display()
+        )),
+        "{message}"
+    );
 }
 
 #[test]

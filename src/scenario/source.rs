@@ -33,8 +33,13 @@ impl SourceFile {
     /// cannot be read, or is not UTF-8 text (the offset of the first invalid byte is named),
     /// is an error naming the file.
     pub fn read(path: &Path) -> Result<Self, ScenarioError> {
-        let read_error = |source| ScenarioError::Read {
+        let read_error = |source: std::io::Error| ScenarioError::Read {
             path: path.to_path_buf(),
+            hint: if source.kind() == std::io::ErrorKind::NotFound {
+                missing_hint(path)
+            } else {
+                String::new()
+            },
             source,
         };
         let bytes = std::fs::read(path).map_err(read_error)?;
@@ -122,6 +127,49 @@ impl SourceFile {
             column,
         }
     }
+}
+
+/// What a user who names a file that is not there may have meant: a `.toml` file of a
+/// similar name in the same folder or in `scenarios/`, and the embedded baseline.
+fn missing_hint(path: &Path) -> String {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for dir in [folder.to_path_buf(), Path::new("scenarios").to_path_buf()] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            candidates.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml")),
+            );
+        }
+    }
+    candidates.sort();
+    let names: Vec<String> = candidates
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let meant = name.as_deref().and_then(|name| {
+        let exact = names.iter().position(|n| n == name);
+        let close = || {
+            crate::error::did_you_mean(name, names.iter().map(String::as_str))
+                .and_then(|m| names.iter().position(|n| n == m))
+        };
+        exact.or_else(close)
+    });
+    let meant = meant
+        .map(|k| format!("; did you mean {}?", candidates[k].display()))
+        .unwrap_or_default();
+    format!("{meant} (`builtin:baseline` names the embedded baseline)")
 }
 
 /// 1-based line and column (in characters) of a byte offset.
