@@ -543,3 +543,24 @@ fn the_step0_warning_names_different_parameters_as_the_cause() {
         "{err}"
     );
 }
+
+#[test]
+fn a_policy_that_also_moves_a_carbon_price_is_told_what_output_per_subsidy_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let green = scenarios().join("green-transition.toml");
+    let mut args = vec!["compare", "builtin:baseline", green.to_str().unwrap(), "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the policy also moves carbon_price, which is not subsidy spending")
+            && err.contains("not the subsidies' multiplier"),
+        "{err}"
+    );
+    let rd = scenarios().join("rd-subsidy.toml");
+    let mut args = vec!["compare", "builtin:baseline", rd.to_str().unwrap(), "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(!text(&o).contains("not subsidy spending"), "{}", text(&o));
+}

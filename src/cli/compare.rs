@@ -310,6 +310,18 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
             step0_reason(causes.as_ref(), &base_source, &policy_source)?
         );
     }
+    if let (Some(b), Some(p)) = (&base_scenario, &policy_scenario) {
+        let unpriced = fiscal::unpriced_levers(b, p);
+        if !unpriced.is_empty() {
+            eprintln!(
+                "warning: the policy also moves {}, which is not subsidy spending: the cost ratios \
+                 of fiscal.csv charge its effect on output and emissions to the subsidies too \
+                 (output_per_subsidy is the package's output per unit of subsidy, not the \
+                 subsidies' multiplier); compare each lever alone to split them",
+                unpriced.join(", ")
+            );
+        }
+    }
     let fiscal = fiscal::fiscal(
         &base,
         &policy,
