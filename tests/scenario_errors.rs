@@ -1274,3 +1274,21 @@ fn a_ramp_needs_a_to_step_and_reaches_its_values_there() {
     assert_eq!(problem.path, "policy.schedule[0].ramp");
     assert!(problem.allowed.contains("needs `to_step`"), "{problem}");
 }
+
+#[test]
+fn a_refused_field_does_not_hide_a_problem_of_the_table_that_holds_it() {
+    let all = problems(
+        "transitions = []\n[sectors.all]\ntier = \"traditional\"\nfirm_share = 1\n\
+         output_share = 1\ncolour = \"red\"\n",
+    );
+    let paths: Vec<&str> = all.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["sectors.all.colour", "sectors.all"], "{all:#?}");
+    // an array that loses an element goes whole, and what follows from its absence is not
+    // reported again
+    let all = problems(&format!(
+        "{TWO_SECTORS}[[transitions]]\nkind = \"switch\"\nfrom = \"steel\"\nto = \"chips\"\n\
+         probability = 0.1\n[matrices]\nspillover = [[0.1, \"x\"], [0.1, 0.1]]\n"
+    ));
+    let paths: Vec<&str> = all.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["matrices.spillover[0][1]"], "{all:#?}");
+}

@@ -202,6 +202,7 @@ impl Base {
                     Ok(()) => continue,
                     Err(e) => schema::Problem {
                         path: o.path.clone(),
+                        removed: o.path.clone(),
                         value: schema::describe(o.value()),
                         allowed: match e {
                             ScenarioError::Set { message, .. } => message,
@@ -247,7 +248,7 @@ impl Base {
         let mut found = Vec::new();
         schema::scenario().check(&mut value, "", &mut found);
         for p in found {
-            removed.push(p.path.clone());
+            removed.push(p.removed);
             problems.push(Invalid {
                 location: locate_override(overrides, &p.path),
                 path: p.path,
@@ -321,6 +322,7 @@ fn sector_slip(table: &toml::Table, path: &str) -> Option<schema::Problem> {
     let meant = schema::did_you_mean(name, names.iter().map(String::as_str))?;
     Some(schema::Problem {
         path: format!("sectors.{name}"),
+        removed: format!("sectors.{name}"),
         value: "not a sector of the scenario".into(),
         allowed: format!(
             "did you mean the sector `{meant}`? The sectors are {} (a new sector needs its `tier` and shares)",
@@ -377,7 +379,7 @@ fn check_file(file: &mut SourceFile, problems: &mut Vec<Invalid>, removed: &mut 
     });
     for p in found {
         let location = at(&p);
-        removed.push(p.path.clone());
+        removed.push(p.removed.clone());
         problems.push(Invalid {
             location,
             path: p.path,

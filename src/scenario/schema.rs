@@ -65,6 +65,9 @@ pub struct Problem {
     /// Whether the key is at fault (an unknown field), not its value: the key's position is
     /// the one to show.
     pub key: bool,
+    /// The value removed because of it: the field itself, or the array that holds it (an
+    /// array loses its positions if an element goes).
+    pub removed: String,
 }
 
 /// The largest integer TOML can write (2^63 - 1).
@@ -258,6 +261,7 @@ impl Shape {
                         Segment::Index(i) => format!("{walked}[{i}]"),
                     };
                     return Err(Problem {
+                        removed: shown.clone(),
                         path: shown,
                         value: format!("a path into `{walked}`"),
                         allowed: format!("`{walked}` is {what}"),
@@ -284,6 +288,7 @@ impl Shape {
                 value: describe(value),
                 allowed: self.allowed(),
                 key: false,
+                removed: path.to_string(),
             });
             false
         };
@@ -320,9 +325,16 @@ impl Shape {
                 true
             }
             (Shape::Array(item), toml::Value::Array(items)) => {
+                let first = out.len();
                 let mut all = true;
                 for (i, v) in items.iter_mut().enumerate() {
                     all &= item.check(v, &format!("{path}[{i}]"), out);
+                }
+                if !all {
+                    // the whole array goes
+                    out[first..]
+                        .iter_mut()
+                        .for_each(|p| p.removed = path.to_string());
                 }
                 all
             }
@@ -348,6 +360,7 @@ impl Shape {
                         value: describe(value),
                         allowed: format!("{}{suggestion}", self.allowed()),
                         key: false,
+                        removed: path.to_string(),
                     });
                     false
                 }
@@ -373,6 +386,7 @@ impl Shape {
     pub fn integer_too_large(&self, path: &str, text: &str) -> Problem {
         Problem {
             path: path.to_string(),
+            removed: path.to_string(),
             value: text.to_string(),
             allowed: match self {
                 Shape::Integer { .. } => self.allowed(),
@@ -466,6 +480,7 @@ fn unknown_field(table: &str, key: &str, fields: &[(&'static str, Shape)]) -> Pr
         .unwrap_or_default();
     Problem {
         path: join(table, key),
+        removed: join(table, key),
         value: "an unknown field".into(),
         key: true,
         allowed: format!(

@@ -45,16 +45,12 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    /// Whether `path` is, holds, or lies in a value that was removed.
+    /// Whether `path` is, or lies in, a value that was removed.
     fn removed(&self, path: &str) -> bool {
-        let under = |outer: &str, inner: &str| {
-            inner
-                .strip_prefix(outer)
+        self.removed.iter().any(|r| {
+            path.strip_prefix(r.as_str())
                 .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
-        };
-        self.removed
-            .iter()
-            .any(|r| under(r, path) || under(path, r))
+        })
     }
 
     /// Where `path` was last written, and how late: a `--set` argument or flag (latest), else
