@@ -369,3 +369,59 @@ fn check_help_lists_its_flags() {
         .stdout(predicate::str::contains("--quiet"))
         .stdout(predicate::str::contains("--set"));
 }
+
+#[test]
+fn check_levers_prints_the_lever_path_by_step_and_year() {
+    let assert = nqpsim(repo_root())
+        .args([
+            "check",
+            "--levers",
+            "scenarios/green-transition.toml",
+            "--set",
+            "run.steps=6",
+        ])
+        .assert()
+        .code(0);
+    let out = stdout_of(&assert);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[1..5],
+        [
+            " step   year  green_subsidy  carbon_price",
+            "    0   2024              0          0.02",
+            "    1   2025            0.3          0.04",
+            "    2   2026            0.3          0.04",
+        ],
+        "{out}"
+    );
+    assert!(lines[8].ends_with("0.06"), "{out}");
+    assert!(
+        out.contains("the same at every step: rd_subsidy 0,"),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_levers_shows_a_ramp_in_years_step_by_step() {
+    let dir = tmp();
+    fs::write(
+        dir.path().join("ramp.toml"),
+        "extends = \"builtin:baseline\"\n[run]\nsteps = 4\nstart_year = 2030\n\
+         [[policy.schedule]]\nfrom_year = 2031\nto_year = 2034\nramp = true\n\
+         set = { carbon_price = 0.10 }\n",
+    )
+    .unwrap();
+    let assert = nqpsim(dir.path())
+        .args(["check", "--levers", "ramp.toml"])
+        .assert()
+        .code(0);
+    let out = stdout_of(&assert);
+    let prices: Vec<&str> = out
+        .lines()
+        .skip(2)
+        .take(5)
+        .map(|l| l.split_whitespace().last().unwrap())
+        .collect();
+    assert_eq!(prices, ["0.02", "0.04", "0.06", "0.08", "0.1"], "{out}");
+    assert!(out.contains("    4   2034"), "{out}");
+}

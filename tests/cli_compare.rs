@@ -305,7 +305,10 @@ fn a_lever_set_from_step_0_is_warned_about() {
     assert!(o.status.success(), "{}", text(&o));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("differ at step 0") && err.contains("from_step = 1"),
+        err.contains("differ at step 0")
+            && err
+                .contains("a lever in force at step 0 differs (policy.carbon_price: 0.02 vs 0.05)")
+            && err.contains("from_step = 1"),
         "{err}"
     );
     let manifest = std::fs::read_to_string(
@@ -350,11 +353,15 @@ fn two_points_of_a_sweep_are_compared_pair_by_pair() {
     .unwrap();
     let o = nqpsim(dir.path(), &["sweep", "plan.toml", "-q"]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = nqpsim(
-        dir.path(),
-        &["compare", "output/rd", "--points", "0,1", "-q"],
-    );
+    let o = nqpsim(dir.path(), &["compare", "output/rd", "--points", "0,1"]);
     assert!(o.status.success(), "{}", text(&o));
+    let headline = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        headline.starts_with(
+            "rd point 1 (policy.rd_subsidy = 0.5) vs rd point 0 (policy.rd_subsidy = 0): "
+        ),
+        "the points are named: {headline}"
+    );
     let effects = Table::read(&dir.path().join("output/rd-point0-vs-point1/effects.csv")).unwrap();
     let row = effect(&effects, 4, "all", "subsidy_rd");
     assert!(field(&row, "effect") > 0.0 && field(&row, "n") == 4.0);
@@ -431,4 +438,129 @@ fn an_interrupted_run_and_a_summary_only_sweep_cannot_be_compared() {
     let o = nqpsim(dir.path(), &["compare", "output/rd", "--points", "0,1"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(text(&o).contains("--summary-only"), "{}", text(&o));
+}
+
+/// `nqpsim run --firms 600 --replicates 3 --steps 4` into `out`, of `scenario` (the baseline
+/// if `None`).
+fn small_run(dir: &Path, scenario: Option<&Path>, firms: &str) {
+    let mut args = vec!["run", "-q", "--out", "out"];
+    let path;
+    if let Some(s) = scenario {
+        path = s.display().to_string();
+        args.push(&path);
+    }
+    args.extend(["--firms", firms, "--replicates", "3", "--steps", "4"]);
+    let o = nqpsim(dir, &args);
+    assert!(o.status.success(), "{}", text(&o));
+}
+
+/// The values of `firms` of `all` at step 0 in effects.csv: (base, policy).
+fn step0_firms(effects: &Path) -> (f64, f64) {
+    let t = Table::read(effects).unwrap();
+    let row = effect(&t, 0, "all", "firms");
+    (field(&row, "base_mean"), field(&row, "policy_mean"))
+}
+
+#[test]
+fn a_scenario_compared_with_a_run_folder_runs_with_the_folders_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    small_run(dir.path(), None, "600");
+    let rd = scenarios().join("rd-subsidy.toml");
+    let rd = rd.to_str().unwrap();
+    // the folder as the base: the policy scenario runs at 600 firms, not its own 10,000
+    let o = nqpsim(dir.path(), &["compare", "out/baseline", rd, "-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(!text(&o).contains("differ at step 0"), "{}", text(&o));
+    assert_eq!(
+        step0_firms(&dir.path().join("output/baseline-vs-rd-subsidy/effects.csv")),
+        (600.0, 600.0)
+    );
+    // the folder as the policy: the base scenario takes its settings
+    small_run(
+        dir.path(),
+        Some(&scenarios().join("rd-subsidy.toml")),
+        "700",
+    );
+    let o = nqpsim(
+        dir.path(),
+        &["compare", "builtin:baseline", "out/rd-subsidy", "-q"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    assert_eq!(
+        step0_firms(&dir.path().join("output/baseline-vs-rd-subsidy/effects.csv")),
+        (700.0, 700.0)
+    );
+}
+
+#[test]
+fn run_folders_of_different_economies_or_a_flag_against_a_folder_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    small_run(dir.path(), None, "600");
+    small_run(
+        dir.path(),
+        Some(&scenarios().join("rd-subsidy.toml")),
+        "700",
+    );
+    let o = nqpsim(dir.path(), &["compare", "out/baseline", "out/rd-subsidy"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("run.firms 600 vs 700"), "{}", text(&o));
+    let rd = scenarios().join("rd-subsidy.toml");
+    let o = nqpsim(
+        dir.path(),
+        &[
+            "compare",
+            "out/baseline",
+            rd.to_str().unwrap(),
+            "--firms",
+            "900",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("--firms 900: the base (out/baseline) ran with run.firms = 600"),
+        "{}",
+        text(&o)
+    );
+    assert!(!dir.path().join("output").exists(), "nothing is written");
+}
+
+#[test]
+fn the_step0_warning_names_different_parameters_as_the_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("richer.toml"),
+        "extends = \"builtin:baseline\"\nname = \"richer\"\n[sectors.future]\ntfp_mean = 0.5\n",
+    )
+    .unwrap();
+    let mut args = vec!["compare", "builtin:baseline", "richer.toml", "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("their parameters differ (sectors.future.tfp_mean: 0.05 vs 0.5)")
+            && !err.contains("a lever"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_policy_that_also_moves_a_carbon_price_is_told_what_output_per_subsidy_means() {
+    let dir = tempfile::tempdir().unwrap();
+    let green = scenarios().join("green-transition.toml");
+    let mut args = vec!["compare", "builtin:baseline", green.to_str().unwrap(), "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("the policy also moves carbon_price, which is not subsidy spending")
+            && err.contains("not the subsidies' multiplier"),
+        "{err}"
+    );
+    let rd = scenarios().join("rd-subsidy.toml");
+    let mut args = vec!["compare", "builtin:baseline", rd.to_str().unwrap(), "-q"];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(!text(&o).contains("not subsidy spending"), "{}", text(&o));
 }

@@ -530,35 +530,86 @@ fn zero_threads_is_not_reported_as_a_set_argument() {
 }
 
 #[test]
-fn zero_steps_or_zero_firms_are_bad_input() {
-    for (flag, path, other) in [
-        ("--steps", "run.steps", ["--firms", "200"]),
-        ("--firms", "run.firms", ["--steps", "3"]),
-    ] {
-        let dir = tmp();
-        nqpsim(dir.path())
-            .args(["run", "--replicates", "2"])
-            .args(other)
-            .args([flag, "0", "--out", "out"])
-            .assert()
-            .code(2)
-            .stdout("")
-            .stderr(predicate::str::contains(format!("`{path}` is 0")))
-            .stderr(predicate::str::contains("must be at least 1"));
-        assert!(nothing_written(&dir.path().join("out")), "{flag} 0");
-    }
+fn zero_firms_are_bad_input_naming_the_range() {
+    let dir = tmp();
+    nqpsim(dir.path())
+        .args([
+            "run",
+            "--replicates",
+            "2",
+            "--steps",
+            "3",
+            "--firms",
+            "0",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "--firms 0: `run.firms` is 0, but must be an integer from 1 to",
+        ));
+    assert!(nothing_written(&dir.path().join("out")));
 }
 
 #[test]
+fn zero_steps_run_the_initial_state_alone() {
+    let dir = tmp();
+    let assert = nqpsim(dir.path())
+        .args([
+            "run",
+            "--replicates",
+            "2",
+            "--firms",
+            "200",
+            "--steps",
+            "0",
+            "--out",
+            "out",
+        ])
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).into_owned();
+    assert!(stdout.contains("2 replicates x 0 steps"), "{stdout}");
+    assert!(!stdout.contains("NaN"), "{stdout}");
+    let csv = fs::read_to_string(dir.path().join("out/baseline/trajectories.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let step = header.iter().position(|c| *c == "step").unwrap();
+    let tfp_index = header.iter().position(|c| *c == "tfp_index").unwrap();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    assert_eq!(rows.len(), 2 * 4, "two replicates x (3 sectors + all)");
+    assert!(
+        rows.iter()
+            .all(|r| r[step] == "0" && r[tfp_index].parse::<f64>() == Ok(1.0)),
+        "{csv}"
+    );
+    let decomposition =
+        fs::read_to_string(dir.path().join("out/baseline/decomposition.csv")).unwrap();
+    assert_eq!(decomposition.lines().count(), 1, "a header: no change yet");
+}
 
+#[test]
 fn a_bad_shorthand_flag_is_reported_as_that_flag() {
     let dir = tmp();
     nqpsim(dir.path())
-        .args(["run", "--firms", "200", "--replicates", "2", "--steps", "0"])
+        .args(["run", "--firms", "0", "--replicates", "2", "--steps", "1"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("--steps 0"))
+        .stderr(predicate::str::contains("--firms 0"))
         .stderr(predicate::str::contains("--set").not());
+    // a negative number is the flag's value, not a flag: clap's `-- -1` tip would not work
+    nqpsim(dir.path())
+        .args(["run", "--seed", "-1"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            "--seed -1: `run.seed` is -1, but must be an integer from 0 to 9223372036854775807",
+        ));
 }
 
 #[test]
@@ -767,9 +818,11 @@ fn a_value_of_the_wrong_type_exits_2() {
     let dir = tmp();
     let text = "extends = \"builtin:baseline\"\n\n[run]\nfirms = \"many\"\n";
     let stderr = run_bad_file(dir.path(), "type.toml", text);
-    assert!(stderr.contains("invalid type"), "{stderr}");
-    assert!(stderr.contains("run.firms"), "{stderr}");
-    assert!(stderr.contains("type.toml:4:9"), "{stderr}");
+    assert!(
+        stderr
+            .contains("type.toml:4:9: `run.firms` is \"many\" (a string), but must be an integer"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -865,8 +918,12 @@ fn run_bad_set(arg: &str) -> String {
 #[test]
 fn a_set_value_of_the_wrong_type_exits_2() {
     let stderr = run_bad_set("run.firms=abc");
-    assert!(stderr.starts_with("error: --set run.firms=abc"), "{stderr}");
-    assert!(stderr.contains("invalid type"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "--set run.firms=abc: `run.firms` is \"abc\" (a string), but must be an integer"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -880,11 +937,9 @@ fn a_set_without_an_equals_sign_exits_2() {
 fn a_set_naming_no_lever_exits_2() {
     let stderr = run_bad_set("policy.nosuchlever=1");
     assert!(
-        stderr.starts_with("error: --set policy.nosuchlever=1"),
+        stderr.contains("--set policy.nosuchlever=1: `policy.nosuchlever` is an unknown field"),
         "{stderr}"
     );
-    assert!(stderr.contains("unknown field"), "{stderr}");
-    assert!(stderr.contains("nosuchlever"), "{stderr}");
 }
 
 #[test]

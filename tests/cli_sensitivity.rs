@@ -338,12 +338,25 @@ fn refused(folder: &Path, args: &[&str], messages: &[&str]) {
 }
 
 #[test]
+fn a_metric_alone_is_its_value_for_all_at_the_last_step_as_for_plot() {
+    let (_dir, folder) = saltelli();
+    let out = sensitivity(&folder, &["--outcome", "tfp_index", "-q"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let step = std::fs::read_dir(folder.join("sensitivity"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect::<Vec<_>>();
+    assert_eq!(step.len(), 1, "{step:?}");
+    assert!(step[0].starts_with("tfp_index-all-"), "{step:?}");
+}
+
+#[test]
 fn bad_outcomes_are_refused_with_exit_code_2_naming_the_flag_and_nothing_is_written() {
     let (_dir, folder) = saltelli();
     refused(
         &folder,
-        &["--outcome", "tfp_index:all"],
-        &["METRIC:SECTOR:STEP", "tfp_index:all"],
+        &["--outcome", "tfp_index:all:last:0"],
+        &["METRIC:SECTOR:STEP", "tfp_index:all:last:0"],
     );
     refused(
         &folder,

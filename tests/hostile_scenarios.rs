@@ -240,7 +240,7 @@ fn huge_numbers_and_nan_in_a_file_are_refused_with_their_position() {
     for (text, fragment) in [
         (
             "[run]\nfirms = 99999999999999999999999\n",
-            "99999999999999999999999",
+            "`run.firms` is 99999999999999999999999, but must be an integer from 1 to 9223372036854775807",
         ),
         ("[policy]\ncarbon_price = 1e400\n", "overflowed"),
         (
@@ -251,8 +251,14 @@ fn huge_numbers_and_nan_in_a_file_are_refused_with_their_position() {
             "[sectors.traditional]\ntier = \"traditional\"\ntfp_mean = inf\n",
             "must be a finite number",
         ),
-        ("[run]\nreplicates = -3\n", "invalid value"),
-        ("[run]\nsteps = 4294967296\n", "invalid value"),
+        (
+            "[run]\nreplicates = -3\n",
+            "`run.replicates` is -3, but must be an integer from 1 to 4294967295",
+        ),
+        (
+            "[run]\nsteps = 4294967296\n",
+            "`run.steps` is 4294967296, but must be an integer from 0 to 4294967295",
+        ),
     ] {
         let e = load(text).unwrap_err().to_string();
         assert!(

@@ -1,6 +1,6 @@
 //! Nothing is lost and nothing looks complete that is not: a run killed at any moment leaves
-//! the previous complete files (or none); Ctrl-C and SIGTERM keep the completed replicates and
-//! say so; a second run is refused while a first writes the folder; files nqpsim did not write
+//! the previous complete files (or none); Ctrl-C and SIGTERM keep the completed replicates
+//! beside the previous complete files, in `interrupted/`, and say so; a second run is refused while a first writes the folder; files nqpsim did not write
 //! are not written over without --force; a full or read-only disk is an error that names the
 //! path, never a success.
 
@@ -165,11 +165,34 @@ fn a_run_killed_at_any_moment_leaves_the_previous_complete_files() {
     );
 }
 
-/// Interrupts a long run with `signal_name` once rows are being written; checks that the
-/// completed replicates, and only whole ones, are written and named in the manifest.
+const SMALL_RUN: &[&str] = &[
+    "run",
+    "--firms",
+    "300",
+    "--steps",
+    "3",
+    "--replicates",
+    "2",
+    "-q",
+    "--out",
+    "out",
+];
+
+/// Interrupts a long run with `signal_name` once rows are being written, over the complete
+/// result of an earlier run: that result stays as it was, byte for byte; the completed
+/// replicates, whole ones and numbered 0..k without gaps, go into `interrupted/` with a
+/// manifest that says so; the next complete run removes `interrupted/`.
 fn interrupt_keeps_completed_replicates(signal_name: &str) {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("out/baseline");
+    assert!(run(dir.path(), SMALL_RUN).status.success());
+    let complete: Vec<(String, Vec<u8>)> = visible_files(&folder)
+        .into_iter()
+        .map(|name| {
+            let bytes = fs::read(folder.join(&name)).unwrap();
+            (name, bytes)
+        })
+        .collect();
     let child = spawn(dir.path(), LONG);
     assert!(
         wait_for_rows(&folder, 200_000, Duration::from_secs(120)),
@@ -180,8 +203,18 @@ fn interrupt_keeps_completed_replicates(signal_name: &str) {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(stderr.contains("left as it was"), "{stderr}");
+    // the complete result is untouched
+    for (name, bytes) in &complete {
+        assert_eq!(&fs::read(folder.join(name)).unwrap(), bytes, "{name}");
+    }
+    let mut expected: Vec<String> = complete.iter().map(|(n, _)| n.clone()).collect();
+    expected.push("interrupted".into());
+    expected.sort();
+    assert_eq!(visible_files(&folder), expected);
+    let partial = folder.join("interrupted");
     let manifest: serde_json::Value =
-        serde_json::from_slice(&fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_slice(&fs::read(partial.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["run"]["status"], "interrupted");
     let completed: Vec<u64> = manifest["run"]["completed_replicates"]
         .as_array()
@@ -193,8 +226,13 @@ fn interrupt_keeps_completed_replicates(signal_name: &str) {
         !completed.is_empty() && completed.len() < 300,
         "{completed:?}"
     );
+    assert_eq!(
+        completed,
+        (0..completed.len() as u64).collect::<Vec<_>>(),
+        "replicates 0..k, no gaps"
+    );
     // whole replicates only: 31 steps x 4 rows each, and exactly the completed ones
-    let text = fs::read_to_string(folder.join("trajectories.csv")).unwrap();
+    let text = fs::read_to_string(partial.join("trajectories.csv")).unwrap();
     let mut per_replicate = std::collections::BTreeMap::<u64, usize>::new();
     for line in text.lines().skip(1) {
         let replicate: u64 = line.split(',').nth(2).unwrap().parse().unwrap();
@@ -206,7 +244,7 @@ fn interrupt_keeps_completed_replicates(signal_name: &str) {
         "{per_replicate:?}"
     );
     assert_eq!(manifest["files"][0]["rows"], (completed.len() * 124) as u64);
-    // and they are the same rows as in an uninterrupted run
+    // and they are the same rows as in an uninterrupted run of that many replicates
     let last = *completed.last().unwrap() + 1;
     let reference = run(
         dir.path(),
@@ -226,19 +264,14 @@ fn interrupt_keeps_completed_replicates(signal_name: &str) {
     assert!(reference.status.success());
     let reference =
         fs::read_to_string(dir.path().join("reference/baseline/trajectories.csv")).unwrap();
-    let keep: Vec<&str> = reference
-        .lines()
-        .enumerate()
-        .filter(|(i, line)| {
-            *i == 0 || completed.contains(&line.split(',').nth(2).unwrap().parse::<u64>().unwrap())
-        })
-        .map(|(_, l)| l)
-        .collect();
-    assert_eq!(text.lines().collect::<Vec<_>>(), keep);
+    assert_eq!(text, reference);
+    // the next complete run removes the interrupted one's files
+    assert!(run(dir.path(), SMALL_RUN).status.success());
+    assert!(!partial.exists());
 }
 
 #[test]
-fn ctrl_c_keeps_the_completed_replicates_and_exits_130() {
+fn ctrl_c_keeps_the_completed_replicates_beside_a_complete_result_and_exits_130() {
     interrupt_keeps_completed_replicates("INT");
 }
 

@@ -314,12 +314,18 @@ fn a_sector_named_all_is_refused() {
 }
 
 #[test]
-fn an_unknown_tier_is_a_syntax_error() {
+fn an_unknown_tier_names_the_tiers() {
     let text = format!("{EXTENDS}[sectors.future]\ntier = \"distant\"\n");
-    let (location, path, message) = syntax_error(&text);
-    assert_eq!(path.as_deref(), Some("sectors.future.tier"));
-    assert!(message.contains("distant"), "{message}");
-    assert_eq!(line_of(&location), Some(3));
+    let problem = only_problem(&text);
+    assert_eq!(problem.path, "sectors.future.tier");
+    assert!(problem.value.contains("distant"), "{problem}");
+    assert!(
+        problem
+            .allowed
+            .contains("one of \"traditional\", \"emerging\", \"future\""),
+        "{problem}"
+    );
+    assert_eq!(line_of(&problem.location), Some(3));
 }
 
 #[test]
@@ -361,32 +367,28 @@ fn custom_sectors_with_no_transitions_load() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn zero_firms_are_refused() {
-    let all = problems(&format!("{EXTENDS}[run]\nfirms = 0\n"));
-    let firms: Vec<&Invalid> = all.iter().filter(|p| p.path == "run.firms").collect();
-    assert!(!firms.is_empty(), "{all:#?}");
-    assert!(all.iter().all(|p| p.path == "run.firms"), "{all:#?}");
-    assert!(
-        firms.iter().any(|p| p.allowed == "must be at least 1"),
-        "{all:#?}"
+fn zero_firms_are_refused_naming_the_range() {
+    let problem = only_problem(&format!("{EXTENDS}[run]\nfirms = 0\n"));
+    assert_eq!(problem.path, "run.firms");
+    assert_eq!(problem.value, "0");
+    assert_eq!(
+        problem.allowed,
+        "must be an integer from 1 to 9223372036854775807 (2^63 - 1)"
     );
-    assert!(
-        firms
-            .iter()
-            .all(|p| p.value == "0" && p.location == at(3, 9))
-    );
+    assert_eq!(problem.location, at(3, 9));
 }
 
 #[test]
-fn zero_steps_and_zero_replicates_are_refused() {
-    let all = problems(&format!("{EXTENDS}[run]\nsteps = 0\nreplicates = 0\n"));
-    assert_eq!(all.len(), 2, "{all:#?}");
-    let steps = problem_at(&all, "run.steps");
-    assert_eq!(steps.allowed, "must be at least 1");
-    assert_eq!(steps.location, at(3, 9));
-    let replicates = problem_at(&all, "run.replicates");
-    assert_eq!(replicates.allowed, "must be at least 1");
-    assert_eq!(replicates.location, at(4, 14));
+fn zero_replicates_are_refused_and_zero_steps_are_the_initial_state_alone() {
+    let problem = only_problem(&format!("{EXTENDS}[run]\nsteps = 0\nreplicates = 0\n"));
+    assert_eq!(problem.path, "run.replicates");
+    assert_eq!(
+        problem.allowed,
+        "must be an integer from 1 to 4294967295 (2^32 - 1)"
+    );
+    assert_eq!(problem.location, at(4, 14));
+    let scenario = load_text(&format!("{EXTENDS}[run]\nsteps = 0\n")).expect("valid");
+    assert_eq!(scenario.run.steps, 0);
 }
 
 #[test]
@@ -397,11 +399,12 @@ fn fewer_firms_than_populated_sectors_are_refused() {
 }
 
 #[test]
-fn a_negative_firm_count_is_a_syntax_error() {
-    let (location, path, message) = syntax_error(&format!("{EXTENDS}[run]\nfirms = -5\n"));
-    assert_eq!(path.as_deref(), Some("run.firms"));
-    assert!(message.contains("-5"), "{message}");
-    assert_eq!(location, at(3, 9));
+fn a_negative_firm_count_names_the_field_and_its_range() {
+    let problem = only_problem(&format!("{EXTENDS}[run]\nfirms = -5\n"));
+    assert_eq!(problem.path, "run.firms");
+    assert_eq!(problem.value, "-5");
+    assert!(problem.allowed.contains("integer from 1 to"), "{problem}");
+    assert_eq!(problem.location, at(3, 9));
 }
 
 #[test]
@@ -531,14 +534,18 @@ fn a_transition_without_kind_or_probability_is_refused() {
 }
 
 #[test]
-fn an_unknown_transition_kind_is_a_syntax_error() {
+fn an_unknown_transition_kind_names_the_kinds() {
     let text = one_rule(
         "kind = \"teleport\"\nfrom = \"traditional\"\nto = \"emerging\"\nprobability = 0.5\n",
     );
-    let (location, path, message) = syntax_error(&text);
-    assert_eq!(path.as_deref(), Some("transitions[0].kind"));
-    assert!(message.contains("teleport"), "{message}");
-    assert_eq!(line_of(&location), Some(3));
+    let problem = only_problem(&text);
+    assert_eq!(problem.path, "transitions[0].kind");
+    assert!(problem.value.contains("teleport"), "{problem}");
+    assert!(
+        problem.allowed.contains("\"switch\", \"spawn\""),
+        "{problem}"
+    );
+    assert_eq!(line_of(&problem.location), Some(3));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -701,15 +708,15 @@ fn a_lever_out_of_range_in_a_schedule_is_refused() {
 }
 
 #[test]
-fn an_unknown_lever_is_a_syntax_error_with_its_path() {
-    let (location, path, message) =
-        syntax_error(&format!("{EXTENDS}[policy]\nrd_subsidies = 0.1\n"));
-    assert_eq!(path.as_deref(), Some("policy.rd_subsidies"));
+fn an_unknown_lever_is_named_with_the_lever_meant() {
+    let problem = only_problem(&format!("{EXTENDS}[policy]\nrd_subsidies = 0.1\n"));
+    assert_eq!(problem.path, "policy.rd_subsidies");
+    assert_eq!(problem.value, "an unknown field");
     assert!(
-        message.contains("unknown field `rd_subsidies`"),
-        "{message}"
+        problem.allowed.starts_with("did you mean `rd_subsidy`?"),
+        "{problem}"
     );
-    assert_eq!(location, at(3, 1));
+    assert_eq!(problem.location, at(3, 1));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -717,25 +724,39 @@ fn an_unknown_lever_is_a_syntax_error_with_its_path() {
 // ---------------------------------------------------------------------------------------
 
 #[test]
-fn an_unknown_field_is_a_syntax_error_naming_it() {
-    let (location, path, message) = syntax_error(&format!(
+fn an_unknown_field_is_named_with_the_field_meant_and_the_fields_there_are() {
+    let problem = only_problem(&format!(
         "{EXTENDS}\n[sectors.emerging]\nrd_intesity = 0.1\n"
     ));
-    assert_eq!(location, at(4, 1));
-    assert_eq!(path.as_deref(), Some("sectors.emerging.rd_intesity"));
+    assert_eq!(problem.location, at(4, 1));
+    assert_eq!(problem.path, "sectors.emerging.rd_intesity");
     assert!(
-        message.starts_with("unknown field `rd_intesity`"),
-        "{message}"
+        problem.allowed.starts_with("did you mean `rd_intensity`?"),
+        "{problem}"
+    );
+    assert!(
+        problem.allowed.contains("`sectors.emerging` takes: tier,"),
+        "{problem}"
     );
 }
 
 #[test]
-fn a_value_of_the_wrong_type_is_a_syntax_error() {
-    let (location, path, message) = syntax_error(&format!("{EXTENDS}\n[run]\nfirms = \"many\"\n"));
-    assert_eq!(location, at(4, 9));
-    assert_eq!(path.as_deref(), Some("run.firms"));
-    assert!(message.contains("invalid type"), "{message}");
-    assert!(message.contains("many"), "{message}");
+fn a_value_of_the_wrong_type_names_the_type_in_words_and_the_range() {
+    let problem = only_problem(&format!("{EXTENDS}\n[run]\nfirms = \"many\"\n"));
+    assert_eq!(problem.location, at(4, 9));
+    assert_eq!(problem.path, "run.firms");
+    assert_eq!(problem.value, "\"many\" (a string)");
+    assert_eq!(
+        problem.allowed,
+        "must be an integer from 1 to 9223372036854775807 (2^63 - 1)"
+    );
+    let problem = only_problem(&format!("{EXTENDS}[policy]\ncarbon_price = \"high\"\n"));
+    assert_eq!(problem.allowed, "must be a number >= 0");
+    let problem = only_problem(&format!("{EXTENDS}[policy]\nrd_subsidy = true\n"));
+    assert_eq!(
+        problem.allowed,
+        "must be a number in [0, 1] (every sector) or a table of sector = number"
+    );
 }
 
 #[test]
@@ -765,11 +786,13 @@ fn a_duplicate_key_is_refused_by_toml_with_its_line() {
 }
 
 #[test]
-fn a_syntax_error_message_names_the_file_line_and_column() {
+fn a_type_error_message_names_the_file_line_and_column() {
     let error = load_text(&format!("{EXTENDS}\n[run]\nfirms = \"many\"\n")).unwrap_err();
     let message = error.to_string();
     assert!(
-        message.starts_with("probe.toml:4:9: `run.firms`: "),
+        message.contains(
+            "\n  probe.toml:4:9: `run.firms` is \"many\" (a string), but must be an integer"
+        ),
         "{message}"
     );
 }
@@ -783,12 +806,33 @@ fn a_missing_file_is_a_read_error() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("absent.toml");
     match load(&path, &[]) {
-        Err(ScenarioError::Read { path: p, source }) => {
+        Err(ScenarioError::Read {
+            path: p,
+            source,
+            hint,
+        }) => {
             assert_eq!(p, path);
             assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+            assert!(hint.contains("builtin:baseline"), "{hint}");
         }
         other => panic!("expected ScenarioError::Read, got {other:#?}"),
     }
+}
+
+#[test]
+fn a_missing_file_suggests_a_file_of_a_similar_name() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("rd-subsidy.toml"), EXTENDS).unwrap();
+    let message = load(&dir.path().join("rd-subsidie.toml"), &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains(&format!(
+            "did you mean {}?",
+            dir.path().join("rd-subsidy.toml").display()
+        )),
+        "{message}"
+    );
 }
 
 #[test]
@@ -937,30 +981,51 @@ fn set_without_an_equals_sign_is_a_set_error() {
     assert!(message.contains("expected PATH=VALUE"), "{message}");
 }
 
-#[test]
-fn set_with_a_value_of_the_wrong_type_is_a_set_error() {
-    let (arg, message) = set_error(&["run.firms=abc"]);
-    assert_eq!(arg, "run.firms=abc");
-    assert!(message.contains("`run.firms`"), "{message}");
-    assert!(message.contains("invalid type"), "{message}");
+/// The one problem of the baseline with `overrides`.
+fn set_problem(overrides: &[&str]) -> Invalid {
+    let overrides: Vec<String> = overrides.iter().map(|s| s.to_string()).collect();
+    match load_baseline(&overrides) {
+        Err(ScenarioError::Invalid(mut all)) if all.len() == 1 => all.remove(0),
+        other => panic!("expected one problem, got {other:#?}"),
+    }
 }
 
 #[test]
-fn set_naming_an_unknown_lever_is_a_set_error() {
-    let (arg, message) = set_error(&["policy.nosuchlever=1"]);
-    assert_eq!(arg, "policy.nosuchlever=1");
-    assert!(message.contains("unknown field `nosuchlever`"), "{message}");
+fn set_with_a_value_of_the_wrong_type_names_the_argument_and_the_type() {
+    let problem = set_problem(&["run.firms=abc"]);
+    assert_eq!(problem.location, Location::Set("run.firms=abc".into()));
+    assert_eq!(problem.path, "run.firms");
+    assert_eq!(problem.value, "\"abc\" (a string)");
+    assert!(problem.allowed.contains("integer from 1 to"), "{problem}");
 }
 
 #[test]
-fn set_into_a_value_or_past_an_array_is_a_set_error() {
-    let (_, message) = set_error(&["run.firms.x=1"]);
-    assert!(
-        message.contains("`run.firms` is a value, not a table"),
-        "{message}"
+fn set_naming_an_unknown_lever_names_the_levers() {
+    let problem = set_problem(&["policy.nosuchlever=1"]);
+    assert_eq!(
+        problem.location,
+        Location::Set("policy.nosuchlever=1".into())
     );
-    let (_, message) = set_error(&["transitions[9].probability=0.1"]);
-    assert!(message.contains("index 9 is out of range"), "{message}");
+    assert_eq!(problem.value, "an unknown field");
+    assert!(problem.allowed.contains("carbon_price"), "{problem}");
+}
+
+#[test]
+fn set_into_a_value_or_past_an_array_says_what_is_there() {
+    let problem = set_problem(&["run.firms.x=1"]);
+    assert!(
+        problem
+            .allowed
+            .contains("`run.firms` is a value, not a table"),
+        "{problem}"
+    );
+    let problem = set_problem(&["transitions[9].probability=0.1"]);
+    assert!(
+        problem
+            .allowed
+            .contains("index 9 is out of range (index 3 appends one)"),
+        "{problem}"
+    );
     let (_, message) = set_error(&["run..firms=3"]);
     assert!(message.contains("empty field name"), "{message}");
 }
@@ -1034,4 +1099,196 @@ fn a_valid_set_changes_one_sector_of_a_lever() {
     let k = scenario.sector_index("emerging").unwrap();
     assert_eq!(scenario.policy.base.rd_subsidy[j], 0.3);
     assert_eq!(scenario.policy.base.rd_subsidy[k], 0.0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Every field-level problem at once, and the same words wherever a value was written
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn a_misspelt_field_a_wrong_type_a_wide_integer_and_a_value_out_of_range_are_all_reported() {
+    let text = format!(
+        "{EXTENDS}[run]\nstesp = 3\nfirms = \"many\"\nseed = 18446744073709551616\n\
+         [sectors.traditional]\nrd_intensity = -0.5\n"
+    );
+    let all = problems(&text);
+    assert_eq!(all.len(), 4, "{all:#?}");
+    let misspelt = problem_at(&all, "run.stesp");
+    assert_eq!(misspelt.location, at(3, 1));
+    assert!(
+        misspelt.allowed.starts_with("did you mean `steps`?"),
+        "{misspelt}"
+    );
+    let firms = problem_at(&all, "run.firms");
+    assert_eq!(firms.location, at(4, 9));
+    assert!(firms.allowed.contains("integer from 1 to"), "{firms}");
+    let seed = problem_at(&all, "run.seed");
+    assert_eq!(seed.location, at(5, 8));
+    assert_eq!(seed.value, "18446744073709551616");
+    assert_eq!(
+        seed.allowed,
+        "must be an integer from 0 to 9223372036854775807 (2^63 - 1)"
+    );
+    let rd = problem_at(&all, "sectors.traditional.rd_intensity");
+    assert_eq!(rd.location, at(7, 16));
+    // in the order of the file
+    let lines: Vec<usize> = all.iter().filter_map(|p| line_of(&p.location)).collect();
+    assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{lines:?}");
+}
+
+#[test]
+fn a_refused_value_does_not_bring_follow_on_problems() {
+    // the share is refused as a string; the sum of shares is not reported on top of it
+    let all = problems(&format!(
+        "{EXTENDS}[sectors.future]\nfirm_share = \"a lot\"\ntier = 3\n"
+    ));
+    let paths: Vec<&str> = all.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["sectors.future.firm_share", "sectors.future.tier"],
+        "{all:#?}"
+    );
+}
+
+#[test]
+fn a_misspelt_field_in_an_indexed_set_path_gets_the_field_meant() {
+    let problem = set_problem(&["matrices.spilover[0][2]=0.07"]);
+    assert_eq!(problem.path, "matrices.spilover");
+    assert!(
+        problem.allowed.starts_with("did you mean `spillover`?"),
+        "{problem}"
+    );
+    let same = set_problem(&["matrices.spilover=0.07"]);
+    assert_eq!(same.allowed, problem.allowed, "with or without an index");
+    let deeper = set_problem(&["policy.schedule[0].set.carbon_pryce=0.1"]);
+    assert_eq!(deeper.path, "policy.schedule[0].set.carbon_pryce");
+    assert!(
+        deeper.allowed.starts_with("did you mean `carbon_price`?"),
+        "{deeper}"
+    );
+    let sector = set_problem(&["sectors.traditonal.rd_intensity=0.1"]);
+    assert!(
+        sector
+            .allowed
+            .contains("did you mean the sector `traditional`?"),
+        "{sector}"
+    );
+}
+
+#[test]
+fn an_integer_out_of_range_reads_alike_from_a_file_a_set_and_a_flag() {
+    let allowed = "must be an integer from 0 to 9223372036854775807 (2^63 - 1)";
+    for value in ["18446744073709551616", "9223372036854775808", "-1"] {
+        let from_file = only_problem(&format!("{EXTENDS}[run]\nseed = {value}\n"));
+        let from_set = set_problem(&[&format!("run.seed={value}")]);
+        let from_flag = set_problem(&[&format!("--seed {value}")]);
+        for p in [&from_file, &from_set, &from_flag] {
+            assert_eq!(p.path, "run.seed", "{p}");
+            assert_eq!(p.value, value, "{p}");
+            assert_eq!(p.allowed, allowed, "{p}");
+        }
+        assert_eq!(
+            from_flag.location,
+            Location::Flag(format!("--seed {value}"))
+        );
+        assert_eq!(
+            from_set.location,
+            Location::Set(format!("run.seed={value}"))
+        );
+    }
+    let steps = set_problem(&["--steps -1"]);
+    assert_eq!(
+        steps.to_string(),
+        "--steps -1: `run.steps` is -1, but must be an integer from 0 to 4294967295 (2^32 - 1)"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Schedules: appended by --set, in years, as ramps
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn set_index_zero_starts_a_schedule_on_a_scenario_without_one() {
+    let scenario = load_baseline(&[
+        "policy.schedule[0]={ from_step = 1, set = { carbon_price = 0.2 } }".to_string(),
+    ])
+    .expect("appended");
+    assert_eq!(scenario.policy.at(0).carbon_price, 0.02);
+    assert_eq!(scenario.policy.at(1).carbon_price, 0.2);
+    let scenario = load_baseline(&[
+        "policy.schedule[0].set.carbon_price=0.2".to_string(),
+        "policy.schedule[0].from_step=3".to_string(),
+    ])
+    .expect("built field by field");
+    assert_eq!(scenario.policy.at(3).carbon_price, 0.2);
+    // without from_step the entry is refused, at the argument that made it
+    let problem = set_problem(&["policy.schedule[0].set.carbon_price=0.2"]);
+    assert_eq!(problem.path, "policy.schedule[0].from_step");
+    assert_eq!(
+        problem.location,
+        Location::Set("policy.schedule[0].set.carbon_price=0.2".into())
+    );
+}
+
+#[test]
+fn a_schedule_entry_may_name_years_instead_of_steps() {
+    let text = format!(
+        "{EXTENDS}[run]\nstart_year = 2024\n[[policy.schedule]]\nfrom_year = 2030\n\
+         to_year = 2032\nset = {{ carbon_price = 0.1 }}\n"
+    );
+    let scenario = load_text(&text).expect("valid");
+    assert_eq!(scenario.policy.schedule[0].from_step, 6);
+    assert_eq!(scenario.policy.schedule[0].to_step, Some(8));
+    let both = only_problem(&format!(
+        "{EXTENDS}[[policy.schedule]]\nfrom_step = 1\nfrom_year = 2030\nset = {{ talent = 1 }}\n"
+    ));
+    assert_eq!(both.path, "policy.schedule[0].from_year");
+    assert!(both.allowed.contains("not both"), "{both}");
+    let early = only_problem(&format!(
+        "{EXTENDS}[[policy.schedule]]\nfrom_year = 2000\nset = {{ talent = 1 }}\n"
+    ));
+    assert_eq!(early.path, "policy.schedule[0].from_year");
+    assert!(
+        early.allowed.contains("from run.start_year (2024)"),
+        "{early}"
+    );
+}
+
+#[test]
+fn a_ramp_needs_a_to_step_and_reaches_its_values_there() {
+    let text = format!(
+        "{EXTENDS}[[policy.schedule]]\nfrom_step = 1\nto_step = 4\nramp = true\n\
+         set = {{ carbon_price = 0.10 }}\n"
+    );
+    let scenario = load_text(&text).expect("valid");
+    let prices: Vec<f64> = (0..6).map(|t| scenario.policy.at(t).carbon_price).collect();
+    for (p, e) in prices.iter().zip([0.02, 0.04, 0.06, 0.08, 0.10, 0.10]) {
+        assert!((p - e).abs() < 1e-12, "{prices:?}");
+    }
+    // the resolved scenario keeps the ramp
+    let again = load_text(&scenario.to_toml()).expect("round trip");
+    assert_eq!(again.policy, scenario.policy);
+    let problem = only_problem(&format!(
+        "{EXTENDS}[[policy.schedule]]\nfrom_step = 1\nramp = true\nset = {{ talent = 1 }}\n"
+    ));
+    assert_eq!(problem.path, "policy.schedule[0].ramp");
+    assert!(problem.allowed.contains("needs `to_step`"), "{problem}");
+}
+
+#[test]
+fn a_refused_field_does_not_hide_a_problem_of_the_table_that_holds_it() {
+    let all = problems(
+        "transitions = []\n[sectors.all]\ntier = \"traditional\"\nfirm_share = 1\n\
+         output_share = 1\ncolour = \"red\"\n",
+    );
+    let paths: Vec<&str> = all.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["sectors.all.colour", "sectors.all"], "{all:#?}");
+    // an array that loses an element goes whole, and what follows from its absence is not
+    // reported again
+    let all = problems(&format!(
+        "{TWO_SECTORS}[[transitions]]\nkind = \"switch\"\nfrom = \"steel\"\nto = \"chips\"\n\
+         probability = 0.1\n[matrices]\nspillover = [[0.1, \"x\"], [0.1, 0.1]]\n"
+    ));
+    let paths: Vec<&str> = all.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["matrices.spillover[0][1]"], "{all:#?}");
 }

@@ -3,8 +3,10 @@
 //! files are the bytes of the sweep run on one machine. A shard stopped with SIGTERM keeps its
 //! finished runs, and submitting again resumes it.
 //!
-//! Runs only with `NQPSIM_SLURM_TEST=1` and a working Slurm (`.ci/run` starts one with
-//! `../shared/slurm-local.sh up`); elsewhere it prints why it is skipped.
+//! Needs a working Slurm, so `cargo test` lists it as ignored, with the reason; `.ci/run`
+//! starts one (`../shared/slurm-local.sh up`) and runs it with
+//! `NQPSIM_SLURM_TEST=1 cargo test --test slurm -- --ignored`. Run with `--ignored` but
+//! without `NQPSIM_SLURM_TEST=1` it fails, saying so, rather than pass without running.
 
 mod common;
 
@@ -14,14 +16,13 @@ use std::process::{Command, Output};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-fn enabled() -> bool {
-    if std::env::var("NQPSIM_SLURM_TEST").as_deref() != Ok("1") {
-        eprintln!(
-            "skipped: the Slurm test runs with NQPSIM_SLURM_TEST=1 and a running Slurm (.ci/run starts one with ../shared/slurm-local.sh up)"
-        );
-        return false;
-    }
-    true
+fn require_slurm() {
+    assert_eq!(
+        std::env::var("NQPSIM_SLURM_TEST").as_deref(),
+        Ok("1"),
+        "the Slurm test runs with NQPSIM_SLURM_TEST=1 and a running Slurm (.ci/run starts one \
+         with ../shared/slurm-local.sh up)"
+    );
 }
 
 use common::nqpsim_ok as nqpsim;
@@ -117,10 +118,9 @@ fn journaled(folder: &Path) -> usize {
 }
 
 #[test]
+#[ignore = "needs a running Slurm: .ci/run runs it (NQPSIM_SLURM_TEST=1 cargo test --test slurm -- --ignored)"]
 fn a_sweep_through_slurm_is_the_bytes_of_the_local_sweep_and_resumes_after_sigterm() {
-    if !enabled() {
-        return;
-    }
+    require_slurm();
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();

@@ -261,7 +261,11 @@ fn bad_plans_get_the_file_line_column_and_the_allowed_values() {
     let cases: [(&str, &[&str]); 7] = [
         (
             "[[axis]]\npath = \"sectors.future.entry_ratte\"\nvalues = [0.1]\n",
-            &["plan.toml:2:8", "unknown field `entry_ratte`", "entry_rate"],
+            &[
+                "plan.toml:2:8",
+                "`sectors.future.entry_ratte` is an unknown field",
+                "did you mean `entry_rate`?",
+            ],
         ),
         (
             "[[axis]]\npath = \"policy.rd_subsidy.traditional\"\nvalues = []\n",

@@ -569,10 +569,116 @@ pub fn step0_differences(
     out
 }
 
+/// Why two scenarios may start from different step-0 states: what differs between them that
+/// shapes the initial state. Each list holds `path: base vs policy` texts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Step0Causes {
+    /// Run settings (`run.firms`, `run.seed`, ...): two different economies, or draws.
+    pub run: Vec<String>,
+    /// Levers in force at step 0 (`policy.carbon_price`): the calibration is made under them.
+    pub levers: Vec<String>,
+    /// Parameters, sectors, matrices and transition rules.
+    pub parameters: Vec<String>,
+}
+
+impl Step0Causes {
+    /// Whether nothing that shapes step 0 differs.
+    pub fn is_empty(&self) -> bool {
+        self.run.is_empty() && self.levers.is_empty() && self.parameters.is_empty()
+    }
+}
+
+/// What differs between `base` and `policy` that can move their step-0 rows
+/// (docs/model.md §2, §4): run settings (but replicates, which do not change a replicate's
+/// draws), the levers in force at step 0, and everything else but the schedule after step 0.
+pub fn step0_causes(base: &Scenario, policy: &Scenario) -> Step0Causes {
+    let table = |s: &Scenario| -> toml::Table {
+        let mut raw = s.to_raw();
+        raw.name = None;
+        raw.description = None;
+        let names: Vec<String> = s.sectors.iter().map(|x| x.name.clone()).collect();
+        raw.policy = Some(s.policy.at(0).to_raw(&names));
+        if let Some(run) = &mut raw.run {
+            run.replicates = None;
+        }
+        toml::from_str(&toml::to_string(&raw).expect("a raw scenario serialises"))
+            .expect("and reads back")
+    };
+    let mut differences = Vec::new();
+    diff(
+        "",
+        &toml::Value::Table(table(base)),
+        &toml::Value::Table(table(policy)),
+        &mut differences,
+    );
+    let mut causes = Step0Causes::default();
+    for (path, text) in differences {
+        let list = if path.starts_with("run.") {
+            &mut causes.run
+        } else if path.starts_with("policy") {
+            &mut causes.levers
+        } else {
+            &mut causes.parameters
+        };
+        list.push(text);
+    }
+    causes
+}
+
+/// The leaf paths at which `a` and `b` differ, with `path: a vs b` texts.
+fn diff(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<(String, String)>) {
+    let child = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    match (a, b) {
+        (toml::Value::Table(x), toml::Value::Table(y)) => {
+            for (k, v) in x {
+                match y.get(k) {
+                    Some(w) => diff(&child(k), v, w, out),
+                    None => out.push((child(k), format!("{}: {v} vs none", child(k)))),
+                }
+            }
+            for (k, w) in y {
+                if !x.contains_key(k) {
+                    out.push((child(k), format!("{}: none vs {w}", child(k))));
+                }
+            }
+        }
+        (toml::Value::Array(x), toml::Value::Array(y)) if x.len() == y.len() => {
+            for (i, (v, w)) in x.iter().zip(y).enumerate() {
+                diff(&format!("{path}[{i}]"), v, w, out);
+            }
+        }
+        _ if a == b => {}
+        _ => out.push((path.to_string(), format!("{path}: {a} vs {b}"))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::Stream;
+
+    #[test]
+    fn the_causes_of_a_step0_difference_are_named_by_kind() {
+        let base = Scenario::baseline().with_firms(2000);
+        let text = "extends = \"builtin:baseline\"\n[policy]\ncarbon_price = 0.05\n\
+                    [[policy.schedule]]\nfrom_step = 1\nset = { talent = 1 }\n\
+                    [sectors.future]\ntfp_mean = 0.9\n";
+        let policy = crate::scenario::load_str("p", text, std::path::Path::new("."), &[])
+            .unwrap()
+            .with_firms(10_000)
+            .with_replicates(3);
+        let causes = step0_causes(&base, &policy);
+        assert_eq!(causes.run, ["run.firms: 2000 vs 10000"]);
+        assert_eq!(causes.levers, ["policy.carbon_price: 0.02 vs 0.05"]);
+        assert_eq!(causes.parameters, ["sectors.future.tfp_mean: 0.05 vs 0.9"]);
+        assert!(step0_causes(&base, &base).is_empty());
+    }
 
     #[test]
     fn paired_t_intervals_cover_the_true_effect_95_percent_of_the_time() {

@@ -18,13 +18,22 @@
 //! output_per_subsidy         = mean gained / mean ΔS  (a fiscal multiplier)
 //! ```
 //!
+//! The ratios charge the whole effect of the policy to its extra subsidy spending. A policy
+//! that also moves a lever that is not spending (a carbon price, a green standard, data
+//! openness) changes output through it too: a carbon price lowers output, so a mix of a carbon
+//! price and a subsidy can show a negative `output_per_subsidy`. That is the package's output
+//! per unit of subsidy, not the subsidies' multiplier; [`unpriced_levers`] names such levers
+//! (compare the subsidy alone against the price alone to split them).
+//!
 //! Differences get Student t intervals (paired, or Welch for an unpaired comparison); the
 //! ratios get percentile bootstrap intervals over replicates (pairs resampled together under
 //! common random numbers), and none where the denominator's own interval contains zero: a
 //! cost per unit of a gain that may be nil is unbounded.
 
 use super::compare::{Difference, Outcomes, Pairing, metric_index};
+use crate::model::levers::LEVERS;
 use crate::rng::{Stream, combine};
+use crate::scenario::Scenario;
 use crate::stats::quantiles;
 
 /// The spending accounted: each spending lever's column in `trajectories.csv` (from the lever
@@ -33,6 +42,30 @@ pub fn spending_names() -> Vec<&'static str> {
     crate::model::levers::spending_levers()
         .map(|(_, s)| s.short_name())
         .chain(["total"])
+        .collect()
+}
+
+/// The levers that are not public spending (a carbon price, a standard, data openness) whose
+/// values differ between `base` and `policy` at some step after step 0: their effect on output
+/// and emissions is charged to the subsidies by the cost ratios.
+pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> {
+    let names =
+        |s: &Scenario| -> Vec<String> { s.sectors.iter().map(|x| x.name.clone()).collect() };
+    let steps = base.run.steps.min(policy.run.steps);
+    LEVERS
+        .iter()
+        .filter(|l| l.spending.is_none() && l.name != "targeting" && l.name != "targeting_quantile")
+        .filter(|l| {
+            (1..=steps).any(|t| {
+                let lever = |s: &Scenario| {
+                    toml::Value::try_from(s.policy.at(t).to_raw(&names(s)))
+                        .ok()
+                        .and_then(|v| v.get(l.name).cloned())
+                };
+                lever(base) != lever(policy)
+            })
+        })
+        .map(|l| l.name)
         .collect()
 }
 

@@ -8,6 +8,7 @@ pub mod compare;
 pub mod discovery;
 pub mod facts;
 pub mod fiscal;
+pub mod outcome;
 pub mod population;
 pub mod sensitivity;
 pub mod sweep_sensitivity;

@@ -28,7 +28,6 @@
 //! ```
 
 use std::collections::HashSet;
-use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -45,70 +44,7 @@ pub const CSV_COLUMNS: [&str; 7] = [
     "outcome", "method", "factor", "measure", "estimate", "lo", "hi",
 ];
 
-/// The step an outcome is read at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum StepChoice {
-    /// This step (0 is the initial state).
-    Number(u32),
-    /// The sweep's last step.
-    Last,
-}
-
-/// An outcome as the user names it: `METRIC:SECTOR:STEP`, e.g. `tfp_index:all:last`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    /// A metric of `summary.csv` (a column of `trajectories.csv`, e.g. `tfp_index`).
-    pub metric: String,
-    /// A sector's name, or `all` for the whole economy.
-    pub sector: String,
-    /// The step.
-    pub step: StepChoice,
-}
-
-impl FromStr for Outcome {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Outcome, String> {
-        let parts: Vec<&str> = text.split(':').collect();
-        let [metric, sector, step] = parts[..] else {
-            return Err(format!(
-                "`{text}` is not METRIC:SECTOR:STEP (three parts separated by ':', e.g. \
-                 tfp_index:all:last)"
-            ));
-        };
-        if metric.is_empty() || sector.is_empty() {
-            return Err(format!(
-                "`{text}` names no {}: give METRIC:SECTOR:STEP, e.g. tfp_index:all:last",
-                if metric.is_empty() {
-                    "metric"
-                } else {
-                    "sector"
-                }
-            ));
-        }
-        let step = match step {
-            "last" => StepChoice::Last,
-            number => StepChoice::Number(number.parse().map_err(|_| {
-                format!("the step `{number}` in `{text}` is neither a step number nor `last`")
-            })?),
-        };
-        Ok(Outcome {
-            metric: metric.to_string(),
-            sector: sector.to_string(),
-            step,
-        })
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:", self.metric, self.sector)?;
-        match self.step {
-            StepChoice::Number(step) => write!(f, "{step}"),
-            StepChoice::Last => f.write_str("last"),
-        }
-    }
-}
+pub use super::outcome::{Outcome, StepChoice};
 
 /// How the intervals are computed.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -1187,34 +1123,6 @@ mod tests {
             e.contains("points.csv: line") && e.contains("do not come from this plan"),
             "{e}"
         );
-    }
-
-    #[test]
-    fn outcomes_are_metric_sector_and_step_or_last() {
-        assert_eq!(
-            outcome("tfp_index:all:last"),
-            Outcome {
-                metric: "tfp_index".into(),
-                sector: "all".into(),
-                step: StepChoice::Last
-            }
-        );
-        assert_eq!(outcome("emissions:future:30").step, StepChoice::Number(30));
-        assert_eq!(
-            outcome("emissions:future:30").to_string(),
-            "emissions:future:30"
-        );
-        for bad in [
-            "tfp_index",
-            "tfp_index:all",
-            "a:b:c:d",
-            ":all:1",
-            "tfp::1",
-            "tfp:all:-1",
-            "tfp:all:first",
-        ] {
-            assert!(bad.parse::<Outcome>().is_err(), "{bad}");
-        }
     }
 
     #[test]

@@ -10,13 +10,17 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt, load_scenario};
-use crate::analysis::compare::{self, EffectRow, Outcomes, Pairing, metric_index, metric_names};
+use crate::analysis::compare::{
+    self, EffectRow, Outcomes, Pairing, Step0Causes, metric_index, metric_names,
+};
 use crate::analysis::fiscal::{self, FiscalOptions, FiscalRow};
 use crate::error::Error;
 use crate::output::atomic;
 use crate::output::folder::{OutputFolder, PLOTS_DIR};
 use crate::output::manifest::FileEntry;
 use crate::output::table::Table;
+use crate::scenario::overrides::Override;
+use crate::scenario::{RunSettings, Scenario};
 use crate::sim::{self, RunOptions};
 
 /// Options of `nqpsim compare`.
@@ -228,12 +232,47 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         )
         .into());
     }
-    let Some(base) = obtain(&base_source, &overrides, None, &args)? else {
+    // Both sides run with the same settings: a scenario side takes those of a finished run
+    // on the other side (the base's first), or the policy those of the base scenario; two
+    // finished runs of different economies are refused.
+    let base_finished = finished_scenario(&base_source)?;
+    let policy_finished = finished_scenario(&policy_source)?;
+    if let (Some(b), Some(p)) = (&base_finished, &policy_finished) {
+        let differing = economy_differences(&b.run, &p.run);
+        if !differing.is_empty() {
+            return Err(bad(
+                "POLICY",
+                format!(
+                    "the two runs simulate different economies ({}): rerun one with the \
+                     other's settings, or compare scenario files, which run with the base's",
+                    differing.join(", ")
+                ),
+            )
+            .into());
+        }
+    }
+    let inherit_for_base = policy_finished
+        .as_ref()
+        .map(|p| (p.run, format!("the policy ({})", policy_source.describe())));
+    let Some((base, base_scenario)) =
+        obtain(&base_source, &overrides, inherit_for_base.as_ref(), &args)?
+    else {
         return Ok(EXIT_INTERRUPTED);
     };
-    let Some(policy) = obtain(&policy_source, &overrides, Some(&base), &args)? else {
+    let base_scenario = base_scenario.or(base_finished);
+    let inherit_for_policy = base_scenario
+        .as_ref()
+        .map(|b| (b.run, format!("the base ({})", base_source.describe())));
+    let Some((policy, policy_scenario)) = obtain(
+        &policy_source,
+        &overrides,
+        inherit_for_policy.as_ref(),
+        &args,
+    )?
+    else {
         return Ok(EXIT_INTERRUPTED);
     };
+    let policy_scenario = policy_scenario.or(policy_finished);
     let pairing = compare::pair(&base, &policy).map_err(|reason| bad("POLICY", reason))?;
     if !pairing.paired {
         eprintln!(
@@ -251,10 +290,12 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         .map(|&(row, metric)| format!("{}:{}", base.rows[row].0, names[metric]))
         .collect();
     if !step0.is_empty() {
+        let causes = match (&base_scenario, &policy_scenario) {
+            (Some(b), Some(p)) => Some(compare::step0_causes(b, p)),
+            _ => None,
+        };
         eprintln!(
-            "warning: the two differ at step 0 ({}{}): a lever set from step 0 moves the \
-             calibrated initial state (docs/model.md section 4); set levers from step 1 (a \
-             [[policy.schedule]] entry with from_step = 1) to compare from the same start",
+            "warning: the two differ at step 0 ({}{}): {}",
             step0_text
                 .iter()
                 .take(4)
@@ -265,8 +306,21 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
                 format!(" and {} more", step0.len() - 4)
             } else {
                 String::new()
-            }
+            },
+            step0_reason(causes.as_ref(), &base_source, &policy_source)?
         );
+    }
+    if let (Some(b), Some(p)) = (&base_scenario, &policy_scenario) {
+        let unpriced = fiscal::unpriced_levers(b, p);
+        if !unpriced.is_empty() {
+            eprintln!(
+                "warning: the policy also moves {}, which is not subsidy spending: the cost ratios \
+                 of fiscal.csv charge its effect on output and emissions to the subsidies too \
+                 (output_per_subsidy is the package's output per unit of subsidy, not the \
+                 subsidies' multiplier); compare each lever alone to split them",
+                unpriced.join(", ")
+            );
+        }
     }
     let fiscal = fiscal::fiscal(
         &base,
@@ -285,6 +339,14 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
             format!("{}-point{i}-vs-point{j}", base.scenario)
         }
         _ => format!("{}-vs-{}", base.scenario, policy.scenario),
+    };
+    // what the headline and the figures call the two sides: a sweep's points by number
+    let (base_name, policy_name) = match (&base_source, &policy_source) {
+        (Source::Point(_, i), Source::Point(_, j)) => (
+            format!("{} point {i}", base.scenario),
+            format!("{} point {j}", policy.scenario),
+        ),
+        _ => (base.scenario.clone(), policy.scenario.clone()),
     };
     let folder = OutputFolder::take(
         &args.run.out.join(&name),
@@ -309,8 +371,8 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         command: "compare",
         nqpsim_version: env!("CARGO_PKG_VERSION"),
         model_version: crate::MODEL_VERSION,
-        base: base.scenario.clone(),
-        policy: policy.scenario.clone(),
+        base: base_name,
+        policy: policy_name,
         base_source: base_source.describe(),
         policy_source: policy_source.describe(),
         paired: pairing.paired,
@@ -328,8 +390,8 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     atomic::write_file(&folder.file(MANIFEST), &json)?;
     if !args.run.quiet {
         super::print(&headline(
-            &base,
-            &policy,
+            (&base, &describe_side(&base_source, &base.scenario)?),
+            &describe_side(&policy_source, &policy.scenario)?,
             &pairing,
             &effects,
             &fiscal,
@@ -340,18 +402,77 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     Ok(EXIT_OK)
 }
 
-/// Reads or runs one side; `None` if interrupted. The policy (`base` given) runs with the
-/// base's seed and replicates.
+/// The resolved scenario a finished run's folder records in its manifest (`None` for a
+/// scenario to run, or a sweep's point).
+fn finished_scenario(source: &Source) -> Result<Option<Scenario>, Error> {
+    let Source::Run(dir) = source else {
+        return Ok(None);
+    };
+    let path = dir.join(MANIFEST);
+    let unreadable = |reason: String| Error::Results {
+        path: path.clone(),
+        reason,
+    };
+    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| unreadable(format!("not a manifest: {e}")))?;
+    let raw: crate::scenario::raw::RawScenario = value
+        .get("scenario")
+        .cloned()
+        .ok_or_else(|| unreadable("records no scenario".into()))
+        .and_then(|v| {
+            serde_json::from_value(v).map_err(|e| unreadable(format!("its scenario: {e}")))
+        })?;
+    let name = raw.name.clone().unwrap_or_default();
+    let toml = toml::to_string(&raw).map_err(|e| unreadable(format!("its scenario: {e}")))?;
+    crate::scenario::load_str(&name, &toml, dir, &[])
+        .map(Some)
+        .map_err(|e| unreadable(format!("its scenario does not load: {e}")))
+}
+
+/// The run settings that make two runs different economies, as `setting a vs b` texts (seeds
+/// and replicates only unpair them).
+fn economy_differences(a: &RunSettings, b: &RunSettings) -> Vec<String> {
+    let mut out = Vec::new();
+    if a.firms != b.firms {
+        out.push(format!("run.firms {} vs {}", a.firms, b.firms));
+    }
+    if a.steps != b.steps {
+        out.push(format!("run.steps {} vs {}", a.steps, b.steps));
+    }
+    if a.start_year != b.start_year {
+        out.push(format!(
+            "run.start_year {} vs {}",
+            a.start_year, b.start_year
+        ));
+    }
+    out
+}
+
+/// The `--set` overrides that set the run settings to `run`.
+fn run_overrides(run: &RunSettings) -> Vec<String> {
+    vec![
+        format!("run.steps={}", run.steps),
+        format!("run.firms={}", run.firms),
+        format!("run.replicates={}", run.replicates),
+        format!("run.seed={}", run.seed),
+        format!("run.start_year={}", run.start_year),
+    ]
+}
+
+/// Reads or runs one side; `None` if interrupted. A scenario runs with the settings of
+/// `inherit` (the other side's, named), and a flag or `--set` of the command line that asks
+/// for other settings is refused, naming both.
 fn obtain(
     source: &Source,
     overrides: &[String],
-    base: Option<&Outcomes>,
+    inherit: Option<&(RunSettings, String)>,
     args: &CompareArgs,
-) -> Result<Option<Outcomes>, Error> {
+) -> Result<Option<(Outcomes, Option<Scenario>)>, Error> {
     match source {
         Source::Run(dir) => {
             let table = Table::read(&dir.join("trajectories.csv"))?;
-            Ok(Some(Outcomes::from_table(&table, None)?))
+            Ok(Some((Outcomes::from_table(&table, None)?, None)))
         }
         Source::Point(dir, point) => {
             let path = dir.join("trajectories.csv");
@@ -365,17 +486,48 @@ fn obtain(
                 });
             }
             let table = Table::read(&path)?;
-            Ok(Some(Outcomes::from_table(&table, Some(*point))?))
+            Ok(Some((Outcomes::from_table(&table, Some(*point))?, None)))
         }
         Source::Scenario(path) => {
             let mut overrides = overrides.to_vec();
-            if let Some(base) = base {
-                // common random numbers: the base's seed and replicates
-                let seed = base.seeds.first().copied().unwrap_or(0);
-                let replicates = base.replicates.iter().max().map_or(0, |r| r + 1);
-                overrides.push(format!("run.seed={seed}"));
-                overrides.push(format!("run.replicates={replicates}"));
-                overrides.push(format!("run.steps={}", base.steps));
+            if let Some((run, from)) = inherit {
+                let (own, _) = load_scenario(path.as_deref(), &overrides)?;
+                let asked: Vec<Override> = overrides
+                    .iter()
+                    .filter_map(|o| Override::parse(o).ok())
+                    .collect();
+                let fields = [
+                    ("steps", own.run.steps != run.steps, run.steps.to_string()),
+                    ("firms", own.run.firms != run.firms, run.firms.to_string()),
+                    (
+                        "replicates",
+                        own.run.replicates != run.replicates,
+                        run.replicates.to_string(),
+                    ),
+                    ("seed", own.run.seed != run.seed, run.seed.to_string()),
+                    (
+                        "start_year",
+                        own.run.start_year != run.start_year,
+                        run.start_year.to_string(),
+                    ),
+                ];
+                for (field, differs, theirs) in fields {
+                    let path = format!("run.{field}");
+                    if let Some(o) = asked.iter().rev().find(|o| o.path == path)
+                        && differs
+                    {
+                        return Err(bad(
+                            &o.arg,
+                            format!(
+                                "{from} ran with {path} = {theirs}; both sides of a comparison \
+                                 run with the same settings (common random numbers, the same \
+                                 economy): leave this out, or rerun {from} with it"
+                            ),
+                        ));
+                    }
+                }
+                // common random numbers and the same economy: the other side's settings
+                overrides.extend(run_overrides(run));
             }
             let (scenario, _) = load_scenario(path.as_deref(), &overrides)?;
             let show = !args.run.quiet && std::io::stderr().is_terminal();
@@ -396,9 +548,96 @@ fn obtain(
             }
             let outcomes = Outcomes::from_rows(&scenario, &output.rows)
                 .map_err(|reason| bad("SCENARIO", reason))?;
-            Ok(Some(outcomes))
+            Ok(Some((outcomes, Some(scenario))))
         }
     }
+}
+
+/// Why the two sides differ at step 0, for the warning: the causes found, or for a sweep's
+/// points the axes that differ between them.
+fn step0_reason(
+    causes: Option<&Step0Causes>,
+    base: &Source,
+    policy: &Source,
+) -> Result<String, Error> {
+    let shown = |list: &[String]| {
+        let mut text = list.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+        if list.len() > 4 {
+            text.push_str(&format!(" and {} more", list.len() - 4));
+        }
+        text
+    };
+    let Some(causes) = causes else {
+        if let (Source::Point(dir, i), Source::Point(_, j)) = (base, policy) {
+            return Ok(format!(
+                "point {i} ({}) and point {j} ({}) start from different states: an axis over a \
+                 parameter, or over a lever from step 0, applies from step 0",
+                point_values(dir, *i)?,
+                point_values(dir, *j)?
+            ));
+        }
+        return Ok("the two start from different initial states".into());
+    };
+    let mut reasons = Vec::new();
+    if !causes.run.is_empty() {
+        reasons.push(format!(
+            "they ran with different run settings ({}), so they are different economies or \
+             draws",
+            shown(&causes.run)
+        ));
+    }
+    if !causes.levers.is_empty() {
+        reasons.push(format!(
+            "a lever in force at step 0 differs ({}), which moves the calibrated initial state \
+             (docs/model.md section 4): set levers from step 1 (a [[policy.schedule]] entry with \
+             from_step = 1) to compare from the same start",
+            shown(&causes.levers)
+        ));
+    }
+    if !causes.parameters.is_empty() {
+        reasons.push(format!(
+            "their parameters differ ({}), and parameters apply from step 0",
+            shown(&causes.parameters)
+        ));
+    }
+    if reasons.is_empty() {
+        reasons.push("the two start from different initial states".into());
+    }
+    Ok(reasons.join("; "))
+}
+
+/// A sweep point's axis values, `axis = value, ...`, from `points.csv`.
+fn point_values(dir: &Path, point: u32) -> Result<String, Error> {
+    const DESIGN_COLUMNS: [&str; 7] = [
+        "point",
+        "sample",
+        "block",
+        "varied",
+        "trajectory",
+        "position",
+        "changed",
+    ];
+    let table = Table::read(&dir.join(crate::sweep::run::POINTS))?;
+    let c = table.column("point")?;
+    let Some(row) = (0..table.len()).find(|&r| table.text(r, c) == point.to_string()) else {
+        return Ok(String::new());
+    };
+    Ok(table
+        .columns()
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| !DESIGN_COLUMNS.contains(&name.as_str()))
+        .map(|(k, name)| format!("{name} = {}", table.text(row, k)))
+        .collect::<Vec<_>>()
+        .join(", "))
+}
+
+/// How the headline names one side: the scenario, or a sweep's point with its axis values.
+fn describe_side(source: &Source, scenario: &str) -> Result<String, Error> {
+    Ok(match source {
+        Source::Point(dir, i) => format!("{scenario} point {i} ({})", point_values(dir, *i)?),
+        _ => scenario.to_string(),
+    })
 }
 
 fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
@@ -468,8 +707,8 @@ fn fiscal_csv(rows: &[FiscalRow]) -> Result<Vec<u8>, Error> {
 
 /// The headline effects at the final step, and the fiscal figures.
 fn headline(
-    base: &Outcomes,
-    policy: &Outcomes,
+    (base, base_name): (&Outcomes, &str),
+    policy_name: &str,
     pairing: &Pairing,
     effects: &[EffectRow],
     fiscal: &[FiscalRow],
@@ -480,9 +719,7 @@ fn headline(
     let last = base.steps;
     writeln!(
         out,
-        "{} vs {}: {} {} replicates, step {last} ({}); effect = policy - base, {:.0} % interval",
-        policy.scenario,
-        base.scenario,
+        "{policy_name} vs {base_name}: {} {} replicates, step {last} ({}); effect = policy - base, {:.0} % interval",
         base.replicates.len(),
         if pairing.paired { "paired" } else { "unpaired" },
         base.start_year + last as i32,

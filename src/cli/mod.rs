@@ -94,20 +94,24 @@ pub struct ScenarioArgs {
 /// much to simulate, on how many threads, where the results go, and `--set` overrides.
 #[derive(Debug, Args, Clone)]
 pub struct RunFlags {
-    /// Steps (years) after step 0 [scenario: run.steps]
-    #[arg(long)]
-    pub steps: Option<u32>,
-    /// Initial firms [scenario: run.firms]
-    #[arg(long)]
-    pub firms: Option<u64>,
-    /// Replicates [scenario: run.replicates; a sweep plan's `replicates`; a comparison's
-    /// base]
-    #[arg(long)]
-    pub replicates: Option<u32>,
+    // The four size flags are read as text and checked as the scenario fields they set, so
+    // that `--steps -1`, `--set run.steps=-1` and `steps = -1` in a file get the same message,
+    // naming the field and its range.
+    /// Steps (years) after step 0, 0 to 2^32 - 1; 0 runs the initial state alone [scenario:
+    /// run.steps]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub steps: Option<String>,
+    /// Initial firms, 1 to 2^63 - 1 [scenario: run.firms]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub firms: Option<String>,
+    /// Replicates, 1 to 2^32 - 1 [scenario: run.replicates; a sweep plan's `replicates`; a
+    /// comparison's base]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub replicates: Option<String>,
     /// Seed, 0 to 2^63 - 1 (TOML integers are signed 64-bit) [scenario: run.seed; a sweep
     /// plan's `seed`; a comparison's base]
-    #[arg(long, value_parser = clap::value_parser!(u64).range(0..=i64::MAX as u64))]
-    pub seed: Option<u64>,
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub seed: Option<String>,
     /// Worker threads (default: one per core); results do not depend on it
     #[arg(long)]
     pub threads: Option<usize>,
@@ -148,13 +152,13 @@ impl RunFlags {
     /// field, and the last word is the user's explicit `--set`.
     pub fn overrides(&self) -> Vec<String> {
         [
-            ("--steps", self.steps.map(u64::from)),
-            ("--firms", self.firms),
-            ("--replicates", self.replicates.map(u64::from)),
-            ("--seed", self.seed),
+            ("--steps", &self.steps),
+            ("--firms", &self.firms),
+            ("--replicates", &self.replicates),
+            ("--seed", &self.seed),
         ]
         .iter()
-        .filter_map(|(flag, value)| value.map(|v| format!("{flag} {v}")))
+        .filter_map(|(flag, value)| value.as_ref().map(|v| format!("{flag} {v}")))
         .chain(self.scenario_args.set.iter().cloned())
         .collect()
     }

@@ -77,11 +77,17 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
     };
     let dir = writer.finish(&summary, &provenance)?;
     if summary.interrupted {
+        let k = summary.completed.len();
         eprintln!(
-            "interrupted: {} of {} replicates completed and were written to {} (manifest status `interrupted`)",
-            summary.completed.len(),
+            "interrupted: {k} of {} replicates ({}) completed and were written to {} (manifest status `interrupted`); {} holds only complete results and was left as it was",
             scenario.run.replicates,
-            dir.join("trajectories.csv").display()
+            if k == 0 {
+                "none".to_string()
+            } else {
+                format!("0 to {}", k - 1)
+            },
+            dir.display(),
+            dir.parent().unwrap_or(&dir).display()
         );
         return Ok(EXIT_INTERRUPTED);
     }
@@ -138,7 +144,12 @@ fn report(
             let v: Vec<f64> = last.iter().filter_map(|r| f(r)).collect();
             (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
         };
-        let growth = mean(&|r| r.tfp_index.map(|x| 100.0 * x.ln() / steps as f64));
+        // no growth without a year (`--steps 0`: the initial state alone)
+        let growth = mean(&|r| {
+            r.tfp_index
+                .filter(|_| steps > 0)
+                .map(|x| 100.0 * x.ln() / steps as f64)
+        });
         let share = mean(&|r| r.output_share);
         let firms = mean(&|r| Some(r.firms as f64));
         let fmt = |x: Option<f64>, d: usize| x.map_or("NA".to_string(), |v| format!("{v:.d$}"));

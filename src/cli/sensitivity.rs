@@ -22,7 +22,8 @@ pub struct SensitivityArgs {
     #[arg(value_name = "SWEEP_DIR")]
     pub folder: PathBuf,
     /// The outcome: a metric of summary.csv, a sector or `all`, and a step number or `last`,
-    /// e.g. tfp_index:all:last; its value at a point is the mean over replicates (repeatable)
+    /// e.g. tfp_index:all:last (METRIC alone is METRIC:all:last, as for `plot`); its value at
+    /// a point is the mean over replicates (repeatable)
     #[arg(long = "outcome", value_name = "METRIC:SECTOR:STEP", required = true)]
     pub outcomes: Vec<Outcome>,
     /// Bootstrap resamples for the intervals (0: no intervals)

@@ -76,7 +76,7 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
         return write_slurm(&plan, &args);
     }
     let show = !args.run.quiet && std::io::stderr().is_terminal();
-    let bar = SweepBar::new(show);
+    let bar = SweepBar::new(show, plan.points.len(), plan.replicates);
     let options = SweepOptions {
         out: args.run.out.clone(),
         threads: args.run.threads,
@@ -321,27 +321,51 @@ struct SweepBar {
     bar: ProgressBar,
     firm_steps: AtomicU64,
     started: Instant,
+    /// Runs done when this process started (resumed from the journal).
+    resumed: AtomicU64,
+    points: usize,
+    replicates: u32,
 }
 
 impl SweepBar {
-    fn new(show: bool) -> Self {
+    /// A bar for `points` points of `replicates` replicates; its length is set when the
+    /// sweep starts (a shard runs fewer).
+    fn new(show: bool, points: usize, replicates: u32) -> Self {
         let bar = if show {
-            ProgressBar::new(0)
+            ProgressBar::new(points as u64 * u64::from(replicates))
         } else {
             ProgressBar::hidden()
         };
         bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs ({msg}) ETA {eta}",
-            )
-            .expect("valid template"),
+            ProgressStyle::with_template(super::progress::TEMPLATE).expect("valid template"),
         );
-        bar.enable_steady_tick(Duration::from_millis(200));
-        SweepBar {
+        let sweep = SweepBar {
             bar,
             firm_steps: AtomicU64::new(0),
             started: Instant::now(),
-        }
+            resumed: AtomicU64::new(0),
+            points,
+            replicates,
+        };
+        sweep.bar.set_message(sweep.message());
+        sweep.bar.enable_steady_tick(Duration::from_millis(200));
+        sweep
+    }
+
+    /// The text after the counts: the design's size, speed, time left.
+    fn message(&self) -> String {
+        let firm_steps = self.firm_steps.load(Ordering::Relaxed);
+        let rate = firm_steps as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
+        let resumed = self.resumed.load(Ordering::Relaxed);
+        let total = self.bar.length().unwrap_or(0).saturating_sub(resumed);
+        let done = self.bar.position().saturating_sub(resumed);
+        format!(
+            "runs ({} points x {}), {:.1} M firm-steps/s, ETA {}",
+            self.points,
+            self.replicates,
+            rate / 1e6,
+            super::progress::eta(self.started, done, total)
+        )
     }
 
     fn finish(&self) {
@@ -353,7 +377,8 @@ impl Progress for SweepBar {
     fn start(&self, done: usize, total: usize) {
         self.bar.set_length(total as u64);
         self.bar.set_position(done as u64);
-        self.bar.reset_eta();
+        self.resumed.store(done as u64, Ordering::Relaxed);
+        self.bar.set_message(self.message());
     }
 
     fn step_done(&self, firm_steps: u64) {
@@ -365,9 +390,6 @@ impl Progress for SweepBar {
         if self.bar.is_hidden() {
             return;
         }
-        let total = self.firm_steps.load(Ordering::Relaxed);
-        let rate = total as f64 / self.started.elapsed().as_secs_f64().max(1e-9);
-        self.bar
-            .set_message(format!("{:.1} M firm-steps/s", rate / 1e6));
+        self.bar.set_message(self.message());
     }
 }

@@ -190,6 +190,21 @@ pub trait GlobalValue: Copy {
     ) -> Self::Written;
     /// The value as text for documentation.
     fn describe(&self) -> String;
+    /// The value a `fraction` (in (0, 1]) of the way from `from` to `to`, for a schedule
+    /// entry that ramps (docs/model.md §4.4); a value that cannot be interpolated is `to`.
+    fn ramp(from: &Self, to: Self::Written, fraction: f64) -> Self::Written {
+        let _ = (from, fraction);
+        to
+    }
+}
+
+/// The value a `fraction` of the way from `from` to `to`, exactly `to` at the end.
+fn between(from: f64, to: f64, fraction: f64) -> f64 {
+    if fraction >= 1.0 {
+        to
+    } else {
+        from + (to - from) * fraction
+    }
 }
 
 impl GlobalValue for f64 {
@@ -205,6 +220,9 @@ impl GlobalValue for f64 {
     }
     fn describe(&self) -> String {
         self.to_string()
+    }
+    fn ramp(from: &f64, to: f64, fraction: f64) -> f64 {
+        between(*from, to, fraction)
     }
 }
 
@@ -222,6 +240,9 @@ impl GlobalValue for Option<f64> {
     }
     fn describe(&self) -> String {
         self.map_or_else(|| "none".to_string(), |v| v.to_string())
+    }
+    fn ramp(from: &Option<f64>, to: f64, fraction: f64) -> f64 {
+        from.map_or(to, |from| between(from, to, fraction))
     }
 }
 
@@ -265,7 +286,13 @@ fn per_sector_values(
                     None => c.problem(
                         field,
                         format!("{v} for sector {name:?}"),
-                        format!("must name one of the sectors: {}", names.join(", ")),
+                        format!(
+                            "must name one of the sectors: {}{}",
+                            names.join(", "),
+                            crate::error::did_you_mean(name, names.iter().copied())
+                                .map(|m| format!(" (did you mean `{m}`?)"))
+                                .unwrap_or_default()
+                        ),
                     ),
                 }
             }
@@ -298,9 +325,20 @@ pub struct RawScheduleEntry {
     /// First step in force.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_step: Option<u32>,
-    /// Last step in force, inclusive (open-ended if left out).
+    /// Last step in force, inclusive (open-ended if left out); with `ramp`, the step the
+    /// ramp reaches its values.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub to_step: Option<u32>,
+    /// First step in force, as a calendar year (`run.start_year` is step 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_year: Option<i32>,
+    /// `to_step` as a calendar year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_year: Option<i32>,
+    /// Whether the levers move in equal steps from the values in force the step before
+    /// `from_step` to the values of `set`, reached at `to_step` and kept after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ramp: Option<bool>,
     /// The levers set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set: Option<RawPolicy>,
@@ -421,6 +459,20 @@ macro_rules! levers {
         }
 
         impl LeverSet {
+            /// The values a `fraction` (in (0, 1]) of the way from `from` to this set's, for
+            /// the levers this set names (a ramp, docs/model.md §4.4).
+            pub fn ramped(&self, from: &Levers, fraction: f64) -> LeverSet {
+                LeverSet {
+                    $( $sname: self.$sname
+                        .iter()
+                        .zip(&from.$sname)
+                        .map(|(to, from)| to.map(|to| between(*from, to, fraction)))
+                        .collect(), )+
+                    $( $gname: self.$gname
+                        .map(|to| <$gty as GlobalValue>::ramp(&from.$gname, to, fraction)), )+
+                }
+            }
+
             /// The set as written (sectors `names`): only what it sets.
             pub fn to_raw(&self, names: &[String]) -> RawPolicy {
                 RawPolicy {

@@ -56,21 +56,36 @@ pub fn budget_scale(previous_scale: f64, cap: Option<f64>, previous_spent: f64) 
 }
 
 /// One entry of the schedule: from `from_step` to `to_step` (inclusive; open-ended if
-/// `None`) the levers named in `set` take the given values (docs/model.md §4).
+/// `None`) the levers named in `set` take the given values (docs/model.md §4.4). A ramp moves
+/// them instead in equal steps from the values in force at `from_step - 1` to those of `set`,
+/// reached at `to_step` and kept after it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScheduleEntry {
     /// First step of the entry.
     pub from_step: u32,
-    /// Last step of the entry, inclusive.
+    /// Last step of the entry, inclusive; of a ramp, the step it reaches `set`.
     pub to_step: Option<u32>,
     /// The values set.
     pub set: LeverSet,
+    /// Whether the entry ramps (then `to_step` is given).
+    pub ramp: bool,
 }
 
 impl ScheduleEntry {
-    /// Whether the entry is in force in `step`.
+    /// Whether the entry is in force in `step` (a ramp stays in force after its end).
     pub fn covers(&self, step: u32) -> bool {
-        step >= self.from_step && self.to_step.is_none_or(|to| step <= to)
+        step >= self.from_step && (self.ramp || self.to_step.is_none_or(|to| step <= to))
+    }
+
+    /// How far a ramp has gone in `step`: `k / n` in its k-th of n steps, 1 from `to_step`
+    /// on (and for an entry that does not ramp).
+    pub fn fraction(&self, step: u32) -> f64 {
+        match (self.ramp, self.to_step) {
+            (true, Some(to)) if step < to => {
+                f64::from(step - self.from_step + 1) / f64::from(to - self.from_step + 1)
+            }
+            _ => 1.0,
+        }
     }
 }
 
@@ -86,9 +101,24 @@ pub struct PolicySpec {
 impl PolicySpec {
     /// §5.1: the levers in force in `step`.
     pub fn at(&self, step: u32) -> Levers {
+        self.at_with(self.schedule.len(), step)
+    }
+
+    /// The levers in force in `step` under the first `entries` entries of the schedule.
+    fn at_with(&self, entries: usize, step: u32) -> Levers {
         let mut levers = self.base.clone();
-        for entry in self.schedule.iter().filter(|e| e.covers(step)) {
-            levers.apply(&entry.set);
+        for (i, entry) in self.schedule[..entries].iter().enumerate() {
+            if !entry.covers(step) {
+                continue;
+            }
+            let fraction = entry.fraction(step);
+            if fraction < 1.0 {
+                // a ramp starts from what the entries before it give the step before it
+                let from = self.at_with(i, entry.from_step.saturating_sub(1));
+                levers.apply(&entry.set.ramped(&from, fraction));
+            } else {
+                levers.apply(&entry.set);
+            }
         }
         levers
     }
@@ -192,11 +222,13 @@ mod tests {
             from_step: 1,
             to_step: None,
             set: first,
+            ramp: false,
         });
         spec.schedule.push(ScheduleEntry {
             from_step: 5,
             to_step: Some(6),
             set: second,
+            ramp: false,
         });
         assert_eq!(spec.at(0).carbon_price, 0.02);
         assert_eq!(spec.at(1).carbon_price, 0.05);
@@ -204,5 +236,48 @@ mod tests {
         assert_eq!(spec.at(5).carbon_price, 0.10);
         assert_eq!(spec.at(5).rd_subsidy, vec![0.3, 0.0]);
         assert_eq!(spec.at(7).carbon_price, 0.05);
+    }
+
+    #[test]
+    fn a_ramp_moves_in_equal_steps_from_the_value_before_it_and_holds_its_end() {
+        let mut spec = PolicySpec {
+            base: Levers::defaults(2),
+            schedule: vec![],
+        };
+        let mut set = LeverSet {
+            carbon_price: Some(0.10),
+            ..Default::default()
+        };
+        set.rd_subsidy = vec![None, Some(0.5)];
+        // from 0.02 (the base) at step 0 to 0.10 at step 4: 0.04, 0.06, 0.08, 0.10, then 0.10
+        spec.schedule.push(ScheduleEntry {
+            from_step: 1,
+            to_step: Some(4),
+            set,
+            ramp: true,
+        });
+        let prices: Vec<f64> = (0..7).map(|t| spec.at(t).carbon_price).collect();
+        let expected = [0.02, 0.04, 0.06, 0.08, 0.10, 0.10, 0.10];
+        for (p, e) in prices.iter().zip(expected) {
+            assert!((p - e).abs() < 1e-15, "{prices:?}");
+        }
+        assert_eq!(spec.at(4).carbon_price, 0.10, "the end is exact");
+        assert_eq!(
+            spec.at(2).rd_subsidy,
+            [0.0, 0.25],
+            "per sector, only what it sets"
+        );
+        // a later entry overrides the ramp where they overlap
+        spec.schedule.push(ScheduleEntry {
+            from_step: 3,
+            to_step: Some(3),
+            set: LeverSet {
+                carbon_price: Some(0.5),
+                ..Default::default()
+            },
+            ramp: false,
+        });
+        assert_eq!(spec.at(3).carbon_price, 0.5);
+        assert!((spec.at(2).carbon_price - 0.06).abs() < 1e-15);
     }
 }

@@ -87,7 +87,15 @@ impl AtomicFile {
     }
 
     /// Flushes, syncs and renames the file into place; returns its size and fingerprint.
-    pub fn commit(mut self) -> Result<FileFacts, OutputError> {
+    pub fn commit(self) -> Result<FileFacts, OutputError> {
+        let path = self.path.clone();
+        self.commit_as(&path)
+    }
+
+    /// As [`AtomicFile::commit`], into `path` instead (on the same file system: an
+    /// interrupted run's files go beside the complete ones).
+    pub fn commit_as(mut self, path: &Path) -> Result<FileFacts, OutputError> {
+        self.path = path.to_path_buf();
         let writer = self.writer.take().expect("committed once");
         let file = writer
             .into_inner()

@@ -19,7 +19,13 @@ pub const RUN_FILES: &[&str] = &[
     "panel_codebook.md",
     "facts.csv",
     PLOTS_DIR,
+    INTERRUPTED_DIR,
 ];
+
+/// The folder, inside a run's, that an interrupted run writes its completed replicates into:
+/// the run's folder itself only ever holds a complete result, which an interrupted run leaves
+/// as it was. The next complete run removes it.
+pub const INTERRUPTED_DIR: &str = "interrupted";
 
 /// The folder that `nqpsim plot` writes its figures into, inside a run's, a sweep's or a
 /// comparison's folder. Re-running the command that wrote the folder leaves it as it was:

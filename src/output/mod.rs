@@ -4,9 +4,10 @@
 //! The folder is locked for the run and must hold nothing but nqpsim's own files
 //! ([`folder`]). Rows are written as replicates complete, into a temporary file that is
 //! renamed when the run ends ([`atomic`]): a crash or a kill never leaves a CSV that looks
-//! whole but is not, and a previous result is replaced only by a complete new one (or, after
-//! Ctrl-C, by the replicates that completed, as the manifest says). The manifest is written
-//! last and records each data file's size and fingerprint.
+//! whole but is not, and a previous result is replaced only by a complete new one. After
+//! Ctrl-C the replicates that completed (0..k) go into the folder's `interrupted/` instead,
+//! with a manifest that says so, and the folder's own files stay as they were. The manifest
+//! is written last and records each data file's size and fingerprint.
 
 pub mod append;
 pub mod atomic;
@@ -130,14 +131,32 @@ impl<'s> RunWriter<'s> {
         Ok(())
     }
 
-    /// Renames the CSV into place and writes the manifest; returns the folder.
+    /// Renames the CSV files into place and writes the manifest; returns the folder they are
+    /// in: the run's folder when the run is complete, its `interrupted/` when it is not.
     pub fn finish(self, summary: &RunSummary, provenance: &Provenance) -> Result<PathBuf, Error> {
+        // an earlier interrupted run's files are stale either way
+        let beside = self.folder.file(folder::INTERRUPTED_DIR);
+        if beside.exists() {
+            std::fs::remove_dir_all(&beside).map_err(|source| OutputError {
+                path: beside.clone(),
+                source,
+            })?;
+        }
+        let dir = if summary.interrupted {
+            std::fs::create_dir_all(&beside).map_err(|source| OutputError {
+                path: beside.clone(),
+                source,
+            })?;
+            beside
+        } else {
+            self.folder.path().to_path_buf()
+        };
         let path = self.folder.file("trajectories.csv");
         let file = self.csv.into_inner().map_err(|source| OutputError {
             path: path.clone(),
             source,
         })?;
-        let facts = file.commit()?;
+        let facts = file.commit_as(&dir.join("trajectories.csv"))?;
         let path = self.folder.file(DECOMPOSITION);
         let file = self
             .decomposition
@@ -146,7 +165,7 @@ impl<'s> RunWriter<'s> {
                 path: path.clone(),
                 source,
             })?;
-        let decomposition_facts = file.commit()?;
+        let decomposition_facts = file.commit_as(&dir.join(DECOMPOSITION))?;
         let mut files = vec![
             FileEntry {
                 name: "trajectories.csv".into(),
@@ -170,21 +189,22 @@ impl<'s> RunWriter<'s> {
                 files.push(FileEntry {
                     name: PANEL.into(),
                     rows: self.panel_rows,
-                    facts: file.commit()?,
+                    facts: file.commit_as(&dir.join(PANEL))?,
                 });
                 let text = panel::codebook(self.scenario, sample);
-                let facts = atomic::write_file(&self.folder.file(PANEL_CODEBOOK), text.as_bytes())?;
+                let facts = atomic::write_file(&dir.join(PANEL_CODEBOOK), text.as_bytes())?;
                 files.push(FileEntry {
                     name: PANEL_CODEBOOK.into(),
                     rows: 0,
                     facts,
                 });
             }
-            None => {
+            None if !summary.interrupted => {
                 // an earlier run's panel would not match these trajectories
                 let _ = std::fs::remove_file(self.folder.file(PANEL));
                 let _ = std::fs::remove_file(self.folder.file(PANEL_CODEBOOK));
             }
+            None => {}
         }
         let secs = summary.wall_time.as_secs_f64();
         let manifest = Manifest {
@@ -221,8 +241,8 @@ impl<'s> RunWriter<'s> {
             },
         };
         let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
-        atomic::write_file(&self.folder.file("manifest.json"), &json)?;
-        Ok(self.folder.path().to_path_buf())
+        atomic::write_file(&dir.join("manifest.json"), &json)?;
+        Ok(dir)
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod extends;
 pub mod overrides;
 pub mod raw;
+pub mod schema;
 pub mod source;
 pub mod validate;
 
@@ -16,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Location, ScenarioError};
+use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::Matrix;
 use crate::model::demography::TransitionRule;
 use crate::model::params::{ModelParams, RawModelParams, RawSector, SectorParams, Tier};
@@ -129,21 +130,30 @@ pub struct Base {
     chain: Vec<SourceFile>,
     merged: toml::Table,
     default_name: String,
+    /// The files' own problems (unknown fields, wrong types, integers out of range), reported
+    /// with every other problem of a scenario made from them.
+    problems: Vec<Invalid>,
+    /// The paths whose values those problems removed.
+    removed: Vec<String>,
 }
 
 impl Base {
     /// Reads `origin` and its `extends` chain; `default_name` names the scenario if the leaf
     /// file does not.
     pub fn read(origin: Origin, default_name: &str) -> Result<Self, ScenarioError> {
-        let chain = extends::read_chain(origin)?;
-        for file in &chain {
-            check_file(file)?;
+        let mut chain = extends::read_chain(origin)?;
+        let mut problems = Vec::new();
+        let mut removed = Vec::new();
+        for file in &mut chain {
+            check_file(file, &mut problems, &mut removed);
         }
         let merged = extends::merge_chain(&chain);
         Ok(Base {
             chain,
             merged,
             default_name: default_name.to_string(),
+            problems,
+            removed,
         })
     }
 
@@ -176,10 +186,40 @@ impl Base {
         Ok(merged)
     }
 
-    /// The validated scenario with `overrides` applied, in order.
+    /// The validated scenario with `overrides` applied, in order. Every problem is reported:
+    /// the files', each override's (a path the scenario does not have, with a suggestion; a
+    /// value of the wrong kind) and validation's.
     pub fn resolve(&self, overrides: &[Override]) -> Result<Scenario, ScenarioError> {
-        let merged = self.table_with(overrides)?;
-        self.resolve_table(merged, overrides)
+        let mut merged = self.merged.clone();
+        let mut problems = Vec::new();
+        let shape = schema::scenario();
+        for o in overrides {
+            let problem = match (shape.at(&o.path), &o.wide_integer) {
+                (Err(problem), _) => problem,
+                (Ok(_), _) if let Some(slip) = sector_slip(&merged, &o.path) => slip,
+                (Ok(at), Some(text)) => at.integer_too_large(&o.path, text),
+                (Ok(_), None) => match o.apply(&mut merged) {
+                    Ok(()) => continue,
+                    Err(e) => schema::Problem {
+                        path: o.path.clone(),
+                        removed: o.path.clone(),
+                        value: schema::describe(o.value()),
+                        allowed: match e {
+                            ScenarioError::Set { message, .. } => message,
+                            other => other.to_string(),
+                        },
+                        key: true,
+                    },
+                },
+            };
+            problems.push(Invalid {
+                location: o.written_at(),
+                path: problem.path,
+                value: problem.value,
+                allowed: problem.allowed,
+            });
+        }
+        self.validate_table(merged, overrides, problems)
     }
 
     /// Validates a merged table made from this base with `overrides` (which locate problems).
@@ -188,8 +228,39 @@ impl Base {
         merged: toml::Table,
         overrides: &[Override],
     ) -> Result<Scenario, ScenarioError> {
-        let raw: RawScenario = serde_path_to_error::deserialize(toml::Value::Table(merged))
-            .map_err(|e| {
+        self.validate_table(merged, overrides, Vec::new())
+    }
+
+    /// Checks the merged table's fields (problems located at the override that wrote them),
+    /// then validates what is left; `problems` are the overrides' own, reported first after
+    /// the files'.
+    fn validate_table(
+        &self,
+        merged: toml::Table,
+        overrides: &[Override],
+        override_problems: Vec<Invalid>,
+    ) -> Result<Scenario, ScenarioError> {
+        let mut problems = self.problems.clone();
+        let mut removed = self.removed.clone();
+        removed.extend(override_problems.iter().map(|p| p.path.clone()));
+        problems.extend(override_problems);
+        let mut value = toml::Value::Table(merged);
+        let mut found = Vec::new();
+        schema::scenario().check(&mut value, "", &mut found);
+        for p in found {
+            removed.push(p.removed);
+            problems.push(Invalid {
+                location: locate_override(overrides, &p.path),
+                path: p.path,
+                value: p.value,
+                allowed: p.allowed,
+            });
+        }
+        let toml::Value::Table(merged) = value else {
+            unreachable!("a table stays a table")
+        };
+        let raw: Result<RawScenario, ScenarioError> =
+            serde_path_to_error::deserialize(toml::Value::Table(merged)).map_err(|e| {
                 let path = e.path().to_string();
                 let message = e.inner().message().trim().to_string();
                 match overrides
@@ -214,26 +285,108 @@ impl Base {
                         message,
                     },
                 }
-            })?;
-        validate::validate(raw, &self.default_name, &self.chain, overrides)
+            });
+        let raw = match raw {
+            Ok(raw) => raw,
+            // the shape let through what serde refuses: say what serde said, after the rest
+            Err(e) if problems.is_empty() => return Err(e),
+            Err(_) => return Err(ScenarioError::Invalid(problems)),
+        };
+        match validate::validate(raw, &self.default_name, &self.chain, overrides, &removed) {
+            Ok(scenario) if problems.is_empty() => Ok(scenario),
+            Ok(_) => Err(ScenarioError::Invalid(problems)),
+            Err(ScenarioError::Invalid(more)) => {
+                problems.extend(more);
+                Err(ScenarioError::Invalid(problems))
+            }
+            Err(other) => Err(other),
+        }
     }
 }
 
-/// Checks one file on its own: unknown fields and wrong types, with line and column.
-fn check_file(file: &SourceFile) -> Result<(), ScenarioError> {
-    let de = toml::Deserializer::parse(&file.text)
-        .map_err(|e| source::syntax(&file.display, &file.text, &e, None))?;
-    serde_path_to_error::deserialize::<_, RawScenario>(de)
-        .map(|_| ())
-        .map_err(|e| {
-            let path = e.path().to_string();
-            source::syntax(
-                &file.display,
-                &file.text,
-                e.inner(),
-                (path != ".").then_some(path),
-            )
+/// A `--set sectors.NAME...` whose NAME is not a sector of `table` but a slip of one's name
+/// (which would add a sector by mistake): the problem, with the name meant.
+fn sector_slip(table: &toml::Table, path: &str) -> Option<schema::Problem> {
+    let rest = path.strip_prefix("sectors.")?;
+    let name = rest.split(['.', '[']).next()?;
+    let names: Vec<String> = match table.get("sectors").and_then(toml::Value::as_table) {
+        Some(sectors) => sectors.keys().cloned().collect(),
+        None => crate::model::params::Tier::ALL
+            .iter()
+            .map(|t| t.as_str().to_string())
+            .collect(),
+    };
+    if names.iter().any(|n| n == name) {
+        return None;
+    }
+    let meant = schema::did_you_mean(name, names.iter().map(String::as_str))?;
+    Some(schema::Problem {
+        path: format!("sectors.{name}"),
+        removed: format!("sectors.{name}"),
+        value: "not a sector of the scenario".into(),
+        allowed: format!(
+            "did you mean the sector `{meant}`? The sectors are {} (a new sector needs its `tier` and shares)",
+            names.join(", ")
+        ),
+        key: true,
+    })
+}
+
+/// Where the override that wrote `path` was written (the last one that covers it).
+fn locate_override(overrides: &[Override], path: &str) -> Location {
+    let covers = |outer: &str, inner: &str| {
+        inner
+            .strip_prefix(outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+    };
+    overrides
+        .iter()
+        .rev()
+        .find(|o| covers(&o.path, path) || covers(path, &o.path))
+        .map_or(Location::Default, Override::written_at)
+}
+
+/// Checks one file on its own against the scenario's shape: every unknown field, value of
+/// the wrong kind and integer out of range, located at its line and column, is added to
+/// `problems`, and its value removed from the file's table (its path added to `removed`).
+fn check_file(file: &mut SourceFile, problems: &mut Vec<Invalid>, removed: &mut Vec<String>) {
+    let shape = schema::scenario();
+    let mut found: Vec<schema::Problem> = file
+        .wide_integers
+        .iter()
+        .map(|(path, text)| match shape.at(path) {
+            Ok(at) => at.integer_too_large(path, text),
+            Err(problem) => problem,
         })
+        .collect();
+    let mut value = toml::Value::Table(std::mem::take(&mut file.table));
+    shape.check(&mut value, "", &mut found);
+    let toml::Value::Table(table) = value else {
+        unreachable!("a table stays a table")
+    };
+    file.table = table;
+    let at = |p: &schema::Problem| {
+        p.key
+            .then(|| file.locate_key(&p.path))
+            .flatten()
+            .or_else(|| file.locate(&p.path))
+            .or_else(|| file.locate_enclosing_table(&p.path))
+            .unwrap_or_else(|| file.location(0))
+    };
+    found.sort_by_key(|p| match at(p) {
+        Location::File { line, column, .. } => (line, column),
+        _ => (0, 0),
+    });
+    for p in found {
+        let location = at(&p);
+        removed.push(p.removed.clone());
+        problems.push(Invalid {
+            location,
+            path: p.path,
+            value: p.value,
+            allowed: p.allowed,
+        });
+    }
 }
 
 impl Scenario {
@@ -284,6 +437,9 @@ impl Scenario {
                     .map(|e| RawScheduleEntry {
                         from_step: Some(e.from_step),
                         to_step: e.to_step,
+                        from_year: None,
+                        to_year: None,
+                        ramp: e.ramp.then_some(true),
                         set: Some(e.set.to_raw(&names)),
                     })
                     .collect()

@@ -21,6 +21,9 @@ pub struct Override {
     pub location: Option<crate::error::Location>,
     segments: Vec<Segment>,
     value: toml::Value,
+    /// The value as written, if it is an integer that does not fit in 64 bits (TOML's
+    /// integers are 64-bit): refused with the field's allowed range, not read as a string.
+    pub wide_integer: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -50,7 +53,7 @@ impl Override {
             .split_once('=')
             .ok_or_else(|| fail("expected PATH=VALUE, e.g. policy.carbon_price=0.05".into()))?;
         let segments = parse_path(path.trim()).map_err(fail)?;
-        let value = parse_value(value.trim());
+        let (value, wide_integer) = parse_value(value.trim());
         Ok(Override {
             arg: arg.to_string(),
             flag: None,
@@ -58,6 +61,7 @@ impl Override {
             path: render(&segments),
             segments,
             value,
+            wide_integer,
         })
     }
 
@@ -80,7 +84,24 @@ impl Override {
             path: render(&segments),
             segments,
             value,
+            wide_integer: None,
         })
+    }
+
+    /// The value written.
+    pub fn value(&self) -> &toml::Value {
+        &self.value
+    }
+
+    /// Where the override was written: its place in a plan, the flag it stands for, or the
+    /// `--set` argument.
+    pub fn written_at(&self) -> crate::error::Location {
+        use crate::error::Location;
+        match (&self.location, &self.flag) {
+            (Some(location), _) => location.clone(),
+            (None, Some(flag)) => Location::Flag(flag.clone()),
+            (None, None) => Location::Set(self.arg.clone()),
+        }
     }
 
     /// Writes the value into `table`, creating tables on the way.
@@ -88,6 +109,9 @@ impl Override {
     /// A per-sector policy lever written as one number for every sector
     /// (`rd_subsidy = 0.2`) is first spread over the sectors, so that
     /// `policy.rd_subsidy.traditional=0.3` changes one sector and keeps the others at 0.2.
+    ///
+    /// An index one past the end of an array appends to it (`policy.schedule[0]` on a
+    /// scenario without a schedule starts one), and a missing array is created for it.
     pub fn apply(&self, table: &mut toml::Table) -> Result<(), ScenarioError> {
         let fail = |message: String| ScenarioError::Set {
             arg: self.arg.clone(),
@@ -97,13 +121,12 @@ impl Override {
         let mut current = TargetMut::Table(table);
         let (last, init) = self.segments.split_last().expect("paths are non-empty");
         let mut walked = Vec::new();
-        for seg in init {
+        for (depth, seg) in init.iter().enumerate() {
             walked.push(seg.clone());
+            let next = &self.segments[depth + 1];
             current = match (current, seg) {
                 (TargetMut::Table(t), Segment::Key(k)) => {
-                    let entry = t
-                        .entry(k.clone())
-                        .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+                    let entry = t.entry(k.clone()).or_insert_with(|| empty_for(next));
                     if is_per_sector_lever(k) {
                         spread_over_sectors(entry, &sector_names);
                     }
@@ -113,9 +136,12 @@ impl Override {
                 }
                 (TargetMut::Array(a), Segment::Index(i)) => {
                     let len = a.len();
+                    if *i == len {
+                        a.push(empty_for(next));
+                    }
                     let entry = a.get_mut(*i).ok_or_else(|| {
                         fail(format!(
-                            "`{}` has {len} entries; index {i} is out of range",
+                            "`{}` has {len} entries; index {i} is out of range (index {len} appends one)",
                             render(&walked[..walked.len() - 1])
                         ))
                     })?;
@@ -146,9 +172,12 @@ impl Override {
             }
             (TargetMut::Array(a), Segment::Index(i)) => {
                 let len = a.len();
+                if *i == len {
+                    a.push(toml::Value::Boolean(false)); // replaced below
+                }
                 let slot = a.get_mut(*i).ok_or_else(|| {
                     fail(format!(
-                        "`{}` has {len} entries; index {i} is out of range",
+                        "`{}` has {len} entries; index {i} is out of range (index {len} appends one)",
                         render(init)
                     ))
                 })?;
@@ -165,6 +194,14 @@ impl Override {
             }
         }
         Ok(())
+    }
+}
+
+/// An empty table, or an empty array where the next segment indexes one.
+fn empty_for(next: &Segment) -> toml::Value {
+    match next {
+        Segment::Key(_) => toml::Value::Table(toml::Table::new()),
+        Segment::Index(_) => toml::Value::Array(Vec::new()),
     }
 }
 
@@ -247,11 +284,22 @@ fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
     Ok(segments)
 }
 
-fn parse_value(text: &str) -> toml::Value {
+/// The value of `--set PATH=VALUE`: TOML, or else a string; an integer that does not fit in
+/// 64 bits is returned as written, beside.
+fn parse_value(text: &str) -> (toml::Value, Option<String>) {
     let doc = format!("v = {text}");
     match toml::from_str::<toml::Table>(&doc) {
-        Ok(mut t) if t.len() == 1 => t.remove("v").expect("one key"),
-        _ => toml::Value::String(text.to_string()),
+        Ok(mut t) if t.len() == 1 => (t.remove("v").expect("one key"), None),
+        _ => {
+            let wide = matches!(
+                toml::de::DeValue::parse(text).map(|v| v.into_inner()),
+                Ok(toml::de::DeValue::Integer(_))
+            );
+            (
+                toml::Value::String(text.to_string()),
+                wide.then(|| text.to_string()),
+            )
+        }
     }
 }
 

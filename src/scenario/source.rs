@@ -21,6 +21,11 @@ pub struct SourceFile {
     pub table: toml::Table,
     /// Byte offset of every field path, and whether the value there is a table.
     index: HashMap<String, (usize, bool)>,
+    /// Byte offset of the key of every field path of a table.
+    keys: HashMap<String, usize>,
+    /// Integers written that do not fit in 64 bits (TOML's integers are 64-bit): their field
+    /// paths and text, left out of `table` so that the rest can be read and checked.
+    pub wide_integers: Vec<(String, String)>,
 }
 
 impl SourceFile {
@@ -28,8 +33,13 @@ impl SourceFile {
     /// cannot be read, or is not UTF-8 text (the offset of the first invalid byte is named),
     /// is an error naming the file.
     pub fn read(path: &Path) -> Result<Self, ScenarioError> {
-        let read_error = |source| ScenarioError::Read {
+        let read_error = |source: std::io::Error| ScenarioError::Read {
             path: path.to_path_buf(),
+            hint: if source.kind() == std::io::ErrorKind::NotFound {
+                missing_hint(path)
+            } else {
+                String::new()
+            },
             source,
         };
         let bytes = std::fs::read(path).map_err(read_error)?;
@@ -50,13 +60,23 @@ impl SourceFile {
         let spanned = DeTable::parse(text).map_err(|e| syntax(&display, text, &e, None))?;
         let mut index = HashMap::new();
         index_table(spanned.get_ref(), "", &mut index);
-        let table: toml::Table =
-            toml::from_str(text).map_err(|e| syntax(&display, text, &e, None))?;
+        let mut keys = HashMap::new();
+        index_keys(spanned.get_ref(), "", &mut keys);
+        let mut wide_integers = Vec::new();
+        let table = to_table(spanned.get_ref(), "", &mut wide_integers);
+        let table: toml::Table = if wide_integers.is_empty() {
+            // the parser's own conversion, which also refuses what DeTable lets through
+            toml::from_str(text).map_err(|e| syntax(&display, text, &e, None))?
+        } else {
+            table
+        };
         Ok(SourceFile {
             display,
             text: Arc::from(text),
             table,
             index,
+            keys,
+            wide_integers,
         })
     }
 
@@ -78,6 +98,11 @@ impl SourceFile {
             }
         }
         None
+    }
+
+    /// Where the key of `path` was written (`stesp` in `stesp = 3`), if this file writes it.
+    pub fn locate_key(&self, path: &str) -> Option<Location> {
+        self.keys.get(path).map(|&offset| self.location(offset))
     }
 
     /// The innermost table of this file that holds `path` (e.g. `[sectors.steel]` for
@@ -102,6 +127,49 @@ impl SourceFile {
             column,
         }
     }
+}
+
+/// What a user who names a file that is not there may have meant: a `.toml` file of a
+/// similar name in the same folder or in `scenarios/`, and the embedded baseline.
+fn missing_hint(path: &Path) -> String {
+    let folder = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut candidates: Vec<PathBuf> = Vec::new();
+    for dir in [folder.to_path_buf(), Path::new("scenarios").to_path_buf()] {
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            candidates.extend(
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|e| e == "toml")),
+            );
+        }
+    }
+    candidates.sort();
+    let names: Vec<String> = candidates
+        .iter()
+        .map(|p| {
+            p.file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    let meant = name.as_deref().and_then(|name| {
+        let exact = names.iter().position(|n| n == name);
+        let close = || {
+            crate::error::did_you_mean(name, names.iter().map(String::as_str))
+                .and_then(|m| names.iter().position(|n| n == m))
+        };
+        exact.or_else(close)
+    });
+    let meant = meant
+        .map(|k| format!("; did you mean {}?", candidates[k].display()))
+        .unwrap_or_default();
+    format!("{meant} (`builtin:baseline` names the embedded baseline)")
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -147,6 +215,79 @@ pub fn syntax(
         location,
         path,
         message: error.message().trim().to_string(),
+    }
+}
+
+/// The parsed table as values, leaving out (and listing in `wide`) integers that do not fit
+/// in 64 bits.
+fn to_table(table: &DeTable<'_>, prefix: &str, wide: &mut Vec<(String, String)>) -> toml::Table {
+    let mut out = toml::Table::new();
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        if let Some(v) = to_value(value.get_ref(), &path, wide) {
+            out.insert(key.get_ref().to_string(), v);
+        }
+    }
+    out
+}
+
+fn to_value(
+    value: &DeValue<'_>,
+    path: &str,
+    wide: &mut Vec<(String, String)>,
+) -> Option<toml::Value> {
+    Some(match value {
+        DeValue::String(s) => toml::Value::String(s.to_string()),
+        DeValue::Integer(i) => match i64::from_str_radix(i.as_str(), i.radix()) {
+            Ok(v) => toml::Value::Integer(v),
+            Err(_) => {
+                wide.push((path.to_string(), i.to_string()));
+                return None;
+            }
+        },
+        DeValue::Float(x) => toml::Value::Float(x.as_str().parse().ok()?),
+        DeValue::Boolean(b) => toml::Value::Boolean(*b),
+        DeValue::Datetime(d) => toml::Value::Datetime(*d),
+        DeValue::Array(items) => {
+            let values: Vec<toml::Value> = items
+                .iter()
+                .enumerate()
+                .filter_map(|(k, item)| to_value(item.get_ref(), &format!("{path}[{k}]"), wide))
+                .collect();
+            if values.len() < items.len() {
+                return None; // the positions after a left-out item would shift
+            }
+            toml::Value::Array(values)
+        }
+        DeValue::Table(t) => toml::Value::Table(to_table(t, path, wide)),
+    })
+}
+
+fn index_keys(table: &DeTable<'_>, prefix: &str, keys: &mut HashMap<String, usize>) {
+    for (key, value) in table.iter() {
+        let path = if prefix.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{prefix}.{}", key.get_ref())
+        };
+        keys.insert(path.clone(), key.span().start);
+        index_keys_in(value.get_ref(), &path, keys);
+    }
+}
+
+fn index_keys_in(value: &DeValue<'_>, path: &str, keys: &mut HashMap<String, usize>) {
+    match value {
+        DeValue::Table(t) => index_keys(t, path, keys),
+        DeValue::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                index_keys_in(item.get_ref(), &format!("{path}[{i}]"), keys);
+            }
+        }
+        _ => {}
     }
 }
 

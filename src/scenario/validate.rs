@@ -38,10 +38,21 @@ pub const DEFAULT_RUN: RunSettings = RunSettings {
 struct Checker<'a> {
     files: &'a [SourceFile],
     overrides: &'a [Override],
+    /// Paths whose values were refused (and removed) before validation: what follows from
+    /// their absence (a missing field, a default that breaks a sum) is not reported again.
+    removed: &'a [String],
     problems: Vec<Invalid>,
 }
 
 impl Checker<'_> {
+    /// Whether `path` is, or lies in, a value that was removed.
+    fn removed(&self, path: &str) -> bool {
+        self.removed.iter().any(|r| {
+            path.strip_prefix(r.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with(['.', '[']))
+        })
+    }
+
     /// Where `path` was last written, and how late: a `--set` argument or flag (latest), else
     /// the latest file that sets it, else the latest file with a table that holds it (a field
     /// missing from `[sectors.steel]` is located at that table). `name` and `description`
@@ -54,12 +65,7 @@ impl Checker<'_> {
                     .strip_prefix(o.path.as_str())
                     .is_some_and(|rest| rest.starts_with('.') || rest.starts_with('['));
             if covers {
-                let location = match (&o.location, &o.flag) {
-                    (Some(location), _) => location.clone(),
-                    (None, Some(flag)) => Location::Flag(flag.clone()),
-                    (None, None) => Location::Set(o.arg.clone()),
-                };
-                return (files + 1 + k, location);
+                return (files + 1 + k, o.written_at());
             }
         }
         let leaf_only = matches!(path, "name" | "description");
@@ -72,6 +78,24 @@ impl Checker<'_> {
         for (k, file) in candidates.clone() {
             if let Some(location) = file.locate(path) {
                 return (k + 1, location);
+            }
+        }
+        // an array entry that an override made (`--set policy.schedule[0]={...}`): the
+        // problems of that entry are the override's
+        let elements = path.match_indices(']').map(|(i, _)| &path[..=i]).rev();
+        for element in elements {
+            let in_a_file = self.files.iter().any(|f| f.locate(element).is_some());
+            if in_a_file {
+                break;
+            }
+            if let Some((k, o)) = self
+                .overrides
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, o)| o.path.starts_with(element))
+            {
+                return (files + 1 + k, o.written_at());
             }
         }
         for (k, file) in candidates {
@@ -96,6 +120,9 @@ impl Checker<'_> {
         allowed: impl Into<String>,
     ) {
         let path = path.into();
+        if self.removed(&path) {
+            return; // already reported, as what was written there
+        }
         let location = self.locate(&path);
         self.problems.push(Invalid {
             location,
@@ -113,16 +140,19 @@ impl Checker<'_> {
     }
 }
 
-/// Validates a merged raw scenario. `files` (root first) and `overrides` locate the values.
+/// Validates a merged raw scenario. `files` (root first) and `overrides` locate the values;
+/// `removed` are the paths whose values were refused before (see [`super::schema`]).
 pub fn validate(
     raw: RawScenario,
     default_name: &str,
     files: &[SourceFile],
     overrides: &[Override],
+    removed: &[String],
 ) -> Result<Scenario, ScenarioError> {
     let mut c = Checker {
         files,
         overrides,
+        removed,
         problems: Vec::new(),
     };
 
@@ -136,7 +166,7 @@ pub fn validate(
     }
     let description = raw.description.clone().unwrap_or_default();
 
-    let run = validate_run(&mut c, &raw);
+    let run = validate_run(&raw);
     let model = validate_model(&mut c, &raw);
     let sectors = validate_sectors(&mut c, &raw);
     let names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
@@ -151,7 +181,14 @@ pub fn validate(
         ("output_share", |p: &SectorParams| p.output_share),
     ] {
         let sum: f64 = sectors.iter().map(|s| get(&s.params)).sum();
-        if !sectors.is_empty() && sum.is_finite() && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+        let one_removed = sectors
+            .iter()
+            .any(|s| c.removed(&format!("sectors.{}.{field}", s.name)));
+        if !sectors.is_empty()
+            && !one_removed
+            && sum.is_finite()
+            && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE
+        {
             let path = sectors
                 .iter()
                 .map(|s| format!("sectors.{}.{field}", s.name))
@@ -211,7 +248,7 @@ pub fn validate(
     }
 
     let transitions = validate_transitions(&mut c, raw.transitions.as_deref(), &names);
-    let policy = validate_policy(&mut c, raw.policy.as_ref(), &names);
+    let policy = validate_policy(&mut c, raw.policy.as_ref(), &names, run.start_year);
 
     if c.problems.is_empty() {
         Ok(Scenario {
@@ -254,25 +291,17 @@ fn is_sector_name(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
 }
 
-fn validate_run(c: &mut Checker, raw: &RawScenario) -> RunSettings {
+/// The run settings, defaults filled in; their ranges are the schema's ([`super::schema`]):
+/// steps may be 0 (the initial state alone), firms and replicates are at least 1.
+fn validate_run(raw: &RawScenario) -> RunSettings {
     let r = raw.run.clone().unwrap_or_default();
-    let run = RunSettings {
+    RunSettings {
         steps: r.steps.unwrap_or(DEFAULT_RUN.steps),
         firms: r.firms.unwrap_or(DEFAULT_RUN.firms),
         replicates: r.replicates.unwrap_or(DEFAULT_RUN.replicates),
         seed: r.seed.unwrap_or(DEFAULT_RUN.seed),
         start_year: r.start_year.unwrap_or(DEFAULT_RUN.start_year),
-    };
-    if run.steps == 0 {
-        c.problem("run.steps", "0", "must be at least 1");
     }
-    if run.firms == 0 {
-        c.problem("run.firms", "0", "must be at least 1");
-    }
-    if run.replicates == 0 {
-        c.problem("run.replicates", "0", "must be at least 1");
-    }
-    run
 }
 
 fn validate_model(c: &mut Checker, raw: &RawScenario) -> ModelParams {
@@ -308,6 +337,7 @@ fn validate_sectors(c: &mut Checker, raw: &RawScenario) -> Vec<Sector> {
         );
     }
     let mut sectors = Vec::new();
+    let names: Vec<&str> = raw_sectors.0.iter().map(|(n, _)| n.as_str()).collect();
     for (name, rs) in &raw_sectors.0 {
         if !is_sector_name(name) {
             c.problem(format!("sectors.{name}"), format!("a sector named {name:?}"), "sector names use letters, digits, '_' and '-', and `all` is reserved for the total");
@@ -315,10 +345,14 @@ fn validate_sectors(c: &mut Checker, raw: &RawScenario) -> Vec<Sector> {
         let tier = match rs.tier {
             Some(t) => t,
             None => {
+                // a slip in a sector's name (`--set sectors.traditonal.x=1`) makes a new sector
+                let slip = super::schema::did_you_mean(name, names.iter().copied())
+                    .map(|m| format!(" (or did you mean the sector `{m}`?)"))
+                    .unwrap_or_default();
                 c.problem(
                     format!("sectors.{name}.tier"),
                     "missing",
-                    "every sector needs `tier = \"traditional\" | \"emerging\" | \"future\"`",
+                    format!("every sector needs `tier = \"traditional\" | \"emerging\" | \"future\"`{slip}"),
                 );
                 Tier::Traditional
             }
@@ -542,7 +576,50 @@ fn validate_transitions(
     out
 }
 
-fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> PolicySpec {
+/// A schedule entry's step, written as a step (`from_step`) or a year (`from_year`, step 0
+/// being `start_year`), not both.
+fn schedule_step(
+    c: &mut Checker,
+    path: &str,
+    (name, step): (&str, Option<u32>),
+    year: Option<i32>,
+    start_year: i32,
+) -> Option<u32> {
+    let year_name = name.replace("_step", "_year");
+    match (step, year) {
+        (Some(step), Some(year)) => {
+            c.problem(
+                format!("{path}.{year_name}"),
+                year.to_string(),
+                format!("give `{name}` or `{year_name}`, not both (`{name}` is {step})"),
+            );
+            Some(step)
+        }
+        (Some(step), None) => Some(step),
+        (None, Some(year)) => {
+            let step = i64::from(year) - i64::from(start_year);
+            match u32::try_from(step) {
+                Ok(step) => Some(step),
+                Err(_) => {
+                    c.problem(
+                        format!("{path}.{year_name}"),
+                        year.to_string(),
+                        format!("must be a year from run.start_year ({start_year}) on"),
+                    );
+                    None
+                }
+            }
+        }
+        (None, None) => None,
+    }
+}
+
+fn validate_policy(
+    c: &mut Checker,
+    raw: Option<&RawPolicy>,
+    names: &[&str],
+    start_year: i32,
+) -> PolicySpec {
     let mut base = Levers::defaults(names.len());
     let mut schedule = Vec::new();
     if let Some(raw) = raw {
@@ -550,21 +627,50 @@ fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> 
         base.apply(&set);
         for (i, entry) in raw.schedule.iter().flatten().enumerate() {
             let path = format!("policy.schedule[{i}]");
-            let from_step = entry.from_step.unwrap_or_else(|| {
-                c.problem(
-                    format!("{path}.from_step"),
-                    "missing",
-                    "every schedule entry needs `from_step`",
-                );
+            let from = schedule_step(
+                c,
+                &path,
+                ("from_step", entry.from_step),
+                entry.from_year,
+                start_year,
+            );
+            let to_step = schedule_step(
+                c,
+                &path,
+                ("to_step", entry.to_step),
+                entry.to_year,
+                start_year,
+            );
+            let from_step = from.unwrap_or_else(|| {
+                if entry.from_year.is_none() {
+                    c.problem(
+                        format!("{path}.from_step"),
+                        "missing",
+                        "every schedule entry needs `from_step` (or `from_year`)",
+                    );
+                }
                 0
             });
-            if let Some(to) = entry.to_step
+            if let Some(to) = to_step
                 && to < from_step
             {
+                let field = if entry.to_step.is_some() {
+                    "to_step"
+                } else {
+                    "to_year"
+                };
                 c.problem(
-                    format!("{path}.to_step"),
+                    format!("{path}.{field}"),
                     to.to_string(),
                     format!("must be at least from_step ({from_step})"),
+                );
+            }
+            let ramp = entry.ramp.unwrap_or(false);
+            if ramp && to_step.is_none() && entry.to_year.is_none() {
+                c.problem(
+                    format!("{path}.ramp"),
+                    "true without `to_step`",
+                    "a ramp needs `to_step` (or `to_year`): the step at which it reaches the values of `set`",
                 );
             }
             let Some(raw_set) = &entry.set else {
@@ -585,8 +691,9 @@ fn validate_policy(c: &mut Checker, raw: Option<&RawPolicy>, names: &[&str]) -> 
             let set = raw_set.validate(c, &format!("{path}.set"), names);
             schedule.push(ScheduleEntry {
                 from_step,
-                to_step: entry.to_step,
+                to_step,
                 set,
+                ramp,
             });
         }
     }

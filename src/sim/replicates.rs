@@ -53,7 +53,8 @@ pub struct RunSummary {
     pub concurrent_replicates: usize,
     /// Wall time of the simulation.
     pub wall_time: Duration,
-    /// Replicates that ran to the end, in order.
+    /// Replicates that ran to the end and were handed on: 0..k, in order (after a cancel,
+    /// those before the first that stopped early; see [`super::schedule::run_in_order`]).
     pub completed: Vec<u32>,
     /// Whether the run was cancelled before every replicate completed.
     pub interrupted: bool,
@@ -188,7 +189,8 @@ pub fn run(
 /// of each completed replicate to `sink` in replicate order (a replicate that finishes early
 /// waits for those before it), so output can be written as the run goes with memory bounded
 /// by the replicates in flight. If `options.cancel` is raised, replicates stop at their next
-/// step boundary and the completed ones are still handed over, in order.
+/// step boundary and those that completed before the first that stopped are still handed
+/// over, in order: replicates 0..k, without gaps.
 pub fn run_into(
     scenario: &Scenario,
     options: &RunOptions,

@@ -42,8 +42,8 @@ pub struct Outcome {
 /// `run(i, watch)` returns the result of task `i` (`None` if it stopped because the watch was
 /// raised). `consume(i, result)` receives the results in task order. A failure of `run` or
 /// `consume` stops the schedule (tasks in flight stop at their next check) and is returned;
-/// a raised `cancel` stops starting tasks, and the results of those that completed are still
-/// handed on.
+/// a raised `cancel` stops starting tasks, and the results of those that completed before the
+/// first that stopped early are still handed on (tasks 0..k: no gaps).
 pub fn run_in_order<T: Send>(
     pool: &rayon::ThreadPool,
     tasks: usize,
@@ -74,18 +74,25 @@ pub fn run_in_order<T: Send>(
         }
         let mut pending: BTreeMap<usize, Result<Option<T>, Error>> = BTreeMap::new();
         let mut to_hand = 0usize;
+        // once a task stopped early, later ones are not handed on: what was handed on is
+        // always tasks 0..k, without gaps (a resumed sweep, or a later run, takes it from k)
+        let mut gap = false;
         while running > 0 {
             let (i, result) = receiver.recv().expect("a task reports");
             running -= 1;
             pending.insert(i, result);
             while let Some(result) = pending.remove(&to_hand) {
                 match result {
+                    Ok(Some(_)) if gap => {}
                     Ok(Some(value)) if failure.is_none() => match consume(to_hand, value) {
                         Ok(()) => outcome.completed.push(to_hand),
                         Err(e) => failure = Some(e),
                     },
                     Ok(Some(_)) => {}
-                    Ok(None) => outcome.interrupted = true,
+                    Ok(None) => {
+                        outcome.interrupted = true;
+                        gap = true;
+                    }
                     Err(e) => {
                         failure.get_or_insert(e);
                     }
@@ -183,5 +190,30 @@ mod tests {
         .unwrap();
         assert!(outcome.interrupted);
         assert!(seen.len() < 1000 && seen.starts_with(&[0, 1, 2, 3, 4, 5]));
+    }
+
+    #[test]
+    fn a_cancel_hands_on_only_the_tasks_before_the_first_that_stopped() {
+        // task 2 stops early; 3 and 4 complete (they were past their last check): the
+        // results handed on are 0 and 1, not 0, 1, 3, 4
+        let pool = crate::sim::thread_pool(Some(2)).unwrap();
+        let cancel = AtomicBool::new(false);
+        let run = |i: usize, _: &StopWatch| {
+            if i == 2 {
+                cancel.store(true, Ordering::Relaxed);
+                Ok(None)
+            } else {
+                Ok(Some(i))
+            }
+        };
+        let mut seen = Vec::new();
+        let outcome = run_in_order(&pool, 5, 5, Some(&cancel), &run, &mut |i, _| {
+            seen.push(i);
+            Ok(())
+        })
+        .unwrap();
+        assert!(outcome.interrupted);
+        assert_eq!(seen, [0, 1]);
+        assert_eq!(outcome.completed, [0, 1]);
     }
 }

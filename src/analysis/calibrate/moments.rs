@@ -2,7 +2,7 @@
 //! `nqpsim facts`, a metric of `trajectories.csv` at a step, or the yearly growth of a metric.
 
 use crate::analysis::population::{self, FACTS, GROUPS};
-use crate::analysis::sweep_sensitivity::{Outcome, StepChoice};
+use crate::analysis::outcome::{Outcome, StepChoice};
 use crate::metrics::MetricsRow;
 use crate::scenario::Scenario;
 use crate::sim::ReplicateOutput;

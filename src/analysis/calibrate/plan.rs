@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::moments::{Moment, MomentKind, Target};
 use crate::analysis::population::{FACTS, GROUPS};
-use crate::analysis::sweep_sensitivity::Outcome;
+use crate::analysis::outcome::Outcome;
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::metrics::MetricsRow;
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};

@@ -34,7 +34,6 @@ pub mod sweep;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
 pub use label::{AxisText, axis_label, axis_text};
 
@@ -181,61 +180,7 @@ pub fn detect(dir: &Path) -> Result<Folder, Error> {
     Ok(folder)
 }
 
-/// Which step of a sweep an outcome is read at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
-    /// The last step of the summary.
-    Last,
-    /// This step.
-    At(u32),
-}
-
-/// An outcome of a sweep: a metric of a sector at a step, `METRIC:SECTOR:STEP`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Outcome {
-    /// A metric column of `trajectories.csv`, e.g. `tfp_index`.
-    pub metric: String,
-    /// A sector, or `all`.
-    pub sector: String,
-    /// The step.
-    pub step: Step,
-}
-
-impl FromStr for Outcome {
-    type Err = String;
-
-    /// `METRIC`, `METRIC:SECTOR` or `METRIC:SECTOR:STEP`; the sector defaults to `all`, the
-    /// step (a number or `last`) to `last`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = s.split(':').collect();
-        if parts.len() > 3 || parts.iter().any(|p| p.trim().is_empty()) {
-            return Err(
-                "expected METRIC:SECTOR:STEP, e.g. tfp_index:all:last or emissions:traditional:10"
-                    .into(),
-            );
-        }
-        let step = match parts.get(2).map(|p| p.trim()) {
-            None | Some("last") => Step::Last,
-            Some(n) => Step::At(n.parse().map_err(|_| {
-                format!("the step `{n}` is neither a whole number (0, 1, ...) nor `last`")
-            })?),
-        };
-        Ok(Outcome {
-            metric: parts[0].trim().to_string(),
-            sector: parts.get(1).map_or("all", |p| p.trim()).to_string(),
-            step,
-        })
-    }
-}
-
-impl fmt::Display for Outcome {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.step {
-            Step::Last => write!(f, "{}:{}:last", self.metric, self.sector),
-            Step::At(k) => write!(f, "{}:{}:{k}", self.metric, self.sector),
-        }
-    }
-}
+pub use crate::analysis::outcome::{Outcome, StepChoice};
 
 /// What to draw.
 #[derive(Clone, Debug, Default)]
@@ -295,7 +240,7 @@ pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error>
 /// only files a later plot removes as stale. Hidden, like the folder's lock.
 pub const FIGURE_LIST: &str = ".nqpsim-figures";
 
-/// What [`fn@write`] did.
+/// What [`write()`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Written {
     /// The figures written, in order.
@@ -512,25 +457,6 @@ pub(crate) fn mean(values: &[f64]) -> f64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-
-    #[test]
-    fn outcomes_are_read_with_defaults_and_bad_ones_say_what_is_expected() {
-        assert_eq!(
-            "tfp_index:traditional:12".parse::<Outcome>().unwrap(),
-            Outcome {
-                metric: "tfp_index".into(),
-                sector: "traditional".into(),
-                step: Step::At(12)
-            }
-        );
-        let o: Outcome = "emissions".parse().unwrap();
-        assert_eq!((o.sector.as_str(), o.step), ("all", Step::Last));
-        assert_eq!(o.to_string(), "emissions:all:last");
-        assert!("a:b:c:d".parse::<Outcome>().is_err());
-        assert!("tfp_index::last".parse::<Outcome>().is_err());
-        let e = "tfp_index:all:soon".parse::<Outcome>().unwrap_err();
-        assert!(e.contains("`soon`"), "{e}");
-    }
 
     #[test]
     fn quantiles_and_means_leave_missing_values_out() {

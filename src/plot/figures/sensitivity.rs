@@ -5,12 +5,13 @@
 //! - `sobol`: first-order and total indices, with their intervals as whiskers;
 //! - `src`: the standardised regression coefficients with their intervals, signed (the sign
 //!   says which way the factor moves the outcome); the title gives the regression's R²;
-//! - `morris`: mu* (the mean absolute elementary effect: how much) beside sigma (their
-//!   spread: how non-linear or interacting), without intervals.
+//! - `morris`: mu (the mean elementary effect, signed: which way), mu* (the mean absolute
+//!   effect: how much) and sigma (their spread: how non-linear or interacting), without
+//!   intervals; |mu| below mu* means effects of both signs.
 
 use std::path::PathBuf;
 
-use super::{Figure, Folder, Outcome, Step, distinct, file_part, metric_text, sector_text};
+use super::{Figure, Folder, Outcome, StepChoice, distinct, file_part, metric_text, sector_text};
 use crate::error::{Error, OutputError};
 use crate::output::table::Table;
 use crate::plot::{Bar, BarChart, Chart};
@@ -93,7 +94,7 @@ fn of_file(table: &Table, stem: &str, plan: &str) -> Result<Vec<Figure>, Error> 
                     r_squared = Some(estimate[r]);
                     continue;
                 }
-                ("morris", "mu") => continue, // signed effects cancel: mu* says how much
+                ("morris", "mu") => "μ (mean effect, signed)",
                 ("sobol", "first") => "first-order",
                 ("sobol", "total") => "total",
                 ("src", "src") => "SRC",
@@ -154,8 +155,8 @@ fn outcome_text(outcome: &str) -> String {
             metric_text(&o.metric).name,
             sector_text(&o.sector),
             match o.step {
-                Step::Last => "last step".to_string(),
-                Step::At(k) => format!("step {k}"),
+                StepChoice::Last => "last step".to_string(),
+                StepChoice::Number(k) => format!("step {k}"),
             }
         ),
         _ => outcome.to_string(),
@@ -226,7 +227,17 @@ mod tests {
             _ => panic!("bars"),
         };
         let morris = bars(0);
-        assert_eq!(morris.bars.len(), 2, "mu left out");
+        let labels: Vec<&str> = morris.bars.iter().map(|b| b.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "μ (mean effect, signed)",
+                "μ* (mean |effect|)",
+                "σ (spread of effects)"
+            ],
+            "the sign of mu beside mu*"
+        );
+        assert_eq!(morris.bars[0].value, -0.1);
         assert!(morris.bars.iter().all(|b| b.interval.is_none()));
         let sobol = bars(1);
         assert_eq!(sobol.bars.len(), 4);

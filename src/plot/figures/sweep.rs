@@ -42,7 +42,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::label::{AxisText, axis_text};
-use super::{Figure, Folder, MAX_SECTOR_LINES, Outcome, Step, distinct, file_part, mean};
+use super::{Figure, Folder, MAX_SECTOR_LINES, Outcome, StepChoice, distinct, file_part, mean};
 use super::{metric_text, quantile, sector_text};
 use crate::error::Error;
 use crate::math::student_t_quantile;
@@ -400,7 +400,7 @@ fn resolve(path: &Path, asked: &[Outcome], ids: &[f64]) -> Result<Vec<Resolved>,
             .map(|sector| Outcome {
                 metric: "tfp_index".into(),
                 sector,
-                step: Step::Last,
+                step: StepChoice::Last,
             })
             .collect()
     } else {
@@ -430,8 +430,8 @@ fn resolve(path: &Path, asked: &[Outcome], ids: &[f64]) -> Result<Vec<Resolved>,
         let steps: Vec<f64> = rows.iter().map(|&r| step[r]).collect();
         let last = steps.iter().copied().fold(f64::NAN, f64::max);
         let at = match o.step {
-            Step::Last => last,
-            Step::At(k) => {
+            StepChoice::Last => last,
+            StepChoice::Number(k) => {
                 let k = f64::from(k);
                 if !steps.contains(&k) {
                     return Err(bad(format!(

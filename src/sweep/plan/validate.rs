@@ -315,6 +315,19 @@ fn axis(
             return None;
         }
     };
+    if target == Target::Field
+        && let Err(problem) = crate::scenario::schema::scenario().at(&path)
+    {
+        p.add(
+            &at("path"),
+            format!("{path:?}"),
+            format!(
+                "must name a field of the scenario: `{}` is {}: {}",
+                problem.path, problem.value, problem.allowed
+            ),
+        );
+        return None;
+    }
     if a.from_step.is_some() && target == Target::Field {
         p.add(
             &at("from_step"),
