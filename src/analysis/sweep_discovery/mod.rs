@@ -126,6 +126,8 @@ pub enum RoleSource {
 pub struct Axis {
     /// Its column in `points.csv`.
     pub name: String,
+    /// The field it sets (its name, when the plan gives none).
+    pub path: String,
     /// Lever or uncertainty.
     pub role: AxisRole,
     /// Where the role comes from.
@@ -384,11 +386,16 @@ pub fn cases(sweep: &Sweep, options: &Options) -> Result<Cases, Error> {
             row_of[p] = row;
         }
     }
+    let raw = sweep.manifest().plan.axis.clone().unwrap_or_default();
     let mut axes = Vec::new();
-    for (name, (role, source)) in sweep.factors().iter().zip(roles) {
+    for (i, (name, (role, source))) in sweep.factors().iter().zip(roles).enumerate() {
         let c = points_table.column(name)?;
         axes.push(Axis {
             name: name.clone(),
+            path: raw
+                .get(i)
+                .and_then(|a| a.path.clone())
+                .unwrap_or_else(|| name.clone()),
             role,
             source,
             values: row_of
@@ -698,6 +705,7 @@ impl Discovery {
                 .iter()
                 .map(|a| AxisEntry {
                     name: a.name.clone(),
+                    path: a.path.clone(),
                     role: a.role.name(),
                     role_from: a.source,
                 })
@@ -828,6 +836,8 @@ pub struct OutcomeStep {
 pub struct AxisEntry {
     /// Its column name.
     pub name: String,
+    /// The field it sets.
+    pub path: String,
     /// `lever` or `uncertainty`.
     pub role: &'static str,
     /// Where the role comes from.
