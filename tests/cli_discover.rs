@@ -584,6 +584,10 @@ fn bad_targets_and_flags_exit_2_naming_the_flag_and_nothing_is_written() {
             vec!["--mass-min 2"],
         ),
         (vec!["--target", ok, "--boxes", "0"], vec!["--boxes 0"]),
+        (
+            vec!["--target", ok, "--max-quasi-p", "0"],
+            vec!["--max-quasi-p 0"],
+        ),
         (vec!["--target", ok, "--trees", "0"], vec!["--trees 0"]),
         (
             vec!["--target", ok, "--lever", "talent"],

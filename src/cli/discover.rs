@@ -66,6 +66,10 @@ pub struct DiscoverArgs {
     /// (covering)
     #[arg(long, value_name = "N", default_value_t = 3)]
     pub boxes: usize,
+    /// Also report each PRIM box without its restrictions of quasi-p above this (dropped one
+    /// side at a time, the least significant first), in (0, 1]; 1: never
+    #[arg(long, value_name = "P", default_value_t = 0.05)]
+    pub max_quasi_p: f64,
     /// Bootstrap resamples of each scope's first box (0: none)
     #[arg(long, value_name = "N", default_value_t = 100)]
     pub bootstrap: usize,
@@ -124,6 +128,7 @@ pub fn execute(args: DiscoverArgs) -> anyhow::Result<i32> {
         bootstrap: args.bootstrap,
         trees: args.trees,
         seed: args.seed.unwrap_or(sweep.seed()),
+        max_quasi_p: args.max_quasi_p,
     };
     let pool = crate::sim::thread_pool(args.threads)?;
     let discovery = pool.install(|| sweep_discovery::discover(&sweep, &options))?;
@@ -407,6 +412,17 @@ fn report(sweep: &Sweep, d: &Discovery, options: &Options, dir: &Path) -> String
                 &chosen.limits,
                 &traj.quasi_p(&s.data, traj.chosen),
             );
+            if let Some((limits, st)) = &s.pruned[b] {
+                let _ = writeln!(
+                    out,
+                    "    pruned to the restrictions of quasi-p <= {}: {}",
+                    options.max_quasi_p,
+                    stats_line(st.n, st.k, st.coverage, st.density, st.mass)
+                );
+                let qps =
+                    crate::analysis::discovery::prim::quasi_p_on(&s.data, traj.rows(), limits);
+                limits_lines(&mut out, s, limits, &qps);
+            }
             if b == 0
                 && let Some(boot) = &s.bootstrap
             {

@@ -14,9 +14,10 @@
 //!    (`levers`: the uncertainties are never restricted, so the box reads "these levers,
 //!    whatever the uncertainties", and its density is the share of the (lever, uncertainty)
 //!    points inside it that are cases of interest). In each scope: the peeling and pasting
-//!    trajectory, covering (several boxes in turn), quasi-p values of every restriction,
-//!    bootstrap reproducibility of the first box, and a CART tree whose majority leaves are
-//!    boxes too ([`crate::analysis::discovery`]).
+//!    trajectory, covering (several boxes in turn), quasi-p values of every restriction, each
+//!    box pruned of its restrictions of quasi-p above [`Options::max_quasi_p`], bootstrap
+//!    reproducibility of the first box, and a CART tree whose majority leaves are boxes too
+//!    ([`crate::analysis::discovery`]).
 //! 4. **Screening**: extra-trees feature scores of every axis.
 //! 5. **Robustness per lever combination**, where lever combinations repeat (a grid over
 //!    levers x uncertainties): the share of the uncertainty cells in which each combination
@@ -38,7 +39,7 @@ pub use target::{Comparison, Condition, Target};
 use super::discovery::cart::{self, Cart, CartOptions};
 use super::discovery::prim::{self, Bootstrap, CoverStop, PrimOptions, Trajectory};
 use super::discovery::scores::{self, FeatureScore, ScoreOptions};
-use super::discovery::{Column, Dataset, Dimension, DiscoveryError};
+use super::discovery::{BoxStats, Column, Dataset, Dimension, DiscoveryError, Limits, Restriction};
 use super::sweep_sensitivity::{Outcome, Sweep};
 use crate::error::Error;
 use crate::output::manifest::FileEntry;
@@ -107,6 +108,9 @@ pub struct Options {
     pub trees: usize,
     /// The seed of the bootstrap and of the trees.
     pub seed: u64,
+    /// Restrictions whose quasi-p value is above this are dropped from each PRIM box, one
+    /// at a time, the least significant first (the pruned box), in (0, 1].
+    pub max_quasi_p: f64,
 }
 
 /// Where an axis' role comes from.
@@ -181,6 +185,10 @@ pub struct ScopeResult {
     pub boxes: Vec<Trajectory>,
     /// Why covering stopped.
     pub stop: CoverStop,
+    /// Per PRIM box, the box without its restrictions of quasi-p above
+    /// [`Options::max_quasi_p`], with its statistics (on the same cases); `None` where every
+    /// restriction is significant.
+    pub pruned: Vec<Option<(Limits, BoxStats)>>,
     /// Bootstrap reproducibility of box 1 (none with `bootstrap = 0`).
     pub bootstrap: Option<Bootstrap>,
     /// The CART tree.
@@ -269,6 +277,12 @@ impl Options {
         }
         if self.trees == 0 {
             return Err(bad("--trees 0", "must be at least 1"));
+        }
+        if !(self.max_quasi_p > 0.0 && self.max_quasi_p <= 1.0) {
+            return Err(bad(
+                &format!("--max-quasi-p {}", self.max_quasi_p),
+                "must lie in (0, 1], e.g. 0.05 (1: prune nothing)",
+            ));
         }
         self.prim.validate().map_err(from_discovery)
     }
@@ -510,6 +524,17 @@ fn scope(
             .map_err(from_discovery)?,
         )
     };
+    let pruned = boxes
+        .iter()
+        .map(|traj| {
+            prune(
+                &data,
+                traj.rows(),
+                &traj.chosen().limits,
+                options.max_quasi_p,
+            )
+        })
+        .collect();
     let min_leaf_mass = options
         .prim
         .mass_min
@@ -529,8 +554,56 @@ fn scope(
         axes,
         boxes,
         stop: covering.stop,
+        pruned,
         bootstrap,
         cart,
+    })
+}
+
+/// `limits` without the restrictions whose quasi-p value (on the cases `rows`) is above
+/// `max`: the side (or category set) of the largest is dropped, the values are computed
+/// again, and so on until every one left is at most `max` (EMA Workbench's
+/// `drop_restriction`, done for the analyst, one side at a time). `None` if nothing is
+/// dropped.
+fn prune(data: &Dataset, rows: &[usize], limits: &Limits, max: f64) -> Option<(Limits, BoxStats)> {
+    let mut limits = limits.clone();
+    let mut dropped = false;
+    loop {
+        let worst = prim::quasi_p_on(data, rows, &limits)
+            .into_iter()
+            .flat_map(|(d, qp)| match qp {
+                prim::QuasiP::Interval { lower, upper } => {
+                    vec![(d, Some(true), lower), (d, Some(false), upper)]
+                }
+                prim::QuasiP::Categories(p) => vec![(d, None, Some(p))],
+            })
+            .filter_map(|(d, side, p)| p.map(|p| (d, side, p)))
+            .filter(|&(_, _, p)| p > max)
+            // The largest; ties to the first dimension and its lower side.
+            .reduce(|a, b| if b.2 > a.2 { b } else { a });
+        let Some((d, side, _)) = worst else { break };
+        let relaxed = match (limits.get(d), side) {
+            (&Restriction::Interval { hi, .. }, Some(true)) => Restriction::Interval {
+                lo: f64::NEG_INFINITY,
+                hi,
+            },
+            (&Restriction::Interval { lo, .. }, Some(false)) => Restriction::Interval {
+                lo,
+                hi: f64::INFINITY,
+            },
+            (Restriction::Categories(allowed), _) => {
+                Restriction::Categories(vec![true; allowed.len()])
+            }
+            _ => unreachable!("a quasi-p value fits its restriction"),
+        };
+        limits.set(d, relaxed);
+        dropped = true;
+    }
+    dropped.then(|| {
+        let inside = limits.cases_in(data, rows);
+        let k = inside.iter().filter(|&&r| data.y()[r]).count();
+        let stats = BoxStats::new(inside.len(), k, data.n_cases(), data.n_interest());
+        (limits, stats)
     })
 }
 
@@ -716,6 +789,7 @@ impl Discovery {
             threshold: options.prim.threshold,
             objective: "lenient1",
             max_boxes: options.max_boxes,
+            max_quasi_p: options.max_quasi_p,
             bootstrap: options.bootstrap,
             trees: options.trees,
             seed: options.seed,
@@ -756,10 +830,9 @@ pub fn stop_text(stop: CoverStop) -> String {
     match stop {
         CoverStop::MaxBoxes => "the most boxes asked for (--boxes) were found".into(),
         CoverStop::NoCasesOfInterestLeft => "no case of interest is left outside the boxes".into(),
-        CoverStop::BelowThreshold(d) => format!(
-            "the next box's density, {}, is below the threshold",
-            crate::output::csv::real(d)
-        ),
+        CoverStop::BelowThreshold(d) => {
+            format!("the next box's density, {d:.3}, is below the threshold")
+        }
     }
 }
 
@@ -808,6 +881,8 @@ pub struct DiscoveryManifest {
     pub objective: &'static str,
     /// Most boxes in covering.
     pub max_boxes: usize,
+    /// Quasi-p value above which a restriction is pruned.
+    pub max_quasi_p: f64,
     /// Bootstrap resamples.
     pub bootstrap: usize,
     /// Extra-trees.

@@ -269,6 +269,15 @@ pub(super) fn boxes(d: &Discovery) -> OutputTable {
         }
     }
     for s in &d.scopes {
+        for (b, (traj, pruned)) in s.boxes.iter().zip(&s.pruned).enumerate() {
+            let Some((limits, stats)) = pruned else {
+                continue;
+            };
+            let qps = prim::quasi_p_on(&s.data, traj.rows(), limits);
+            rows += box_rows(&mut w, d, s, ("prim-pruned", b + 1), limits, &qps, *stats);
+        }
+    }
+    for s in &d.scopes {
         for (b, leaf) in s.cart.boxes().iter().enumerate() {
             let qps = prim::quasi_p(&s.data, &leaf.limits);
             rows += box_rows(

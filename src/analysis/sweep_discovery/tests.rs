@@ -96,6 +96,7 @@ fn options(targets: &[&str], robust: f64) -> Options {
         bootstrap: 20,
         trees: 20,
         seed: 5,
+        max_quasi_p: 0.05,
     }
 }
 
@@ -399,6 +400,8 @@ fn wrong_roles_options_and_folders_are_refused_naming_the_flag_or_file() {
     );
     let e = error(&|o| o.robust = 0.0);
     assert!(e.contains("--robust 0") && e.contains("(0, 1]"), "{e}");
+    let e = error(&|o| o.max_quasi_p = 0.0);
+    assert!(e.contains("--max-quasi-p 0") && e.contains("(0, 1]"), "{e}");
     let e = error(&|o| o.prim.peel_alpha = 0.7);
     assert!(
         e.contains("--peel-alpha 0.7") && e.contains("(0, 0.5)"),
@@ -437,5 +440,63 @@ fn wrong_roles_options_and_folders_are_refused_naming_the_flag_or_file() {
     assert!(
         e.contains("`zip`") && e.contains("Scenario discovery needs"),
         "{e}"
+    );
+}
+
+#[test]
+fn pruning_drops_the_restrictions_that_may_be_chance_and_keeps_the_others() {
+    // y = a >= 0.5 with 10 % of the labels flipped; b is noise. The box a >= 0.5 and
+    // b <= 0.97 restricts b by chance (it removes 3 % of the cases, of both kinds).
+    let mut stream = Stream::new(3);
+    let n = 1000;
+    let (a, b): (Vec<f64>, Vec<f64>) = (0..n).map(|_| (stream.uniform(), stream.uniform())).unzip();
+    let y = a
+        .iter()
+        .map(|&a| (a >= 0.5) ^ (stream.uniform() < 0.1))
+        .collect();
+    let data = Dataset::new(
+        vec![
+            Dimension::numeric("a", a.clone()),
+            Dimension::numeric("b", b.clone()),
+        ],
+        y,
+    )
+    .unwrap();
+    let rows: Vec<usize> = (0..n).collect();
+    let limits = Limits::from_restrictions(
+        &data,
+        vec![
+            Restriction::Interval {
+                lo: 0.5,
+                hi: f64::INFINITY,
+            },
+            Restriction::Interval {
+                lo: f64::NEG_INFINITY,
+                hi: 0.97,
+            },
+        ],
+    )
+    .unwrap();
+    let qps = prim::quasi_p_on(&data, &rows, &limits);
+    assert!(qps[0].1.max() < 1e-10 && qps[1].1.max() > 0.05, "{qps:?}");
+    let (pruned, stats) = prune(&data, &rows, &limits, 0.05).expect("b is dropped");
+    assert_eq!(pruned.restricted_dims(), [0]);
+    assert_eq!(stats.n, a.iter().filter(|&&a| a >= 0.5).count());
+    assert!(
+        prune(&data, &rows, &pruned, 0.05).is_none(),
+        "nothing left to drop"
+    );
+    assert!(
+        prune(&data, &rows, &limits, 1.0).is_none(),
+        "1 prunes nothing"
+    );
+    // On a subset of the cases (a covering box's), only those count.
+    let half: Vec<usize> = (0..n / 2).collect();
+    let (_, stats) = prune(&data, &half, &limits, 0.05).unwrap();
+    assert_eq!(stats.n, a[..n / 2].iter().filter(|&&a| a >= 0.5).count());
+    assert_eq!(
+        stats.mass,
+        stats.n as f64 / n as f64,
+        "a share of all the cases"
     );
 }
