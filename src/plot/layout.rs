@@ -1123,7 +1123,7 @@ fn scatter(chart: &ScatterChart) -> Scene {
         legend,
         x_grid: !grouped,
         width: if grouped {
-            WIDTH.max(chart.groups.len() as f64 * 70.0 + 260.0)
+            WIDTH.max(chart.groups.len() as f64 * 230.0 + 260.0)
         } else {
             WIDTH
         },

@@ -5,11 +5,12 @@
 //!   marker per point coloured by the number of dimensions it restricts, the box kept
 //!   ringed, the density threshold dashed: the trade-off the analyst chooses on;
 //! - `limits-<scope>`: each dimension a PRIM box restricts, its swept range in grey and each
-//!   box's limits on it in colour, as shares of the range (a categorical dimension: one
-//!   slot per category);
-//! - `pairs-<scope>-box<b>-<x>-<y>`: the points over two dimensions the box restricts (or
-//!   the one it restricts against the highest-scoring other), cases of interest marked, the
-//!   box drawn;
+//!   box's limits on it in colour (and those of the box pruned of its restrictions that may
+//!   be chance, beside it), as shares of the range (a categorical dimension: one slot per
+//!   category);
+//! - `pairs-<scope>-box<b>-<x>-<y>`: the points over two dimensions the box restricts (its
+//!   significant restrictions where it was pruned; a lone one against the highest-scoring
+//!   other axis), cases of interest marked, the box (and the pruned box) drawn;
 //! - `scores`: the extra-trees feature scores of every axis (with its role), as bars.
 //!
 //! `<scope>` is `all` (every axis could be restricted) or `levers` (the levers only).
@@ -30,6 +31,8 @@ struct About {
     /// `at least 60 % of 5 replicates meet ...`
     cases: String,
     threshold: f64,
+    /// The quasi-p value above which a restriction is pruned.
+    max_quasi_p: f64,
     /// Axis name -> its path, for labels.
     paths: BTreeMap<String, String>,
 }
@@ -73,6 +76,7 @@ fn about(folder: &Folder) -> About {
         plan: text("plan_name").unwrap_or_else(|| folder.name.clone()),
         cases,
         threshold: number("threshold").unwrap_or(f64::NAN),
+        max_quasi_p: number("max_quasi_p").unwrap_or(f64::NAN),
         paths,
     }
 }
@@ -111,8 +115,9 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
     let scores = Table::read(&folder.path.join("scores.csv"))?;
     let mut out = tradeoffs(&about, &trajectory)?;
     let prim = Boxes::read(&boxes, "prim")?;
-    out.extend(limits(&about, &prim, &cases)?);
-    out.extend(pairs(&about, &prim, &cases, &scores)?);
+    let pruned = Boxes::read(&boxes, "prim-pruned")?;
+    out.extend(limits(&about, &prim, &pruned, &cases)?);
+    out.extend(pairs(&about, &prim, &pruned, &cases, &scores)?);
     out.push(score_bars(&about, &scores)?);
     Ok(out)
 }
@@ -329,6 +334,15 @@ fn sig3(x: f64) -> String {
     }
 }
 
+/// A quasi-p value: `3.1e-12`, `0.012`.
+fn p_text(p: f64) -> String {
+    if p < 0.001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.3}")
+    }
+}
+
 /// A restriction in a few characters: `≥ 0.0503`, `0.2 – 0.6`, `∈ {a, b}`.
 fn short(l: &Limit) -> String {
     let g = sig3;
@@ -354,13 +368,27 @@ fn categories_of(cases: &Table, dimension: &str) -> Result<Vec<String>, Error> {
     Ok(labels)
 }
 
-fn limits(about: &About, prim: &Boxes, cases: &Table) -> Result<Vec<Figure>, Error> {
+fn limits(
+    about: &About,
+    prim: &Boxes,
+    pruned: &Boxes,
+    cases: &Table,
+) -> Result<Vec<Figure>, Error> {
     let mut figures = Vec::new();
     for scope in prim.scopes() {
         let numbers = prim.numbers(&scope);
-        let mut dims: Vec<String> = Vec::new();
+        // Each box, and after it its pruned version where there is one.
+        let mut entries: Vec<(String, Vec<&Limit>)> = Vec::new();
         for &b in &numbers {
-            for l in prim.of(&scope, b) {
+            entries.push((format!("box {b}"), prim.of(&scope, b)));
+            let p = pruned.of(&scope, b);
+            if !p.is_empty() {
+                entries.push((format!("box {b}, quasi-p ≤ {}", about.max_quasi_p), p));
+            }
+        }
+        let mut dims: Vec<String> = Vec::new();
+        for (_, limits) in &entries {
+            for l in limits {
                 if l.restricted && !dims.contains(&l.dimension) {
                     dims.push(l.dimension.clone());
                 }
@@ -371,7 +399,7 @@ fn limits(about: &About, prim: &Boxes, cases: &Table) -> Result<Vec<Figure>, Err
         }
         let first: Vec<&Limit> = prim.of(&scope, numbers[0]);
         let mut spans = Vec::new();
-        let width = 0.6 / numbers.len() as f64;
+        let width = 0.6 / entries.len() as f64;
         for (g, dim) in dims.iter().enumerate() {
             let g = g as f64;
             spans.push(Span {
@@ -385,14 +413,14 @@ fn limits(about: &About, prim: &Boxes, cases: &Table) -> Result<Vec<Figure>, Err
                 colour: None,
                 filled: true,
             });
-            for (i, &b) in numbers.iter().enumerate() {
-                let Some(l) = prim.of(&scope, b).into_iter().find(|l| &l.dimension == dim) else {
+            for (i, (name, limits)) in entries.iter().enumerate() {
+                let Some(l) = limits.iter().find(|l| &l.dimension == dim) else {
                     continue;
                 };
                 let x0 = g - 0.3 + i as f64 * width;
                 let x = (x0 + 0.1 * width, x0 + 0.9 * width);
                 let label = if g == 0.0 {
-                    format!("box {b}")
+                    name.clone()
                 } else {
                     String::new()
                 };
@@ -428,15 +456,20 @@ fn limits(about: &About, prim: &Boxes, cases: &Table) -> Result<Vec<Figure>, Err
                 }
             }
         }
+        let uncertainties: Vec<&str> = dims
+            .iter()
+            .filter(|d| {
+                prim.rows
+                    .iter()
+                    .any(|l| &l.dimension == *d && l.role == "uncertainty")
+            })
+            .map(String::as_str)
+            .collect();
         let groups: Vec<String> = dims
             .iter()
             .map(|d| {
-                let role = prim
-                    .rows
-                    .iter()
-                    .find(|l| &l.dimension == d)
-                    .map_or("", |l| l.role.as_str());
-                let name = about.short_name(d, role);
+                // The column name: the words of a path are too long to stand beside a limit.
+                let name = d.clone();
                 match first.iter().find(|l| &l.dimension == d && l.restricted) {
                     Some(l) => format!("{name} {}", short(l)),
                     None => name,
@@ -446,7 +479,7 @@ fn limits(about: &About, prim: &Boxes, cases: &Table) -> Result<Vec<Figure>, Err
         let qps: Vec<String> = first
             .iter()
             .filter(|l| l.restricted)
-            .map(|l| format!("{} {:.1e}", l.dimension, l.qp))
+            .map(|l| format!("{} {}", l.dimension, p_text(l.qp)))
             .collect();
         figures.push(Figure {
             name: format!("limits-{}", file_part(&scope)),
@@ -457,11 +490,16 @@ fn limits(about: &About, prim: &Boxes, cases: &Table) -> Result<Vec<Figure>, Err
                     scope_words(&scope)
                 ),
                 subtitle: format!(
-                    "names: box {}'s limits; quasi-p: {}",
+                    "names: box {}'s limits; quasi-p: {}{}",
                     numbers[0],
-                    qps.join(", ")
+                    qps.join(", "),
+                    if uncertainties.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; uncertainties: {}", uncertainties.join(", "))
+                    }
                 ),
-                y_label: "place in the swept range (0: lowest value, 1: highest)".into(),
+                y_label: "share of the swept range (0: its lowest value)".into(),
                 groups,
                 spans,
                 y_range: Some((0.0, 1.0)),
@@ -505,7 +543,13 @@ fn pairings(
     }
 }
 
-fn pairs(about: &About, prim: &Boxes, cases: &Table, scores: &Table) -> Result<Vec<Figure>, Error> {
+fn pairs(
+    about: &About,
+    prim: &Boxes,
+    pruned: &Boxes,
+    cases: &Table,
+    scores: &Table,
+) -> Result<Vec<Figure>, Error> {
     let dims = scores.texts("dimension")?;
     let values = scores.numbers("score")?;
     let ranked: Vec<(String, f64)> = dims
@@ -523,7 +567,14 @@ fn pairs(about: &About, prim: &Boxes, cases: &Table, scores: &Table) -> Result<V
     for scope in prim.scopes() {
         for b in prim.numbers(&scope) {
             let limits = prim.of(&scope, b);
-            for (dx, dy) in pairings(&limits, &ranked, &numeric) {
+            // The significant restrictions are paired where the box was pruned.
+            let significant = pruned.of(&scope, b);
+            let paired = if significant.is_empty() {
+                &limits
+            } else {
+                &significant
+            };
+            for (dx, dy) in pairings(paired, &ranked, &numeric) {
                 let (x, y) = (cases.numbers(&dx)?, cases.numbers(&dy)?);
                 let split = |want: &str| -> (Vec<f64>, Vec<f64>) {
                     (0..cases.len())
@@ -533,7 +584,7 @@ fn pairs(about: &About, prim: &Boxes, cases: &Table, scores: &Table) -> Result<V
                 };
                 let (ox, oy) = split("0");
                 let (ix, iy) = split("1");
-                let side = |d: &str| {
+                let side = |limits: &[&Limit], d: &str| {
                     limits
                         .iter()
                         .find(|l| l.dimension == d && l.restricted)
@@ -586,13 +637,21 @@ fn pairs(about: &About, prim: &Boxes, cases: &Table, scores: &Table) -> Result<V
                                 joined: false,
                             },
                         ],
-                        spans: vec![Span {
+                        spans: std::iter::once(Span {
                             label: format!("box {b}"),
-                            x: side(&dx),
-                            y: side(&dy),
+                            x: side(&limits, &dx),
+                            y: side(&limits, &dy),
                             colour: Some(0),
                             filled: true,
-                        }],
+                        })
+                        .chain((!significant.is_empty()).then(|| Span {
+                            label: format!("box {b}, quasi-p ≤ {}", about.max_quasi_p),
+                            x: side(&significant, &dx),
+                            y: side(&significant, &dy),
+                            colour: Some(2),
+                            filled: false,
+                        }))
+                        .collect(),
                         ..ScatterChart::default()
                     }),
                 });
