@@ -450,6 +450,19 @@ fn report(sweep: &Sweep, d: &Discovery, options: &Options, dir: &Path) -> String
                     boot.mean_coverage,
                     boot.mean_density
                 );
+                for l in s.bootstrap_limits() {
+                    let _ = writeln!(
+                        out,
+                        "      {} {} limit {}: {} to {} (5th to 95th percentile of the {} \
+                         resamples that set it)",
+                        l.dimension,
+                        l.side,
+                        significant(l.limit, 3),
+                        significant(l.p05, 3),
+                        significant(l.p95, 3),
+                        l.resamples
+                    );
+                }
             }
         }
         let _ = writeln!(

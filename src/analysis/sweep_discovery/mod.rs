@@ -195,6 +195,51 @@ pub struct ScopeResult {
     pub cart: Cart,
 }
 
+impl ScopeResult {
+    /// For each restricted side of box 1 (numeric dimensions), the spread of that side's
+    /// limit over the bootstrap resamples that restrict it; empty without a bootstrap.
+    pub fn bootstrap_limits(&self) -> Vec<LimitSpread> {
+        let Some(boot) = &self.bootstrap else {
+            return Vec::new();
+        };
+        let chosen = &self.boxes[0].chosen().limits;
+        let mut out = Vec::new();
+        for d in chosen.restricted_dims() {
+            let Restriction::Interval { lo, hi } = *chosen.get(d) else {
+                continue;
+            };
+            for (side, limit) in [("lower", lo), ("upper", hi)] {
+                if !limit.is_finite() {
+                    continue;
+                }
+                let mut values: Vec<f64> = boot
+                    .resamples
+                    .iter()
+                    .filter_map(|r| match *r.limits.get(d) {
+                        Restriction::Interval { lo, hi } => {
+                            Some(if side == "lower" { lo } else { hi })
+                        }
+                        Restriction::Categories(_) => None,
+                    })
+                    .filter(|v| v.is_finite())
+                    .collect();
+                values.sort_by(f64::total_cmp);
+                let q = |p: f64| crate::stats::quantile_sorted(&values, p);
+                out.push(LimitSpread {
+                    dimension: self.data.dims()[d].name.clone(),
+                    side,
+                    limit,
+                    resamples: values.len(),
+                    p05: q(0.05),
+                    p50: q(0.5),
+                    p95: q(0.95),
+                });
+            }
+        }
+        out
+    }
+}
+
 /// One lever combination's robustness across the uncertainties.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Robustness {
@@ -816,6 +861,7 @@ impl Discovery {
                         mean_jaccard: b.mean_jaccard,
                         mean_coverage: b.mean_coverage,
                         mean_density: b.mean_density,
+                        limits: s.bootstrap_limits(),
                     }),
                 })
                 .collect(),
@@ -947,6 +993,27 @@ pub struct BootstrapSummary {
     pub mean_coverage: f64,
     /// Mean density of the resampled boxes on the points.
     pub mean_density: f64,
+    /// How far the resampled boxes' limits spread, on box 1's restricted sides.
+    pub limits: Vec<LimitSpread>,
+}
+
+/// The spread of one limit of box 1 over the bootstrap resamples.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LimitSpread {
+    /// The dimension.
+    pub dimension: String,
+    /// `lower` or `upper`.
+    pub side: &'static str,
+    /// Box 1's limit.
+    pub limit: f64,
+    /// The resamples whose box restricts this side.
+    pub resamples: usize,
+    /// The 5th percentile (type 7) of their limits on it.
+    pub p05: f64,
+    /// Their median.
+    pub p50: f64,
+    /// Their 95th percentile.
+    pub p95: f64,
 }
 
 /// A dimension and a share.

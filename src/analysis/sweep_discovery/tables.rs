@@ -51,7 +51,7 @@ pub const BOXES_COLUMNS: [&str; 20] = [
     "meets_threshold",
 ];
 /// The columns of `bootstrap.csv`.
-pub const BOOTSTRAP_COLUMNS: [&str; 10] = [
+pub const BOOTSTRAP_COLUMNS: [&str; 11] = [
     "scope",
     "resample",
     "meets_threshold",
@@ -62,6 +62,7 @@ pub const BOOTSTRAP_COLUMNS: [&str; 10] = [
     "mass",
     "jaccard",
     "restricted",
+    "limits",
 ];
 /// The columns of `scores.csv`.
 pub const SCORES_COLUMNS: [&str; 4] = ["rank", "dimension", "role", "score"];
@@ -310,6 +311,7 @@ pub(super) fn bootstrap(d: &Discovery) -> OutputTable {
             w.real(r.on_original.mass).expect(MEMORY);
             w.real(r.jaccard).expect(MEMORY);
             w.text(restricted_names(&s.data, &r.limits)).expect(MEMORY);
+            w.text(limits_text(&s.data, &r.limits)).expect(MEMORY);
             w.end_row().expect(MEMORY);
             rows += 1;
         }

@@ -195,6 +195,25 @@ fn prim_recovers_the_box_planted_in_a_sweep_and_the_lever_box_leaves_the_uncerta
     assert_eq!(boot.resamples.len(), 20);
     assert!(boot.restricted_share[0] >= 0.9 && boot.restricted_share[3] >= 0.9);
     assert!(boot.restricted_share[1] <= 0.3 && boot.restricted_share[2] <= 0.3);
+    let spread = all.bootstrap_limits();
+    let sides: Vec<(&str, &str)> = spread
+        .iter()
+        .map(|l| (l.dimension.as_str(), l.side))
+        .collect();
+    assert_eq!(
+        sides,
+        [
+            ("policy.rd_subsidy", "lower"),
+            ("sectors.future.demand_growth", "lower")
+        ]
+    );
+    for l in &spread {
+        assert!(
+            l.resamples >= 18 && l.p05 <= l.p50 && l.p50 <= l.p95,
+            "{l:?}"
+        );
+        assert!(l.p05 > l.limit - 0.05 && l.p95 < l.limit + 0.05, "{l:?}");
+    }
 
     // Levers only: the uncertainty is not a dimension; a is restricted, and the box cannot
     // be dense (u < 0.3 in 30 % of it whatever the levers).

@@ -220,7 +220,7 @@ fn tradeoffs(about: &About, t: &Table) -> Result<Vec<Figure>, Error> {
                     about.cases, about.threshold
                 ),
                 x_label: "coverage (share of the cases of interest inside the box)".into(),
-                y_label: "density (share of the box's points that are cases)".into(),
+                y_label: "density (cases' share of the box)".into(),
                 series,
                 x_range: Some((0.0, 1.0)),
                 y_range: Some((0.0, 1.0)),
