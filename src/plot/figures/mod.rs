@@ -307,7 +307,7 @@ pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error>
 /// only files a later plot removes as stale. Hidden, like the folder's lock.
 pub const FIGURE_LIST: &str = ".nqpsim-figures";
 
-/// What [`write`] did.
+/// What [`write()`] did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Written {
     /// The figures written, in order.
