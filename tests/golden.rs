@@ -1,6 +1,6 @@
 //! Golden output hashes: every file that every command writes for the shipped scenarios, sweep
-//! plans, comparisons, facts, sensitivity analyses and plots, hashed and compared with the
-//! hashes stored in `tests/golden/<case>.sha256`.
+//! plans, comparisons, facts, sensitivity analyses, scenario discoveries and plots, hashed and
+//! compared with the hashes stored in `tests/golden/<case>.sha256`.
 //!
 //! A change that is meant to keep the output bytes (a refactor, a speed-up) must pass this test
 //! unchanged. A change that is meant to change them re-blesses the hashes in the same commit and
@@ -307,6 +307,46 @@ fn the_shipped_sweep_plans_write_their_golden_bytes() {
     ]);
     let all: Vec<&[&str]> = all.iter().map(Vec::as_slice).collect();
     golden("sweeps", &all);
+}
+
+/// The worked example of docs/discovery.md, small: its sweep, `nqpsim discover` with two
+/// targets, and the discovery's figures (`tests/golden/discovery.sha256`).
+#[test]
+fn the_discovery_of_the_shipped_plan_and_its_plots_write_their_golden_bytes() {
+    golden(
+        "discovery",
+        &[
+            &[
+                "sweep",
+                "scenarios/sweeps/discovery-levers.toml",
+                "--out",
+                "{out}",
+                "-q",
+                "--set",
+                "run.firms=120",
+                "--set",
+                "run.steps=3",
+            ],
+            &[
+                "discover",
+                "{out}/discovery-levers",
+                "--target",
+                "tfp_index:all:last>=1.09",
+                "--target",
+                "emissions:all:last<=0.82",
+                "--robust",
+                "0.6",
+                "--bootstrap",
+                "20",
+                "--trees",
+                "20",
+                "--name",
+                "golden",
+                "-q",
+            ],
+            &["plot", "{out}/discovery-levers/discovery/golden", "-q"],
+        ],
+    );
 }
 
 #[test]

@@ -336,6 +336,7 @@ fn every_shipped_plan_loads_with_the_points_its_header_promises() {
         ("lhs-levers", 64, 320),
         ("sobol-levers", 64 * 8, 1024),
         ("morris-levers", 70, 350),
+        ("discovery-levers", 400, 2000),
     ];
     for (name, points, runs) in expected {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,7 +1,9 @@
 //! Analyses of simulated data: estimators of the stylized facts of firm populations
 //! ([`facts`]) and of the global sensitivity of outcomes to the levers a sweep varied
 //! ([`sensitivity`]; applied to a finished sweep's folder by [`sweep_sensitivity`]); paired
-//! policy comparisons ([`compare`]) and their fiscal side ([`fiscal`]).
+//! policy comparisons ([`compare`]) and their fiscal side ([`fiscal`]); scenario discovery,
+//! boxes of the inputs where a target is met ([`discovery`]; applied to a finished sweep's
+//! folder by [`sweep_discovery`]).
 
 pub mod calibrate;
 pub mod compare;
@@ -11,4 +13,5 @@ pub mod fiscal;
 pub mod outcome;
 pub mod population;
 pub mod sensitivity;
+pub mod sweep_discovery;
 pub mod sweep_sensitivity;

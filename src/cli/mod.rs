@@ -8,6 +8,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod check;
 pub mod compare;
+pub mod discover;
 pub mod facts;
 pub mod interrupt;
 pub mod merge;
@@ -68,6 +69,9 @@ pub enum Command {
     /// Global sensitivity of a sweep's outcome to its axes: Sobol' indices, regression
     /// coefficients or Morris effects
     Sensitivity(sensitivity::SensitivityArgs),
+    /// Scenario discovery: which combinations of a sweep's levers reach targets in most
+    /// replicates, whatever the uncertainties (PRIM and CART boxes)
+    Discover(discover::DiscoverArgs),
     /// Measure the stylized facts of a scenario's firms against the empirical literature
     Facts(facts::FactsArgs),
     /// Estimate a scenario's parameters by the simulated method of moments
@@ -205,6 +209,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Merge(args)) => merge::execute(args),
         Some(Command::Compare(args)) => compare::execute(args),
         Some(Command::Sensitivity(args)) => sensitivity::execute(args),
+        Some(Command::Discover(args)) => discover::execute(args),
         Some(Command::Plot(args)) => plot::execute(args),
     };
     match result {

@@ -193,7 +193,12 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
                 n.map_or(String::new(), |n| format!(", {n} values"))
             ),
         };
-        writeln!(out, "  {} ({applies}): {values}", axis.path)?;
+        writeln!(
+            out,
+            "  {} ({applies}; {} in `nqpsim discover`): {values}",
+            axis.path,
+            axis.role.name()
+        )?;
     }
     writeln!(
         out,

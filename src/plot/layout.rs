@@ -8,7 +8,7 @@ use super::scene::{
     Anchor, GRID, INK, MUTED, Paint, Rgb, Scene, Shape, Stroke, WHITE, colour_of, dash_of,
 };
 use super::ticks::{Ticks, nice_ticks};
-use super::{BarChart, Chart, Intervals, LineChart, StackedArea};
+use super::{BarChart, Chart, Intervals, LineChart, ScatterChart, StackedArea};
 
 /// Canvas size before margins grow it (pixels).
 const WIDTH: f64 = 800.0;
@@ -51,6 +51,7 @@ pub fn layout(chart: &Chart) -> Scene {
         Chart::Line(c) => line(c),
         Chart::Stacked(c) => stacked(c),
         Chart::Bars(c) => bars(c),
+        Chart::Scatter(c) => scatter(c),
     }
 }
 
@@ -86,6 +87,8 @@ enum Swatch {
     },
     /// A filled block (areas, bars).
     Block(Rgb),
+    /// A marker (the points of a scatter).
+    Dot(Paint),
 }
 
 struct Entry {
@@ -599,6 +602,12 @@ fn legend(scene: &mut Scene, entries: &[Entry], at: &[(f64, f64)]) {
                 h: 12.0,
                 fill: Paint::solid(colour),
             }),
+            Swatch::Dot(paint) => scene.shapes.push(Shape::Dot {
+                x: x + SWATCH / 2.0,
+                y: mid,
+                r: 4.0,
+                fill: paint,
+            }),
         }
         let baseline = mid + LEGEND_SIZE * CAP_HEIGHT / 2.0;
         scene.text(
@@ -1026,6 +1035,176 @@ fn bars(chart: &BarChart) -> Scene {
                 dash: None,
             },
         );
+    }
+    scene.shapes.extend(frame.over);
+    scene
+}
+
+/// The grey of background points and ranges in a scatter.
+const GREY: Rgb = Rgb(160, 160, 160);
+/// Opacity of a filled span.
+const SPAN_OPACITY: f64 = 0.22;
+
+/// The paint of a scatter's colour choice: a palette colour, or grey.
+fn scatter_paint(colour: Option<usize>) -> Paint {
+    match colour {
+        Some(i) => Paint::solid(colour_of(i)),
+        None => Paint {
+            colour: GREY,
+            opacity: 0.75,
+        },
+    }
+}
+
+fn scatter(chart: &ScatterChart) -> Scene {
+    let grouped = !chart.groups.is_empty();
+    let finite_span = |s: &super::Span| {
+        !(s.x.0.is_nan() || s.x.1.is_nan() || s.y.0.is_nan() || s.y.1.is_nan())
+            && s.x.0 <= s.x.1
+            && s.y.0 <= s.y.1
+    };
+    let spans: Vec<&super::Span> = chart.spans.iter().filter(|s| finite_span(s)).collect();
+    let mut x = extent(
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.x.iter().copied())
+            .chain(spans.iter().flat_map(|s| [s.x.0, s.x.1])),
+    );
+    x = merge(x, chart.x_range);
+    let mut y = extent(
+        chart
+            .series
+            .iter()
+            .flat_map(|s| s.y.iter().copied())
+            .chain(spans.iter().flat_map(|s| [s.y.0, s.y.1])),
+    );
+    y = merge(y, chart.y_range);
+    let has_data = !spans.is_empty()
+        || chart.series.iter().any(|s| {
+            s.x.iter()
+                .zip(&s.y)
+                .any(|(a, b)| a.is_finite() && b.is_finite())
+        });
+    y = merge(y, extent(chart.reference_y));
+    let mut legend: Vec<Entry> = chart
+        .series
+        .iter()
+        .filter(|s| !s.label.is_empty())
+        .map(|s| Entry {
+            label: s.label.clone(),
+            swatch: Swatch::Dot(scatter_paint(s.colour)),
+        })
+        .collect();
+    legend.extend(
+        chart
+            .spans
+            .iter()
+            .filter(|s| !s.label.is_empty())
+            .map(|s| Entry {
+                label: s.label.clone(),
+                swatch: Swatch::Block(scatter_paint(s.colour).colour),
+            }),
+    );
+    let spec = Spec {
+        title: &chart.title,
+        subtitle: &chart.subtitle,
+        x_label: &chart.x_label,
+        y_label: &chart.y_label,
+        x: if grouped {
+            XAxis::Groups(chart.groups.clone())
+        } else {
+            XAxis::Numeric {
+                range: x,
+                integer: false,
+            }
+        },
+        y: if has_data { y } else { None },
+        legend,
+        x_grid: !grouped,
+        width: if grouped {
+            WIDTH.max(chart.groups.len() as f64 * 230.0 + 260.0)
+        } else {
+            WIDTH
+        },
+    };
+    let (mut scene, frame) = frame(spec);
+    // Group g is centred at g + 0.5 of the frame's [0, groups] axis.
+    let shift = if grouped { 0.5 } else { 0.0 };
+    let px = |v: f64| frame.x.at(v + shift);
+    let (x_lo, x_hi) = (frame.x.lo - shift, frame.x.hi - shift);
+    for s in &spans {
+        let (x0, x1) = (s.x.0.max(x_lo), s.x.1.min(x_hi));
+        let (y0, y1) = (s.y.0.max(frame.y.lo), s.y.1.min(frame.y.hi));
+        if x0 > x1 || y0 > y1 {
+            continue;
+        }
+        let (left, right, top, bottom) = (px(x0), px(x1), frame.y.at(y1), frame.y.at(y0));
+        let paint = scatter_paint(s.colour);
+        if s.filled {
+            scene.shapes.push(Shape::Rect {
+                x: left,
+                y: top,
+                w: right - left,
+                h: bottom - top,
+                fill: Paint {
+                    colour: paint.colour,
+                    opacity: SPAN_OPACITY,
+                },
+            });
+        }
+        scene.shapes.push(Shape::Path {
+            points: vec![(left, top), (right, top), (right, bottom), (left, bottom)],
+            closed: true,
+            fill: None,
+            stroke: Some(Stroke {
+                paint: Paint::solid(paint.colour),
+                width: 1.5,
+                dash: None,
+            }),
+        });
+    }
+    if let Some(r) = chart.reference_y.filter(|r| r.is_finite()) {
+        let py = frame.y.at(r);
+        scene.line(
+            (frame.left, py),
+            (frame.right, py),
+            Stroke {
+                paint: Paint::solid(MUTED),
+                width: 1.0,
+                dash: Some([5.0, 4.0]),
+            },
+        );
+    }
+    for s in &chart.series {
+        let paint = scatter_paint(s.colour);
+        let n = s.x.len().min(s.y.len());
+        let ok = |j: usize| s.x[j].is_finite() && s.y[j].is_finite();
+        if s.joined {
+            for run in runs(n, ok).into_iter().filter(|r| r.len() >= 2) {
+                scene.shapes.push(Shape::Path {
+                    points: run
+                        .iter()
+                        .map(|&j| (px(s.x[j]), frame.y.at(s.y[j])))
+                        .collect(),
+                    closed: false,
+                    fill: None,
+                    stroke: Some(Stroke {
+                        paint,
+                        width: 1.2,
+                        dash: None,
+                    }),
+                });
+            }
+        }
+        for j in (0..n).filter(|&j| ok(j)) {
+            scene.shapes.push(Shape::Dot {
+                x: px(s.x[j]),
+                y: frame.y.at(s.y[j]),
+                r: s.radius,
+                fill: paint,
+            });
+        }
     }
     scene.shapes.extend(frame.over);
     scene

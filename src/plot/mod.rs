@@ -1,7 +1,8 @@
-//! Charts as files: line charts with interval bands, stacked areas and grouped bars, written
-//! as SVG or PNG.
+//! Charts as files: line charts with interval bands, stacked areas, grouped bars and
+//! scatters with rectangles, written as SVG or PNG.
 //!
-//! A chart is a plain description ([`LineChart`], [`StackedArea`], [`BarChart`]); this module
+//! A chart is a plain description ([`LineChart`], [`StackedArea`], [`BarChart`],
+//! [`ScatterChart`]); this module
 //! lays it out once (margins measured from the text, round-number ticks, a legend right of
 //! the plot when there are several series, the colour-blind-safe Okabe-Ito palette,
 //! translucent bands for intervals) and draws that layout as SVG ([`write_svg`]) or PNG
@@ -185,6 +186,65 @@ pub struct BarChart {
     pub bars: Vec<Bar>,
 }
 
+/// One set of markers of a [`ScatterChart`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Points {
+    /// Legend label (none when empty).
+    pub label: String,
+    /// x values (group numbers 0, 1, ... when the chart has groups).
+    pub x: Vec<f64>,
+    /// y values, one per x.
+    pub y: Vec<f64>,
+    /// Index into the palette; `None`: grey, for the points that are background.
+    pub colour: Option<usize>,
+    /// Marker radius in pixels.
+    pub radius: f64,
+    /// Join the points in order with a thin line (a trajectory).
+    pub joined: bool,
+}
+
+/// A rectangle in data coordinates behind the points of a [`ScatterChart`] (a box, a
+/// range); an infinite side reaches the edge of the plot.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Span {
+    /// Legend label (none when empty).
+    pub label: String,
+    /// From and to along x (group numbers: group `g` spans `g - 0.5` to `g + 0.5`).
+    pub x: (f64, f64),
+    /// From and to along y.
+    pub y: (f64, f64),
+    /// Index into the palette; `None`: grey.
+    pub colour: Option<usize>,
+    /// Filled (translucent) and outlined, or outlined only.
+    pub filled: bool,
+}
+
+/// Markers over two numeric axes, or over named groups along x, with rectangles behind
+/// them: scenario discovery's trade-off curves, box limits and pairwise scatters.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ScatterChart {
+    /// Title, above the plot.
+    pub title: String,
+    /// A second, smaller line under the title; none when empty.
+    pub subtitle: String,
+    /// x axis label with its unit.
+    pub x_label: String,
+    /// y axis label with its unit.
+    pub y_label: String,
+    /// Named groups along x (empty: a numeric x axis); x values are then group numbers.
+    pub groups: Vec<String>,
+    /// Sets of markers, drawn in order over the spans.
+    pub series: Vec<Points>,
+    /// Rectangles, drawn first.
+    pub spans: Vec<Span>,
+    /// A range the x axis shows even where there is no data (e.g. 0 to 1 for a share).
+    pub x_range: Option<(f64, f64)>,
+    /// A range the y axis shows even where there is no data.
+    pub y_range: Option<(f64, f64)>,
+    /// A dashed horizontal reference line.
+    pub reference_y: Option<f64>,
+}
+
 /// Any chart this module draws.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Chart {
@@ -194,6 +254,8 @@ pub enum Chart {
     Stacked(StackedArea),
     /// Grouped bars.
     Bars(BarChart),
+    /// Markers and rectangles.
+    Scatter(ScatterChart),
 }
 
 impl Chart {
@@ -203,6 +265,7 @@ impl Chart {
             Chart::Line(c) => &c.title,
             Chart::Stacked(c) => &c.title,
             Chart::Bars(c) => &c.title,
+            Chart::Scatter(c) => &c.title,
         }
     }
 
@@ -212,6 +275,7 @@ impl Chart {
             Chart::Line(c) => &c.subtitle,
             Chart::Stacked(c) => &c.subtitle,
             Chart::Bars(c) => &c.subtitle,
+            Chart::Scatter(c) => &c.subtitle,
         }
     }
 
@@ -221,6 +285,7 @@ impl Chart {
             Chart::Line(c) => &mut c.subtitle,
             Chart::Stacked(c) => &mut c.subtitle,
             Chart::Bars(c) => &mut c.subtitle,
+            Chart::Scatter(c) => &mut c.subtitle,
         }
     }
 }
@@ -240,6 +305,12 @@ impl From<StackedArea> for Chart {
 impl From<BarChart> for Chart {
     fn from(c: BarChart) -> Self {
         Chart::Bars(c)
+    }
+}
+
+impl From<ScatterChart> for Chart {
+    fn from(c: ScatterChart) -> Self {
+        Chart::Scatter(c)
     }
 }
 
@@ -506,8 +577,99 @@ mod tests {
         }
     }
 
+    /// A discovery scatter: cases of interest and the others over two levers, the box
+    /// found (open above on x: it reaches the plot's edge).
+    fn scatter() -> ScatterChart {
+        let (mut inside, mut outside) = (Points::default(), Points::default());
+        for i in 0..200 {
+            let (a, b) = ((i as f64 * 0.618_034) % 1.0, (i as f64 * 0.414_214) % 1.0);
+            let p = if a >= 0.6 && b >= 0.3 {
+                &mut inside
+            } else {
+                &mut outside
+            };
+            p.x.push(0.1 * a);
+            p.y.push(0.6 * b);
+        }
+        ScatterChart {
+            title: "lhs-levers: cases of interest, box 1".into(),
+            subtitle: "a case: at least 60 % of 5 replicates meet the targets".into(),
+            x_label: "carbon price (share of output per unit emission)".into(),
+            y_label: "R&D subsidy (matching rate)".into(),
+            series: vec![
+                Points {
+                    label: "other points".into(),
+                    radius: 2.5,
+                    ..outside
+                },
+                Points {
+                    label: "cases of interest".into(),
+                    colour: Some(1),
+                    radius: 3.0,
+                    ..inside
+                },
+            ],
+            spans: vec![Span {
+                label: "box 1".into(),
+                x: (0.06, f64::INFINITY),
+                y: (0.18, f64::INFINITY),
+                colour: Some(0),
+                filled: true,
+            }],
+            ..ScatterChart::default()
+        }
+    }
+
+    /// Box limits over named groups: the swept range in grey, the box in colour.
+    fn box_limits() -> ScatterChart {
+        let names = [
+            "policy.carbon_price",
+            "policy.rd_subsidy",
+            "policy.targeting",
+        ];
+        let mut spans = Vec::new();
+        for (g, (lo, hi)) in [(0.5, 1.0), (0.43, 1.0), (0.0, 0.5)]
+            .into_iter()
+            .enumerate()
+        {
+            let g = g as f64;
+            spans.push(Span {
+                label: if g == 0.0 {
+                    "swept range".into()
+                } else {
+                    String::new()
+                },
+                x: (g - 0.35, g + 0.35),
+                y: (0.0, 1.0),
+                colour: None,
+                filled: true,
+            });
+            spans.push(Span {
+                label: if g == 0.0 {
+                    "box 1".into()
+                } else {
+                    String::new()
+                },
+                x: (g - 0.2, g + 0.2),
+                y: (lo, hi),
+                colour: Some(0),
+                filled: true,
+            });
+        }
+        ScatterChart {
+            title: "Box limits against the swept ranges".into(),
+            y_label: "share of the swept range".into(),
+            groups: names.iter().map(|n| n.to_string()).collect(),
+            spans,
+            y_range: Some((0.0, 1.0)),
+            ..ScatterChart::default()
+        }
+    }
+
     fn samples() -> Vec<(&'static str, Chart)> {
         vec![
+            ("scatter", scatter().into()),
+            ("box-limits", box_limits().into()),
             ("whiskers", whiskers().into()),
             ("tfp-index", tfp_index().into()),
             ("output-shares", output_shares().into()),
@@ -669,6 +831,20 @@ mod tests {
                     vec![c.y_label.as_str()],
                     c.bars.iter().map(|b| b.label.as_str()).collect(),
                 ),
+                Chart::Scatter(c) => (
+                    c.title.as_str(),
+                    vec![c.x_label.as_str(), c.y_label.as_str()]
+                        .into_iter()
+                        .chain(c.groups.iter().map(String::as_str))
+                        .filter(|t| !t.is_empty())
+                        .collect(),
+                    c.series
+                        .iter()
+                        .map(|s| s.label.as_str())
+                        .chain(c.spans.iter().map(|s| s.label.as_str()))
+                        .filter(|l| !l.is_empty())
+                        .collect(),
+                ),
             };
             // Labels too long for the canvas are cut short with an ellipsis.
             let shows = |want: &str| {
@@ -728,6 +904,41 @@ mod tests {
                 .iter()
                 .any(|t| t == "mean and 95% t interval (n - 1 df) of 4 replicates")
         );
+    }
+
+    #[test]
+    fn a_scatter_draws_its_points_and_clips_an_open_box_to_the_plot() {
+        let chart = scatter();
+        let scene = layout::layout(&chart.clone().into());
+        let [left, top, right, bottom] = scene.plot;
+        let dots: Vec<(f64, f64)> = scene
+            .shapes
+            .iter()
+            .filter_map(|s| match s {
+                scene::Shape::Dot { x, y, .. } => Some((*x, *y)),
+                _ => None,
+            })
+            .collect();
+        // Every point, and a marker in each of the two series' legend entries.
+        assert_eq!(dots.len(), 200 + 2);
+        let inside = |&(x, y): &(f64, f64)| x >= left && x <= right && y >= top && y <= bottom;
+        assert_eq!(dots.iter().filter(|d| inside(d)).count(), 200);
+        // The box: a translucent rectangle from its limits to the top right of the plot.
+        let rect = scene
+            .shapes
+            .iter()
+            .find_map(|s| match s {
+                scene::Shape::Rect { x, y, w, h, fill } if fill.opacity < 1.0 => {
+                    Some((*x, *y, *w, *h))
+                }
+                _ => None,
+            })
+            .expect("the box is drawn");
+        assert!((rect.0 + rect.2 - right).abs() < 1e-9 && (rect.1 - top).abs() < 1e-9);
+        assert!(rect.0 > left && rect.1 + rect.3 < bottom);
+        let svg = render_svg(&chart.into());
+        assert_well_formed(&svg);
+        assert!(!svg.contains("inf") && !svg.contains("NaN"));
     }
 
     #[test]
@@ -799,6 +1010,7 @@ mod tests {
             .into(),
             StackedArea::default().into(),
             BarChart::default().into(),
+            ScatterChart::default().into(),
         ];
         for chart in empty {
             let svg = render_svg(&chart);

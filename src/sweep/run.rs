@@ -56,6 +56,9 @@ const SPILL_PARTIAL: &str = ".point.partial";
 pub const SLURM_DIR: &str = "slurm";
 /// The folder that `nqpsim sensitivity` writes its indices into, in a sweep's folder.
 pub const SENSITIVITY_DIR: &str = "sensitivity";
+/// The folder that `nqpsim discover` writes its boxes into (one folder per analysis), in a
+/// sweep's folder.
+pub const DISCOVERY_DIR: &str = "discovery";
 
 /// Whether `name` is something a sweep, its shards, its Slurm scripts or a merge write into
 /// a plan's folder.
@@ -73,6 +76,7 @@ pub fn is_sweep_file(name: &str) -> bool {
         SPILL_PARTIAL,
         SLURM_DIR,
         SENSITIVITY_DIR,
+        DISCOVERY_DIR,
         crate::output::folder::PLOTS_DIR,
     ]
     .contains(&name)

@@ -1,8 +1,8 @@
 //! The moments a calibration matches, measured on one simulated replicate: a stylized fact of
 //! `nqpsim facts`, a metric of `trajectories.csv` at a step, or the yearly growth of a metric.
 
-use crate::analysis::population::{self, FACTS, GROUPS};
 use crate::analysis::outcome::{Outcome, StepChoice};
+use crate::analysis::population::{self, FACTS, GROUPS};
 use crate::metrics::MetricsRow;
 use crate::scenario::Scenario;
 use crate::sim::ReplicateOutput;

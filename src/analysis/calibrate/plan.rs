@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::moments::{Moment, MomentKind, Target};
-use crate::analysis::population::{FACTS, GROUPS};
 use crate::analysis::outcome::Outcome;
+use crate::analysis::population::{FACTS, GROUPS};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::metrics::MetricsRow;
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};

@@ -266,7 +266,9 @@ pub fn quasi_p(data: &Dataset, limits: &Limits) -> Vec<(usize, QuasiP)> {
     quasi_p_on(data, &rows, limits)
 }
 
-fn quasi_p_on(data: &Dataset, rows: &[usize], limits: &Limits) -> Vec<(usize, QuasiP)> {
+/// The quasi-p values of a box's restricted dimensions on the cases `rows` of `data` (a
+/// covering box: the cases the earlier boxes left).
+pub fn quasi_p_on(data: &Dataset, rows: &[usize], limits: &Limits) -> Vec<(usize, QuasiP)> {
     let restricted = limits.restricted_dims();
     let inside = limits.cases_in(data, rows);
     let n_box = inside.len() as u64;

@@ -2,7 +2,7 @@
 //! the folder's `plots/` as SVG and PNG (what `nqpsim plot DIR` does).
 //!
 //! The kind of folder is read from `manifest.json` (`"command"`: `run`, `sweep` or `merge`,
-//! `compare`), or, without a manifest, from the files it holds. Each kind has its figures:
+//! `compare`, `discover`), or, without a manifest, from the files it holds. Each kind has its figures:
 //!
 //! - a **run** (`trajectories.csv`): `tfp_index`, `output_shares`, `digital`, `green` and
 //!   `emissions` over the years, by sector (by tier when there are more than
@@ -12,7 +12,10 @@
 //!   sector and of `all` at the last step) against each axis, `outcome-vs-<axis>` ([`sweep`]),
 //!   and the indices in `sensitivity/*.csv` as bars, `sensitivity-<file>`;
 //! - a **comparison** (`effects.csv`): the effect of the policy over the years, by sector,
-//!   with its 95 % interval, `effect-<metric>` ([`compare`]).
+//!   with its 95 % interval, `effect-<metric>` ([`compare`]);
+//! - a **scenario discovery** (`SWEEP_DIR/discovery/<name>/`): PRIM's coverage-density
+//!   trade-off, its box limits against the swept ranges, scatters of the restricted axes with
+//!   the cases marked, and the feature scores ([`discovery`]).
 //!
 //! ```no_run
 //! use nqpsim::plot::figures::{self, Format, Options};
@@ -26,6 +29,7 @@
 //! ```
 
 pub mod compare;
+pub mod discovery;
 pub mod label;
 pub mod run;
 pub mod sensitivity;
@@ -54,6 +58,8 @@ pub enum Kind {
     Sweep,
     /// `nqpsim compare`: `effects.csv`.
     Comparison,
+    /// `nqpsim discover`: `boxes.csv`, in `SWEEP_DIR/discovery/<name>/`.
+    Discovery,
 }
 
 impl fmt::Display for Kind {
@@ -62,6 +68,7 @@ impl fmt::Display for Kind {
             Kind::Run => "run",
             Kind::Sweep => "sweep",
             Kind::Comparison => "comparison",
+            Kind::Discovery => "scenario discovery",
         })
     }
 }
@@ -140,17 +147,20 @@ pub fn detect(dir: &Path) -> Result<Folder, Error> {
             Some("run") => Kind::Run,
             Some("sweep" | "merge") => Kind::Sweep,
             Some("compare") => Kind::Comparison,
+            Some("discover") => Kind::Discovery,
             other => {
                 return Err(not_ours(
                     manifest_path,
                     format!(
-                        "`command` is {}: `nqpsim plot` draws the folders of `run`, `sweep`, `merge` and `compare`",
+                        "`command` is {}: `nqpsim plot` draws the folders of `run`, `sweep`, `merge`, `compare` and `discover`",
                         other.map_or_else(|| "missing".to_string(), |c| format!("`{c}`"))
                     ),
                 ));
             }
         };
         (kind, Some(manifest))
+    } else if dir.join("boxes.csv").is_file() {
+        (Kind::Discovery, None)
     } else if dir.join("effects.csv").is_file() {
         (Kind::Comparison, None)
     } else if dir.join("summary.csv").is_file() {
@@ -173,6 +183,7 @@ pub fn detect(dir: &Path) -> Result<Folder, Error> {
         Kind::Run => "scenario_name",
         Kind::Sweep => "plan_name",
         Kind::Comparison => "policy",
+        Kind::Discovery => "name",
     };
     if let Some(name) = folder.field(key) {
         folder.name = name.to_string();
@@ -222,6 +233,7 @@ pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error>
             all
         }
         Kind::Comparison => compare::figures(folder)?,
+        Kind::Discovery => discovery::figures(folder)?,
     };
     if let Some(note) = folder.interrupted() {
         for figure in &mut all {

@@ -17,7 +17,7 @@ use crate::rng::combine;
 use crate::scenario::overrides::Override;
 use crate::scenario::{Base, Scenario};
 
-pub use raw::{DesignKind, RawAxis, RawPlan, RawRange, Scale};
+pub use raw::{AxisRole, DesignKind, RawAxis, RawPlan, RawRange, Scale};
 pub use validate::load;
 
 /// What an axis moves.
@@ -66,6 +66,9 @@ pub struct Axis {
     pub target: Target,
     /// Its values.
     pub values: Values,
+    /// Lever or uncertainty, for scenario discovery (the plan's `role`, or the default for
+    /// its path).
+    pub role: AxisRole,
     /// Where `values` (or `range`) is written in the plan.
     location: Location,
 }

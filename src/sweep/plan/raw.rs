@@ -92,6 +92,41 @@ pub struct RawAxis {
     /// For a policy lever: the first step at which the axis value applies (default 1).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub from_step: Option<u32>,
+    /// What the axis stands for in scenario discovery (`nqpsim discover`): a lever the
+    /// policy maker sets, or an uncertainty they do not control (default: a `policy.*` path
+    /// is a lever, anything else an uncertainty). It does not change the runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<AxisRole>,
+}
+
+/// The role of an axis in scenario discovery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AxisRole {
+    /// A policy lever: set by the policy maker.
+    Lever,
+    /// An uncertainty: a condition of the world the policy maker does not control.
+    Uncertainty,
+}
+
+impl AxisRole {
+    /// The role of an axis over `path` that names none: a `policy.*` path is a lever,
+    /// anything else an uncertainty.
+    pub fn default_for(path: &str) -> AxisRole {
+        if path.starts_with("policy.") {
+            AxisRole::Lever
+        } else {
+            AxisRole::Uncertainty
+        }
+    }
+
+    /// `lever` or `uncertainty`, as written in a plan.
+    pub fn name(self) -> &'static str {
+        match self {
+            AxisRole::Lever => "lever",
+            AxisRole::Uncertainty => "uncertainty",
+        }
+    }
 }
 
 /// An axis `range`.

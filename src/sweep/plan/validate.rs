@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use super::{Axis, DesignKind, Plan, RawAxis, RawPlan, Scale, Target, Values, points};
+use super::{Axis, AxisRole, DesignKind, Plan, RawAxis, RawPlan, Scale, Target, Values, points};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::levers::LEVERS;
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
@@ -344,11 +344,13 @@ fn axis(
         p.add(&at(if a.name.is_some() { "name" } else { "path" }), format!("{name:?}"), "a column name no other axis has: give the axis a distinct `name`, e.g. name = \"carbon_price_from_11\"");
         return None;
     }
+    let role = a.role.unwrap_or_else(|| AxisRole::default_for(&path));
     let axis = Axis {
         name,
         path,
         target,
         values,
+        role,
         location,
     };
     check_axis_values(p, i, &axis, base, fixed);

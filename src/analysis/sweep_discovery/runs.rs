@@ -1,0 +1,364 @@
+//! The outcomes the targets name, for every run of a sweep, read from its
+//! `trajectories.csv` in one pass that keeps only those values (the file of a large sweep
+//! holds every metric of every step: hundreds of megabytes).
+
+use std::path::Path;
+
+use crate::analysis::compare::TFP_GROWTH;
+use crate::analysis::outcome::{Outcome, StepChoice};
+use crate::error::Error;
+
+/// The value of each outcome in each run.
+#[derive(Debug)]
+pub(super) struct RunValues {
+    /// Per outcome (in the order asked), the value of each run, `point * replicates +
+    /// replicate`; NaN where it is NA.
+    pub values: Vec<Vec<f64>>,
+    /// Per outcome, the step it was read at (`last` resolved).
+    pub steps: Vec<u32>,
+    /// The sweep's last step.
+    pub last: u32,
+}
+
+/// Not yet seen.
+const NONE: u32 = u32::MAX;
+
+/// One outcome being read.
+struct Slot {
+    /// The column read (`tfp` for `tfp_growth`).
+    column: usize,
+    growth: bool,
+    /// Value and the step it is from, per run.
+    value: Vec<f64>,
+    at: Vec<u32>,
+    /// `tfp` at step 0, per run, for `tfp_growth`.
+    base: Vec<f64>,
+}
+
+/// Reads `outcomes` from `path` for runs `0..points x 0..replicates`. Each outcome comes
+/// with the flag to name in an error about it (`--target ...`).
+///
+/// Errors: [`Error::BadArgument`] (naming the flag) for a metric or sector the file does not
+/// have (listing those it has), a step beyond the last, `tfp_growth` at step 0;
+/// [`Error::Results`] (naming the file and line) for a file without the identifying columns,
+/// a field that does not parse, a point or replicate the sweep does not have, or a run
+/// without the row an outcome needs.
+pub(super) fn read(
+    path: &Path,
+    outcomes: &[(Outcome, String)],
+    points: usize,
+    replicates: u32,
+) -> Result<RunValues, Error> {
+    let results = |reason: String| Error::Results {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(results(
+            "no such file: the sweep's per-run results are missing (was it run with \
+             --summary-only?)"
+                .into(),
+        ));
+    }
+    let mut reader = csv::Reader::from_path(path).map_err(|e| results(e.to_string()))?;
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| results(e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| results(format!("has no column `{name}`")))
+    };
+    let (c_point, c_replicate, c_step, c_sector) = (
+        column("point")?,
+        column("replicate")?,
+        column("step")?,
+        column("sector")?,
+    );
+    // The metrics are the columns after the identifying ones (`... sector, tier`).
+    let first_metric = column("tier")? + 1;
+    let runs = points * replicates as usize;
+    let mut slots = Vec::with_capacity(outcomes.len());
+    for (outcome, flag) in outcomes {
+        let growth = outcome.metric == TFP_GROWTH;
+        let wanted = if growth {
+            "tfp"
+        } else {
+            outcome.metric.as_str()
+        };
+        let Some(c) = header[first_metric..].iter().position(|h| h == wanted) else {
+            let mut metrics: Vec<&str> =
+                header[first_metric..].iter().map(String::as_str).collect();
+            metrics.push(TFP_GROWTH);
+            return Err(Error::BadArgument {
+                flag: flag.clone(),
+                message: format!(
+                    "{} has no metric `{}`; it has {}",
+                    path.display(),
+                    outcome.metric,
+                    metrics.join(", ")
+                ),
+            });
+        };
+        if growth && outcome.step == StepChoice::Number(0) {
+            return Err(Error::BadArgument {
+                flag: flag.clone(),
+                message: "tfp_growth is the yearly growth since step 0, which has none at step 0: \
+                          name a later step or `last`"
+                    .into(),
+            });
+        }
+        slots.push(Slot {
+            column: first_metric + c,
+            growth,
+            value: vec![f64::NAN; runs],
+            at: vec![NONE; runs],
+            base: if growth {
+                vec![f64::NAN; runs]
+            } else {
+                Vec::new()
+            },
+        });
+    }
+
+    let mut sectors: Vec<String> = Vec::new();
+    let mut run_last = vec![NONE; runs];
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| results(e.to_string()))?
+    {
+        let line = record.position().map_or(0, |p| p.line());
+        let field = |c: usize| std::str::from_utf8(record.get(c).unwrap_or(b"")).unwrap_or("");
+        let whole = |c: usize| -> Result<u64, Error> {
+            field(c).parse().map_err(|_| {
+                results(format!(
+                    "line {line}, column `{}`: `{}` is not a whole number",
+                    header[c],
+                    field(c)
+                ))
+            })
+        };
+        let (point, replicate, step) = (whole(c_point)?, whole(c_replicate)?, whole(c_step)?);
+        if point >= points as u64 || replicate >= u64::from(replicates) {
+            return Err(results(format!(
+                "line {line}: point {point}, replicate {replicate}, but the sweep's manifest \
+                 records {points} points of {replicates} replicates"
+            )));
+        }
+        let run = point as usize * replicates as usize + replicate as usize;
+        let step = u32::try_from(step)
+            .ok()
+            .filter(|&s| s != NONE)
+            .ok_or_else(|| results(format!("line {line}: step {step} is out of range")))?;
+        if run_last[run] == NONE || step > run_last[run] {
+            run_last[run] = step;
+        }
+        let sector = field(c_sector);
+        if !sectors.iter().any(|s| s == sector) {
+            sectors.push(sector.to_string());
+        }
+        for ((outcome, _), slot) in outcomes.iter().zip(&mut slots) {
+            if outcome.sector != sector {
+                continue;
+            }
+            let keep = match outcome.step {
+                StepChoice::Number(s) => step == s,
+                StepChoice::Last => slot.at[run] == NONE || step > slot.at[run],
+            };
+            let at_zero = slot.growth && step == 0;
+            if !keep && !at_zero {
+                continue;
+            }
+            let text = field(slot.column);
+            let value = if text.is_empty() || text == "NA" {
+                f64::NAN
+            } else {
+                text.parse().map_err(|_| {
+                    results(format!(
+                        "line {line}, column `{}`: `{text}` is not a number",
+                        header[slot.column]
+                    ))
+                })?
+            };
+            if at_zero {
+                slot.base[run] = value;
+            }
+            if keep {
+                slot.value[run] = value;
+                slot.at[run] = step;
+            }
+        }
+    }
+
+    if let Some(run) = run_last.iter().position(|&s| s == NONE) {
+        return Err(results(format!(
+            "has no rows for point {}, replicate {}: the sweep's results are incomplete",
+            run / replicates as usize,
+            run % replicates as usize
+        )));
+    }
+    let last = run_last.iter().copied().max().unwrap_or(0);
+    let mut values = Vec::with_capacity(slots.len());
+    let mut steps = Vec::with_capacity(slots.len());
+    for ((outcome, flag), mut slot) in outcomes.iter().zip(slots) {
+        if !sectors.contains(&outcome.sector) {
+            return Err(Error::BadArgument {
+                flag: flag.clone(),
+                message: format!(
+                    "{} has no sector `{}`; it has {}",
+                    path.display(),
+                    outcome.sector,
+                    sectors.join(", ")
+                ),
+            });
+        }
+        let step = match outcome.step {
+            StepChoice::Last => last,
+            StepChoice::Number(s) if s <= last => s,
+            StepChoice::Number(s) => {
+                return Err(Error::BadArgument {
+                    flag: flag.clone(),
+                    message: format!(
+                        "step {s} is beyond the sweep's last step, {last} (steps run from 0, \
+                         the initial state; `last` names the last)"
+                    ),
+                });
+            }
+        };
+        if slot.growth && step == 0 {
+            return Err(Error::BadArgument {
+                flag: flag.clone(),
+                message: "the sweep's last step is 0, where tfp_growth has no value".into(),
+            });
+        }
+        if let Some(run) = slot.at.iter().position(|&at| at != step) {
+            return Err(results(format!(
+                "has no row for point {}, replicate {}, sector `{}` at step {step}: the run \
+                 ends at step {} (or the sector is missing there)",
+                run / replicates as usize,
+                run % replicates as usize,
+                outcome.sector,
+                run_last[run]
+            )));
+        }
+        if slot.growth {
+            // NA at step 0 or at `step` (a sector without firms) stays NA.
+            for (value, base) in slot.value.iter_mut().zip(&slot.base) {
+                *value = 100.0 * (*value - base) / f64::from(step);
+            }
+        }
+        values.push(slot.value);
+        steps.push(step);
+    }
+    Ok(RunValues {
+        values,
+        steps,
+        last,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A `trajectories.csv` of 2 points x 2 replicates, steps 0..=2, sectors `a` and `all`:
+    /// `tfp` = (point + 1) (replicate + 1) step / 100, `emissions` = point + replicate + step,
+    /// NA for sector `a` of point 1 at step 2.
+    fn file() -> tempfile::NamedTempFile {
+        let mut text =
+            String::from("scenario,point,replicate,seed,step,year,sector,tier,tfp,emissions\n");
+        for point in 0..2 {
+            for replicate in 0..2 {
+                for step in 0..=2 {
+                    for sector in ["a", "all"] {
+                        let tfp = ((point + 1) * (replicate + 1) * step) as f64 / 100.0;
+                        let e = if point == 1 && step == 2 && sector == "a" {
+                            String::new()
+                        } else {
+                            (point + replicate + step).to_string()
+                        };
+                        text.push_str(&format!(
+                            "s,{point},{replicate},7,{step},{},{sector},{sector},{tfp},{e}\n",
+                            2024 + step
+                        ));
+                    }
+                }
+            }
+        }
+        let file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(file.path(), text).unwrap();
+        file
+    }
+
+    fn outcome(text: &str) -> (Outcome, String) {
+        (text.parse().unwrap(), format!("--target {text}>=0"))
+    }
+
+    #[test]
+    fn outcomes_are_read_per_run_with_last_resolved_and_growth_derived() {
+        let f = file();
+        let read = read(
+            f.path(),
+            &[
+                outcome("emissions:all:last"),
+                outcome("emissions:a:2"),
+                outcome("tfp_growth:all:last"),
+                outcome("tfp:all:1"),
+            ],
+            2,
+            2,
+        )
+        .unwrap();
+        assert_eq!(read.last, 2);
+        assert_eq!(read.steps, [2, 2, 2, 1]);
+        assert_eq!(read.values[0], [2.0, 3.0, 3.0, 4.0]);
+        assert_eq!(read.values[1][..2], [2.0, 3.0]);
+        assert!(
+            read.values[1][2..].iter().all(|v| v.is_nan()),
+            "NA stays NA"
+        );
+        // 100 (tfp_2 - tfp_0) / 2 = (point + 1)(replicate + 1)
+        for (got, want) in read.values[2].iter().zip([1.0, 2.0, 2.0, 4.0]) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        assert_eq!(read.values[3], [0.01, 0.02, 0.02, 0.04]);
+    }
+
+    #[test]
+    fn unknown_metrics_sectors_and_steps_are_refused_naming_the_flag() {
+        let f = file();
+        let error = |text: &str| {
+            read(f.path(), &[outcome(text)], 2, 2)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = error("output:all:1");
+        assert!(
+            e.contains("--target output:all:1>=0")
+                && e.contains("no metric `output`; it has tfp, emissions, tfp_growth"),
+            "{e}"
+        );
+        let e = error("tfp:b:1");
+        assert!(e.contains("no sector `b`; it has a, all"), "{e}");
+        let e = error("tfp:all:3");
+        assert!(
+            e.contains("step 3 is beyond the sweep's last step, 2"),
+            "{e}"
+        );
+        let e = error("tfp_growth:all:0");
+        assert!(e.contains("none at step 0"), "{e}");
+        let e = read(f.path(), &[outcome("tfp:all:1")], 3, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no rows for point 2, replicate 0"), "{e}");
+        let e = read(f.path(), &[outcome("tfp:all:1")], 2, 1)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 8: point 0, replicate 1"), "{e}");
+    }
+}
