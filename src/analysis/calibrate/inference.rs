@@ -18,7 +18,9 @@
 //! `J = d' Omega^-1 d / (1 + 1/S)`, with `d` the deviations of the point targets and of the
 //! bands that bind, is compared with a chi-square with (such moments - parameters) degrees of
 //! freedom: a large J says the model cannot match those moments together at any parameters
-//! in the box. (With weights other than `Omega^-1` the statistic is approximate.)
+//! in the box. (With weights other than `Omega^-1` the statistic is approximate.) With no
+//! more replicates than informative moments the sample `Omega` is singular; J then uses its
+//! diagonal (the moments' variances, their correlations ignored) and says so.
 
 use super::moments::{Moment, Target};
 use super::search::Record;
@@ -47,6 +49,29 @@ pub struct Fit {
     pub deviation: f64,
 }
 
+/// The J test of the overidentifying moments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct JTest {
+    /// The statistic.
+    pub value: f64,
+    /// Its degrees of freedom: informative moments less parameters.
+    pub df: usize,
+    /// The chi-square p-value.
+    pub p: f64,
+    /// Whether `Omega` was replaced by its diagonal (too few replicates to invert it).
+    pub diagonal: bool,
+}
+
+/// Why a calibration has no J test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoJ {
+    /// No more informative moments than parameters.
+    NoDegreesOfFreedom,
+    /// A moment that informs the loss does not vary across replicates (or is NaN), so not even
+    /// the diagonal of `Omega` can be inverted.
+    ConstantMoment,
+}
+
 /// What inference found.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Inference {
@@ -56,8 +81,8 @@ pub struct Inference {
     pub fits: Vec<Fit>,
     /// `dm_k / dtheta_p`, `[moment][parameter]`.
     pub jacobian: Vec<Vec<f64>>,
-    /// The J statistic, its degrees of freedom and p-value (`None` without degrees of freedom).
-    pub j: Option<(f64, usize, f64)>,
+    /// The J test, or why there is none.
+    pub j: Result<JTest, NoJ>,
     /// Plain-language warnings (weak identification, estimates at a bound).
     pub warnings: Vec<String>,
 }
@@ -210,23 +235,40 @@ fn sandwich(g: &[Vec<f64>], w: &[f64], omega: &[Vec<f64>], s: f64) -> Option<Vec
     )
 }
 
-/// J over the informative moments, with its degrees of freedom and chi-square p-value.
+/// J over the informative moments, with its degrees of freedom and chi-square p-value; with
+/// `Omega` singular (S no larger than the moments) its diagonal stands in.
 fn j_statistic(
     informative: &[usize],
     fits: &[Fit],
     omega: &[Vec<f64>],
     s: f64,
     parameters: usize,
-) -> Option<(f64, usize, f64)> {
+) -> Result<JTest, NoJ> {
     let df = informative
         .len()
         .checked_sub(parameters)
-        .filter(|&d| d > 0)?;
-    let om: Vec<Vec<f64>> = informative
+        .filter(|&d| d > 0)
+        .ok_or(NoJ::NoDegreesOfFreedom)?;
+    let full: Vec<Vec<f64>> = informative
         .iter()
         .map(|&a| informative.iter().map(|&b| omega[a][b]).collect())
         .collect();
-    let inv = invert(&om)?;
+    let diagonal_of = |m: &[Vec<f64>]| -> Vec<Vec<f64>> {
+        (0..m.len())
+            .map(|a| {
+                (0..m.len())
+                    .map(|b| if a == b { m[a][b] } else { 0.0 })
+                    .collect()
+            })
+            .collect()
+    };
+    let (inv, diagonal) = match invert(&full) {
+        Some(inv) => (inv, false),
+        None => (
+            invert(&diagonal_of(&full)).ok_or(NoJ::ConstantMoment)?,
+            true,
+        ),
+    };
     let d: Vec<f64> = informative.iter().map(|&k| fits[k].deviation).collect();
     let mut j = 0.0;
     for (a, da) in d.iter().enumerate() {
@@ -234,8 +276,13 @@ fn j_statistic(
             j += da * inv[a][b] * db;
         }
     }
-    let j = j / (1.0 + 1.0 / s);
-    Some((j, df, chi_square_survival(j, df as f64)))
+    let value = j / (1.0 + 1.0 / s);
+    Ok(JTest {
+        value,
+        df,
+        p: chi_square_survival(value, df as f64),
+        diagonal,
+    })
 }
 
 /// The sample covariance (n - 1) of the columns of `rows`.
@@ -403,5 +450,62 @@ mod tests {
         // one parameter, one moment m = 2 theta, Var(moment) = 4: Var(theta) = (1 + 1/S) 4 / 4
         let v = sandwich(&[vec![2.0]], &[0.25], &[vec![4.0]], 4.0).unwrap();
         assert!((v[0][0] - 1.25).abs() < 1e-12, "{v:?}");
+    }
+
+    fn fit(deviation: f64) -> Fit {
+        Fit {
+            mean: 0.0,
+            se: 0.0,
+            sd: 0.0,
+            deviation,
+        }
+    }
+
+    #[test]
+    fn j_weights_deviations_by_the_inverse_covariance_and_falls_back_to_its_diagonal() {
+        let fits = [fit(1.0), fit(2.0), fit(3.0)];
+        // An invertible Omega: J = d' Omega^-1 d / (1 + 1/S), S = 4.
+        let omega = vec![
+            vec![1.0, 0.0, 0.0],
+            vec![0.0, 4.0, 0.0],
+            vec![0.0, 0.0, 9.0],
+        ];
+        let t = j_statistic(&[0, 1, 2], &fits, &omega, 4.0, 1).unwrap();
+        assert!((t.value - 3.0 / 1.25).abs() < 1e-12, "{t:?}");
+        assert_eq!((t.df, t.diagonal), (2, false));
+        // Perfectly correlated moments (what too few replicates give): the diagonal stands in.
+        let singular = vec![
+            vec![1.0, 2.0, 3.0],
+            vec![2.0, 4.0, 6.0],
+            vec![3.0, 6.0, 9.0],
+        ];
+        let t = j_statistic(&[0, 1, 2], &fits, &singular, 4.0, 1).unwrap();
+        assert!((t.value - 3.0 / 1.25).abs() < 1e-12, "{t:?}");
+        assert!(t.diagonal);
+        // Nothing to test, or a moment without variance.
+        assert_eq!(
+            j_statistic(&[0, 1], &fits, &omega, 4.0, 2),
+            Err(NoJ::NoDegreesOfFreedom)
+        );
+        let constant = vec![
+            vec![1.0, 0.0, 0.0],
+            vec![0.0, 0.0, 0.0],
+            vec![0.0, 0.0, 9.0],
+        ];
+        assert_eq!(
+            j_statistic(&[0, 1, 2], &fits, &constant, 4.0, 1),
+            Err(NoJ::ConstantMoment)
+        );
+    }
+
+    #[test]
+    fn with_fewer_replicates_than_moments_the_sample_covariance_is_singular() {
+        // Three replicates of four moments: rank at most two.
+        let rows = vec![
+            vec![1.0, 2.0, 0.5, 3.0],
+            vec![2.0, 1.0, 0.7, 2.0],
+            vec![1.5, 2.5, 0.4, 4.0],
+        ];
+        assert!(invert(&covariance(&rows)).is_none());
     }
 }

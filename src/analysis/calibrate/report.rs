@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::inference::Inference;
+use super::inference::{Inference, JTest, NoJ};
 use super::moments::Target;
 use super::plan::Plan;
 use super::search::Record;
@@ -184,25 +184,7 @@ pub fn report_md(
         );
     }
     let _ = writeln!(out);
-    match inference.j {
-        Some((j, df, p)) => {
-            let _ = writeln!(
-                out,
-                "J = {j:.3} on {df} degrees of freedom (point targets and binding bands less parameters), p = {p:.4}{}.\n",
-                if p < 0.05 {
-                    ": the model does not match these moments together at any point of the box"
-                } else {
-                    ""
-                }
-            );
-        }
-        None => {
-            let _ = writeln!(
-                out,
-                "No J statistic: as many parameters as point targets and binding bands (or fewer).\n"
-            );
-        }
-    }
+    let _ = writeln!(out, "{}\n", j_sentence(&inference.j));
     let _ = writeln!(out, "## Warnings\n");
     if inference.warnings.is_empty() {
         let _ = writeln!(out, "None.\n");
@@ -241,4 +223,38 @@ pub fn report_md(
         let _ = writeln!(out);
     }
     out
+}
+
+/// The report's sentence on the J test.
+fn j_sentence(j: &Result<JTest, NoJ>) -> String {
+    match j {
+        Ok(t) => format!(
+            "J = {:.3} on {} degrees of freedom (point targets and binding bands less parameters), p = {:.4}{}{}.",
+            t.value,
+            t.df,
+            t.p,
+            if t.diagonal {
+                ", with the diagonal of Omega (no more replicates than informative moments, so the \
+                 sample Omega is singular and the moments' correlations are ignored; more \
+                 `replicates` give the full statistic)"
+            } else {
+                ""
+            },
+            if t.p < 0.05 {
+                ": the model does not match these moments together at any point of the box"
+            } else {
+                ""
+            }
+        ),
+        Err(NoJ::NoDegreesOfFreedom) => {
+            "No J statistic: no more point targets and binding bands than parameters, so \
+             nothing is left to test."
+                .to_string()
+        }
+        Err(NoJ::ConstantMoment) => {
+            "No J statistic: a moment that informs the loss has the same value in every \
+             replicate (or none), so its variance cannot weight its deviation."
+                .to_string()
+        }
+    }
 }
