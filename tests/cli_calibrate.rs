@@ -27,7 +27,7 @@ fn small_plan(dir: &Path, budget: usize) -> std::path::PathBuf {
              [[parameter]]\nname = \"innovation_factor\"\nmode = \"multiply\"\n\
              paths = [\"sectors.traditional.innovation_rate\", \"sectors.emerging.innovation_rate\"]\nmin = 0.5\nmax = 1.5\n\
              [[moment]]\nmetric = \"emission_intensity:all:last\"\ntarget = 0.75\n\
-             [[moment]]\ngrowth = \"tfp_index:all\"\ntarget = 3.0\n\
+             [[moment]]\ngrowth = \"tfp_index:all\"\ntarget = 3.0\ntolerance = 0.5\n\
              [[moment]]\nmetric = \"output_share:traditional:last\"\nband = [0.5, 0.95]\n\
              [search]\nevaluations = {budget}\nrestarts = 2\n"
         ),
@@ -104,6 +104,12 @@ fn a_calibration_writes_its_evaluations_estimates_and_report_the_same_on_one_and
     ] {
         assert!(report.contains(part), "report.md lacks {part}:\n{report}");
     }
+    // a tolerance of 0.5 is a weight of 1 / 0.5^2
+    let growth = report
+        .lines()
+        .find(|l| l.starts_with("| `growth:tfp_index:all` |"))
+        .unwrap();
+    assert!(growth.ends_with("| 4.000e0 |"), "{growth}");
     let manifest: serde_json::Value =
         serde_json::from_str(&read(&a.join("manifest.json"))).unwrap();
     assert_eq!(manifest["command"], "calibrate");
@@ -185,6 +191,14 @@ fn bad_plans_are_refused_naming_the_line_the_field_and_what_is_allowed() {
         (
             "[[parameter]]\npath = \"policy.carbon_price\"\nmin = 0.0\nmax = 0.1\n[[moment]]\nmetric = \"tfp:steel:last\"\nband = [1.0, 0.5]\n",
             "`steel` is not a sector",
+        ),
+        (
+            "[[parameter]]\npath = \"policy.carbon_price\"\nmin = 0.0\nmax = 0.1\n[[moment]]\nfact = \"size_tail\"\ntarget = 1.0\ntolerance = 0.0\n",
+            "a finite tolerance > 0",
+        ),
+        (
+            "[[parameter]]\npath = \"policy.carbon_price\"\nmin = 0.0\nmax = 0.1\n[[moment]]\nfact = \"size_tail\"\ntarget = 1.0\ntolerance = 0.5\nweight = 4.0\n",
+            "either `weight` or `tolerance`",
         ),
     ];
     for (text, expected) in cases {

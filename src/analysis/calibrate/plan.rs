@@ -123,6 +123,9 @@ pub struct RawMoment {
     /// A weight instead of the inverse variance of the moment across replicates.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<f64>,
+    /// The deviation that costs 1 in the loss: a weight of `1 / tolerance^2`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
 }
 
 /// `[search]`.
@@ -672,6 +675,18 @@ fn moments(p: &mut Problems, raw: &RawPlan, scenario: &Scenario) -> Vec<Moment> 
         {
             p.add(&at("weight"), w.to_string(), "a finite weight > 0");
         }
+        if let Some(t) = r.tolerance {
+            if !(t.is_finite() && t > 0.0) {
+                p.add(&at("tolerance"), t.to_string(), "a finite tolerance > 0");
+            } else if r.weight.is_some() {
+                p.add(
+                    &at("tolerance"),
+                    t.to_string(),
+                    "either `weight` or `tolerance` (a weight of 1 / tolerance^2), not both",
+                );
+            }
+        }
+        let weight = r.weight.or(r.tolerance.map(|t| 1.0 / (t * t)));
         let name = r.name.clone().unwrap_or_else(|| kind.describe());
         if out.iter().any(|m| m.name == name) {
             p.add(
@@ -684,7 +699,7 @@ fn moments(p: &mut Problems, raw: &RawPlan, scenario: &Scenario) -> Vec<Moment> 
             name,
             kind,
             target,
-            weight: r.weight,
+            weight,
         });
     }
     out
