@@ -162,7 +162,8 @@ pub fn infer(
         })
         .collect();
     // Weak identification: over the whole range, how far the parameter moves the moments that
-    // inform the loss, in units of one replicate's spread.
+    // inform the loss, in units of one replicate's spread; and whether its standard error leaves
+    // the whole range searched inside the 95 % interval.
     for q in 0..p {
         let (lo, hi) = bounds[q];
         let reach = informative
@@ -172,12 +173,12 @@ pub fn infer(
                 (jacobian[k][q] * (hi - lo) / sd).abs()
             })
             .fold(0.0, f64::max);
-        if reach.is_nan() || reach < 0.5 {
-            warnings.push(format!(
-                "`{}` is weakly identified: over its whole range it moves no informative moment by more than {reach:.2} of that moment's spread across replicates",
-                names[q]
-            ));
-        }
+        warnings.extend(weak_identification(
+            &names[q],
+            bounds[q],
+            reach,
+            estimates[q].se,
+        ));
     }
     if variance.is_none() && p > 0 {
         warnings.push(
@@ -192,6 +193,35 @@ pub fn infer(
         jacobian,
         j,
         warnings,
+    }
+}
+
+/// Half-width of a 95 % normal interval, in standard errors.
+const Z_95: f64 = 1.96;
+
+/// The weak-identification warning for one parameter, if any. `reach` is how far moving it over
+/// its whole range `bounds` moves the most sensitive informative moment, in that moment's
+/// spread across replicates: below one half, the moments barely see it. A parameter the moments
+/// do see can still be unidentified together with others (its effect is another parameter's):
+/// then its standard error makes the 95 % interval wider than the whole range searched.
+fn weak_identification(
+    name: &str,
+    bounds: (f64, f64),
+    reach: f64,
+    se: Option<f64>,
+) -> Option<String> {
+    let (lo, hi) = bounds;
+    if reach.is_nan() || reach < 0.5 {
+        return Some(format!(
+            "`{name}` is weakly identified: over its whole range it moves no informative moment by more than {reach:.2} of that moment's spread across replicates"
+        ));
+    }
+    match se {
+        Some(se) if 2.0 * Z_95 * se > hi - lo => Some(format!(
+            "`{name}` is weakly identified: its 95 % interval (+/- {:.4}) is wider than the whole range searched [{lo}, {hi}]; the moments move with it, but other parameters can do the same, so read its estimate as one of many that fit",
+            Z_95 * se
+        )),
+        _ => None,
     }
 }
 
@@ -411,6 +441,30 @@ pub fn chi_square_survival(x: f64, k: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parameter_is_weakly_identified_when_the_moments_ignore_it_or_its_interval_spans_the_range()
+    {
+        // the moments barely move
+        let w = weak_identification("a", (0.0, 1.0), 0.3, Some(0.01)).unwrap();
+        assert!(
+            w.contains("moves no informative moment by more than 0.30"),
+            "{w}"
+        );
+        // they move, but the sandwich cannot tell it from other parameters
+        let w = weak_identification("b", (0.0, 0.9), 40.0, Some(2.46)).unwrap();
+        assert!(
+            w.contains("wider than the whole range searched [0, 0.9]"),
+            "{w}"
+        );
+        // a precise estimate: no warning
+        assert_eq!(
+            weak_identification("c", (0.0, 0.25), 12.0, Some(0.004)),
+            None
+        );
+        // no standard error at all is reported elsewhere (G'WG singular)
+        assert_eq!(weak_identification("d", (0.0, 1.0), 12.0, None), None);
+    }
 
     #[test]
     fn a_matrix_times_its_inverse_is_the_identity_and_a_singular_one_has_none() {
