@@ -940,6 +940,7 @@ mod tests {
             shard: None,
             base_scenario: Default::default(),
             files: Vec::new(),
+            failed_runs: 0,
             run: None,
             merged_from: Vec::new(),
         };
