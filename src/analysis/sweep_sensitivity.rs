@@ -358,7 +358,7 @@ impl Sweep {
                         .into(),
                 ));
             }
-            DesignKind::Grid | DesignKind::Lhs | DesignKind::Sobol => {
+            DesignKind::Grid | DesignKind::Lhs | DesignKind::Sobol | DesignKind::Table => {
                 check_complete(&points, &index)?;
                 regression_layout(&points, &index, &factors)?
             }

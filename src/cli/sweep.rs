@@ -216,9 +216,11 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
         "design: {}{}, seed {} (common random numbers: replicate r has the same seed at every point)",
         format!("{:?}", plan.design).to_lowercase(),
         if plan.raw.saltelli == Some(true) {
-            " (Saltelli)"
+            " (Saltelli)".to_string()
+        } else if let Some(table) = &plan.raw.table {
+            format!(" ({table})")
         } else {
-            ""
+            String::new()
         },
         plan.seed
     )?;
@@ -237,6 +239,22 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Values::Column(v) => {
+                let numbers: Vec<f64> = v
+                    .iter()
+                    .filter_map(|x| x.as_float().or(x.as_integer().map(|i| i as f64)))
+                    .collect();
+                if numbers.len() == v.len() {
+                    let (lo, hi) = numbers
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                            (lo.min(x), hi.max(x))
+                        });
+                    format!("a column of {} values from {lo} to {hi}", v.len())
+                } else {
+                    format!("a column of {} values", v.len())
+                }
+            }
             Values::Range { from, to, n, scale } => format!(
                 "{} {from} to {to}{}",
                 format!("{scale:?}").to_lowercase(),
