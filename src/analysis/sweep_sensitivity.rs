@@ -505,6 +505,17 @@ impl Sweep {
         let mut values = Vec::with_capacity(y.len());
         for (point, value) in y.into_iter().enumerate() {
             match value {
+                None if self.manifest.failed_runs > 0 => {
+                    return Err(Error::Results {
+                        path: summary.path().to_path_buf(),
+                        reason: format!(
+                            "has no row for point {point}: {} runs of the sweep failed \
+                             (listed in failures.csv), every replicate of this point among \
+                             them, and the estimator needs every point of the design",
+                            self.manifest.failed_runs
+                        ),
+                    });
+                }
                 None => {
                     return Err(Error::Results {
                         path: summary.path().to_path_buf(),

@@ -1113,3 +1113,92 @@ fn finish(
     fs::remove_file(folder.file(JOURNAL)).map_err(|e| io_error(path, JOURNAL, e))?;
     Ok(())
 }
+
+/// What a finished sweep's folder says about its failed runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedRuns {
+    /// Runs that failed.
+    pub failed: usize,
+    /// Runs in the sweep.
+    pub runs: usize,
+    /// Points none of whose replicates completed: they have no rows at all.
+    pub empty_points: Vec<usize>,
+}
+
+impl FailedRuns {
+    /// The failed runs of the sweep in `folder`, from its manifest and `failures.csv`;
+    /// `None` if none failed, or the folder is not a finished sweep.
+    pub fn of(folder: &Path) -> Option<FailedRuns> {
+        let manifest: SweepManifest =
+            serde_json::from_slice(&fs::read(folder.join(MANIFEST)).ok()?).ok()?;
+        if manifest.failed_runs == 0 {
+            return None;
+        }
+        let mut per_point: std::collections::BTreeMap<usize, u32> = Default::default();
+        if let Ok(mut csv) = csv::Reader::from_path(folder.join(FAILURES)) {
+            for record in csv.records().flatten() {
+                if let Some(point) = record.get(0).and_then(|p| p.parse().ok()) {
+                    *per_point.entry(point).or_default() += 1;
+                }
+            }
+        }
+        Some(FailedRuns {
+            failed: manifest.failed_runs,
+            runs: manifest.runs,
+            empty_points: per_point
+                .into_iter()
+                .filter(|&(_, n)| n >= manifest.replicates)
+                .map(|(p, _)| p)
+                .collect(),
+        })
+    }
+
+    /// The line an analysis prints (and notes in its report): how many runs it leaves out,
+    /// and why.
+    pub fn note(&self, folder: &Path) -> String {
+        let mut note = format!(
+            "{}: {} of {} runs failed (listed in {FAILURES}) and are left out: each point's \
+             values are over the replicates that completed",
+            folder.display(),
+            self.failed,
+            self.runs
+        );
+        if !self.empty_points.is_empty() {
+            let shown: Vec<String> = self
+                .empty_points
+                .iter()
+                .take(10)
+                .map(usize::to_string)
+                .collect();
+            note.push_str(&format!(
+                "; point{} {}{} ha{} no completed replicate and no rows",
+                if self.empty_points.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                shown.join(", "),
+                if self.empty_points.len() > 10 {
+                    ", ..."
+                } else {
+                    ""
+                },
+                if self.empty_points.len() == 1 {
+                    "s"
+                } else {
+                    "ve"
+                }
+            ));
+        }
+        note
+    }
+}
+
+/// Prints the warning of an analysis of the sweep in `folder` if some of its runs failed, and
+/// returns the note (for the analysis' report).
+pub fn warn_failed_runs(folder: &Path) -> Option<String> {
+    let failed = FailedRuns::of(folder)?;
+    let note = failed.note(folder);
+    eprintln!("warning: {note}");
+    Some(note)
+}
