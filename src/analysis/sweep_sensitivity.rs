@@ -358,7 +358,7 @@ impl Sweep {
                         .into(),
                 ));
             }
-            DesignKind::Grid | DesignKind::Lhs | DesignKind::Sobol => {
+            DesignKind::Grid | DesignKind::Lhs | DesignKind::Sobol | DesignKind::Table => {
                 check_complete(&points, &index)?;
                 regression_layout(&points, &index, &factors)?
             }
@@ -505,6 +505,17 @@ impl Sweep {
         let mut values = Vec::with_capacity(y.len());
         for (point, value) in y.into_iter().enumerate() {
             match value {
+                None if self.manifest.failed_runs > 0 => {
+                    return Err(Error::Results {
+                        path: summary.path().to_path_buf(),
+                        reason: format!(
+                            "has no row for point {point}: {} runs of the sweep failed \
+                             (listed in failures.csv), every replicate of this point among \
+                             them, and the estimator needs every point of the design",
+                            self.manifest.failed_runs
+                        ),
+                    });
+                }
                 None => {
                     return Err(Error::Results {
                         path: summary.path().to_path_buf(),
@@ -940,6 +951,7 @@ mod tests {
             shard: None,
             base_scenario: Default::default(),
             files: Vec::new(),
+            failed_runs: 0,
             run: None,
             merged_from: Vec::new(),
         };

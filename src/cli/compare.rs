@@ -178,6 +178,7 @@ fn sources(args: &CompareArgs) -> Result<(Source, Source), Error> {
                     format!("{} is not a sweep's output folder", args.base.display()),
                 ));
             }
+            crate::sweep::run::warn_failed_runs(&args.base);
             Ok((
                 Source::Point(args.base.clone(), i),
                 Source::Point(args.base.clone(), j),

@@ -113,6 +113,7 @@ pub fn execute(args: DiscoverArgs) -> anyhow::Result<i32> {
         None => default_name(&args.targets, args.robust),
     };
     let sweep = sweep_discovery::open(&args.folder)?;
+    crate::sweep::run::warn_failed_runs(&args.folder);
     let options = Options {
         targets: args.targets.clone(),
         robust: args.robust,

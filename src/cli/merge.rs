@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::EXIT_OK;
+use super::{EXIT_OK, EXIT_RUNS_FAILED};
 use crate::sweep::merge;
 
 /// Options of `nqpsim merge`.
@@ -36,6 +36,15 @@ pub fn execute(args: MergeArgs) -> anyhow::Result<i32> {
             report.runs,
             report.folder.display()
         ))?;
+    }
+    if report.failed_runs > 0 {
+        eprintln!(
+            "warning: {} of {} runs of the sweep failed and are left out of its results; see {}",
+            report.failed_runs,
+            report.runs,
+            report.folder.join(crate::sweep::run::FAILURES).display()
+        );
+        return Ok(EXIT_RUNS_FAILED);
     }
     Ok(EXIT_OK)
 }

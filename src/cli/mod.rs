@@ -32,6 +32,9 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
 /// Exit code for bad input.
 pub const EXIT_BAD_INPUT: i32 = 2;
+/// Exit code of a sweep (or a merge of its shards) that finished with some runs failed
+/// (listed in its `failures.csv`).
+pub const EXIT_RUNS_FAILED: i32 = 4;
 /// Exit code when interrupted.
 pub const EXIT_INTERRUPTED: i32 = 130;
 

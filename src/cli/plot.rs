@@ -71,6 +71,7 @@ pub fn execute(args: PlotArgs) -> anyhow::Result<i32> {
     let mut drawn = Vec::new();
     for dir in &args.dirs {
         let folder = figures::detect(dir)?;
+        crate::sweep::run::warn_failed_runs(dir);
         let charts = figures::figures(&folder, &options)?;
         drawn.push((folder, charts));
     }

@@ -50,6 +50,7 @@ pub fn execute(args: SensitivityArgs) -> anyhow::Result<i32> {
         .into());
     }
     let sweep = Sweep::open(&args.folder)?;
+    crate::sweep::run::warn_failed_runs(&args.folder);
     let options = Options {
         bootstrap: args.bootstrap,
         level: args.level,

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt};
+use super::{EXIT_INTERRUPTED, EXIT_OK, EXIT_RUNS_FAILED, RunFlags, interrupt};
 use crate::error::{Error, human_bytes};
 use crate::sweep::plan::{Plan, Target, Values};
-use crate::sweep::run::{Progress, Status};
+use crate::sweep::run::{FAILURES, Progress, RunFailure, Status};
 use crate::sweep::slurm::SlurmJob;
 use crate::sweep::{self, Shard, SweepOptions};
 
@@ -34,6 +34,10 @@ pub struct SweepArgs {
     /// if it is complete)
     #[arg(long)]
     pub resume: bool,
+    /// As --resume, and run the failed runs again (an unfinished sweep goes back to just
+    /// before its first failed run; a complete one with failures runs again from the start)
+    #[arg(long)]
+    pub retry_failed: bool,
     /// Run only shard K of N (points split into N contiguous ranges), into OUT/PLAN/shard-K-of-N/
     #[arg(long, value_name = "K/N")]
     pub shard: Option<Shard>,
@@ -81,7 +85,8 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
         out: args.run.out.clone(),
         threads: args.run.threads,
         summary_only: args.summary_only,
-        resume: args.resume,
+        resume: args.resume || args.retry_failed,
+        retry_failed: args.retry_failed,
         force: args.run.force,
         shard: args.shard,
         cancel: Some(interrupt::flag()),
@@ -98,9 +103,22 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
                     plan.name
                 ))?;
             }
+            if report.failed_runs > 0 {
+                eprintln!(
+                    "warning: {} of its {} runs failed (see {folder}/{FAILURES}); add --retry-failed to run them again",
+                    report.failed_runs, report.runs
+                );
+                return Ok(EXIT_RUNS_FAILED);
+            }
             Ok(EXIT_OK)
         }
         Status::Interrupted => {
+            if !report.failures.is_empty() {
+                eprintln!(
+                    "{} runs failed so far (the journal records them; they are listed in {FAILURES} when the sweep finishes)",
+                    report.failures.len()
+                );
+            }
             eprintln!(
                 "interrupted: {} of {} runs are done and kept in {folder}; run the same command with --resume to finish",
                 report.resumed + report.completed,
@@ -126,11 +144,16 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
                 )?;
                 writeln!(
                     out,
-                    "  {} ({})",
+                    "  {}{} ({})",
                     if args.summary_only {
                         "points.csv, summary.csv, manifest.json"
                     } else {
                         "points.csv, trajectories.csv, decomposition.csv, summary.csv, manifest.json"
+                    },
+                    if report.failures.is_empty() {
+                        ""
+                    } else {
+                        ", failures.csv"
                     },
                     if report.resumed > 0 {
                         format!("{} runs resumed from the journal", report.resumed)
@@ -148,9 +171,36 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
                 )?;
                 super::print(&out)?;
             }
+            if !report.failures.is_empty() {
+                eprint!(
+                    "{}",
+                    failure_warning(&report.failures, report.runs, &folder.to_string())
+                );
+                return Ok(EXIT_RUNS_FAILED);
+            }
             Ok(EXIT_OK)
         }
     }
+}
+
+/// The warning of a sweep that finished with failed runs: how many, the first few, where the
+/// list is.
+fn failure_warning(failures: &[RunFailure], runs: usize, folder: &str) -> String {
+    const SHOWN: usize = 5;
+    let mut out = format!(
+        "warning: {} of {runs} runs failed; the other runs are complete, and the failed ones are left out of trajectories.csv, decomposition.csv and summary.csv (listed in {folder}/{FAILURES}; --retry-failed runs them again):\n",
+        failures.len()
+    );
+    for f in failures.iter().take(SHOWN) {
+        out.push_str(&format!(
+            "  point {}, replicate {}: {}\n",
+            f.point, f.replicate, f.error
+        ));
+    }
+    if failures.len() > SHOWN {
+        out.push_str(&format!("  ... {} more\n", failures.len() - SHOWN));
+    }
+    out
 }
 
 /// The text of `--dry-run`.
@@ -166,9 +216,11 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
         "design: {}{}, seed {} (common random numbers: replicate r has the same seed at every point)",
         format!("{:?}", plan.design).to_lowercase(),
         if plan.raw.saltelli == Some(true) {
-            " (Saltelli)"
+            " (Saltelli)".to_string()
+        } else if let Some(table) = &plan.raw.table {
+            format!(" ({table})")
         } else {
-            ""
+            String::new()
         },
         plan.seed
     )?;
@@ -187,6 +239,22 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Values::Column(v) => {
+                let numbers: Vec<f64> = v
+                    .iter()
+                    .filter_map(|x| x.as_float().or(x.as_integer().map(|i| i as f64)))
+                    .collect();
+                if numbers.len() == v.len() {
+                    let (lo, hi) = numbers
+                        .iter()
+                        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+                            (lo.min(x), hi.max(x))
+                        });
+                    format!("a column of {} values from {lo} to {hi}", v.len())
+                } else {
+                    format!("a column of {} values", v.len())
+                }
+            }
             Values::Range { from, to, n, scale } => format!(
                 "{} {from} to {to}{}",
                 format!("{scale:?}").to_lowercase(),
@@ -269,10 +337,10 @@ fn write_slurm(plan: &Plan, args: &SweepArgs) -> anyhow::Result<i32> {
         }
         .into());
     }
-    if args.shard.is_some() || args.resume || args.dry_run {
+    if args.shard.is_some() || args.resume || args.retry_failed || args.dry_run {
         return Err(Error::BadArgument {
             flag: "--slurm".into(),
-            message: "writes scripts whose tasks run --shard K/N --resume themselves; leave out --shard, --resume and --dry-run".into(),
+            message: "writes scripts whose tasks run --shard K/N --resume themselves; leave out --shard, --resume, --retry-failed and --dry-run".into(),
         }
         .into());
     }

@@ -1,7 +1,9 @@
 //! The journal of a sweep (`journal.jsonl`): a header naming the plan's fingerprint, then one
 //! line per completed run with the sizes the partial files had once its results were in
 //! them. A resumed sweep cuts the files back to the last line's sizes and carries on; a torn
-//! last line (the process was killed while writing it) is ignored.
+//! last line (the process was killed while writing it) is ignored. A run that failed (a
+//! numeric fault at its point) has a line too, with the error message: it wrote nothing, and a
+//! resume skips it, or (`--retry-failed`) goes back to just before the first failed run.
 
 use std::fs::{File, OpenOptions};
 use std::io::Write;
@@ -46,14 +48,17 @@ pub struct Sizes {
     pub spill: u64,
 }
 
-/// One completed run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// One completed (or failed) run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
     /// Run index within the sweep (or shard), from 0.
     pub run: usize,
     /// Sizes of the partial files with this run's results in them.
     #[serde(flatten)]
     pub sizes: Sizes,
+    /// The error that stopped the run, if it failed (it then wrote no rows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
 }
 
 /// What a journal on disk says.
@@ -63,6 +68,28 @@ pub struct Record {
     pub header: Header,
     /// The last completed run (`None`: none yet).
     pub last: Option<Entry>,
+    /// The consecutive entries up to and including `last`: a resumed journal keeps them, so
+    /// that the failed runs among them are known after any number of resumes.
+    pub entries: Vec<Entry>,
+}
+
+impl Record {
+    /// The failed runs up to `last`: run index and error message.
+    pub fn failures(&self) -> impl Iterator<Item = (usize, &str)> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.failed.as_deref().map(|m| (e.run, m)))
+    }
+
+    /// The record cut back to just before its first failed run (`--retry-failed`), so that a
+    /// resume runs it, and everything after it, again; unchanged if no run failed.
+    pub fn before_first_failure(mut self) -> Record {
+        if let Some(first) = self.entries.iter().position(|e| e.failed.is_some()) {
+            self.entries.truncate(first);
+            self.last = self.entries.last().cloned();
+        }
+        self
+    }
 }
 
 /// An open journal, appended to as runs complete.
@@ -80,12 +107,13 @@ impl Journal {
         Self::open(path)
     }
 
-    /// Starts a journal over from `record` (the header and the last run only).
+    /// Starts a journal over from `record`: the header and its entries up to the last run
+    /// resumed from (a torn line, or entries whose bytes were lost, are dropped).
     pub fn rewrite(path: &Path, record: &Record) -> Result<Self, OutputError> {
         let mut text = serde_json::to_string(&record.header).expect("a header serialises");
         text.push('\n');
-        if let Some(last) = &record.last {
-            text.push_str(&serde_json::to_string(last).expect("an entry serialises"));
+        for entry in &record.entries {
+            text.push_str(&serde_json::to_string(entry).expect("an entry serialises"));
             text.push('\n');
         }
         crate::output::atomic::write_file(path, text.as_bytes())?;
@@ -173,15 +201,20 @@ impl Journal {
         // a power cut, or a kill between emptying the spill file at the end of a point and
         // recording it) from the last entry at a point boundary (nothing in the spill file,
         // whose contents belong to the point in progress) whose bytes are there.
-        let last = match entries.last() {
-            Some(entry) if fits(&entry.sizes) => Some(*entry),
+        let keep = match entries.last() {
+            Some(entry) if fits(&entry.sizes) => entries.len(),
             _ => entries
                 .iter()
-                .rev()
-                .find(|e| e.sizes.spill == 0 && fits(&e.sizes))
-                .copied(),
+                .rposition(|e| e.sizes.spill == 0 && fits(&e.sizes))
+                .map_or(0, |i| i + 1),
         };
-        Ok(Some(Record { header, last }))
+        entries.truncate(keep);
+        let last = entries.last().cloned();
+        Ok(Some(Record {
+            header,
+            last,
+            entries,
+        }))
     }
 }
 
@@ -215,6 +248,7 @@ mod tests {
                 summary: 50,
                 spill: 0,
             },
+            failed: None,
         }
     }
 
@@ -238,7 +272,12 @@ mod tests {
                 summary,
                 spill,
             };
-            j.append(&Entry { run, sizes }).unwrap();
+            j.append(&Entry {
+                run,
+                sizes,
+                failed: None,
+            })
+            .unwrap();
         }
         // run 5 completed its point: summary written, spill emptied, then killed
         let on_disk = Sizes {
@@ -254,6 +293,7 @@ mod tests {
         };
         let record = Journal::read(&path, fits).unwrap().unwrap();
         assert_eq!(record.last.map(|e| e.run), Some(2));
+        assert_eq!(record.entries.len(), 3);
     }
 
     #[test]
@@ -288,6 +328,41 @@ mod tests {
         j.append(&entry(1, 310)).unwrap();
         let record = Journal::read(&path, |_| true).unwrap().unwrap();
         assert_eq!(record.last, Some(entry(1, 310)));
+    }
+
+    #[test]
+    fn failed_runs_survive_a_resume_and_retrying_goes_back_to_before_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("journal.jsonl");
+        let mut j = Journal::create(&path, &header()).unwrap();
+        j.append(&entry(0, 200)).unwrap();
+        let failed = |run| Entry {
+            failed: Some(format!("run {run}: technology a is inf")),
+            ..entry(run, 200)
+        };
+        j.append(&failed(1)).unwrap();
+        j.append(&entry(2, 300)).unwrap();
+        j.append(&failed(3)).unwrap();
+        drop(j);
+        let record = Journal::read(&path, |_| true).unwrap().unwrap();
+        // a resumed journal keeps every entry, so a second resume still knows the failures
+        drop(Journal::rewrite(&path, &record).unwrap());
+        let record = Journal::read(&path, |_| true).unwrap().unwrap();
+        let failures: Vec<usize> = record.failures().map(|(run, _)| run).collect();
+        assert_eq!(failures, vec![1, 3]);
+        assert_eq!(record.last.as_ref().map(|e| e.run), Some(3));
+        let retry = record.before_first_failure();
+        assert_eq!(retry.last, Some(entry(0, 200)));
+        assert_eq!(retry.failures().count(), 0);
+    }
+
+    #[test]
+    fn an_entry_without_a_failure_is_written_as_before() {
+        // journals of sweeps without failures keep their format
+        let line = serde_json::to_string(&entry(4, 10)).unwrap();
+        assert!(!line.contains("failed"), "{line}");
+        let back: Entry = serde_json::from_str(&line).unwrap();
+        assert_eq!(back, entry(4, 10));
     }
 
     #[test]

@@ -48,6 +48,11 @@ pub struct SweepManifest {
     pub base_scenario: RawScenario,
     /// Data files.
     pub files: Vec<FileEntry>,
+    /// Runs that failed (a numeric fault at their point): listed in `failures.csv`, and left
+    /// out of `trajectories.csv`, `decomposition.csv` and `summary.csv`. Written only when
+    /// some run failed.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub failed_runs: usize,
     /// Facts of the process that ran the sweep (none for a merge).
     pub run: Option<SweepFacts>,
     /// For a merge: the shards merged.
@@ -100,4 +105,8 @@ pub struct MergedShard {
     pub shard: ShardInfo,
     /// The facts of the process that ran it.
     pub run: Option<SweepFacts>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }

@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use super::manifest::{MergedShard, SweepManifest};
-use super::run::{DECOMPOSITION, MANIFEST, POINTS, SUMMARY, TRAJECTORIES, is_sweep_file};
+use super::run::{DECOMPOSITION, FAILURES, MANIFEST, POINTS, SUMMARY, TRAJECTORIES, is_sweep_file};
 use super::shard::Shard;
 use crate::error::{Error, OutputError};
 use crate::output::atomic::{AtomicFile, FNV_OFFSET, fnv64_update};
@@ -34,6 +34,8 @@ pub struct MergeReport {
     pub points: usize,
     /// Runs covered.
     pub runs: usize,
+    /// Runs that failed, over every shard (listed in the merged `failures.csv`).
+    pub failed_runs: usize,
 }
 
 /// The shard folders named by `dirs`: each is a shard's folder, or a plan's folder whose
@@ -246,6 +248,8 @@ fn write_merged(shards: &[Found], out: Option<&Path>, force: bool) -> Result<Mer
         }
     };
     let folder = OutputFolder::take_with(&out, &is_sweep_file, force)?;
+    let all: Vec<&Found> = shards.iter().collect();
+    let shards = all.as_slice();
     let mut files = Vec::new();
     let points = concatenate(shards, POINTS, &folder, true)?;
     files.push(points);
@@ -257,6 +261,18 @@ fn write_merged(shards: &[Found], out: Option<&Path>, force: bool) -> Result<Mer
         }
     }
     files.push(concatenate(shards, SUMMARY, &folder, false)?);
+    // the shards' failed runs, in shard order; no file if none failed (as for one machine)
+    let failed_runs = shards.iter().map(|s| s.manifest.failed_runs).sum();
+    if failed_runs > 0 {
+        let with: Vec<&Found> = shards
+            .iter()
+            .copied()
+            .filter(|s| s.manifest.failed_runs > 0)
+            .collect();
+        files.push(concatenate(&with, FAILURES, &folder, false)?);
+    } else {
+        let _ = fs::remove_file(folder.file(FAILURES));
+    }
 
     let merged = SweepManifest {
         command: "merge".into(),
@@ -277,6 +293,7 @@ fn write_merged(shards: &[Found], out: Option<&Path>, force: bool) -> Result<Mer
         shard: None,
         base_scenario: reference.base_scenario.clone(),
         files,
+        failed_runs,
         run: None,
         merged_from: shards
             .iter()
@@ -294,6 +311,7 @@ fn write_merged(shards: &[Found], out: Option<&Path>, force: bool) -> Result<Mer
         shards: shards.len(),
         points: reference.points,
         runs: reference.runs,
+        failed_runs,
     })
 }
 
@@ -333,7 +351,7 @@ fn verify(path: &Path, entry: &FileEntry) -> Result<(), Error> {
 /// Writes `name` into the merged folder: the first shard's header, then every shard's rows in
 /// order; with `identical`, every shard must hold the same file, which is copied once.
 fn concatenate(
-    shards: &[Found],
+    shards: &[&Found],
     name: &str,
     folder: &OutputFolder,
     identical: bool,

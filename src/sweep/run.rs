@@ -9,6 +9,12 @@
 //! go to hidden `.partial` files, flushed to the operating system after every run and synced
 //! to disk every few seconds; `journal.jsonl` records the sizes they had after each run. When
 //! the last run is in, the files are renamed into place and the manifest is written.
+//!
+//! A run that fails (a numeric fault: its point's parameters make a number of the model
+//! non-finite) does not stop the sweep: it writes no rows, the journal records its error, the
+//! other runs go on, and the finished sweep lists it in `failures.csv` and its manifest. The
+//! summary of its point is over the replicates that completed (a point whose every replicate
+//! failed has no summary rows).
 
 use std::collections::HashMap;
 use std::fs;
@@ -48,6 +54,10 @@ pub const MANIFEST: &str = "manifest.json";
 pub const JOURNAL: &str = "journal.jsonl";
 /// `decomposition.csv`: the productivity decompositions of every run.
 pub const DECOMPOSITION: &str = crate::output::DECOMPOSITION;
+/// `failures.csv`: the runs that failed (`point,replicate,error`), written only if some did.
+pub const FAILURES: &str = "failures.csv";
+/// The columns of `failures.csv`.
+pub const FAILURE_COLUMNS: [&str; 3] = ["point", "replicate", "error"];
 const TRAJECTORIES_PARTIAL: &str = ".trajectories.csv.partial";
 const DECOMPOSITION_PARTIAL: &str = ".decomposition.csv.partial";
 const SUMMARY_PARTIAL: &str = ".summary.csv.partial";
@@ -68,6 +78,7 @@ pub fn is_sweep_file(name: &str) -> bool {
         TRAJECTORIES,
         DECOMPOSITION,
         SUMMARY,
+        FAILURES,
         MANIFEST,
         JOURNAL,
         TRAJECTORIES_PARTIAL,
@@ -101,6 +112,10 @@ pub struct SweepOptions {
     pub summary_only: bool,
     /// Continue the sweep the folder's journal records (or start one if there is none).
     pub resume: bool,
+    /// With `resume`: run the failed runs again. An unfinished sweep goes back to just before
+    /// its first failed run (the runs after it give the same bytes again); a complete sweep
+    /// that recorded failures is run again from the start.
+    pub retry_failed: bool,
     /// Start over even if the folder holds an unfinished sweep or files we did not write.
     pub force: bool,
     /// Run only this shard.
@@ -142,6 +157,17 @@ pub enum Status {
     Interrupted,
 }
 
+/// A run that failed: where, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RunFailure {
+    /// The point.
+    pub point: usize,
+    /// The replicate.
+    pub replicate: usize,
+    /// The error that stopped it.
+    pub error: String,
+}
+
 /// What [`run_sweep`] returns.
 #[derive(Clone, Debug)]
 pub struct SweepReport {
@@ -163,6 +189,12 @@ pub struct SweepReport {
     pub threads: usize,
     /// Runs in flight at most.
     pub in_flight: usize,
+    /// The runs of the sweep (or shard) that failed, in run order: this call's and those
+    /// resumed from the journal. For a sweep found already complete, only their number is
+    /// known: `failed_runs`.
+    pub failures: Vec<RunFailure>,
+    /// How many runs failed.
+    pub failed_runs: usize,
 }
 
 /// The scenarios of the points in progress, built once per point and shared by its runs.
@@ -206,6 +238,8 @@ struct Partials<'s> {
     summary: csv::Writer<AppendFile>,
     spill: AppendFile,
     journal: Journal,
+    /// The runs that failed so far (resumed from the journal, then this process's).
+    failures: Vec<RunFailure>,
     sync_handles: Vec<fs::File>,
     last_sync: Instant,
 }
@@ -298,8 +332,8 @@ pub fn run_sweep(
         header,
         resume_from,
     } = match open(plan, options, &points, runs)? {
-        Some(opened) => opened,
-        None => {
+        Opening::Opened(opened) => *opened,
+        Opening::AlreadyComplete { failed_runs } => {
             return Ok(SweepReport {
                 folder: sweep_folder(plan, options),
                 status: Status::AlreadyComplete,
@@ -310,6 +344,8 @@ pub fn run_sweep(
                 wall_time: Duration::ZERO,
                 threads: 0,
                 in_flight: 0,
+                failures: Vec::new(),
+                failed_runs,
             });
         }
     };
@@ -321,7 +357,14 @@ pub fn run_sweep(
     };
     let (mut partials, done, mut buffer) = match resume_from {
         None => start_fresh(&folder, &layout, header, options.summary_only)?,
-        Some(record) => resume(&folder, plan, &layout, &scenarios, record, &points)?,
+        Some(record) => {
+            let record = if options.retry_failed {
+                record.before_first_failure()
+            } else {
+                record
+            };
+            resume(&folder, plan, &layout, &scenarios, record, &points)?
+        }
     };
     progress.start(done, runs);
 
@@ -334,10 +377,18 @@ pub fn run_sweep(
     let mut firm_steps = 0u64;
     let steps = Steps(progress);
     let locate = |j: usize| (points.start + j / replicates, j % replicates);
+    // A run's own error (a numeric fault) is its result, recorded in order like any other;
+    // only errors of the sweep itself (writing its files) stop it.
     let task = |i: usize, watch: &StopWatch| {
         let (point, replicate) = locate(done + i);
-        let scenario = scenarios.get(point)?;
-        run_one(plan, &scenario, point, replicate, &steps, watch)
+        let outcome = scenarios
+            .get(point)
+            .and_then(|scenario| run_one(plan, &scenario, point, replicate, &steps, watch));
+        Ok(match outcome {
+            Ok(Some(output)) => Some(Ok(output)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e.to_string())),
+        })
     };
     let folder_path = folder.path().to_path_buf();
     let outcome = schedule::run_in_order(
@@ -346,17 +397,20 @@ pub fn run_sweep(
         in_flight,
         options.cancel.as_deref(),
         &task,
-        &mut |i, output: ReplicateOutput| {
+        &mut |i, output: Result<ReplicateOutput, String>| {
             let run = done + i;
-            let (point, _) = locate(run);
+            let (point, replicate) = locate(run);
             let scenario = scenarios.get(point)?;
-            firm_steps += output.firm_steps;
+            if let Ok(output) = &output {
+                firm_steps += output.firm_steps;
+            }
             let point_done = partials.record(
                 &folder_path,
                 &mut buffer,
                 Finished {
                     run,
                     point,
+                    replicate,
                     scenario: &scenario,
                     output,
                 },
@@ -390,6 +444,8 @@ pub fn run_sweep(
         wall_time,
         threads,
         in_flight,
+        failed_runs: partials.failures.len(),
+        failures: partials.failures.clone(),
     };
     if done + completed < runs {
         partials.flush(&folder_path)?;
@@ -459,14 +515,21 @@ struct OpenedFolder {
     resume_from: Option<Record>,
 }
 
-/// Takes the sweep's folder and finds what it holds; `None` if the sweep there is already
-/// complete.
+/// What [`open`] found.
+enum Opening {
+    /// A folder to run in.
+    Opened(Box<OpenedFolder>),
+    /// The sweep there is complete, with this many failed runs.
+    AlreadyComplete { failed_runs: usize },
+}
+
+/// Takes the sweep's folder and finds what it holds.
 fn open(
     plan: &Plan,
     options: &SweepOptions,
     points: &std::ops::Range<usize>,
     runs: usize,
-) -> Result<Option<OpenedFolder>, Error> {
+) -> Result<Opening, Error> {
     let folder =
         OutputFolder::take_with(&sweep_folder(plan, options), &is_sweep_file, options.force)?;
     let fingerprint = format!("{:016x}", plan.fingerprint());
@@ -482,19 +545,21 @@ fn open(
     };
     let resume_from = match find_journal(&folder, options, &header)? {
         Found::Resume(record) => Some(record),
-        Found::AlreadyComplete => return Ok(None),
+        Found::AlreadyComplete { failed_runs } => {
+            return Ok(Opening::AlreadyComplete { failed_runs });
+        }
         Found::Fresh => None,
     };
     if let Some(record) = &resume_from {
         check_journal(&folder, record, &header)?;
     }
-    Ok(Some(OpenedFolder {
+    Ok(Opening::Opened(Box::new(OpenedFolder {
         folder,
         fingerprint,
         layout,
         header,
         resume_from,
-    }))
+    })))
 }
 
 /// The points this process runs: all of them, or those of its shard.
@@ -538,29 +603,15 @@ fn facts(
 struct Finished<'a> {
     run: usize,
     point: usize,
+    replicate: usize,
     scenario: &'a Scenario,
-    output: ReplicateOutput,
+    /// Its output, or the error that stopped it.
+    output: Result<ReplicateOutput, String>,
 }
 
 impl Partials<'_> {
-    /// Appends a finished run to the partial files, in run order: its rows and decompositions;
-    /// its values to the point's buffer (spilled to disk), and the point's summary rows once
-    /// its last replicate is in; then the journal entry, synced. Returns whether the point is
-    /// complete.
-    fn record(
-        &mut self,
-        folder: &Path,
-        buffer: &mut PointBuffer,
-        finished: Finished,
-        replicates: usize,
-    ) -> Result<bool, Error> {
-        let Finished {
-            run,
-            point,
-            scenario,
-            output,
-        } = finished;
-        debug_assert!(summary::layout_matches(&output.rows, scenario));
+    /// Appends a run's trajectory and decomposition rows.
+    fn write_rows(&mut self, folder: &Path, output: &ReplicateOutput) -> Result<(), Error> {
         if let Some(t) = &mut self.trajectories {
             for row in &output.rows {
                 t.write(row)
@@ -573,30 +624,70 @@ impl Partials<'_> {
                     .map_err(|e| csv_error(folder, DECOMPOSITION_PARTIAL, e))?;
             }
         }
-        let values = summary::run_values(&output.rows);
-        let point_done = buffer.len() + 1 == replicates;
+        Ok(())
+    }
+
+    /// Appends a finished run to the partial files, in run order: its rows and decompositions;
+    /// its values to the point's buffer (spilled to disk), and the point's summary rows once
+    /// its last replicate is in; then the journal entry, synced. A failed run adds nothing
+    /// but its journal entry (with the error). Returns whether the point is complete.
+    fn record(
+        &mut self,
+        folder: &Path,
+        buffer: &mut PointBuffer,
+        finished: Finished,
+        replicates: usize,
+    ) -> Result<bool, Error> {
+        let Finished {
+            run,
+            point,
+            replicate,
+            scenario,
+            output,
+        } = finished;
+        let point_done = replicate + 1 == replicates;
+        let failed = match output {
+            Ok(output) => {
+                debug_assert!(summary::layout_matches(&output.rows, scenario));
+                self.write_rows(folder, &output)?;
+                let values = summary::run_values(&output.rows);
+                if !point_done {
+                    let mut bytes = Vec::with_capacity(values.len() * 8);
+                    for x in &values {
+                        bytes.extend_from_slice(&x.to_le_bytes());
+                    }
+                    self.spill
+                        .write_all(&bytes)
+                        .map_err(|e| self.spill.error(e))?;
+                }
+                buffer.push(values);
+                None
+            }
+            Err(error) => {
+                self.failures.push(RunFailure {
+                    point,
+                    replicate,
+                    error: error.clone(),
+                });
+                Some(error)
+            }
+        };
         if point_done {
-            buffer.push(values);
-            let prefix = [point.to_string()];
-            buffer
-                .write_summary(&mut self.summary, &prefix, scenario)
-                .map_err(|e| csv_error(folder, SUMMARY_PARTIAL, e))?;
+            // over the replicates that completed; none: the point has no summary rows
+            if !buffer.is_empty() {
+                let prefix = [point.to_string()];
+                buffer
+                    .write_summary(&mut self.summary, &prefix, scenario)
+                    .map_err(|e| csv_error(folder, SUMMARY_PARTIAL, e))?;
+            }
             self.spill.clear()?;
             *buffer = PointBuffer::default();
-        } else {
-            let mut bytes = Vec::with_capacity(values.len() * 8);
-            for x in &values {
-                bytes.extend_from_slice(&x.to_le_bytes());
-            }
-            self.spill
-                .write_all(&bytes)
-                .map_err(|e| self.spill.error(e))?;
-            buffer.push(values);
         }
         self.flush(folder)?;
         self.journal.append(&Entry {
             run,
             sizes: self.sizes(),
+            failed,
         })?;
         self.sync(folder, false)?;
         Ok(point_done)
@@ -606,7 +697,7 @@ impl Partials<'_> {
 enum Found {
     Fresh,
     Resume(Record),
-    AlreadyComplete,
+    AlreadyComplete { failed_runs: usize },
 }
 
 /// What the folder holds: an unfinished sweep to resume, a finished one, or nothing to
@@ -651,13 +742,18 @@ fn find_journal(
                 .ok()
                 .and_then(|bytes| serde_json::from_slice(&bytes).ok());
             Ok(match manifest {
+                // --retry-failed runs a complete sweep with failures again: its files are
+                // replaced only once every run is in
                 Some(m)
                     if m.command == "sweep"
                         && m.fingerprint == header.fingerprint
                         && m.summary_only == header.summary_only
-                        && m.shard.as_ref().map(|s| format!("{}/{}", s.k, s.n)) == header.shard =>
+                        && m.shard.as_ref().map(|s| format!("{}/{}", s.k, s.n)) == header.shard
+                        && !(options.retry_failed && m.failed_runs > 0) =>
                 {
-                    Found::AlreadyComplete
+                    Found::AlreadyComplete {
+                        failed_runs: m.failed_runs,
+                    }
                 }
                 _ => Found::Fresh,
             })
@@ -753,6 +849,7 @@ fn start_fresh<'s>(
         summary,
         spill,
         journal: Journal::create(&folder.file(JOURNAL), &header)?,
+        failures: Vec::new(),
         sync_handles: Vec::new(),
         last_sync: Instant::now(),
     };
@@ -782,7 +879,7 @@ fn resume<'s>(
     points: &std::ops::Range<usize>,
 ) -> Result<Opened<'s>, Error> {
     let header = &record.header;
-    let (sizes, done) = match record.last {
+    let (sizes, done) = match &record.last {
         Some(entry) => (entry.sizes, entry.run + 1),
         None => (header.start, 0),
     };
@@ -807,7 +904,16 @@ fn resume<'s>(
     let replicates = plan.replicates as usize;
     let point = points.start + done / replicates;
     let mut buffer = PointBuffer::default();
-    let in_progress = done % replicates;
+    let failures: Vec<RunFailure> = record
+        .failures()
+        .map(|(run, error)| RunFailure {
+            point: points.start + run / replicates,
+            replicate: run % replicates,
+            error: error.to_string(),
+        })
+        .collect();
+    // the replicates of the point in progress that completed are in the spill file
+    let in_progress = done % replicates - failures.iter().filter(|f| f.point == point).count();
     if in_progress > 0 {
         let scenario = scenarios.get(point)?;
         let per_run = (scenario.run.steps as usize + 1)
@@ -839,6 +945,7 @@ fn resume<'s>(
         summary,
         spill,
         journal: Journal::rewrite(&folder.file(JOURNAL), &record)?,
+        failures,
         sync_handles: Vec::new(),
         last_sync: Instant::now(),
     };
@@ -868,6 +975,24 @@ pub fn points_csv(plan: &Plan) -> Vec<u8> {
     csv.into_inner().expect("writing to memory")
 }
 
+/// The bytes of `failures.csv`: a row per failed run, in (point, replicate) order.
+pub fn failures_csv(failures: &[RunFailure]) -> Vec<u8> {
+    let mut csv = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    csv.write_record(FAILURE_COLUMNS)
+        .expect("writing to memory");
+    for f in failures {
+        csv.write_record([
+            f.point.to_string(),
+            f.replicate.to_string(),
+            f.error.clone(),
+        ])
+        .expect("writing to memory");
+    }
+    csv.into_inner().expect("writing to memory")
+}
+
 /// Renames the partial files into place, writes `points.csv` and the manifest, and removes
 /// the journal.
 fn finish(
@@ -893,6 +1018,7 @@ fn finish(
         summary,
         spill,
         journal,
+        failures,
         ..
     } = partials;
     match trajectories {
@@ -940,6 +1066,17 @@ fn finish(
         rows,
         facts: summary_facts,
     });
+    if failures.is_empty() {
+        // a failures.csv of an earlier sweep would not match these results
+        let _ = fs::remove_file(folder.file(FAILURES));
+    } else {
+        let facts = atomic::write_file(&folder.file(FAILURES), &failures_csv(&failures))?;
+        files.push(FileEntry {
+            name: FAILURES.into(),
+            rows: failures.len() as u64,
+            facts,
+        });
+    }
     drop(spill);
     let _ = fs::remove_file(folder.file(SPILL_PARTIAL));
     let manifest = SweepManifest {
@@ -966,6 +1103,7 @@ fn finish(
         }),
         base_scenario: plan.base_scenario()?.to_raw(),
         files,
+        failed_runs: failures.len(),
         run: Some(facts),
         merged_from: Vec::new(),
     };
@@ -974,4 +1112,93 @@ fn finish(
     drop(journal);
     fs::remove_file(folder.file(JOURNAL)).map_err(|e| io_error(path, JOURNAL, e))?;
     Ok(())
+}
+
+/// What a finished sweep's folder says about its failed runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedRuns {
+    /// Runs that failed.
+    pub failed: usize,
+    /// Runs in the sweep.
+    pub runs: usize,
+    /// Points none of whose replicates completed: they have no rows at all.
+    pub empty_points: Vec<usize>,
+}
+
+impl FailedRuns {
+    /// The failed runs of the sweep in `folder`, from its manifest and `failures.csv`;
+    /// `None` if none failed, or the folder is not a finished sweep.
+    pub fn of(folder: &Path) -> Option<FailedRuns> {
+        let manifest: SweepManifest =
+            serde_json::from_slice(&fs::read(folder.join(MANIFEST)).ok()?).ok()?;
+        if manifest.failed_runs == 0 {
+            return None;
+        }
+        let mut per_point: std::collections::BTreeMap<usize, u32> = Default::default();
+        if let Ok(mut csv) = csv::Reader::from_path(folder.join(FAILURES)) {
+            for record in csv.records().flatten() {
+                if let Some(point) = record.get(0).and_then(|p| p.parse().ok()) {
+                    *per_point.entry(point).or_default() += 1;
+                }
+            }
+        }
+        Some(FailedRuns {
+            failed: manifest.failed_runs,
+            runs: manifest.runs,
+            empty_points: per_point
+                .into_iter()
+                .filter(|&(_, n)| n >= manifest.replicates)
+                .map(|(p, _)| p)
+                .collect(),
+        })
+    }
+
+    /// The line an analysis prints (and notes in its report): how many runs it leaves out,
+    /// and why.
+    pub fn note(&self, folder: &Path) -> String {
+        let mut note = format!(
+            "{}: {} of {} runs failed (listed in {FAILURES}) and are left out: each point's \
+             values are over the replicates that completed",
+            folder.display(),
+            self.failed,
+            self.runs
+        );
+        if !self.empty_points.is_empty() {
+            let shown: Vec<String> = self
+                .empty_points
+                .iter()
+                .take(10)
+                .map(usize::to_string)
+                .collect();
+            note.push_str(&format!(
+                "; point{} {}{} ha{} no completed replicate and no rows",
+                if self.empty_points.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                },
+                shown.join(", "),
+                if self.empty_points.len() > 10 {
+                    ", ..."
+                } else {
+                    ""
+                },
+                if self.empty_points.len() == 1 {
+                    "s"
+                } else {
+                    "ve"
+                }
+            ));
+        }
+        note
+    }
+}
+
+/// Prints the warning of an analysis of the sweep in `folder` if some of its runs failed, and
+/// returns the note (for the analysis' report).
+pub fn warn_failed_runs(folder: &Path) -> Option<String> {
+    let failed = FailedRuns::of(folder)?;
+    let note = failed.note(folder);
+    eprintln!("warning: {note}");
+    Some(note)
 }

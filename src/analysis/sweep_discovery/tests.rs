@@ -53,6 +53,7 @@ fn folder(
         shard: None,
         base_scenario: Default::default(),
         files: Vec::new(),
+        failed_runs: 0,
         run: None,
         merged_from: Vec::new(),
     };

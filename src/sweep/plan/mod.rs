@@ -5,6 +5,7 @@
 
 mod points;
 mod raw;
+mod table;
 mod validate;
 
 use std::path::PathBuf;
@@ -42,6 +43,8 @@ pub enum Target {
 pub enum Values {
     /// Listed values.
     List(Vec<toml::Value>),
+    /// The column of a `table` design: one value per point, in row order.
+    Column(Vec<toml::Value>),
     /// A range of numbers.
     Range {
         /// First value.

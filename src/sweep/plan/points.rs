@@ -29,7 +29,7 @@ impl Axis {
                     })
                     .collect(),
             ),
-            Values::Range { n: None, .. } => None,
+            Values::Range { n: None, .. } | Values::Column(_) => None,
         }
     }
 
@@ -40,7 +40,7 @@ impl Axis {
             Values::Range {
                 from, to, scale, ..
             } => toml::Value::Float(at(*from, *to, *scale, u)),
-            Values::List(v) => {
+            Values::List(v) | Values::Column(v) => {
                 let i = ((u * v.len() as f64).floor() as usize).min(v.len() - 1);
                 v[i].clone()
             }
@@ -50,7 +50,9 @@ impl Axis {
     /// The value at grid level `u` in {0, 1/(p-1), ..., 1} (Morris): the nearest list entry.
     fn value_at_level(&self, u: f64) -> toml::Value {
         match &self.values {
-            Values::List(v) => v[((u * (v.len() - 1) as f64) + 0.5).floor() as usize].clone(),
+            Values::List(v) | Values::Column(v) => {
+                v[((u * (v.len() - 1) as f64) + 0.5).floor() as usize].clone()
+            }
             Values::Range {
                 from, to, scale, ..
             } => toml::Value::Float(tidy(at(*from, *to, *scale, u))),
@@ -90,6 +92,7 @@ pub(super) fn points(
         DesignKind::Lhs => lhs(p, raw, axes, design_seed),
         DesignKind::Sobol => sobol(p, raw, axes, design_seed),
         DesignKind::Morris => morris(p, raw, axes, design_seed),
+        DesignKind::Table => Ok(column_points(axes)),
     }
 }
 
@@ -146,6 +149,27 @@ fn listed(
             tag: Tag::None,
         })
         .collect())
+}
+
+/// The points of a `table` design: row i takes the i-th value of every column.
+fn column_points(axes: &[Axis]) -> Vec<Point> {
+    let rows = axes.first().map_or(0, |a| match &a.values {
+        Values::Column(v) => v.len(),
+        _ => 0,
+    });
+    (0..rows)
+        .map(|index| Point {
+            index,
+            values: axes
+                .iter()
+                .map(|a| match &a.values {
+                    Values::Column(v) => v[index].clone(),
+                    _ => unreachable!("every axis of a table design is a column"),
+                })
+                .collect(),
+            tag: Tag::None,
+        })
+        .collect()
 }
 
 /// A Latin hypercube of `n` points.

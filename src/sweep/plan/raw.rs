@@ -18,6 +18,9 @@ pub enum DesignKind {
     Sobol,
     /// Morris elementary effects: `r` trajectories over `levels` grid levels.
     Morris,
+    /// The points of a CSV table made elsewhere (SALib, EMA Workbench, pyDOE, a
+    /// spreadsheet): one column per axis path, one row per point.
+    Table,
 }
 
 /// How a `range` is spaced.
@@ -65,6 +68,9 @@ pub struct RawPlan {
     /// Grid levels of a `morris` design (even, default 4).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub levels: Option<usize>,
+    /// The CSV file of a `table` design, relative to the plan's folder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table: Option<String>,
     /// Fixed overrides: field path = value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set: Option<toml::Table>,

@@ -5,7 +5,9 @@
 
 use std::path::Path;
 
-use super::{Axis, AxisRole, DesignKind, Plan, RawAxis, RawPlan, Scale, Target, Values, points};
+use super::{
+    Axis, AxisRole, DesignKind, Plan, RawAxis, RawPlan, Scale, Target, Values, points, table,
+};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::levers::LEVERS;
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
@@ -66,7 +68,7 @@ impl Problems<'_> {
 }
 
 fn build(
-    raw: RawPlan,
+    mut raw: RawPlan,
     file: &SourceFile,
     stem: &str,
     dir: &Path,
@@ -92,7 +94,14 @@ fn build(
         sectors,
     } = run_base(&mut p, &raw, dir, overrides)?;
     let design = raw.design.unwrap_or_default();
-    let axes = axes(&mut p, &raw, design, &base, &fixed, &sectors);
+    if raw.table.is_some() && design != DesignKind::Table {
+        p.add("table", "set", "table applies to design = \"table\" only");
+    }
+    let axes = if design == DesignKind::Table {
+        table::axes(&mut p, &mut raw, dir, &base, &fixed, &sectors)?
+    } else {
+        axes(&mut p, &raw, design, &base, &fixed, &sectors)
+    };
     if !p.list.is_empty() {
         return Err(ScenarioError::Invalid(p.list));
     }
@@ -445,7 +454,11 @@ pub(super) fn require(
 }
 
 /// Whether `path` is a policy lever (outside the schedule), and for which sector.
-fn lever_target(path: &str, from_step: Option<u32>, sectors: &[String]) -> Result<Target, String> {
+pub(super) fn lever_target(
+    path: &str,
+    from_step: Option<u32>,
+    sectors: &[String],
+) -> Result<Target, String> {
     let Some(rest) = path.strip_prefix("policy.") else {
         return Ok(Target::Field);
     };
@@ -489,6 +502,7 @@ fn check_axis_values(p: &mut Problems, i: usize, axis: &Axis, base: &Base, fixed
             .enumerate()
             .map(|(k, v)| (format!("axis[{i}].values[{k}]"), v.clone()))
             .collect(),
+        Values::Column(_) => return, // checked cell by cell as the table is read
         Values::Range { from, to, .. } => vec![
             (format!("axis[{i}].range.from"), toml::Value::Float(*from)),
             (format!("axis[{i}].range.to"), toml::Value::Float(*to)),
