@@ -14,6 +14,7 @@ scenario, seed and overrides, whatever the number of threads.
 from __future__ import annotations
 
 import json
+import numbers
 import os
 import tempfile
 from pathlib import Path
@@ -47,8 +48,10 @@ def _toml_value(value: Any) -> str:
     """The text of a ``--set PATH=VALUE`` value for a Python value."""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)  # shortest text that reads back to the same double
+    if isinstance(value, numbers.Integral):  # also numpy's integers
+        return str(int(value))
+    if isinstance(value, numbers.Real):  # also numpy's floats (np.float64's repr is not TOML)
+        return repr(float(value))  # the shortest text that reads back to the same double
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(
             json.dumps(v) if isinstance(v, str) else _toml_value(v) for v in value

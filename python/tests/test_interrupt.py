@@ -40,7 +40,7 @@ def test_ctrl_c_raises_keyboard_interrupt_within_a_step():
                 print("started", flush=True)
                 t = time.monotonic()
                 try:
-                    nqpsim.run(steps=10_000, firms=50_000, replicates=1, threads=1)
+                    nqpsim.run(steps=60, firms=300_000, replicates=1, threads=1)
                 except KeyboardInterrupt:
                     print(f"interrupted after {time.monotonic() - t:.1f} s", flush=True)
                     nqpsim.run(steps=1, firms=10)  # the package still works afterwards
