@@ -425,12 +425,15 @@ fn facts(
 
 /// Reads every table of an output folder (the Parquet twin where there is one, else the
 /// CSV file) and its manifest; returns (manifest JSON or None, [(table name, table)]).
+/// An output folder read: its manifest (JSON), if any, and its tables by name.
+type Folder<T> = (Option<String>, Vec<(String, T)>);
+
+/// One file converted: (csv, parquet, rows, csv bytes, parquet bytes).
+type ConvertedFile = (PathBuf, PathBuf, u64, u64, u64);
+
 #[pyfunction]
-fn load_folder(
-    py: Python<'_>,
-    folder: PathBuf,
-) -> PyResult<(Option<String>, Vec<(String, Table)>)> {
-    let work = || -> anyhow::Result<(Option<String>, Vec<(String, ArrowTable)>)> {
+fn load_folder(py: Python<'_>, folder: PathBuf) -> PyResult<Folder<Table>> {
+    let work = || -> anyhow::Result<Folder<ArrowTable>> {
         if !folder.is_dir() {
             return Err(Error::Results {
                 path: folder.clone(),
@@ -473,7 +476,7 @@ fn load_folder(
 /// `nqpsim convert`: Parquet twins of a folder's CSV files; returns [(csv, parquet, rows,
 /// csv bytes, parquet bytes)].
 #[pyfunction]
-fn convert(py: Python<'_>, folder: PathBuf) -> PyResult<Vec<(PathBuf, PathBuf, u64, u64, u64)>> {
+fn convert(py: Python<'_>, folder: PathBuf) -> PyResult<Vec<ConvertedFile>> {
     let converted = detached(py, || nqpsim::output::parquet::convert_folder(&folder))?
         .map_err(|e| to_py(py, e.into()))?;
     Ok(converted
