@@ -4,8 +4,6 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::EXIT_OK;
-
 /// Options of `nqpsim convert`.
 #[derive(Debug, Args, Clone)]
 pub struct ConvertArgs {
@@ -40,7 +38,7 @@ pub fn execute(args: ConvertArgs) -> anyhow::Result<i32> {
     if !args.quiet {
         super::print(&out)?;
     }
-    Ok(EXIT_OK)
+    Ok(super::EXIT_OK)
 }
 
 /// Runs `nqpsim convert`: this build has no Parquet writer.
