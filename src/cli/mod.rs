@@ -8,6 +8,7 @@ pub mod bench;
 pub mod calibrate;
 pub mod check;
 pub mod compare;
+pub mod convert;
 pub mod discover;
 pub mod facts;
 pub mod interrupt;
@@ -87,6 +88,9 @@ pub enum Command {
     Bench(bench::BenchArgs),
     /// Draw the figures of a run, sweep, comparison or sensitivity analysis as SVG and PNG
     Plot(plot::PlotArgs),
+    /// Write Parquet (zstd) twins of a finished output folder's CSV files (needs the
+    /// `parquet` feature)
+    Convert(convert::ConvertArgs),
 }
 
 /// Scenario selection shared by commands.
@@ -214,6 +218,7 @@ pub fn run(cli: Cli) -> i32 {
         Some(Command::Sensitivity(args)) => sensitivity::execute(args),
         Some(Command::Discover(args)) => discover::execute(args),
         Some(Command::Plot(args)) => plot::execute(args),
+        Some(Command::Convert(args)) => convert::execute(args),
     };
     match result {
         Ok(code) => code,

@@ -163,6 +163,7 @@ impl AppendFile {
             path: target.to_path_buf(),
             source,
         })?;
+        super::atomic::remove_parquet_twin(target);
         Ok(self.facts)
     }
 }

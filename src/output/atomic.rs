@@ -103,6 +103,7 @@ impl AtomicFile {
         file.sync_all().map_err(|e| self.error(e))?;
         drop(file);
         fs::rename(&self.temp, &self.path).map_err(|e| self.error(e))?;
+        remove_parquet_twin(&self.path);
         Ok(self.facts)
     }
 }
@@ -129,6 +130,15 @@ impl Drop for AtomicFile {
         if self.writer.take().is_some() {
             let _ = fs::remove_file(&self.temp);
         }
+    }
+}
+
+/// Removes the Parquet twin (`x.parquet`, written by `nqpsim convert`) of the CSV file `x.csv`
+/// that was just replaced: it holds the old rows, and a folder never holds a Parquet file that
+/// disagrees with its CSV. Convert again to refresh it.
+pub fn remove_parquet_twin(csv: &Path) {
+    if csv.extension().is_some_and(|e| e == "csv") {
+        let _ = fs::remove_file(csv.with_extension("parquet"));
     }
 }
 

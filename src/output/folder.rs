@@ -54,6 +54,13 @@ impl OutputFolder {
         is_ours: &dyn Fn(&str) -> bool,
         force: bool,
     ) -> Result<Self, Error> {
+        // the Parquet twin of a file of ours (`nqpsim convert`) is ours too
+        let is_ours = &|name: &str| {
+            is_ours(name)
+                || name
+                    .strip_suffix(".parquet")
+                    .is_some_and(|stem| is_ours(&format!("{stem}.csv")))
+        };
         fs::create_dir_all(path).map_err(|source| OutputError {
             path: path.to_path_buf(),
             source,

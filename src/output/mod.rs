@@ -10,12 +10,16 @@
 //! is written last and records each data file's size and fingerprint.
 
 pub mod append;
+#[cfg(feature = "arrow")]
+pub mod arrow;
 pub mod atomic;
 pub mod csv;
 pub mod decomposition;
 pub mod folder;
 pub mod manifest;
 pub mod panel;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod table;
 pub mod trajectories;
 
