@@ -237,3 +237,65 @@ fn a_sweep_through_slurm_is_the_bytes_of_the_local_sweep_and_resumes_after_sigte
         started.elapsed().as_secs_f64()
     );
 }
+
+/// Three points of two replicates, the middle one failing at step 1 in every replicate
+/// (`innovation_sd = 1e308` overflows the future industries' productivity).
+const FAULTY_PLAN: &str = r#"
+name = "faulty"
+replicates = 2
+seed = 5
+
+[set]
+"run.firms" = 200
+"run.steps" = 4
+
+[[axis]]
+path = "sectors.future.innovation_sd"
+values = [0.05, 1e308, 0.1]
+"#;
+
+#[test]
+#[ignore = "needs a running Slurm: .ci/run runs it (NQPSIM_SLURM_TEST=1 cargo test --test slurm -- --ignored)"]
+fn a_shard_with_failed_runs_does_not_block_the_merge_which_exits_4() {
+    require_slurm();
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    fs::write(dir.join("plan.toml"), FAULTY_PLAN).unwrap();
+    let local = common::nqpsim(dir, &["sweep", "plan.toml", "--out", "local", "-q"]);
+    assert_eq!(local.status.code(), Some(4), "{}", text(&local));
+    nqpsim(
+        dir,
+        &[
+            "sweep",
+            "plan.toml",
+            "--slurm",
+            "--shards",
+            "3",
+            "--out",
+            "one",
+            "-q",
+        ],
+    );
+    let folder = dir.join("one/faulty");
+    let submitted = shell(dir, "bash one/faulty/slurm/submit.sh --wait");
+    // the merge ran (shard 2's task exited 0) and exited 4, which `sbatch --wait` reports
+    assert!(
+        !submitted.status.success(),
+        "{}\n{}",
+        text(&submitted),
+        logs(&folder)
+    );
+    let all_logs = logs(&folder);
+    assert!(
+        all_logs.contains("shard 2 finished, but some of its runs failed"),
+        "{all_logs}"
+    );
+    assert!(
+        data_files(&folder) == data_files(&dir.join("local/faulty")),
+        "merged through Slurm differs from the local sweep: {all_logs}"
+    );
+    assert!(
+        fs::read(folder.join("failures.csv")).unwrap()
+            == fs::read(dir.join("local/faulty/failures.csv")).unwrap()
+    );
+}

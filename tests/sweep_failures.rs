@@ -273,3 +273,238 @@ fn shards_with_failures_merge_into_the_single_machine_files_and_merge_exits_4() 
     }
     assert_eq!(manifest(&sh)["failed_runs"], 3);
 }
+
+/// Four replicates at each (innovation spread, R&D subsidy): at a spread of 200 only
+/// replicate 2 fails (its demand overflows at step 4), at 1e308 every replicate fails at
+/// step 1. `spreads` is the TOML list.
+fn analysed_plan(spreads: &str) -> String {
+    format!(
+        r#"
+name = "analysed"
+replicates = 4
+seed = 11
+
+[set]
+"run.firms" = 150
+"run.steps" = 4
+
+[[axis]]
+path = "sectors.future.innovation_sd"
+values = {spreads}
+
+[[axis]]
+path = "policy.rd_subsidy.traditional"
+values = [0.0, 0.3]
+"#
+    )
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// `discover`, `plot` and `compare --points` on a sweep with failed runs go on without them,
+/// say so on stderr, and record in their own outputs how many runs they left out and which
+/// points have no rows; `sensitivity` refuses a point without rows, and `compare --points`
+/// one whose every replicate failed, naming the point and why.
+#[test]
+fn analyses_of_a_sweep_with_failed_runs_say_and_record_what_they_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_plan(
+        d,
+        "p.toml",
+        &analysed_plan(&format!("[0.05, 0.1, 200, {EXPLOSIVE}]")),
+    );
+    assert_eq!(
+        nqpsim(d, &["sweep", "p.toml", "--out", "o", "-q"])
+            .status
+            .code(),
+        Some(4)
+    );
+    let sweep = d.join("o/analysed");
+    let failures = text(&sweep, "failures.csv");
+    let failed: Vec<&str> = failures
+        .lines()
+        .skip(1)
+        .map(|l| l.split(",\"").next().unwrap())
+        .collect();
+    // points 4 and 5 (spread 200) lose replicate 2; points 6 and 7 (1e308) every replicate
+    assert_eq!(
+        failed,
+        [
+            "4,2", "5,2", "6,0", "6,1", "6,2", "6,3", "7,0", "7,1", "7,2", "7,3"
+        ],
+        "{failures}"
+    );
+    let warning = "10 of 32 runs failed";
+
+    // discover: shares over the replicates that completed, points 6 and 7 left out
+    let discovered = nqpsim(
+        d,
+        &[
+            "discover",
+            "o/analysed",
+            "--target",
+            "tfp_index:all:last>=1.2",
+            "--name",
+            "d",
+            "--bootstrap",
+            "5",
+            "--trees",
+            "5",
+            "-q",
+        ],
+    );
+    assert_eq!(discovered.status.code(), Some(0), "{}", stderr(&discovered));
+    assert!(
+        stderr(&discovered).contains(warning),
+        "{}",
+        stderr(&discovered)
+    );
+    let folder = sweep.join("discovery/d");
+    let m = manifest(&folder);
+    assert_eq!(m["failed_runs"], 10);
+    assert_eq!(m["points_without_rows"], serde_json::json!([6, 7]));
+    assert_eq!(m["points"], 6);
+    assert!(
+        m["notes"]
+            .to_string()
+            .contains("no replicate completed at points 6, 7"),
+        "{}",
+        m["notes"]
+    );
+    let cases = text(&folder, "cases.csv");
+    let points: Vec<(&str, &str)> = cases
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0], f[3])
+        })
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("0", "4"),
+            ("1", "4"),
+            ("2", "4"),
+            ("3", "4"),
+            ("4", "3"),
+            ("5", "3")
+        ],
+        "point, replicates that completed: {cases}"
+    );
+
+    // plot: every figure of the sweep says so in its subtitle
+    let plotted = nqpsim(d, &["plot", "o/analysed", "--format", "svg", "-q"]);
+    assert_eq!(plotted.status.code(), Some(0), "{}", stderr(&plotted));
+    assert!(stderr(&plotted).contains(warning), "{}", stderr(&plotted));
+    let figures: Vec<PathBuf> = fs::read_dir(sweep.join("plots"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "svg"))
+        .collect();
+    assert!(!figures.is_empty());
+    for figure in &figures {
+        let svg = fs::read_to_string(figure).unwrap();
+        assert!(
+            svg.contains("10 of 32 runs failed, left out; no rows at points 6, 7"),
+            "{}",
+            figure.display()
+        );
+    }
+
+    // compare --points: replicate 2 failed at point 4, so it is left out of both sides
+    let compared = nqpsim(
+        d,
+        &[
+            "compare",
+            "o/analysed",
+            "--points",
+            "0,4",
+            "--out",
+            "c",
+            "-q",
+        ],
+    );
+    assert_eq!(compared.status.code(), Some(0), "{}", stderr(&compared));
+    assert!(
+        stderr(&compared)
+            .contains("replicate 2 left out of both sides, so that the 3 others stay paired"),
+        "{}",
+        stderr(&compared)
+    );
+    let m = manifest(&d.join("c/analysed-point0-vs-point4"));
+    assert_eq!(m["failed_runs"], 1);
+    assert_eq!(m["replicates_left_out"], serde_json::json!([2]));
+    assert_eq!(m["paired"], true);
+    assert_eq!(m["replicates"], serde_json::json!([0, 1, 3]));
+
+    // compare --points naming a point whose every replicate failed
+    let refused = nqpsim(
+        d,
+        &[
+            "compare",
+            "o/analysed",
+            "--points",
+            "0,6",
+            "--out",
+            "c",
+            "-q",
+        ],
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    let e = stderr(&refused);
+    assert!(
+        e.contains("--points 0,6")
+            && e.contains("point 6 of o/analysed has no rows: all 4 of its replicates failed")
+            && e.contains("productivity ln A is inf")
+            && e.contains("failures.csv"),
+        "{e}"
+    );
+    assert!(!d.join("c/analysed-point0-vs-point6").exists());
+
+    // sensitivity needs every point of the design
+    let refused = nqpsim(d, &["sensitivity", "o/analysed", "--outcome", "tfp_index"]);
+    assert_eq!(refused.status.code(), Some(2));
+    let e = stderr(&refused);
+    assert!(
+        e.contains(warning) && e.contains("no row for point 6") && e.contains("failures.csv"),
+        "{e}"
+    );
+}
+
+/// `sensitivity` on a sweep whose every point kept some replicates: each point's outcome is
+/// the mean over those, and the report says how many runs were left out.
+#[test]
+fn sensitivity_of_a_sweep_with_failed_runs_says_how_many_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_plan(d, "p.toml", &analysed_plan("[0.05, 0.1, 200]"));
+    assert_eq!(
+        nqpsim(d, &["sweep", "p.toml", "--out", "o", "-q"])
+            .status
+            .code(),
+        Some(4)
+    );
+    let analysed = nqpsim(
+        d,
+        &[
+            "sensitivity",
+            "o/analysed",
+            "--outcome",
+            "tfp_index",
+            "--bootstrap",
+            "20",
+        ],
+    );
+    assert_eq!(analysed.status.code(), Some(0), "{}", stderr(&analysed));
+    let note = "2 of 24 runs failed (listed in failures.csv) and are left out";
+    assert!(stderr(&analysed).contains(note), "{}", stderr(&analysed));
+    let report = String::from_utf8_lossy(&analysed.stdout);
+    assert!(
+        report.contains(&format!("note: o/analysed: {note}")),
+        "{report}"
+    );
+}

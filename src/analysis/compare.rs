@@ -257,6 +257,21 @@ impl Outcomes {
         self.values[self.index(replicate, step, row, metric)]
     }
 
+    /// Keeps only the replicates numbered in `keep`, in their order here.
+    pub fn keep_replicates(&mut self, keep: &[u32]) {
+        let per_replicate = (self.steps as usize + 1) * self.rows.len() * METRICS;
+        let mut values = Vec::with_capacity(keep.len() * per_replicate);
+        let (mut replicates, mut seeds) = (Vec::new(), Vec::new());
+        for (i, (&r, &seed)) in self.replicates.iter().zip(&self.seeds).enumerate() {
+            if keep.contains(&r) {
+                replicates.push(r);
+                seeds.push(seed);
+                values.extend_from_slice(&self.values[i * per_replicate..(i + 1) * per_replicate]);
+            }
+        }
+        (self.replicates, self.seeds, self.values) = (replicates, seeds, values);
+    }
+
     /// The index of the `all` row.
     pub fn all_row(&self) -> usize {
         self.rows.len() - 1

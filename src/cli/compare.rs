@@ -78,7 +78,19 @@ struct CompareManifest {
     bootstrap: usize,
     overrides: Vec<String>,
     step0_differs: Vec<String>,
+    /// `--points`: runs of the two points that failed in the sweep (its `failures.csv`).
+    /// Written only when some did.
+    #[serde(skip_serializing_if = "is_zero")]
+    failed_runs: usize,
+    /// `--points`: the replicates left out of both sides because one side's run failed (so
+    /// the rest stay paired). Written only when there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    replicates_left_out: Vec<u32>,
     files: Vec<FileEntry>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// Where one side comes from.
@@ -179,6 +191,26 @@ fn sources(args: &CompareArgs) -> Result<(Source, Source), Error> {
                 ));
             }
             crate::sweep::run::warn_failed_runs(&args.base);
+            if let Some(failed) = crate::sweep::run::FailedRuns::of(&args.base) {
+                for point in [i, j] {
+                    if !failed.empty_points.contains(&(point as usize)) {
+                        continue;
+                    }
+                    let runs = failed.of_point(point as usize);
+                    return Err(bad(
+                        &format!("--points {points}"),
+                        format!(
+                            "point {point} of {} has no rows: all {} of its replicates failed \
+                              in the sweep ({}, listed in {}), so there is nothing to compare; \
+                              compare points that completed",
+                            args.base.display(),
+                            runs.len(),
+                            runs.first().map_or("", |(_, e)| e),
+                            args.base.join(crate::sweep::run::FAILURES).display()
+                        ),
+                    ));
+                }
+            }
             Ok((
                 Source::Point(args.base.clone(), i),
                 Source::Point(args.base.clone(), j),
@@ -274,6 +306,8 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         return Ok(EXIT_INTERRUPTED);
     };
     let policy_scenario = policy_scenario.or(policy_finished);
+    let (mut base, mut policy) = (base, policy);
+    let (failed_runs, replicates_left_out) = leave_out_failed(&mut base, &mut policy, &args)?;
     let pairing = compare::pair(&base, &policy).map_err(|reason| bad("POLICY", reason))?;
     if !pairing.paired {
         eprintln!(
@@ -385,6 +419,8 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         bootstrap: args.bootstrap,
         overrides,
         step0_differs: step0_text,
+        failed_runs,
+        replicates_left_out,
         files,
     };
     let json = serde_json::to_vec_pretty(&manifest).expect("the manifest serialises");
@@ -401,6 +437,84 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         )?)?;
     }
     Ok(EXIT_OK)
+}
+
+/// `--points`: the runs of the two points that failed in the sweep have no rows, so the
+/// replicates that completed at one point but not at the other are left out of both sides,
+/// keeping the rest paired (replicate r of every point shares its seed). Returns the failed
+/// runs of the two points and the replicates left out, said on stderr.
+fn leave_out_failed(
+    base: &mut Outcomes,
+    policy: &mut Outcomes,
+    args: &CompareArgs,
+) -> Result<(usize, Vec<u32>), Error> {
+    let Some(points) = &args.points else {
+        return Ok((0, Vec::new()));
+    };
+    let Some(failed) = crate::sweep::run::FailedRuns::of(&args.base) else {
+        return Ok((0, Vec::new()));
+    };
+    let named: Vec<usize> = points
+        .split(',')
+        .filter_map(|p| p.trim().parse().ok())
+        .collect();
+    let failed_runs = failed
+        .list
+        .iter()
+        .filter(|(p, _, _)| named.contains(p))
+        .count();
+    let common: Vec<u32> = base
+        .replicates
+        .iter()
+        .copied()
+        .filter(|r| policy.replicates.contains(r))
+        .collect();
+    let mut left_out: Vec<u32> = base
+        .replicates
+        .iter()
+        .chain(&policy.replicates)
+        .copied()
+        .filter(|r| !common.contains(r))
+        .collect();
+    left_out.sort_unstable();
+    left_out.dedup();
+    if common.is_empty() {
+        return Err(bad(
+            &format!("--points {points}"),
+            format!(
+                "no replicate completed at both points in the sweep {} (the others failed, \
+                  listed in its failures.csv), so there is no pair to compare",
+                args.base.display()
+            ),
+        ));
+    }
+    if failed_runs > 0 {
+        eprintln!(
+            "warning: {failed_runs} run{} of points {points} failed in the sweep and {} left \
+              out{}",
+            if failed_runs == 1 { "" } else { "s" },
+            if failed_runs == 1 { "is" } else { "are" },
+            if left_out.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    "; replicate{} {} left out of both sides, so that the {} others stay paired",
+                    if left_out.len() == 1 { "" } else { "s" },
+                    left_out
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    common.len()
+                )
+            }
+        );
+    }
+    if !left_out.is_empty() {
+        base.keep_replicates(&common);
+        policy.keep_replicates(&common);
+    }
+    Ok((failed_runs, left_out))
 }
 
 /// The resolved scenario a finished run's folder records in its manifest (`None` for a

@@ -50,7 +50,7 @@ pub fn execute(args: SensitivityArgs) -> anyhow::Result<i32> {
         .into());
     }
     let sweep = Sweep::open(&args.folder)?;
-    crate::sweep::run::warn_failed_runs(&args.folder);
+    let left_out = crate::sweep::run::warn_failed_runs(&args.folder);
     let options = Options {
         bootstrap: args.bootstrap,
         level: args.level,
@@ -66,15 +66,27 @@ pub fn execute(args: SensitivityArgs) -> anyhow::Result<i32> {
         let path = dir.join(analysis.file_name());
         atomic::write_file(&path, analysis.csv().as_bytes())?;
         if !args.quiet {
-            super::print(&report(&sweep, analysis, &options, &path))?;
+            super::print(&report(
+                &sweep,
+                analysis,
+                &options,
+                &path,
+                left_out.as_deref(),
+            ))?;
         }
     }
     Ok(EXIT_OK)
 }
 
 /// The ranked table of one analysis, with its method, sample size, intervals and a hint on
-/// how to read it.
-fn report(sweep: &Sweep, analysis: &Analysis, options: &Options, path: &Path) -> String {
+/// how to read it; `left_out` says which failed runs of the sweep it left out, if any.
+fn report(
+    sweep: &Sweep,
+    analysis: &Analysis,
+    options: &Options,
+    path: &Path,
+    left_out: Option<&str>,
+) -> String {
     let mut out = String::new();
     let replicates = analysis.replicates;
     let sample = format!(
@@ -116,6 +128,9 @@ fn report(sweep: &Sweep, analysis: &Analysis, options: &Options, path: &Path) ->
         analysis.outcome()
     );
     let _ = writeln!(out, "  {design}: {sample}");
+    if let Some(note) = left_out {
+        let _ = writeln!(out, "  note: {note}");
+    }
     let width = analysis
         .factors
         .iter()

@@ -1123,6 +1123,8 @@ pub struct FailedRuns {
     pub runs: usize,
     /// Points none of whose replicates completed: they have no rows at all.
     pub empty_points: Vec<usize>,
+    /// Each failed run as `failures.csv` lists it: point, replicate, the error.
+    pub list: Vec<(usize, u32, String)>,
 }
 
 impl FailedRuns {
@@ -1135,14 +1137,19 @@ impl FailedRuns {
             return None;
         }
         let mut per_point: std::collections::BTreeMap<usize, u32> = Default::default();
+        let mut list = Vec::new();
         if let Ok(mut csv) = csv::Reader::from_path(folder.join(FAILURES)) {
             for record in csv.records().flatten() {
-                if let Some(point) = record.get(0).and_then(|p| p.parse().ok()) {
+                let point = record.get(0).and_then(|p| p.parse().ok());
+                let replicate = record.get(1).and_then(|r| r.parse().ok());
+                if let (Some(point), Some(replicate)) = (point, replicate) {
                     *per_point.entry(point).or_default() += 1;
+                    list.push((point, replicate, record.get(2).unwrap_or("").to_string()));
                 }
             }
         }
         Some(FailedRuns {
+            list,
             failed: manifest.failed_runs,
             runs: manifest.runs,
             empty_points: per_point
@@ -1151,6 +1158,22 @@ impl FailedRuns {
                 .map(|(p, _)| p)
                 .collect(),
         })
+    }
+
+    /// Whether the run (point, replicate) failed.
+    pub fn contains(&self, point: usize, replicate: u32) -> bool {
+        self.list
+            .iter()
+            .any(|&(p, r, _)| p == point && r == replicate)
+    }
+
+    /// The failed runs of `point`: its replicates that failed, with their errors.
+    pub fn of_point(&self, point: usize) -> Vec<(u32, &str)> {
+        self.list
+            .iter()
+            .filter(|(p, _, _)| *p == point)
+            .map(|(_, r, e)| (*r, e.as_str()))
+            .collect()
     }
 
     /// The line an analysis prints (and notes in its report): how many runs it leaves out,

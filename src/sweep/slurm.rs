@@ -32,6 +32,34 @@ pub struct SlurmJob {
     pub sweep_args: Vec<String>,
 }
 
+/// The end of `array.sbatch`, after nqpsim is started in the background.
+///
+/// nqpsim runs as a child, not by `exec`, so that the script can read its exit status: exit
+/// code 4 (the shard finished, some of its runs failed and are listed in its `failures.csv`)
+/// becomes 0, so that Slurm starts the merge (`afterok`), which exits 4 itself. A SIGTERM or
+/// SIGINT sent to the script (`scancel --batch`, `--signal=B:TERM@60`) is passed on as
+/// SIGTERM, so
+/// nqpsim stops and keeps its journal as it did under `exec`. Where Slurm signals every
+/// process of the job (time limit, plain `scancel`), nqpsim gets the signal twice and stops
+/// at once; the journal keeps every finished run either way.
+const ARRAY_TAIL: &str = r#"nqpsim=$!
+# passed on as SIGTERM, which nqpsim takes as it takes Ctrl-C (a script's background child
+# starts with SIGINT ignored)
+trap 'kill -TERM "$nqpsim" 2>/dev/null' TERM INT
+status=0
+wait "$nqpsim" || status=$?
+# a trapped signal ends `wait` early, with a status above 128: wait on for nqpsim's own
+while [[ $status -gt 128 ]] && kill -0 "$nqpsim" 2>/dev/null; do
+    status=0
+    wait "$nqpsim" || status=$?
+done
+if [[ $status -eq 4 ]]; then
+    echo "nqpsim exited 4: shard ${SLURM_ARRAY_TASK_ID} finished, but some of its runs failed (listed in its failures.csv); this task exits 0 so that the merge runs, and the merge exits 4" >&2
+    exit 0
+fi
+exit "$status"
+"#;
+
 /// Where the scripts were written.
 #[derive(Clone, Debug)]
 pub struct Scripts {
@@ -79,7 +107,8 @@ impl SlurmJob {
         for option in &self.sbatch {
             let _ = writeln!(s, "#SBATCH {option}");
         }
-        let _ = writeln!(s, "set -euo pipefail");
+        // No `set -e`: the script reads nqpsim's exit status itself.
+        let _ = writeln!(s, "set -uo pipefail");
         let mut command = vec![
             quote_path(&self.binary),
             "sweep".into(),
@@ -94,11 +123,8 @@ impl SlurmJob {
             format!("\"${{SLURM_CPUS_PER_TASK:-{}}}\"", self.cpus_per_task),
         ];
         command.extend(self.sweep_args.iter().map(|a| quote(a)));
-        let _ = writeln!(
-            s,
-            "# exec: Slurm's SIGTERM (time limit, scancel) reaches nqpsim, which keeps the finished runs"
-        );
-        let _ = writeln!(s, "exec {}", command.join(" "));
+        let _ = writeln!(s, "{} &", command.join(" "));
+        s.push_str(ARRAY_TAIL);
         s
     }
 
@@ -135,6 +161,10 @@ impl SlurmJob {
             .collect();
         let _ = writeln!(
             s,
+            "# exit code 4: the merge is written, but some runs of the sweep failed (failures.csv)"
+        );
+        let _ = writeln!(
+            s,
             "exec {} merge --quiet --out {} {}",
             quote_path(&self.binary),
             quote_path(&plan_dir),
@@ -149,11 +179,13 @@ impl SlurmJob {
         s.push_str(
             r#"#!/bin/bash
 # Submits the sweep's shards as a Slurm job array and the merge as a job that runs when every
-# shard has succeeded (written by nqpsim sweep --slurm).
+# shard has finished (written by nqpsim sweep --slurm). A shard some of whose runs failed has
+# finished: its task exits 0 and the merge exits 4.
 #
 #   bash submit.sh           submit and return
 #   bash submit.sh --wait    submit and wait until the merge is done; the exit status is
-#                            non-zero if a shard or the merge failed
+#                            non-zero if a shard or the merge failed (4: the merge is written,
+#                            but some runs failed; see failures.csv)
 #
 # Submitting again after a failure, a time limit or a cancel resumes the shards from their
 # journals (finished shards return at once) and merges again.
@@ -240,10 +272,97 @@ mod tests {
         assert!(s.contains("#SBATCH --time=01:00:00"));
         assert!(s.contains("#SBATCH --cpus-per-task=2"));
         assert!(s.contains(
-            "exec /opt/nqpsim/bin/nqpsim sweep '/home/me/plans/rd grid.toml' --shard \"${SLURM_ARRAY_TASK_ID}/4\" --resume"
+            "\n/opt/nqpsim/bin/nqpsim sweep '/home/me/plans/rd grid.toml' --shard \"${SLURM_ARRAY_TASK_ID}/4\" --resume"
         ), "{s}");
         assert!(s.contains("--out /scratch/me/out"));
-        assert!(s.ends_with("--summary-only --set run.firms=500\n"), "{s}");
+        assert!(s.contains("--summary-only --set run.firms=500 &\n"), "{s}");
+    }
+
+    /// Runs `array.sbatch` written for `fake` (a shell script standing in for nqpsim) as
+    /// Slurm would run task 1, and returns the script's process, its stderr captured.
+    #[cfg(unix)]
+    fn array_task(dir: &Path, fake: &str) -> std::process::Child {
+        let binary = dir.join("nqpsim");
+        std::fs::write(&binary, format!("#!/bin/bash\n{fake}")).unwrap();
+        set_executable(&binary).unwrap();
+        let job = SlurmJob {
+            binary,
+            out: dir.to_path_buf(),
+            ..job()
+        };
+        let script = dir.join("array.sbatch");
+        std::fs::write(&script, job.array_script()).unwrap();
+        std::process::Command::new("bash")
+            .arg(&script)
+            .env("SLURM_ARRAY_TASK_ID", "1")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    #[cfg(unix)]
+    fn finish(task: std::process::Child) -> (Option<i32>, String) {
+        let out = task.wait_with_output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn an_array_task_whose_shard_had_failed_runs_exits_0_so_the_merge_starts_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let (code, stderr) = finish(array_task(dir.path(), "exit 4"));
+        assert_eq!(code, Some(0), "{stderr}");
+        assert!(
+            stderr.contains("shard 1 finished, but some of its runs failed")
+                && stderr.contains("the merge exits 4"),
+            "{stderr}"
+        );
+        // every other status is the task's own
+        for status in [0, 1, 2, 130] {
+            let (code, stderr) = finish(array_task(dir.path(), &format!("exit {status}")));
+            assert_eq!(code, Some(status), "{stderr}");
+            assert!(!stderr.contains("failed"), "{stderr}");
+        }
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn sigterm_and_sigint_to_an_array_task_reach_nqpsim_and_its_exit_status_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        for signal in ["-TERM", "-INT"] {
+            let got = dir.path().join(format!("got{signal}"));
+            // stands in for nqpsim: on SIGTERM, notes it, then stops with 130 as nqpsim does
+            let fake = format!(
+                "trap 'echo TERM > {got}; exit 130' TERM\ntouch {ready}\nwhile true; do sleep 0.05; done\n",
+                got = got.display(),
+                ready = dir.path().join("ready").display()
+            );
+            let _ = std::fs::remove_file(dir.path().join("ready"));
+            let task = array_task(dir.path(), &fake);
+            let started = std::time::Instant::now();
+            while !dir.path().join("ready").exists() {
+                assert!(
+                    started.elapsed().as_secs() < 20,
+                    "the fake nqpsim never started"
+                );
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            let kill = std::process::Command::new("kill")
+                .args([signal, &task.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(kill.success());
+            let (code, stderr) = finish(task);
+            assert_eq!(code, Some(130), "{signal}: {stderr}");
+            assert_eq!(
+                std::fs::read_to_string(&got).unwrap_or_default().trim(),
+                "TERM",
+                "kill {signal} to the task reached nqpsim as SIGTERM"
+            );
+        }
     }
 
     #[test]

@@ -148,9 +148,15 @@ pub struct Cases {
     pub axes: Vec<Axis>,
     /// Replicates per point.
     pub replicates: u32,
+    /// Per point, its number in the sweep (points none of whose replicates completed are
+    /// left out, so it can differ from the position).
+    pub point: Vec<usize>,
+    /// Per point, the replicates that completed (`replicates` less those that failed in the
+    /// sweep).
+    pub completed: Vec<u32>,
     /// Per point, the replicates that met every target.
     pub met: Vec<u32>,
-    /// Per point, `met / replicates`.
+    /// Per point, `met / completed`.
     pub share: Vec<f64>,
     /// Per point, whether `share >= robust`: a case of interest.
     pub interest: Vec<bool>,
@@ -158,6 +164,10 @@ pub struct Cases {
     pub outcomes: Vec<(String, u32)>,
     /// The sweep's last step.
     pub last_step: u32,
+    /// Runs of the sweep that failed (its `failures.csv`), left out.
+    pub failed_runs: usize,
+    /// Points of the sweep none of whose replicates completed, left out.
+    pub points_without_rows: Vec<usize>,
 }
 
 impl Cases {
@@ -474,39 +484,85 @@ pub fn cases(sweep: &Sweep, options: &Options) -> Result<Cases, Error> {
             }
         }
     }
-    let read = runs::read(&sweep.folder().join(TRAJECTORIES), &outcomes, n, replicates)?;
+    // Runs that failed in the sweep have no rows: each point's share is over the replicates
+    // that completed, and a point with none is left out.
+    let failures = crate::sweep::run::FailedRuns::of(sweep.folder());
+    let failed_run = |run: usize| {
+        failures.as_ref().is_some_and(|f| {
+            f.contains(
+                run / replicates as usize,
+                (run % replicates as usize) as u32,
+            )
+        })
+    };
+    let read = runs::read(
+        &sweep.folder().join(TRAJECTORIES),
+        &outcomes,
+        n,
+        replicates,
+        &failed_run,
+    )?;
     let index = |c: &Condition| {
         outcomes
             .iter()
             .position(|(o, _)| *o == c.outcome)
             .expect("every condition's outcome is read")
     };
-    let mut met = vec![0u32; n];
-    for (point, count) in met.iter_mut().enumerate() {
+    let (mut point, mut completed, mut met) = (Vec::new(), Vec::new(), Vec::new());
+    let mut points_without_rows = Vec::new();
+    for p in 0..n {
+        let (mut done, mut count) = (0u32, 0u32);
         for replicate in 0..replicates as usize {
-            let run = point * replicates as usize + replicate;
+            let run = p * replicates as usize + replicate;
+            if failed_run(run) {
+                continue;
+            }
+            done += 1;
             if options
                 .targets
                 .iter()
                 .all(|t| t.holds(|c| read.values[index(c)][run]))
             {
-                *count += 1;
+                count += 1;
             }
         }
+        if done == 0 {
+            points_without_rows.push(p);
+            continue;
+        }
+        point.push(p);
+        completed.push(done);
+        met.push(count);
     }
-    // `met / replicates` and `robust` are both the double nearest their exact value, so a
+    if point.is_empty() {
+        return Err(Error::Results {
+            path: sweep.folder().join(crate::sweep::run::FAILURES),
+            reason: "lists every run of the sweep as failed: there is nothing to discover".into(),
+        });
+    }
+    if !points_without_rows.is_empty() {
+        for axis in &mut axes {
+            axis.values = point.iter().map(|&p| axis.values[p].clone()).collect();
+        }
+    }
+    // `met / completed` and `robust` are both the double nearest their exact value, so a
     // share of exactly `robust` (3 of 5 against 0.6) compares equal.
     let share: Vec<f64> = met
         .iter()
-        .map(|&m| f64::from(m) / f64::from(replicates))
+        .zip(&completed)
+        .map(|(&m, &c)| f64::from(m) / f64::from(c))
         .collect();
     let interest = share.iter().map(|&s| s >= options.robust).collect();
     Ok(Cases {
         axes,
         replicates,
+        point,
+        completed,
         met,
         share,
         interest,
+        failed_runs: failures.as_ref().map_or(0, |f| f.failed),
+        points_without_rows,
         outcomes: outcomes
             .iter()
             .zip(&read.steps)
@@ -715,6 +771,28 @@ pub fn discover(sweep: &Sweep, options: &Options) -> Result<Discovery, Error> {
         .filter(|&a| cases.axes[a].role == AxisRole::Lever)
         .collect();
     let mut notes = Vec::new();
+    if cases.failed_runs > 0 {
+        let mut note = format!(
+            "{} run{} of the sweep failed (listed in its failures.csv) and {} left out: a \
+              point's share is over the replicates that completed",
+            cases.failed_runs,
+            if cases.failed_runs == 1 { "" } else { "s" },
+            if cases.failed_runs == 1 { "is" } else { "are" },
+        );
+        if !cases.points_without_rows.is_empty() {
+            let shown: Vec<String> = cases
+                .points_without_rows
+                .iter()
+                .map(usize::to_string)
+                .collect();
+            note.push_str(&format!(
+                "; no replicate completed at point{} {}, left out of the boxes",
+                if shown.len() == 1 { "" } else { "s" },
+                shown.join(", ")
+            ));
+        }
+        notes.push(note);
+    }
     let mut scopes = vec![scope(Scope::All, &cases, all.clone(), options)?];
     if levers.is_empty() {
         notes.push(
@@ -867,6 +945,8 @@ impl Discovery {
                 })
                 .collect(),
             notes: self.notes.clone(),
+            failed_runs: self.cases.failed_runs,
+            points_without_rows: self.cases.points_without_rows.clone(),
             files: Vec::new(),
         }
     }
@@ -940,8 +1020,20 @@ pub struct DiscoveryManifest {
     pub scopes: Vec<ScopeSummary>,
     /// What was left out, and why.
     pub notes: Vec<String>,
+    /// Runs of the sweep that failed (its `failures.csv`), left out: each point's share is
+    /// over the replicates that completed. Written only when some run failed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failed_runs: usize,
+    /// Points none of whose replicates completed, left out of the boxes. Written only when
+    /// there are some.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub points_without_rows: Vec<usize>,
     /// The tables written.
     pub files: Vec<FileEntry>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// An outcome and its step.

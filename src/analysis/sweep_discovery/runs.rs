@@ -36,7 +36,8 @@ struct Slot {
 }
 
 /// Reads `outcomes` from `path` for runs `0..points x 0..replicates`. Each outcome comes
-/// with the flag to name in an error about it (`--target ...`).
+/// with the flag to name in an error about it (`--target ...`). A run for which `failed`
+/// is true (it failed in the sweep, so it has no rows) may be missing: its values are NaN.
 ///
 /// Errors: [`Error::BadArgument`] (naming the flag) for a metric or sector the file does not
 /// have (listing those it has), a step beyond the last, `tfp_growth` at step 0;
@@ -48,6 +49,7 @@ pub(super) fn read(
     outcomes: &[(Outcome, String)],
     points: usize,
     replicates: u32,
+    failed: &dyn Fn(usize) -> bool,
 ) -> Result<RunValues, Error> {
     let results = |reason: String| Error::Results {
         path: path.to_path_buf(),
@@ -195,14 +197,19 @@ pub(super) fn read(
         }
     }
 
-    if let Some(run) = run_last.iter().position(|&s| s == NONE) {
+    if let Some(run) = (0..runs).find(|&run| run_last[run] == NONE && !failed(run)) {
         return Err(results(format!(
             "has no rows for point {}, replicate {}: the sweep's results are incomplete",
             run / replicates as usize,
             run % replicates as usize
         )));
     }
-    let last = run_last.iter().copied().max().unwrap_or(0);
+    let last = run_last
+        .iter()
+        .copied()
+        .filter(|&s| s != NONE)
+        .max()
+        .unwrap_or(0);
     let mut values = Vec::with_capacity(slots.len());
     let mut steps = Vec::with_capacity(slots.len());
     for ((outcome, flag), mut slot) in outcomes.iter().zip(slots) {
@@ -236,7 +243,7 @@ pub(super) fn read(
                 message: "the sweep's last step is 0, where tfp_growth has no value".into(),
             });
         }
-        if let Some(run) = slot.at.iter().position(|&at| at != step) {
+        if let Some(run) = (0..runs).find(|&run| slot.at[run] != step && !failed(run)) {
             return Err(results(format!(
                 "has no row for point {}, replicate {}, sector `{}` at step {step}: the run \
                  ends at step {} (or the sector is missing there)",
@@ -312,6 +319,7 @@ mod tests {
             ],
             2,
             2,
+            &|_| false,
         )
         .unwrap();
         assert_eq!(read.last, 2);
@@ -333,7 +341,7 @@ mod tests {
     fn unknown_metrics_sectors_and_steps_are_refused_naming_the_flag() {
         let f = file();
         let error = |text: &str| {
-            read(f.path(), &[outcome(text)], 2, 2)
+            read(f.path(), &[outcome(text)], 2, 2, &|_| false)
                 .unwrap_err()
                 .to_string()
         };
@@ -352,11 +360,16 @@ mod tests {
         );
         let e = error("tfp_growth:all:0");
         assert!(e.contains("none at step 0"), "{e}");
-        let e = read(f.path(), &[outcome("tfp:all:1")], 3, 2)
+        let e = read(f.path(), &[outcome("tfp:all:1")], 3, 2, &|_| false)
             .unwrap_err()
             .to_string();
         assert!(e.contains("no rows for point 2, replicate 0"), "{e}");
-        let e = read(f.path(), &[outcome("tfp:all:1")], 2, 1)
+        // unless the sweep lists those runs as failed: then they are NaN
+        let read3 = read(f.path(), &[outcome("tfp:all:1")], 3, 2, &|run| run >= 4).unwrap();
+        assert_eq!(read3.last, 2);
+        assert_eq!(read3.values[0][..4], [0.01, 0.02, 0.02, 0.04]);
+        assert!(read3.values[0][4..].iter().all(|v| v.is_nan()));
+        let e = read(f.path(), &[outcome("tfp:all:1")], 2, 1, &|_| false)
             .unwrap_err()
             .to_string();
         assert!(e.contains("line 8: point 0, replicate 1"), "{e}");

@@ -142,11 +142,11 @@ pub(super) fn cases(cases: &Cases) -> OutputTable {
     columns.extend(strings(CASES_COLUMNS));
     let mut w = writer(columns);
     for p in 0..cases.points() {
-        w.integer(p).expect(MEMORY);
+        w.integer(cases.point[p]).expect(MEMORY);
         for axis in &cases.axes {
             w.text(&axis.values[p]).expect(MEMORY);
         }
-        w.integer(cases.replicates).expect(MEMORY);
+        w.integer(cases.completed[p]).expect(MEMORY);
         w.integer(cases.met[p]).expect(MEMORY);
         w.real(cases.share[p]).expect(MEMORY);
         w.flag(Some(cases.interest[p])).expect(MEMORY);

@@ -118,6 +118,62 @@ impl Folder {
     }
 }
 
+impl Folder {
+    /// If runs of the sweep behind the folder failed and are left out of its figures, how
+    /// many, from the sweep's `failures.csv` or from what the analysis' manifest recorded:
+    /// `3 of 9 runs failed, left out; no rows at point 2`.
+    pub fn left_out(&self) -> Option<String> {
+        let list = |key: &str| -> Vec<String> {
+            self.manifest
+                .as_ref()
+                .and_then(|m| m.get(key))
+                .and_then(|v| v.as_array())
+                .map(|a| a.iter().map(ToString::to_string).collect())
+                .unwrap_or_default()
+        };
+        let (mut note, empty) = match self.kind {
+            Kind::Sweep => {
+                let failed = crate::sweep::run::FailedRuns::of(&self.path)?;
+                (
+                    format!("{} of {} runs failed, left out", failed.failed, failed.runs),
+                    failed
+                        .empty_points
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                )
+            }
+            Kind::Discovery | Kind::Comparison => {
+                let failed = self.manifest.as_ref()?.get("failed_runs")?.as_u64()?;
+                (
+                    format!(
+                        "{failed} failed run{} left out",
+                        if failed == 1 { "" } else { "s" }
+                    ),
+                    list("points_without_rows"),
+                )
+            }
+            Kind::Run => return None,
+        };
+        if !empty.is_empty() {
+            note.push_str(&format!(
+                "; no rows at point{} {}",
+                if empty.len() == 1 { "" } else { "s" },
+                empty.join(", ")
+            ));
+        }
+        let unpaired = list("replicates_left_out");
+        if !unpaired.is_empty() {
+            note.push_str(&format!(
+                " (replicate{} {} of both points)",
+                if unpaired.len() == 1 { "" } else { "s" },
+                unpaired.join(", ")
+            ));
+        }
+        Some(note)
+    }
+}
+
 /// Reads what `dir` is. An error naming the path if it is not a folder nqpsim wrote: no
 /// such folder, a manifest that is not JSON or names another command, or (without a
 /// manifest) none of `trajectories.csv`, `summary.csv` or `effects.csv`.
@@ -223,7 +279,8 @@ pub enum Format {
 }
 
 /// The figures of `folder`. Those of an interrupted run (its manifest's status) say so first
-/// in their subtitle: `interrupted: 2 of 5 replicates`.
+/// in their subtitle: `interrupted: 2 of 5 replicates`; those of a sweep with failed runs,
+/// or of an analysis that left them out, say how many ([`Folder::left_out`]).
 pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error> {
     let mut all = match folder.kind {
         Kind::Run => run::figures(folder)?,
@@ -235,7 +292,10 @@ pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error>
         Kind::Comparison => compare::figures(folder)?,
         Kind::Discovery => discovery::figures(folder)?,
     };
-    if let Some(note) = folder.interrupted() {
+    for note in [folder.left_out(), folder.interrupted()]
+        .into_iter()
+        .flatten()
+    {
         for figure in &mut all {
             let subtitle = figure.chart.subtitle_mut();
             *subtitle = if subtitle.is_empty() {
