@@ -159,18 +159,18 @@ impl<const W: usize> F64s<W> {
 
     #[inline(always)]
     fn map(self, f: impl Fn(f64) -> f64) -> Self {
-        let mut out = self.0;
-        for x in out.iter_mut() {
-            *x = f(*x);
+        let mut out = [0.0; W];
+        for l in 0..W {
+            out[l] = f(self.0[l]);
         }
         F64s(out)
     }
 
     #[inline(always)]
     fn zip(self, other: Self, f: impl Fn(f64, f64) -> f64) -> Self {
-        let mut out = self.0;
-        for (x, y) in out.iter_mut().zip(other.0) {
-            *x = f(*x, y);
+        let mut out = [0.0; W];
+        for l in 0..W {
+            out[l] = f(self.0[l], other.0[l]);
         }
         F64s(out)
     }
