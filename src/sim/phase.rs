@@ -321,16 +321,27 @@ struct Gather<'c, 'a, const W: usize> {
 }
 
 impl<const W: usize> Gather<'_, '_, W> {
+    /// `get` of each lane's sector: one value for all when the tile holds one sector (most
+    /// tiles: firms are stored by sector at the start), else lane by lane.
+    #[inline(always)]
+    fn sector_value(&self, get: impl Fn(usize) -> f64) -> F64s<W> {
+        if self.sector.iter().all(|&j| j == self.sector[0]) {
+            F64s::splat(get(self.sector[0]))
+        } else {
+            F64s::from_fn(|l| get(self.sector[l]))
+        }
+    }
+
     /// A parameter of each lane's sector.
     #[inline(always)]
     fn params(&self, f: impl Fn(&SectorParams) -> f64) -> F64s<W> {
-        F64s::from_fn(|l| f(&self.ctx.sectors[self.sector[l]].params))
+        self.sector_value(|j| f(&self.ctx.sectors[j].params))
     }
 
     /// A per-step quantity of each lane's sector.
     #[inline(always)]
     fn step(&self, f: impl Fn(&SectorStep) -> f64) -> F64s<W> {
-        F64s::from_fn(|l| f(&self.ctx.sector_steps[self.sector[l]]))
+        self.sector_value(|j| f(&self.ctx.sector_steps[j]))
     }
 
     /// A per-step quantity of each lane's sector and eligibility class.
@@ -344,7 +355,7 @@ impl<const W: usize> Gather<'_, '_, W> {
     /// A statistic of each lane's sector in S(t-1).
     #[inline(always)]
     fn stats(&self, f: impl Fn(&SectorStats) -> f64) -> F64s<W> {
-        F64s::from_fn(|l| f(&self.ctx.stats[self.sector[l]]))
+        self.sector_value(|j| f(&self.ctx.stats[j]))
     }
 }
 

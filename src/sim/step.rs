@@ -289,8 +289,12 @@ impl Kernel for PhaseChunk<'_, '_> {
         for start in tiles..n {
             self.tile::<1>(start);
         }
-        let elasticity = |j: usize| self.ctx.sectors[j].params.elasticity;
-        chunk_ces_weights(&self.firms, self.weight, self.acc, elasticity);
+        for start in (0..tiles).step_by(W) {
+            self.ces_tile::<W>(start);
+        }
+        for start in tiles..n {
+            self.ces_tile::<1>(start);
+        }
     }
 }
 
@@ -350,6 +354,41 @@ impl PhaseChunk<'_, '_> {
                 s.max_level
                     .max(ces_level(u.a.0[l], u.transitory.0[l], u.demand_shift.0[l]));
             s.max_x = s.max_x.max(u.x.0[l]);
+        }
+    }
+
+    /// §5.10 for places `start..start + W` ([`chunk_ces_weights`] in lanes): each firm's `x`
+    /// becomes its CES weight relative to its chunk's largest level and `x`, added to its
+    /// sector's sum in place order.
+    #[inline(always)]
+    fn ces_tile<const W: usize>(&mut self, start: usize) {
+        let f = &self.firms;
+        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
+        if !alive.iter().any(|&x| x) {
+            return;
+        }
+        let sector: [usize; W] = std::array::from_fn(|l| {
+            if alive[l] {
+                f.sector[start + l] as usize
+            } else {
+                0
+            }
+        });
+        let column = |c: &[f64]| F64s::<W>::load(c, start);
+        let level = column(f.a) + column(f.transitory) + column(f.demand_shift); // ces_level
+        let acc = &*self.acc;
+        let weight = market::ces_weight(
+            level,
+            F64s::load(self.weight, start),
+            F64s::from_fn(|l| self.ctx.sectors[sector[l]].params.elasticity),
+            F64s::from_fn(|l| acc[sector[l]].max_level),
+            F64s::from_fn(|l| acc[sector[l]].max_x),
+        );
+        for l in 0..W {
+            if alive[l] {
+                self.weight[start + l] = weight.0[l];
+                self.acc[sector[l]].ces_sum += weight.0[l];
+            }
         }
     }
 }
