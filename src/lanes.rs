@@ -293,11 +293,10 @@ impl<const W: usize> Real for F64s<W> {
     }
     #[inline(always)]
     fn select(mask: Mask<W>, yes: Self, no: Self) -> Self {
-        let mut out = no.0;
+        // one expression per lane, which becomes a blend (a conditional store would not)
+        let mut out = [0.0; W];
         for l in 0..W {
-            if mask.0[l] {
-                out[l] = yes.0[l];
-            }
+            out[l] = if mask.0[l] { yes.0[l] } else { no.0[l] };
         }
         F64s(out)
     }

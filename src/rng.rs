@@ -243,6 +243,15 @@ impl<const W: usize> FirmKeys<W> {
         self.0.xor(salt(purpose as u64)).rrmxmx().to_unit()
     }
 
+    /// [`FirmKey::uniform_transition`] in lanes.
+    #[inline(always)]
+    pub fn uniform_transition(self, rule: usize) -> F64s<W> {
+        self.0
+            .xor(salt(Purpose::transition(rule)))
+            .rrmxmx()
+            .to_unit()
+    }
+
     /// [`FirmKey::normal`] in lanes.
     #[inline(always)]
     pub fn normal(self, purpose: Purpose) -> F64s<W> {
@@ -478,6 +487,8 @@ mod tests {
                 assert_eq!(u.0[l].to_bits(), firm.uniform(purpose).to_bits());
                 assert_eq!(z.0[l].to_bits(), firm.normal(purpose).to_bits());
                 assert_eq!(e.0[l].to_bits(), firm.laplace(purpose).to_bits());
+                let t = lanes.uniform_transition(2).0[l];
+                assert_eq!(t.to_bits(), firm.uniform_transition(2).to_bits());
             }
         }
     }

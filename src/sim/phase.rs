@@ -16,7 +16,7 @@ use crate::model::params::{ModelParams, SectorParams};
 use crate::model::policy;
 use crate::model::stats::SectorStats;
 use crate::model::{Matrix, data, digital, green, imitation, innovation, market, shocks};
-use crate::rng::{BirthKey, FirmKey, FirmKeys, Purpose, StepKey};
+use crate::rng::{BirthKey, FirmKeys, Purpose, StepKey};
 use crate::scenario::{Scenario, Sector};
 
 /// No switch this step.
@@ -434,16 +434,7 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
         demand_shift,
         paid,
         x,
-        outcome: std::array::from_fn(|l| {
-            exit_and_transition_draws(
-                ctx,
-                firm.sector[l],
-                a.0[l],
-                digital.level.0[l],
-                green.level.0[l],
-                &draws.lane(l),
-            )
-        }),
+        outcome: exit_and_transition_draws(&g, a, digital.level, green.level, &draws),
         innovated,
         imitated,
         clamped,
@@ -644,31 +635,44 @@ fn green_upgrade<const W: usize>(
 /// §5.9: the draws for exogenous death, the green standard (for a firm below it after §5.5)
 /// and the transition rules (§5.12 applies them; a firm takes at most one switch, the first
 /// rule in listed order whose draw hits).
-#[inline]
-fn exit_and_transition_draws(
-    ctx: &StepContext,
-    j: usize,
-    a: f64,
-    digital: f64,
-    green: f64,
-    draws: &FirmKey,
-) -> Outcome {
-    let p = &ctx.sectors[j].params;
-    let mut outcome = Outcome::default();
-    if draws.uniform(Purpose::Death) < p.death_rate {
-        outcome.flags |= Outcome::DEATH;
+#[inline(always)]
+fn exit_and_transition_draws<const W: usize>(
+    g: &Gather<W>,
+    a: F64s<W>,
+    digital: F64s<W>,
+    green: F64s<W>,
+    draws: &FirmKeys<W>,
+) -> [Outcome; W] {
+    let ctx = g.ctx;
+    let death = draws.uniform(Purpose::Death).lt(g.params(|p| p.death_rate));
+    let mut standard = green.lt(g.step(|s| s.green_standard));
+    if F64s::<W>::any(standard) {
+        let enforcement = F64s::splat(ctx.levers.standard_enforcement);
+        standard = standard & draws.uniform(Purpose::StandardEnforcement).lt(enforcement);
     }
-    if green < ctx.sector_steps[j].green_standard
-        && draws.uniform(Purpose::StandardEnforcement) < ctx.levers.standard_enforcement
-    {
-        outcome.flags |= Outcome::STANDARD;
+    let mut outcome = [Outcome::default(); W];
+    for l in 0..W {
+        outcome[l].flags = if death.0[l] { Outcome::DEATH } else { 0 }
+            | if standard.0[l] { Outcome::STANDARD } else { 0 };
     }
     for (r, rule) in ctx.rules.iter().enumerate() {
-        if rule.from != j {
+        let from = Mask::from_fn(|l| g.sector[l] == rule.from);
+        if !F64s::<W>::any(from) {
             continue;
         }
-        let probability = rule.probability_for(a, digital, ctx.rule_thresholds[r]);
-        if probability > 0.0 && draws.uniform_transition(r) < probability {
+        let probability = F64s::from_fn(|l| {
+            if from.0[l] {
+                rule.probability_for(a.0[l], digital.0[l], ctx.rule_thresholds[r])
+            } else {
+                0.0
+            }
+        });
+        let zero = F64s::splat(0.0);
+        let hit = probability.gt(zero) & draws.uniform_transition(r).lt(probability);
+        for (l, outcome) in outcome.iter_mut().enumerate() {
+            if !hit.0[l] {
+                continue;
+            }
             match rule.kind {
                 TransitionKind::Switch if outcome.switch_to == NO_SWITCH => {
                     outcome.switch_to = rule.to as u16;
