@@ -121,8 +121,8 @@ impl ProductionChunk<'_, '_> {
         let (ln_c, _) = market::ln_competitiveness(ln_a, burden, min_margin);
         let inverse_a = exp(-ln_a);
         let ns = c.shift.len() - 1;
-        for l in 0..W {
-            if !alive[l] {
+        for (l, &alive) in alive.iter().enumerate() {
+            if !alive {
                 continue;
             }
             let (i, j) = (start + l, sector[l]);

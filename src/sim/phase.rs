@@ -651,8 +651,8 @@ fn exit_and_transition_draws<const W: usize>(
         standard = standard & draws.uniform(Purpose::StandardEnforcement).lt(enforcement);
     }
     let mut outcome = [Outcome::default(); W];
-    for l in 0..W {
-        outcome[l].flags = if death.0[l] { Outcome::DEATH } else { 0 }
+    for (l, outcome) in outcome.iter_mut().enumerate() {
+        outcome.flags = if death.0[l] { Outcome::DEATH } else { 0 }
             | if standard.0[l] { Outcome::STANDARD } else { 0 };
     }
     for (r, rule) in ctx.rules.iter().enumerate() {

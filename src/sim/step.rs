@@ -327,8 +327,8 @@ impl PhaseChunk<'_, '_> {
             demand_shift: column(f.demand_shift),
         };
         let u = firm_phase_lanes(self.ctx, &firms);
-        for l in 0..W {
-            if !alive[l] {
+        for (l, &alive) in alive.iter().enumerate() {
+            if !alive {
                 continue;
             }
             let i = start + l;
@@ -384,8 +384,8 @@ impl PhaseChunk<'_, '_> {
             F64s::from_fn(|l| acc[sector[l]].max_level),
             F64s::from_fn(|l| acc[sector[l]].max_x),
         );
-        for l in 0..W {
-            if alive[l] {
+        for (l, &alive) in alive.iter().enumerate() {
+            if alive {
                 self.weight[start + l] = weight.0[l];
                 self.acc[sector[l]].ces_sum += weight.0[l];
             }
