@@ -2,12 +2,15 @@
 //! many-sector `china-industries` scenario at 10^6 firms, on one thread and on all threads.
 //!
 //! `cargo bench` runs them (several minutes: the 10^7-firm cases hold about 1 GB each);
-//! `cargo bench -- baseline/1e6` runs one. Throughput is counted in initial firms per step;
+//! `cargo bench -- baseline/1e6` runs one. The `pass` group times each pass of the step alone
+//! (the firm phase, exits, structure, production, quantiles) at 10^6 firms, from the
+//! simulation's own per-pass clocks: `cargo bench -- pass/phase`. Throughput is counted in initial firms per step;
 //! a simulation is restarted after 30 steps so the population stays near its initial size.
 
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use nqpsim::sim::Timings;
 use nqpsim::{Scenario, Simulation};
 
 /// Steps before a simulation is restarted (a scenario's usual horizon).
@@ -79,5 +82,56 @@ fn china_industries(c: &mut Criterion) {
     bench_group(c, "china-industries", &scenario, &[(1_000_000, "1e6")]);
 }
 
-criterion_group!(benches, baseline, china_industries);
+/// The clock of one pass in [`Timings`].
+type PassClock = fn(&Timings) -> Duration;
+
+/// The passes of the step, by the name of their clock in [`nqpsim::sim::Timings`].
+const PASSES: [(&str, PassClock); 5] = [
+    ("phase", |t| t.phase),
+    ("exits", |t| t.exits),
+    ("structure", |t| t.structure),
+    ("production", |t| t.production),
+    ("quantiles", |t| t.quantiles),
+];
+
+/// The time `pass` took in `iters` steps of `scenario` on `threads` threads.
+fn time_pass(scenario: &Scenario, threads: usize, iters: u64, pass: PassClock) -> Duration {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a pool");
+    pool.install(|| {
+        let mut sim = Simulation::new(scenario, 0).expect("finite");
+        let mut total = Duration::ZERO;
+        for _ in 0..iters {
+            if sim.current_step() >= HORIZON {
+                sim = Simulation::new(scenario, 0).expect("finite");
+            }
+            let before = pass(&sim.timings());
+            sim.step().expect("finite");
+            total += pass(&sim.timings()) - before;
+        }
+        total
+    })
+}
+
+fn passes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("pass");
+    group.sample_size(10);
+    group.warm_up_time(Duration::from_secs(1));
+    group.measurement_time(Duration::from_secs(10));
+    let scenario = Scenario::baseline().with_firms(1_000_000);
+    group.throughput(Throughput::Elements(1_000_000));
+    for (name, pass) in PASSES {
+        for threads in thread_counts() {
+            let id = BenchmarkId::new(name, format!("{threads} threads"));
+            group.bench_with_input(id, &threads, |b, &threads| {
+                b.iter_custom(|iters| time_pass(&scenario, threads, iters, pass));
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, baseline, china_industries, passes);
 criterion_main!(benches);

@@ -19,7 +19,7 @@
 //! | engine | [`sim`], [`metrics`], [`decomposition`], [`panel`] | replicates, steps, passes, observation |
 //! | scenarios | [`scenario`] | files, overrides, validation |
 //! | model | [`model`] | parameters, levers, mechanisms, firm state |
-//! | foundations | [`math`], [`rng`], [`stats`], [`error`] | deterministic maths, keyed draws, statistics, errors |
+//! | foundations | [`math`], [`lanes`], [`rng`], [`stats`], [`error`] | deterministic maths (one firm or several in lanes), keyed draws, statistics, errors |
 //!
 //! ```
 //! use nqpsim::{RunOptions, Scenario, Silent, run};
@@ -47,6 +47,7 @@ pub mod bench;
 pub mod cli;
 pub mod decomposition;
 pub mod error;
+pub mod lanes;
 pub mod math;
 pub mod metrics;
 pub mod model;

@@ -56,7 +56,7 @@ fn exp_outside(x: f64) -> f64 {
 }
 
 /// 2^(i/64) for i = 0..63, correctly rounded (computed at 60 significant digits).
-const EXP2_TABLE: [f64; 64] = [
+pub(crate) const EXP2_TABLE: [f64; 64] = [
     f64::from_bits(0x3ff0000000000000),
     f64::from_bits(0x3ff02c9a3e778061),
     f64::from_bits(0x3ff059b0d3158574),
@@ -249,7 +249,7 @@ fn horner(coefficients: &[f64], x: f64) -> f64 {
 
 // AS 241 coefficients, highest power first (Wichura 1988, PPND16), as published.
 #[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
-const AS241_CENTRAL_NUM: [f64; 8] = [
+pub(crate) const AS241_CENTRAL_NUM: [f64; 8] = [
     2509.080_928_730_122_7,
     33_430.575_583_588_13,
     67_265.770_927_008_7,
@@ -260,7 +260,7 @@ const AS241_CENTRAL_NUM: [f64; 8] = [
     3.387_132_872_796_366_5,
 ];
 #[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
-const AS241_CENTRAL_DEN: [f64; 8] = [
+pub(crate) const AS241_CENTRAL_DEN: [f64; 8] = [
     5_226.495_278_852_546,
     28_729.085_735_721_943,
     39_307.895_800_092_71,
@@ -271,7 +271,7 @@ const AS241_CENTRAL_DEN: [f64; 8] = [
     1.0,
 ];
 #[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
-const AS241_NEAR_NUM: [f64; 8] = [
+pub(crate) const AS241_NEAR_NUM: [f64; 8] = [
     7.745_450_142_783_414e-4,
     0.022_723_844_989_269_184,
     0.241_780_725_177_450_6,
@@ -282,7 +282,7 @@ const AS241_NEAR_NUM: [f64; 8] = [
     1.423_437_110_749_683_5,
 ];
 #[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
-const AS241_NEAR_DEN: [f64; 8] = [
+pub(crate) const AS241_NEAR_DEN: [f64; 8] = [
     1.050_750_071_644_416_8e-9,
     5.475_938_084_995_345e-4,
     0.015_198_666_563_616_457,
@@ -293,7 +293,7 @@ const AS241_NEAR_DEN: [f64; 8] = [
     1.0,
 ];
 #[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
-const AS241_FAR_NUM: [f64; 8] = [
+pub(crate) const AS241_FAR_NUM: [f64; 8] = [
     2.010_334_399_292_288_1e-7,
     2.711_555_568_743_487_6e-5,
     0.001_242_660_947_388_078_4,
@@ -304,7 +304,7 @@ const AS241_FAR_NUM: [f64; 8] = [
     6.657_904_643_501_103,
 ];
 #[allow(clippy::excessive_precision, clippy::inconsistent_digit_grouping)]
-const AS241_FAR_DEN: [f64; 8] = [
+pub(crate) const AS241_FAR_DEN: [f64; 8] = [
     2.044_263_103_389_939_7e-15,
     1.421_511_758_316_446e-7,
     1.846_318_317_510_054_8e-5,

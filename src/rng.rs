@@ -11,6 +11,7 @@
 //! that the numbers are the same on every machine; `rand_distr`'s samplers call the platform's
 //! math library and would not be.
 
+use crate::lanes::{self, F64s, U64s};
 use crate::math;
 
 /// The golden-ratio increment of SplitMix64.
@@ -213,6 +214,54 @@ impl FirmKey {
     #[inline]
     pub fn laplace(self, purpose: Purpose) -> f64 {
         math::laplace_quantile(self.uniform(purpose))
+    }
+}
+
+/// The keys of `W` firms in one step, one per lane: [`FirmKey`]'s draws for several firms at
+/// once, the same numbers lane by lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FirmKeys<const W: usize>(U64s<W>);
+
+impl StepKey {
+    /// The draws of `W` firms in this step, by their birth keys.
+    #[inline(always)]
+    pub fn firms<const W: usize>(self, births: U64s<W>) -> FirmKeys<W> {
+        FirmKeys(U64s::combine(self.0, births))
+    }
+}
+
+impl<const W: usize> FirmKeys<W> {
+    /// The key of lane `l`.
+    #[inline(always)]
+    pub fn lane(self, l: usize) -> FirmKey {
+        FirmKey(self.0.0[l])
+    }
+
+    /// [`FirmKey::uniform`] in lanes.
+    #[inline(always)]
+    pub fn uniform(self, purpose: Purpose) -> F64s<W> {
+        self.0.xor(salt(purpose as u64)).rrmxmx().to_unit()
+    }
+
+    /// [`FirmKey::uniform_transition`] in lanes.
+    #[inline(always)]
+    pub fn uniform_transition(self, rule: usize) -> F64s<W> {
+        self.0
+            .xor(salt(Purpose::transition(rule)))
+            .rrmxmx()
+            .to_unit()
+    }
+
+    /// [`FirmKey::normal`] in lanes.
+    #[inline(always)]
+    pub fn normal(self, purpose: Purpose) -> F64s<W> {
+        lanes::normal_quantile(self.uniform(purpose))
+    }
+
+    /// [`FirmKey::laplace`] in lanes.
+    #[inline(always)]
+    pub fn laplace(self, purpose: Purpose) -> F64s<W> {
+        lanes::laplace_quantile(self.uniform(purpose))
     }
 }
 
@@ -419,6 +468,29 @@ mod tests {
             (below - 0.1).abs() < 5.0 * (0.09f64 / n as f64).sqrt(),
             "{below}"
         );
+    }
+
+    #[test]
+    fn lane_draws_are_the_draws_of_each_firm() {
+        let step = RunKey::new(3, 1).step(2);
+        let births = [4u64, 17, 99, 12345].map(BirthKey::initial);
+        let lanes = step.firms(U64s(births.map(|b| b.0)));
+        for purpose in [Purpose::Innovation, Purpose::Shock, Purpose::Transitory] {
+            let (u, z, e) = (
+                lanes.uniform(purpose),
+                lanes.normal(purpose),
+                lanes.laplace(purpose),
+            );
+            for (l, &birth) in births.iter().enumerate() {
+                let firm = step.firm(birth);
+                assert_eq!(lanes.lane(l), firm);
+                assert_eq!(u.0[l].to_bits(), firm.uniform(purpose).to_bits());
+                assert_eq!(z.0[l].to_bits(), firm.normal(purpose).to_bits());
+                assert_eq!(e.0[l].to_bits(), firm.laplace(purpose).to_bits());
+                let t = lanes.uniform_transition(2).0[l];
+                assert_eq!(t.to_bits(), firm.uniform_transition(2).to_bits());
+            }
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 /// The layers, lowest first. Modules of one layer may use each other.
 const LAYERS: &[&[&str]] = &[
-    &["error", "math", "rng", "stats"],
+    &["error", "math", "lanes", "rng", "stats"],
     &["model"],
     &["scenario"],
     &["sim", "metrics", "decomposition", "panel"],

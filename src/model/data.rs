@@ -1,18 +1,18 @@
 //! The data factor, docs/model.md §5.6 and §5.7: accumulation and the productivity multiplier.
 
-use crate::math;
+use crate::lanes::{Real, ln};
 
 /// §5.6: next year's data stock, `(1 - delta_D) D_i + chi_j d_i (f_i n_j)`, where
 /// `relative_size = f_i n_j` is the firm's size relative to the sector mean.
-#[inline]
-pub fn accumulate(
-    data: f64,
-    data_depreciation: f64,
-    data_generation: f64,
-    digital: f64,
-    relative_size: f64,
-) -> f64 {
-    (1.0 - data_depreciation) * data + data_generation * digital * relative_size
+#[inline(always)]
+pub fn accumulate<V: Real>(
+    data: V,
+    data_depreciation: V,
+    data_generation: V,
+    digital: V,
+    relative_size: V,
+) -> V {
+    (V::splat(1.0) - data_depreciation) * data + data_generation * digital * relative_size
 }
 
 /// The steady-state data stock of a firm of average size, `chi_j d / delta_D`
@@ -24,9 +24,10 @@ pub fn steady_state(data_generation: f64, digital: f64, data_depreciation: f64) 
 
 /// §5.7: the data multiplier `A_i / exp(a_i) = 1 + mu_j d_i ln(1 + D_i + omega Dbar_j)`;
 /// `shared_data` is `omega Dbar_j`, the part of the sector's mean stock open to every firm.
-#[inline]
-pub fn multiplier(data_productivity: f64, digital: f64, data: f64, shared_data: f64) -> f64 {
-    1.0 + data_productivity * digital * math::ln(1.0 + data + shared_data)
+#[inline(always)]
+pub fn multiplier<V: Real>(data_productivity: V, digital: V, data: V, shared_data: V) -> V {
+    let one = V::splat(1.0);
+    one + data_productivity * digital * ln(one + data + shared_data)
 }
 
 /// §5.4, §5.7: `omega Dbar_j`, the part of the sector's mean data stock open to every firm of

@@ -1,26 +1,26 @@
 //! Digital upgrades, docs/model.md §5.4, and the adoption rule shared with green upgrades.
 
 use super::params::ModelParams;
-use crate::math;
+use crate::lanes::{Real, ln, logistic};
 
 /// §5.4: the benefit of one digital upgrade of size `u`,
 /// `(1 + talent_j) mu_j u ln(1 + E_i + chi_j u / delta_D)` with usable data
 /// `E_i = D_i + omega Dbar_j` (`usable_data`): a size-free approximation of the gain in
-/// productivity per unit of output.
-#[inline]
-pub fn benefit(
-    talent: f64,
-    data_productivity: f64,
-    upgrade_step: f64,
-    usable_data: f64,
-    data_generation: f64,
-    data_depreciation: f64,
-) -> f64 {
-    let u = upgrade_step;
-    (1.0 + talent)
+/// productivity per unit of output. For one firm or several in lanes ([`Real`]).
+#[inline(always)]
+pub fn benefit<V: Real>(
+    talent: V,
+    data_productivity: V,
+    upgrade_step: V,
+    usable_data: V,
+    data_generation: V,
+    data_depreciation: V,
+) -> V {
+    let (u, one) = (upgrade_step, V::splat(1.0));
+    (one + talent)
         * data_productivity
         * u
-        * math::ln(1.0 + usable_data + data_generation * u / data_depreciation)
+        * ln(one + usable_data + data_generation * u / data_depreciation)
 }
 
 /// §5.4 and §5.5: the cost of one upgrade to the firm, `cost_of_full_upgrade u (1 - subsidy)`.
@@ -36,30 +36,27 @@ pub fn cost(cost_of_full_upgrade: f64, upgrade_step: f64, subsidy: f64) -> f64 {
 /// `unsubsidised_cost` is `full_cost u`, the scale that makes the net benefit size-free.
 /// When it is zero (a free upgrade) the normalised net benefit is +inf if the benefit is
 /// positive and 0 otherwise (the specification is silent; this is the limit as the cost goes to 0).
-#[inline]
-pub fn adoption_probability(
+/// For one firm or several in lanes ([`Real`]).
+#[inline(always)]
+pub fn adoption_probability<V: Real>(
     model: &ModelParams,
-    benefit: f64,
-    cost: f64,
-    unsubsidised_cost: f64,
-    peer_mean: f64,
-) -> f64 {
-    let net = model.horizon * benefit - cost;
-    let normalised_net = if unsubsidised_cost > 0.0 {
-        net / unsubsidised_cost
-    } else if net > 0.0 {
-        f64::INFINITY
-    } else {
-        0.0
-    };
+    benefit: V,
+    cost: V,
+    unsubsidised_cost: V,
+    peer_mean: V,
+) -> V {
+    let zero = V::splat(0.0);
+    let net = benefit * model.horizon - cost;
+    let free = V::select(net.gt(zero), V::splat(f64::INFINITY), zero);
+    let normalised_net = V::select(unsubsidised_cost.gt(zero), net / unsubsidised_cost, free);
     // With beta_net = 0 the net benefit drops out (and 0 x inf must not become NaN).
     let net_term = if model.adoption_net_weight == 0.0 {
-        0.0
+        zero
     } else {
-        model.adoption_net_weight * normalised_net
+        normalised_net * model.adoption_net_weight
     };
-    let score = net_term + model.adoption_peer_weight * (peer_mean - 0.5);
-    model.adoption_max * math::logistic(score)
+    let score = net_term + (peer_mean - 0.5) * model.adoption_peer_weight;
+    logistic(score) * model.adoption_max
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Imitation of best practice through the spillover matrix, docs/model.md §5.3.
 
+use crate::lanes::{Real, exp};
 use crate::math;
 
 /// §5.3: the probability that a firm imitates this year, `1 - exp(-(sum_k W[j][k]) (1 + s_rd_i))`;
@@ -34,14 +35,13 @@ pub fn pick_source(row: &[f64], row_sum: f64, u: f64) -> usize {
 /// §5.3: the gain from imitating a frontier `gap` (G = F_k - a_i) above the firm: close the
 /// share `catch_up` (kappa_j) of the gap, damped past the absorptive gap scale
 /// theta_j (1 + talent_j): `kappa G exp(-G / (theta (1 + talent)))`. Nothing when at or above
-/// the frontier.
-#[inline]
-pub fn gain(gap: f64, catch_up: f64, absorptive_gap: f64, talent: f64) -> f64 {
-    if gap <= 0.0 {
-        return 0.0; // at or above the frontier: nothing to learn
-    }
-    let theta = absorptive_gap * (1.0 + talent);
-    catch_up * gap * math::exp(-gap / theta)
+/// the frontier. For one firm or several in lanes ([`Real`]).
+#[inline(always)]
+pub fn gain<V: Real>(gap: V, catch_up: V, absorptive_gap: V, talent: V) -> V {
+    let zero = V::splat(0.0);
+    let theta = absorptive_gap * (V::splat(1.0) + talent);
+    let learned = catch_up * gap * exp(-gap / theta);
+    V::select(gap.le(zero), zero, learned) // at or above the frontier: nothing to learn
 }
 
 #[cfg(test)]

@@ -1,27 +1,28 @@
 //! Innovation, docs/model.md §5.2.
 
-use crate::math;
+use crate::lanes::{Real, exp};
 
 /// §5.2: the probability that a firm innovates this year,
 /// `1 - exp(-lambda_j r_i (1 + mu_amp d_i))` with effective R&D intensity
-/// `r_i = rho_j (1 + s_rd_i)`.
-#[inline]
-pub fn probability(
-    rd_intensity: f64,
-    rd_subsidy: f64,
-    innovation_rate: f64,
-    data_amplification: f64,
-    digital: f64,
-) -> f64 {
-    let r = rd_intensity * (1.0 + rd_subsidy);
-    1.0 - math::exp(-innovation_rate * r * (1.0 + data_amplification * digital))
+/// `r_i = rho_j (1 + s_rd_i)`. For one firm or several in lanes ([`Real`]).
+#[inline(always)]
+pub fn probability<V: Real>(
+    rd_intensity: V,
+    rd_subsidy: V,
+    innovation_rate: V,
+    data_amplification: V,
+    digital: V,
+) -> V {
+    let one = V::splat(1.0);
+    let r = rd_intensity * (one + rd_subsidy);
+    one - exp(-innovation_rate * r * (one + data_amplification * digital))
 }
 
 /// §5.2: the gain in log technology from an innovation draw `z ~ N(mu_j, sigma_j)`:
 /// `max(0, z)`, so innovation never lowers `a`.
-#[inline]
-pub fn gain(z: f64) -> f64 {
-    z.max(0.0)
+#[inline(always)]
+pub fn gain<V: Real>(z: V) -> V {
+    z.max(V::splat(0.0))
 }
 
 #[cfg(test)]

@@ -1,33 +1,34 @@
 //! Competition for market share, docs/model.md §5.8, §5.10 and §5.11.
 
+use crate::lanes::{Real, exp, ln};
 use crate::math;
 
 /// §5.8: the burden on a firm's output, `rho_j + paid_i + tau e_j (1 - g_i)`: R&D it pays
 /// for, upgrades paid this year (expensed), and the carbon price on unabated emissions.
-#[inline]
-pub fn burden(
-    rd_intensity: f64,
-    paid: f64,
-    carbon_price: f64,
-    emission_intensity: f64,
-    green: f64,
-) -> f64 {
-    rd_intensity + paid + carbon_price * emission_intensity * (1.0 - green)
+#[inline(always)]
+pub fn burden<V: Real>(
+    rd_intensity: V,
+    paid: V,
+    carbon_price: V,
+    emission_intensity: V,
+    green: V,
+) -> V {
+    rd_intensity + paid + carbon_price * emission_intensity * (V::splat(1.0) - green)
 }
 
 /// §5.8: the margin `max(1 - burden_i, min_margin)`, and whether the firm sits at the
 /// `min_margin` floor (counted as `clamped`); `c_i = A_i margin_i`.
-#[inline]
-pub fn margin(burden: f64, min_margin: f64) -> (f64, bool) {
-    let margin = 1.0 - burden;
-    (margin.max(min_margin), margin < min_margin)
+#[inline(always)]
+pub fn margin<V: Real>(burden: V, min_margin: V) -> (V, V::Mask) {
+    let margin = V::splat(1.0) - burden;
+    (margin.max(min_margin), margin.lt(min_margin))
 }
 
 /// §5.7-5.8: the firm's competitiveness relative to its technology, `x_i = c_i / exp(a_i) =
 /// M_i max(1 - burden_i, min_margin)` (the data multiplier times the margin), and whether the
 /// margin is at its floor.
-#[inline]
-pub fn relative_competitiveness(multiplier: f64, burden: f64, min_margin: f64) -> (f64, bool) {
+#[inline(always)]
+pub fn relative_competitiveness<V: Real>(multiplier: V, burden: V, min_margin: V) -> (V, V::Mask) {
     let (margin, clamped) = margin(burden, min_margin);
     (multiplier * margin, clamped)
 }
@@ -36,19 +37,19 @@ pub fn relative_competitiveness(multiplier: f64, burden: f64, min_margin: f64) -
 /// with `c_ref = exp(a_ref) x_ref`, where `c_i = exp(a_i) x_i` and `x_i` is the data
 /// multiplier times the margin. With `a_ref` and `x_ref` the largest `a` and `x` of a group of
 /// firms, every term is at most 1 (no overflow), and no logarithm is needed per firm.
-#[inline]
-pub fn ces_weight(a: f64, x: f64, elasticity: f64, a_ref: f64, x_ref: f64) -> f64 {
+#[inline(always)]
+pub fn ces_weight<V: Real>(a: V, x: V, elasticity: V, a_ref: V, x_ref: V) -> V {
     let e = elasticity - 1.0;
-    math::exp(e * (a - a_ref)) * math::pow_positive(x / x_ref, e)
+    exp(e * (a - a_ref)) * (x / x_ref).pow_positive(e)
 }
 
 /// §5.8: log cost-adjusted productivity `ln c_i = ln(A_i max(1 - burden_i, min_margin))`,
 /// and whether the firm sits at the `min_margin` floor (counted as `clamped`).
-#[inline]
-pub fn ln_competitiveness(ln_productivity: f64, burden: f64, min_margin: f64) -> (f64, bool) {
-    let margin = 1.0 - burden;
-    let clamped = margin < min_margin;
-    (ln_productivity + math::ln(margin.max(min_margin)), clamped)
+#[inline(always)]
+pub fn ln_competitiveness<V: Real>(ln_productivity: V, burden: V, min_margin: V) -> (V, V::Mask) {
+    let margin = V::splat(1.0) - burden;
+    let clamped = margin.lt(min_margin);
+    (ln_productivity + ln(margin.max(min_margin)), clamped)
 }
 
 /// §5.10: a firm's CES term `c_i^(sigma_j - 1)`, relative to the reference `exp((sigma_j - 1) m)`

@@ -7,15 +7,17 @@
 //! grow by proportional, size-independent steps (a heavy upper tail) without changing the
 //! sector's output. `eps` and `eps'` are unit-variance Laplace draws.
 
+use crate::lanes::Real;
+
 /// §5.7: next year's transitory component.
-#[inline]
-pub fn next_transitory(e: f64, persistence: f64, sd: f64, eps: f64) -> f64 {
+#[inline(always)]
+pub fn next_transitory<V: Real>(e: V, persistence: V, sd: V, eps: V) -> V {
     persistence * e + sd * eps
 }
 
 /// §5.7: next year's log demand shifter.
-#[inline]
-pub fn next_demand_shift(xi: f64, sd: f64, eps: f64) -> f64 {
+#[inline(always)]
+pub fn next_demand_shift<V: Real>(xi: V, sd: V, eps: V) -> V {
     xi + sd * eps
 }
 

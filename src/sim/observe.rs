@@ -7,13 +7,15 @@ use std::time::Instant;
 
 use super::Simulation;
 use super::chunks::firm_chunks;
+use super::quantiles::Local;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::sums::{Flows, ProductionSums, StateSums};
+use crate::decomposition::TurnoverSums;
 use crate::decomposition::{self, SectorChange};
 use crate::error::NumericFault;
-use crate::math;
+use crate::lanes::{self, F64s, Isa, Kernel, Real, exp, ln};
 use crate::metrics::{MetricsRow, RowSector};
-use crate::model::firms::{DEAD, ORIGIN_ENTRANT};
+use crate::model::firms::{DEAD, FirmsChunk, ORIGIN_ENTRANT};
 use crate::model::levers::spending_levers;
 use crate::model::{data, market, production};
 use crate::scenario::Scenario;
@@ -26,6 +28,135 @@ const SELECTIVE: usize = 2;
 const LAGGARD: usize = 3;
 /// Quantiles of ln A reported per sector and for `all`.
 const TFP_QUANTILES: [f64; 3] = [0.1, 0.5, 0.9];
+
+/// What the production pass reads, the same for every chunk.
+struct ProductionContext<'a> {
+    scenario: &'a Scenario,
+    /// Sums over the new population, per sector (its share total and count).
+    totals: &'a [StateSums],
+    /// `omega Dbar_j(t)` per sector.
+    shared: &'a [f64],
+    /// The shifts of the sums of ln A.
+    shift: &'a [f64],
+    carbon_price: f64,
+    /// Whether to take the decompositions' sums (every step after 0).
+    decompose: bool,
+}
+
+/// The production pass over one chunk, `W` firms at a time (the places after the last whole
+/// tile one at a time): the arithmetic in lanes, then each firm's sums in place order.
+struct ProductionChunk<'c, 'a> {
+    context: &'c ProductionContext<'a>,
+    f: FirmsChunk<'c>,
+    acc: &'c mut [ProductionSums],
+    turnover: &'c mut [TurnoverSums],
+    a_local: Local<'c>,
+    ln_a_local: Local<'c>,
+}
+
+impl Kernel for ProductionChunk<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const W: usize>(mut self) {
+        let n = self.f.len();
+        let tiles = n / W * W;
+        for start in (0..tiles).step_by(W) {
+            self.tile::<W>(start);
+        }
+        for start in tiles..n {
+            self.tile::<1>(start);
+        }
+    }
+}
+
+impl ProductionChunk<'_, '_> {
+    /// Places `start..start + W`.
+    #[inline(always)]
+    fn tile<const W: usize>(&mut self, start: usize) {
+        let c = self.context;
+        let f = &mut self.f;
+        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
+        if !alive.iter().any(|&x| x) {
+            return;
+        }
+        let sector: [usize; W] = std::array::from_fn(|l| {
+            if alive[l] {
+                f.sector[start + l] as usize
+            } else {
+                0
+            }
+        });
+        let sectors = &c.scenario.sectors;
+        let params = |get: fn(&crate::model::params::SectorParams) -> f64| {
+            F64s::<W>::from_fn(|l| get(&sectors[sector[l]].params))
+        };
+        let column = |col: &[f64]| F64s::<W>::load(col, start);
+        // §5.12: shares renormalised within the sector (equal shares if they sum to 0)
+        let share = F64s::<W>::from_fn(|l| {
+            let total = &c.totals[sector[l]];
+            if total.share > 0.0 {
+                f.share[start + l] / total.share
+            } else {
+                1.0 / total.firms as f64
+            }
+        });
+        let (a, digital, green) = (column(f.a), column(f.digital), column(f.green));
+        let multiplier = data::multiplier(
+            params(|p| p.data_productivity),
+            digital,
+            column(f.data),
+            F64s::from_fn(|l| c.shared[sector[l]]),
+        );
+        // §5.7: ln A_i = a_i + e_i + ln(multiplier)
+        let ln_a = a + column(f.transitory) + ln(multiplier);
+        let burden = market::burden(
+            params(|p| p.rd_intensity),
+            column(f.paid),
+            F64s::<W>::splat(c.carbon_price),
+            params(|p| p.emission_intensity),
+            green,
+        );
+        let min_margin = F64s::<W>::splat(c.scenario.model.min_margin);
+        let (ln_c, _) = market::ln_competitiveness(ln_a, burden, min_margin);
+        let inverse_a = exp(-ln_a);
+        let ns = c.shift.len() - 1;
+        for (l, &alive) in alive.iter().enumerate() {
+            if !alive {
+                continue;
+            }
+            let (i, j) = (start + l, sector[l]);
+            let (share, ln_a, a) = (share.0[l], ln_a.0[l], a.0[l]);
+            f.share[i] = share;
+            let s = &mut self.acc[j];
+            let x = ln_a - c.shift[j];
+            s.weighted_ln_c += share * ln_c.0[l];
+            s.weighted_ln_a += share * ln_a;
+            s.ln_a += x;
+            s.ln_a_squared += x * x;
+            s.weighted_a += share * a;
+            s.multiplier += multiplier.0[l];
+            s.weighted_dirty += share * (1.0 - green.0[l]);
+            s.weighted_inverse_a += share * inverse_a.0[l];
+            if c.decompose {
+                // the decompositions: ln A and share at t - 1 and t
+                let d = &mut self.turnover[j];
+                match f.origin[i] {
+                    o if o == f.sector[i] => {
+                        d.survivors.add(f.prev_share[i], f.ln_a[i], share, ln_a);
+                    }
+                    ORIGIN_ENTRANT => d.entrants.add(share, ln_a),
+                    _ => d.transformed.add(share, ln_a), // switched in, or spawned
+                }
+            }
+            f.ln_a[i] = ln_a;
+            self.a_local.count(j, a);
+            self.a_local.count(ns, a);
+            self.ln_a_local.count(j, ln_a);
+            self.ln_a_local.count(ns, ln_a);
+        }
+    }
+}
 
 impl Simulation<'_> {
     /// §5.13 for step `t`: S(t), the production pass, the quantiles and the metrics rows.
@@ -104,7 +235,6 @@ impl Simulation<'_> {
         self.begin_quantiles();
         let scenario = self.scenario;
         let sectors = &scenario.sectors;
-        let model = &scenario.model;
         let ns = sectors.len();
         let n = self.economy.firms.len();
         let chunks = chunk_count(n);
@@ -118,66 +248,35 @@ impl Simulation<'_> {
         let acc = b.production.reset(chunks, ns);
         let turnover = b.turnover.reset(chunks, ns);
         let decompose = t > 0;
+        let isa = Isa::selected();
+        let shared: Vec<f64> = stats
+            .iter()
+            .map(|s| data::shared_data(levers.data_openness, s.data_mean))
+            .collect();
+        let context = ProductionContext {
+            scenario,
+            totals,
+            shared: &shared,
+            shift,
+            carbon_price: levers.carbon_price,
+            decompose,
+        };
         firm_chunks(&mut self.economy.firms)
             .zip(acc.par_chunks_mut(ns))
             .zip(turnover.par_chunks_mut(ns))
             .for_each(|((f, acc), turnover)| {
                 // SAFETY: one handle per chunk closure, dropped at its end.
-                let (mut a_local, mut ln_a_local) =
+                let (a_local, ln_a_local) =
                     unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
-                for i in 0..f.len() {
-                    if f.sector[i] == DEAD {
-                        continue;
-                    }
-                    let j = f.sector[i] as usize;
-                    let p = &sectors[j].params;
-                    let total = &totals[j];
-                    let share = if total.share > 0.0 {
-                        f.share[i] / total.share
-                    } else {
-                        1.0 / total.firms as f64 // shares summing to 0: equal shares
-                    };
-                    f.share[i] = share;
-                    let shared = data::shared_data(levers.data_openness, stats[j].data_mean);
-                    let multiplier =
-                        data::multiplier(p.data_productivity, f.digital[i], f.data[i], shared);
-                    // §5.7: ln A_i = a_i + e_i + ln(multiplier)
-                    let ln_a = f.a[i] + f.transitory[i] + math::ln(multiplier);
-                    let burden = market::burden(
-                        p.rd_intensity,
-                        f.paid[i],
-                        levers.carbon_price,
-                        p.emission_intensity,
-                        f.green[i],
-                    );
-                    let (ln_c, _) = market::ln_competitiveness(ln_a, burden, model.min_margin);
-                    let s = &mut acc[j];
-                    let x = ln_a - shift[j];
-                    s.weighted_ln_c += share * ln_c;
-                    s.weighted_ln_a += share * ln_a;
-                    s.ln_a += x;
-                    s.ln_a_squared += x * x;
-                    s.weighted_a += share * f.a[i];
-                    s.multiplier += multiplier;
-                    s.weighted_dirty += share * (1.0 - f.green[i]);
-                    s.weighted_inverse_a += share * math::exp(-ln_a);
-                    if decompose {
-                        // the decompositions: ln A and share at t - 1 and t
-                        let d = &mut turnover[j];
-                        match f.origin[i] {
-                            o if o == f.sector[i] => {
-                                d.survivors.add(f.prev_share[i], f.ln_a[i], share, ln_a);
-                            }
-                            ORIGIN_ENTRANT => d.entrants.add(share, ln_a),
-                            _ => d.transformed.add(share, ln_a), // switched in, or spawned
-                        }
-                    }
-                    f.ln_a[i] = ln_a;
-                    a_local.count(j, f.a[i]);
-                    a_local.count(ns, f.a[i]);
-                    ln_a_local.count(j, ln_a);
-                    ln_a_local.count(ns, ln_a);
-                }
+                let chunk = ProductionChunk {
+                    context: &context,
+                    f,
+                    acc,
+                    turnover,
+                    a_local,
+                    ln_a_local,
+                };
+                lanes::dispatch(isa, chunk);
             });
         b.production.merge(ns, |t, p| t.merge(p));
         if decompose {

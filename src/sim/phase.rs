@@ -9,13 +9,14 @@
 //! computed once per step in [`SectorStep::new`], with the same model functions, so they are
 //! the same numbers as if computed per firm.
 
+use crate::lanes::{F64s, Mask, Real, U64s};
 use crate::model::demography::{TransitionKind, TransitionRule};
 use crate::model::levers::Levers;
 use crate::model::params::{ModelParams, SectorParams};
 use crate::model::policy;
 use crate::model::stats::SectorStats;
 use crate::model::{Matrix, data, digital, green, imitation, innovation, market, shocks};
-use crate::rng::{BirthKey, FirmKey, Purpose, StepKey};
+use crate::rng::{BirthKey, FirmKeys, Purpose, StepKey};
 use crate::scenario::{Scenario, Sector};
 
 /// No switch this step.
@@ -216,42 +217,190 @@ pub struct FirmUpdate {
     pub subsidy_green: f64,
 }
 
-/// docs/model.md §5.1-5.9 for one firm: the sections in order, each a function below.
-#[inline]
+/// `W` firms at the start of the step, one per lane (see [`crate::lanes`]). A lane without a
+/// firm (a hole, or past the end of a chunk) holds sector 0 and whatever values; its results
+/// are not used.
+#[derive(Clone, Copy, Debug)]
+pub struct FirmStarts<const W: usize> {
+    /// Sector index of each lane.
+    pub sector: [usize; W],
+    /// Birth keys.
+    pub birth: U64s<W>,
+    /// a_i.
+    pub a: F64s<W>,
+    /// d_i.
+    pub digital: F64s<W>,
+    /// g_i.
+    pub green: F64s<W>,
+    /// D_i.
+    pub data: F64s<W>,
+    /// f_i.
+    pub share: F64s<W>,
+    /// e_i.
+    pub transitory: F64s<W>,
+    /// xi_i.
+    pub demand_shift: F64s<W>,
+}
+
+/// `W` firms after §5.1-5.9, one per lane: [`FirmUpdate`]'s fields in lanes.
+#[derive(Clone, Copy, Debug)]
+pub struct FirmUpdates<const W: usize> {
+    /// a_i after innovation, imitation and the shock.
+    pub a: F64s<W>,
+    /// d_i after the digital upgrade.
+    pub digital: F64s<W>,
+    /// g_i after the green upgrade.
+    pub green: F64s<W>,
+    /// D_i after accumulation.
+    pub data: F64s<W>,
+    /// e_i after §5.7.
+    pub transitory: F64s<W>,
+    /// xi_i after §5.7.
+    pub demand_shift: F64s<W>,
+    /// Upgrade costs paid this step.
+    pub paid: F64s<W>,
+    /// `x_i = c_i / exp(a_i)`.
+    pub x: F64s<W>,
+    /// Draws for §5.11-5.12.
+    pub outcome: [Outcome; W],
+    /// Innovation raised a_i.
+    pub innovated: Mask<W>,
+    /// Imitation raised a_i.
+    pub imitated: Mask<W>,
+    /// At the min_margin floor.
+    pub clamped: Mask<W>,
+    /// R&D subsidy spent on the firm.
+    pub subsidy_rd: F64s<W>,
+    /// Digital subsidy spent on the firm.
+    pub subsidy_digital: F64s<W>,
+    /// Green subsidy spent on the firm.
+    pub subsidy_green: F64s<W>,
+}
+
+/// docs/model.md §5.1-5.9 for one firm: [`firm_phase_lanes`] with one lane.
 pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
-    let j = firm.sector;
-    let p = &ctx.sectors[j].params;
-    let s = &ctx.sector_steps[j];
-    let draws = ctx.key.firm(firm.birth);
-    let output_previous = firm.share * s.output_previous; // Y_i(t-1) = f_i Y_j(t-1)
-
-    // §5.1: eligibility by the firm's a at the start of the step, against S(t-1).
-    let stats = &ctx.stats[j];
-    let eligible = policy::eligible(
-        ctx.levers.targeting,
-        firm.a,
-        stats.selective_threshold,
-        stats.laggard_threshold,
+    let u = firm_phase_lanes::<1>(
+        ctx,
+        &FirmStarts {
+            sector: [firm.sector],
+            birth: U64s([firm.birth.0]),
+            a: F64s([firm.a]),
+            digital: F64s([firm.digital]),
+            green: F64s([firm.green]),
+            data: F64s([firm.data]),
+            share: F64s([firm.share]),
+            transitory: F64s([firm.transitory]),
+            demand_shift: F64s([firm.demand_shift]),
+        },
     );
-    let e = usize::from(eligible);
-
-    let mut a = firm.a;
-    let innovated = innovate(ctx, &firm, e, &draws, &mut a);
-    let imitated = imitate(ctx, &firm, e, &draws, &mut a);
-    if p.shock_sd > 0.0 {
-        a += p.shock_sd * draws.normal(Purpose::Shock); // §5.3a
+    FirmUpdate {
+        a: u.a.0[0],
+        digital: u.digital.0[0],
+        green: u.green.0[0],
+        data: u.data.0[0],
+        transitory: u.transitory.0[0],
+        demand_shift: u.demand_shift.0[0],
+        paid: u.paid.0[0],
+        x: u.x.0[0],
+        outcome: u.outcome[0],
+        innovated: u.innovated.0[0],
+        imitated: u.imitated.0[0],
+        clamped: u.clamped.0[0],
+        subsidy_rd: u.subsidy_rd.0[0],
+        subsidy_digital: u.subsidy_digital.0[0],
+        subsidy_green: u.subsidy_green.0[0],
     }
-    let digital = digital_upgrade(ctx, &firm, e, &draws, output_previous);
-    let green = green_upgrade(ctx, &firm, e, &draws, output_previous);
+}
+
+/// The step's per-sector values for the `W` firms of a tile, gathered lane by lane.
+struct Gather<'c, 'a, const W: usize> {
+    ctx: &'c StepContext<'a>,
+    sector: [usize; W],
+    /// Whether each lane's firm is in the subsidies' target group (§5.1).
+    eligible: Mask<W>,
+}
+
+impl<const W: usize> Gather<'_, '_, W> {
+    /// `get` of each lane's sector: one value for all when the tile holds one sector (most
+    /// tiles: firms are stored by sector at the start), else lane by lane.
+    #[inline(always)]
+    fn sector_value(&self, get: impl Fn(usize) -> f64) -> F64s<W> {
+        if self.sector.iter().all(|&j| j == self.sector[0]) {
+            F64s::splat(get(self.sector[0]))
+        } else {
+            F64s::from_fn(|l| get(self.sector[l]))
+        }
+    }
+
+    /// A parameter of each lane's sector.
+    #[inline(always)]
+    fn params(&self, f: impl Fn(&SectorParams) -> f64) -> F64s<W> {
+        self.sector_value(|j| f(&self.ctx.sectors[j].params))
+    }
+
+    /// A per-step quantity of each lane's sector.
+    #[inline(always)]
+    fn step(&self, f: impl Fn(&SectorStep) -> f64) -> F64s<W> {
+        self.sector_value(|j| f(&self.ctx.sector_steps[j]))
+    }
+
+    /// A per-step quantity of each lane's sector and eligibility class.
+    #[inline(always)]
+    fn class(&self, f: impl Fn(&SectorStep) -> [f64; 2]) -> F64s<W> {
+        F64s::from_fn(|l| {
+            f(&self.ctx.sector_steps[self.sector[l]])[usize::from(self.eligible.0[l])]
+        })
+    }
+
+    /// A statistic of each lane's sector in S(t-1).
+    #[inline(always)]
+    fn stats(&self, f: impl Fn(&SectorStats) -> f64) -> F64s<W> {
+        self.sector_value(|j| f(&self.ctx.stats[j]))
+    }
+}
+
+/// docs/model.md §5.1-5.9 for `W` firms at once, one per lane: the sections in order, each a
+/// function below. Random events are masks: what an event changes is computed for every lane
+/// (when any lane needs it) and kept where the event happened, so each lane holds the bits of
+/// the one-firm computation ([`firm_phase`] is this with one lane).
+#[inline(always)]
+pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>) -> FirmUpdates<W> {
+    let draws = ctx.key.firms(firm.birth);
+    let stats = |l: usize| &ctx.stats[firm.sector[l]];
+    // §5.1: eligibility by the firm's a at the start of the step, against S(t-1).
+    let eligible = Mask::from_fn(|l| {
+        policy::eligible(
+            ctx.levers.targeting,
+            firm.a.0[l],
+            stats(l).selective_threshold,
+            stats(l).laggard_threshold,
+        )
+    });
+    let g = Gather {
+        ctx,
+        sector: firm.sector,
+        eligible,
+    };
+    let output_previous = firm.share * g.step(|s| s.output_previous); // Y_i(t-1) = f_i Y_j(t-1)
+
+    let (a, innovated) = innovate(&g, firm, &draws, firm.a);
+    let (mut a, imitated) = imitate(&g, firm, &draws, a);
+    let shock_sd = g.params(|p| p.shock_sd);
+    let shocked = shock_sd.gt(F64s::splat(0.0));
+    if F64s::<W>::any(shocked) {
+        a = F64s::select(shocked, a + shock_sd * draws.normal(Purpose::Shock), a); // §5.3a
+    }
+    let digital = digital_upgrade(&g, firm, &draws, output_previous);
+    let green = green_upgrade(&g, firm, &draws, output_previous);
     let paid = digital.paid + green.paid;
 
     // §5.6: data accumulates with the firm's size relative to the sector mean, f_i n_j.
     let m = ctx.model;
-    let relative_size = firm.share * stats.firms as f64;
+    let relative_size = firm.share * g.stats(|s| s.firms as f64);
     let data_stock = data::accumulate(
         firm.data,
-        m.data_depreciation,
-        p.data_generation,
+        F64s::splat(m.data_depreciation),
+        g.params(|p| p.data_generation),
         digital.level,
         relative_size,
     );
@@ -259,23 +408,24 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
     // §5.7: the transitory component and the demand shifter move; effective productivity
     // A_i = exp(a_i + e_i) multiplier_i and competitiveness c_i = A_i margin_i =
     // exp(a_i + e_i) x_i (its CES term, with exp(xi_i), is taken in the chunk, §5.10).
-    let (transitory, demand_shift) = transitory_and_demand(p, &firm, &draws);
+    let (transitory, demand_shift) = transitory_and_demand(&g, firm, &draws);
     let multiplier = data::multiplier(
-        p.data_productivity,
+        g.params(|p| p.data_productivity),
         digital.level,
         data_stock,
-        s.shared_data,
+        g.step(|s| s.shared_data),
     );
     let burden = market::burden(
-        p.rd_intensity,
+        g.params(|p| p.rd_intensity),
         paid,
-        ctx.levers.carbon_price,
-        p.emission_intensity,
+        F64s::splat(ctx.levers.carbon_price),
+        g.params(|p| p.emission_intensity),
         green.level,
     );
-    let (x, clamped) = market::relative_competitiveness(multiplier, burden, m.min_margin);
+    let (x, clamped) =
+        market::relative_competitiveness(multiplier, burden, F64s::splat(m.min_margin));
 
-    FirmUpdate {
+    FirmUpdates {
         a,
         digital: digital.level,
         green: green.level,
@@ -284,39 +434,47 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         demand_shift,
         paid,
         x,
-        outcome: exit_and_transition_draws(ctx, j, a, digital.level, green.level, &draws),
+        outcome: exit_and_transition_draws(&g, a, digital.level, green.level, &draws),
         innovated,
         imitated,
         clamped,
-        subsidy_rd: s.rd_subsidy[e] * p.rd_intensity * output_previous,
+        subsidy_rd: g.class(|s| s.rd_subsidy) * g.params(|p| p.rd_intensity) * output_previous,
         subsidy_digital: digital.subsidy,
         subsidy_green: green.subsidy,
     }
 }
 
 /// §5.7: `e_i = rho_e e_i + s_e eps` and `xi_i = xi_i + s_xi eps'`, two independent
-/// unit-variance Laplace draws, each skipped where its scale is 0.
-#[inline]
-fn transitory_and_demand(p: &SectorParams, firm: &FirmStart, draws: &FirmKey) -> (f64, f64) {
-    let eps = |sd: f64, purpose| {
-        if sd > 0.0 {
-            draws.laplace(purpose)
+/// unit-variance Laplace draws, each left out (0) where its scale is 0; without a demand
+/// scale, xi stays.
+#[inline(always)]
+fn transitory_and_demand<const W: usize>(
+    g: &Gather<W>,
+    firm: &FirmStarts<W>,
+    draws: &FirmKeys<W>,
+) -> (F64s<W>, F64s<W>) {
+    let zero = F64s::splat(0.0);
+    let eps = |sd: F64s<W>, purpose| {
+        let drawn = sd.gt(zero);
+        if F64s::<W>::any(drawn) {
+            F64s::select(drawn, draws.laplace(purpose), zero)
         } else {
-            0.0
+            zero
         }
     };
+    let sd_e = g.params(|p| p.transitory_sd);
     let e = shocks::next_transitory(
         firm.transitory,
-        p.transitory_persistence,
-        p.transitory_sd,
-        eps(p.transitory_sd, Purpose::Transitory),
+        g.params(|p| p.transitory_persistence),
+        sd_e,
+        eps(sd_e, Purpose::Transitory),
     );
-    let xi = if p.demand_shock_sd > 0.0 {
-        shocks::next_demand_shift(
-            firm.demand_shift,
-            p.demand_shock_sd,
-            eps(p.demand_shock_sd, Purpose::DemandShock),
-        )
+    let sd_xi = g.params(|p| p.demand_shock_sd);
+    let moves = sd_xi.gt(zero);
+    let xi = if F64s::<W>::any(moves) {
+        let moved =
+            shocks::next_demand_shift(firm.demand_shift, sd_xi, eps(sd_xi, Purpose::DemandShock));
+        F64s::select(moves, moved, firm.demand_shift)
     } else {
         firm.demand_shift
     };
@@ -324,183 +482,197 @@ fn transitory_and_demand(p: &SectorParams, firm: &FirmStart, draws: &FirmKey) ->
 }
 
 /// §5.2: innovation with probability `1 - exp(-lambda_j r_i (1 + mu_amp d_i))`; on success
-/// `a_i` rises by `max(0, z)`, `z ~ N(mu_j, sigma_j)`. Whether `a_i` rose.
-#[inline]
-fn innovate(ctx: &StepContext, firm: &FirmStart, e: usize, draws: &FirmKey, a: &mut f64) -> bool {
-    let p = &ctx.sectors[firm.sector].params;
+/// `a_i` rises by `max(0, z)`, `z ~ N(mu_j, sigma_j)`. The new `a_i`, and where it rose.
+#[inline(always)]
+fn innovate<const W: usize>(
+    g: &Gather<W>,
+    firm: &FirmStarts<W>,
+    draws: &FirmKeys<W>,
+    a: F64s<W>,
+) -> (F64s<W>, Mask<W>) {
     let probability = innovation::probability(
-        p.rd_intensity,
-        ctx.sector_steps[firm.sector].rd_subsidy[e],
-        p.innovation_rate,
-        ctx.model.data_amplification,
+        g.params(|p| p.rd_intensity),
+        g.class(|s| s.rd_subsidy),
+        g.params(|p| p.innovation_rate),
+        F64s::splat(g.ctx.model.data_amplification),
         firm.digital,
     );
-    if !hits(draws.uniform(Purpose::Innovation), probability) {
-        return false;
+    let tries = hits(draws.uniform(Purpose::Innovation), probability);
+    if !F64s::<W>::any(tries) {
+        return (a, tries);
     }
-    let z = p.innovation_mean + p.innovation_sd * draws.normal(Purpose::InnovationSize);
+    let z = g.params(|p| p.innovation_mean)
+        + g.params(|p| p.innovation_sd) * draws.normal(Purpose::InnovationSize);
     let gain = innovation::gain(z);
-    if gain > 0.0 {
-        *a += gain;
-    }
-    gain > 0.0
+    let raised = tries & gain.gt(F64s::splat(0.0));
+    (F64s::select(raised, a + gain, a), raised)
 }
 
 /// §5.3: imitation of the frontier of a source sector picked through the spillover matrix;
-/// whether `a_i` rose (a source frontier below the firm, or a source that never had firms,
-/// teaches nothing).
-#[inline]
-fn imitate(ctx: &StepContext, firm: &FirmStart, e: usize, draws: &FirmKey, a: &mut f64) -> bool {
-    let j = firm.sector;
-    let s = &ctx.sector_steps[j];
-    if !hits(
+/// the new `a_i`, and where it rose (a source frontier below the firm, or a source that never
+/// had firms, teaches nothing).
+#[inline(always)]
+fn imitate<const W: usize>(
+    g: &Gather<W>,
+    firm: &FirmStarts<W>,
+    draws: &FirmKeys<W>,
+    a: F64s<W>,
+) -> (F64s<W>, Mask<W>) {
+    let tries = hits(
         draws.uniform(Purpose::Imitation),
-        s.imitation_probability[e],
-    ) {
-        return false;
-    }
-    let k = imitation::pick_source(
-        ctx.spillover.row(j),
-        s.imitation_total,
-        draws.uniform(Purpose::ImitationSource),
+        g.class(|s| s.imitation_probability),
     );
-    let gap = ctx.stats[k].frontier - *a; // NaN if k never had firms: no imitation
-    if gap > 0.0 {
-        let p = &ctx.sectors[j].params;
-        *a += imitation::gain(gap, p.catch_up, p.absorptive_gap, s.talent);
-        true
-    } else {
-        false
+    if !F64s::<W>::any(tries) {
+        return (a, tries);
     }
+    let pick = draws.uniform(Purpose::ImitationSource);
+    let ctx = g.ctx;
+    let frontier = F64s::from_fn(|l| {
+        if !tries.0[l] {
+            return f64::NAN; // no attempt
+        }
+        let j = firm.sector[l];
+        let total = ctx.sector_steps[j].imitation_total;
+        ctx.stats[imitation::pick_source(ctx.spillover.row(j), total, pick.0[l])].frontier
+    });
+    let gap = frontier - a; // NaN if the source never had firms: no imitation
+    let raised = gap.gt(F64s::splat(0.0));
+    let gap = F64s::select(raised, gap, F64s::splat(0.0));
+    let gain = imitation::gain(
+        gap,
+        g.params(|p| p.catch_up),
+        g.params(|p| p.absorptive_gap),
+        g.step(|s| s.talent),
+    );
+    (F64s::select(raised, a + gain, a), raised)
 }
 
 /// Whether a uniform draw in (0, 1) hits an event of this probability: it lies below it
 /// (never for a NaN probability).
-#[inline]
-fn hits(draw: f64, probability: f64) -> bool {
-    draw < probability
+#[inline(always)]
+fn hits<const W: usize>(draw: F64s<W>, probability: F64s<W>) -> Mask<W> {
+    draw.lt(probability)
 }
 
-/// The outcome of an upgrade decision (§5.4, §5.5).
-struct Upgrade {
+/// The outcome of an upgrade decision (§5.4, §5.5), in lanes.
+struct Upgrade<const W: usize> {
     /// The level after the step.
-    level: f64,
+    level: F64s<W>,
     /// What the firm paid, as a share of its output.
-    paid: f64,
+    paid: F64s<W>,
     /// What the government paid of it, in units of output (0 without an upgrade).
-    subsidy: f64,
+    subsidy: F64s<W>,
 }
 
-impl Upgrade {
-    /// No upgrade: the level stays, nothing is paid.
-    fn none(level: f64) -> Upgrade {
+impl<const W: usize> Upgrade<W> {
+    /// Where `up` holds, the level rises by `u` (to at most 1) and `cost` and `subsidy` are
+    /// paid; elsewhere the level stays and nothing is paid.
+    #[inline(always)]
+    fn taken(up: Mask<W>, level: F64s<W>, u: f64, cost: F64s<W>, subsidy: F64s<W>) -> Self {
+        let zero = F64s::splat(0.0);
         Upgrade {
-            level,
-            paid: 0.0,
-            subsidy: 0.0,
+            level: F64s::select(up, (level + u).min(F64s::splat(1.0)), level),
+            paid: F64s::select(up, cost, zero),
+            subsidy: F64s::select(up, subsidy, zero),
         }
     }
 }
 
 /// §5.4: a digital upgrade with the logit probability of its net benefit over the horizon
-/// and its peers' level. The probability never exceeds `p_max`, so a draw above it needs no
-/// probability (and no logarithm).
-#[inline]
-fn digital_upgrade(
-    ctx: &StepContext,
-    firm: &FirmStart,
-    e: usize,
-    draws: &FirmKey,
-    output_previous: f64,
-) -> Upgrade {
-    let (p, s, m) = (
-        &ctx.sectors[firm.sector].params,
-        &ctx.sector_steps[firm.sector],
-        ctx.model,
-    );
-    let unchanged = Upgrade::none(firm.digital);
+/// and its peers' level. The probability never exceeds `p_max`, so where no draw is below
+/// it no probability (and no logarithm) is needed.
+#[inline(always)]
+fn digital_upgrade<const W: usize>(
+    g: &Gather<W>,
+    firm: &FirmStarts<W>,
+    draws: &FirmKeys<W>,
+    output_previous: F64s<W>,
+) -> Upgrade<W> {
+    let m = g.ctx.model;
     let draw = draws.uniform(Purpose::DigitalUpgrade);
-    if !(firm.digital < 1.0 && hits(draw, m.adoption_max)) {
-        return unchanged;
+    let candidates = firm.digital.lt(F64s::splat(1.0)) & hits(draw, F64s::splat(m.adoption_max));
+    let zero = F64s::splat(0.0);
+    if !F64s::<W>::any(candidates) {
+        return Upgrade::taken(candidates, firm.digital, 0.0, zero, zero);
     }
     let u = m.upgrade_step;
     let benefit = digital::benefit(
-        s.talent,
-        p.data_productivity,
-        u,
-        firm.data + s.shared_data,
-        p.data_generation,
-        m.data_depreciation,
+        g.step(|s| s.talent),
+        g.params(|p| p.data_productivity),
+        F64s::splat(u),
+        firm.data + g.step(|s| s.shared_data),
+        g.params(|p| p.data_generation),
+        F64s::splat(m.data_depreciation),
     );
-    let cost = s.digital_cost[e];
-    let probability = digital::adoption_probability(
-        m,
-        benefit,
-        cost,
-        p.digital_cost * u,
-        ctx.stats[firm.sector].digital_mean,
-    );
-    if !hits(draw, probability) {
-        return unchanged;
-    }
-    Upgrade {
-        level: (firm.digital + u).min(1.0),
-        paid: cost,
-        subsidy: s.digital_subsidy[e] * p.digital_cost * u * output_previous,
-    }
+    let cost = g.class(|s| s.digital_cost);
+    let full_cost = g.params(|p| p.digital_cost);
+    let probability =
+        digital::adoption_probability(m, benefit, cost, full_cost * u, g.stats(|s| s.digital_mean));
+    let up = candidates & hits(draw, probability);
+    let subsidy = g.class(|s| s.digital_subsidy) * full_cost * u * output_previous;
+    Upgrade::taken(up, firm.digital, u, cost, subsidy)
 }
 
 /// §5.5: a green upgrade; its probability is the same for every firm of an eligibility class
 /// of the sector (computed once per step in [`SectorStep::new`]).
-#[inline]
-fn green_upgrade(
-    ctx: &StepContext,
-    firm: &FirmStart,
-    e: usize,
-    draws: &FirmKey,
-    output_previous: f64,
-) -> Upgrade {
-    let s = &ctx.sector_steps[firm.sector];
-    if !(firm.green < 1.0 && hits(draws.uniform(Purpose::GreenUpgrade), s.green_probability[e])) {
-        return Upgrade::none(firm.green);
-    }
-    let u = ctx.model.upgrade_step;
-    let green_cost = ctx.sectors[firm.sector].params.green_cost;
-    Upgrade {
-        level: (firm.green + u).min(1.0),
-        paid: s.green_cost[e],
-        subsidy: s.green_subsidy[e] * green_cost * u * output_previous,
-    }
+#[inline(always)]
+fn green_upgrade<const W: usize>(
+    g: &Gather<W>,
+    firm: &FirmStarts<W>,
+    draws: &FirmKeys<W>,
+    output_previous: F64s<W>,
+) -> Upgrade<W> {
+    let up = firm.green.lt(F64s::splat(1.0))
+        & hits(
+            draws.uniform(Purpose::GreenUpgrade),
+            g.class(|s| s.green_probability),
+        );
+    let u = g.ctx.model.upgrade_step;
+    let subsidy = g.class(|s| s.green_subsidy) * g.params(|p| p.green_cost) * u * output_previous;
+    Upgrade::taken(up, firm.green, u, g.class(|s| s.green_cost), subsidy)
 }
 
 /// §5.9: the draws for exogenous death, the green standard (for a firm below it after §5.5)
 /// and the transition rules (§5.12 applies them; a firm takes at most one switch, the first
 /// rule in listed order whose draw hits).
-#[inline]
-fn exit_and_transition_draws(
-    ctx: &StepContext,
-    j: usize,
-    a: f64,
-    digital: f64,
-    green: f64,
-    draws: &FirmKey,
-) -> Outcome {
-    let p = &ctx.sectors[j].params;
-    let mut outcome = Outcome::default();
-    if draws.uniform(Purpose::Death) < p.death_rate {
-        outcome.flags |= Outcome::DEATH;
+#[inline(always)]
+fn exit_and_transition_draws<const W: usize>(
+    g: &Gather<W>,
+    a: F64s<W>,
+    digital: F64s<W>,
+    green: F64s<W>,
+    draws: &FirmKeys<W>,
+) -> [Outcome; W] {
+    let ctx = g.ctx;
+    let death = draws.uniform(Purpose::Death).lt(g.params(|p| p.death_rate));
+    let mut standard = green.lt(g.step(|s| s.green_standard));
+    if F64s::<W>::any(standard) {
+        let enforcement = F64s::splat(ctx.levers.standard_enforcement);
+        standard = standard & draws.uniform(Purpose::StandardEnforcement).lt(enforcement);
     }
-    if green < ctx.sector_steps[j].green_standard
-        && draws.uniform(Purpose::StandardEnforcement) < ctx.levers.standard_enforcement
-    {
-        outcome.flags |= Outcome::STANDARD;
+    let mut outcome = [Outcome::default(); W];
+    for (l, outcome) in outcome.iter_mut().enumerate() {
+        outcome.flags = if death.0[l] { Outcome::DEATH } else { 0 }
+            | if standard.0[l] { Outcome::STANDARD } else { 0 };
     }
     for (r, rule) in ctx.rules.iter().enumerate() {
-        if rule.from != j {
+        let from = Mask::from_fn(|l| g.sector[l] == rule.from);
+        if !F64s::<W>::any(from) {
             continue;
         }
-        let probability = rule.probability_for(a, digital, ctx.rule_thresholds[r]);
-        if probability > 0.0 && draws.uniform_transition(r) < probability {
+        let probability = F64s::from_fn(|l| {
+            if from.0[l] {
+                rule.probability_for(a.0[l], digital.0[l], ctx.rule_thresholds[r])
+            } else {
+                0.0
+            }
+        });
+        let zero = F64s::splat(0.0);
+        let hit = probability.gt(zero) & draws.uniform_transition(r).lt(probability);
+        for (l, outcome) in outcome.iter_mut().enumerate() {
+            if !hit.0[l] {
+                continue;
+            }
             match rule.kind {
                 TransitionKind::Switch if outcome.switch_to == NO_SWITCH => {
                     outcome.switch_to = rule.to as u16;

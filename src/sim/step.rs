@@ -19,9 +19,10 @@ use std::time::Instant;
 
 use super::Simulation;
 use super::chunks::firm_chunks;
-use super::phase::{FirmStart, NO_SWITCH, Outcome, SectorStep, StepContext, firm_phase};
+use super::phase::{FirmStarts, NO_SWITCH, Outcome, SectorStep, StepContext, firm_phase_lanes};
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::sums::{Flows, PhaseSums};
+use crate::lanes::{self, F64s, Isa, Kernel, U64s};
 use crate::math;
 use crate::model::demography::TfpCondition;
 use crate::model::firms::{DEAD, FirmsChunk};
@@ -126,54 +127,20 @@ impl Simulation<'_> {
         b.weight.resize(n, 0.0);
         b.outcome.resize(n, Outcome::default());
         let acc = b.phase.reset(chunk_count(n), ns);
+        let isa = Isa::selected();
         firm_chunks(&mut economy.firms)
             .zip(b.weight.par_chunks_mut(FIRM_CHUNK))
             .zip(b.outcome.par_chunks_mut(FIRM_CHUNK))
             .zip(acc.par_chunks_mut(ns))
             .for_each(|(((firms, weight), outcome), acc)| {
-                for i in 0..firms.len() {
-                    if firms.sector[i] == DEAD {
-                        continue;
-                    }
-                    let j = firms.sector[i] as usize;
-                    let u = firm_phase(
-                        &ctx,
-                        FirmStart {
-                            sector: j,
-                            birth: firms.birth[i],
-                            a: firms.a[i],
-                            digital: firms.digital[i],
-                            green: firms.green[i],
-                            data: firms.data[i],
-                            share: firms.share[i],
-                            transitory: firms.transitory[i],
-                            demand_shift: firms.demand_shift[i],
-                        },
-                    );
-                    firms.a[i] = u.a;
-                    firms.digital[i] = u.digital;
-                    firms.green[i] = u.green;
-                    firms.data[i] = u.data;
-                    firms.transitory[i] = u.transitory;
-                    firms.demand_shift[i] = u.demand_shift;
-                    firms.paid[i] = u.paid;
-                    weight[i] = u.x;
-                    outcome[i] = u.outcome;
-                    let s = &mut acc[j];
-                    s.firms += 1;
-                    s.innovations += u64::from(u.innovated);
-                    s.imitations += u64::from(u.imitated);
-                    s.clamped += u64::from(u.clamped);
-                    s.subsidy_rd += u.subsidy_rd;
-                    s.subsidy_digital += u.subsidy_digital;
-                    s.subsidy_green += u.subsidy_green;
-                    s.sum_a += u.a;
-                    s.max_level = s
-                        .max_level
-                        .max(ces_level(u.a, u.transitory, u.demand_shift));
-                    s.max_x = s.max_x.max(u.x);
-                }
-                chunk_ces_weights(&firms, weight, acc, elasticity);
+                let chunk = PhaseChunk {
+                    ctx: &ctx,
+                    firms,
+                    weight,
+                    outcome,
+                    acc,
+                };
+                lanes::dispatch(isa, chunk);
             });
         merge_ces(b.phase.as_mut_slice(), ns, elasticity);
         b.phase.merge(ns, |t, p| t.merge(p));
@@ -296,6 +263,133 @@ impl Simulation<'_> {
         } else {
             0.0
         };
+    }
+}
+
+/// The firm phase of one chunk (§5.1-5.9, then §5.10's weights), `W` firms at a time; the
+/// places past the last whole tile of `W` go one at a time.
+struct PhaseChunk<'c, 'a> {
+    ctx: &'c StepContext<'a>,
+    firms: FirmsChunk<'c>,
+    weight: &'c mut [f64],
+    outcome: &'c mut [Outcome],
+    acc: &'c mut [PhaseSums],
+}
+
+impl Kernel for PhaseChunk<'_, '_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn run<const W: usize>(mut self) {
+        let n = self.firms.len();
+        let tiles = n / W * W;
+        for start in (0..tiles).step_by(W) {
+            self.tile::<W>(start);
+        }
+        for start in tiles..n {
+            self.tile::<1>(start);
+        }
+        for start in (0..tiles).step_by(W) {
+            self.ces_tile::<W>(start);
+        }
+        for start in tiles..n {
+            self.ces_tile::<1>(start);
+        }
+    }
+}
+
+impl PhaseChunk<'_, '_> {
+    /// Places `start..start + W`: the phase in lanes, then each firm's update written back and
+    /// added to its sector's sums in place order (so the sums are those of one firm at a time).
+    #[inline(always)]
+    fn tile<const W: usize>(&mut self, start: usize) {
+        let f = &mut self.firms;
+        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
+        if !alive.iter().any(|&x| x) {
+            return;
+        }
+        let column = |c: &[f64]| F64s::<W>::load(c, start);
+        let firms = FirmStarts {
+            sector: std::array::from_fn(|l| {
+                if alive[l] {
+                    f.sector[start + l] as usize
+                } else {
+                    0
+                }
+            }),
+            birth: U64s::from_fn(|l| f.birth[start + l].0),
+            a: column(f.a),
+            digital: column(f.digital),
+            green: column(f.green),
+            data: column(f.data),
+            share: column(f.share),
+            transitory: column(f.transitory),
+            demand_shift: column(f.demand_shift),
+        };
+        let u = firm_phase_lanes(self.ctx, &firms);
+        for (l, &alive) in alive.iter().enumerate() {
+            if !alive {
+                continue;
+            }
+            let i = start + l;
+            f.a[i] = u.a.0[l];
+            f.digital[i] = u.digital.0[l];
+            f.green[i] = u.green.0[l];
+            f.data[i] = u.data.0[l];
+            f.transitory[i] = u.transitory.0[l];
+            f.demand_shift[i] = u.demand_shift.0[l];
+            f.paid[i] = u.paid.0[l];
+            self.weight[i] = u.x.0[l];
+            self.outcome[i] = u.outcome[l];
+            let s = &mut self.acc[firms.sector[l]];
+            s.firms += 1;
+            s.innovations += u64::from(u.innovated.0[l]);
+            s.imitations += u64::from(u.imitated.0[l]);
+            s.clamped += u64::from(u.clamped.0[l]);
+            s.subsidy_rd += u.subsidy_rd.0[l];
+            s.subsidy_digital += u.subsidy_digital.0[l];
+            s.subsidy_green += u.subsidy_green.0[l];
+            s.sum_a += u.a.0[l];
+            s.max_level =
+                s.max_level
+                    .max(ces_level(u.a.0[l], u.transitory.0[l], u.demand_shift.0[l]));
+            s.max_x = s.max_x.max(u.x.0[l]);
+        }
+    }
+
+    /// §5.10 for places `start..start + W` ([`chunk_ces_weights`] in lanes): each firm's `x`
+    /// becomes its CES weight relative to its chunk's largest level and `x`, added to its
+    /// sector's sum in place order.
+    #[inline(always)]
+    fn ces_tile<const W: usize>(&mut self, start: usize) {
+        let f = &self.firms;
+        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
+        if !alive.iter().any(|&x| x) {
+            return;
+        }
+        let sector: [usize; W] = std::array::from_fn(|l| {
+            if alive[l] {
+                f.sector[start + l] as usize
+            } else {
+                0
+            }
+        });
+        let column = |c: &[f64]| F64s::<W>::load(c, start);
+        let level = column(f.a) + column(f.transitory) + column(f.demand_shift); // ces_level
+        let acc = &*self.acc;
+        let weight = market::ces_weight(
+            level,
+            F64s::load(self.weight, start),
+            F64s::from_fn(|l| self.ctx.sectors[sector[l]].params.elasticity),
+            F64s::from_fn(|l| acc[sector[l]].max_level),
+            F64s::from_fn(|l| acc[sector[l]].max_x),
+        );
+        for (l, &alive) in alive.iter().enumerate() {
+            if alive {
+                self.weight[start + l] = weight.0[l];
+                self.acc[sector[l]].ces_sum += weight.0[l];
+            }
+        }
     }
 }
 
