@@ -316,15 +316,7 @@ pub fn run_sweep(
     let replicates = plan.replicates as usize;
     let runs = points.len() * replicates;
 
-    // Refuse before anything is written: a run that cannot fit in memory.
-    let budget = sim::available_memory().unwrap_or(4 << 30) as f64 * 0.8;
-    if plan.peak_run_bytes as f64 > budget {
-        return Err(Error::Memory {
-            scenario: plan.name.clone(),
-            estimate: plan.peak_run_bytes,
-            available: sim::available_memory().unwrap_or(4 << 30),
-        });
-    }
+    let budget = memory_budget(plan)?;
     let OpenedFolder {
         folder,
         fingerprint,
@@ -334,19 +326,11 @@ pub fn run_sweep(
     } = match open(plan, options, &points, runs)? {
         Opening::Opened(opened) => *opened,
         Opening::AlreadyComplete { failed_runs } => {
-            return Ok(SweepReport {
-                folder: sweep_folder(plan, options),
-                status: Status::AlreadyComplete,
+            return Ok(SweepReport::already_complete(
+                sweep_folder(plan, options),
                 runs,
-                resumed: runs,
-                completed: 0,
-                firm_steps: 0,
-                wall_time: Duration::ZERO,
-                threads: 0,
-                in_flight: 0,
-                failures: Vec::new(),
                 failed_runs,
-            });
+            ));
         }
     };
 
@@ -465,6 +449,40 @@ pub fn run_sweep(
     )?;
     report.status = Status::Complete;
     Ok(report)
+}
+
+/// The memory the runs in flight may take (80 % of what is available); refused before anything
+/// is written if one run cannot fit in it.
+fn memory_budget(plan: &Plan) -> Result<f64, Error> {
+    let available = sim::available_memory().unwrap_or(4 << 30);
+    let budget = available as f64 * 0.8;
+    if plan.peak_run_bytes as f64 > budget {
+        return Err(Error::Memory {
+            scenario: plan.name.clone(),
+            estimate: plan.peak_run_bytes,
+            available,
+        });
+    }
+    Ok(budget)
+}
+
+impl SweepReport {
+    /// The report of a sweep found complete in its folder: nothing run.
+    fn already_complete(folder: PathBuf, runs: usize, failed_runs: usize) -> SweepReport {
+        SweepReport {
+            folder,
+            status: Status::AlreadyComplete,
+            runs,
+            resumed: runs,
+            completed: 0,
+            firm_steps: 0,
+            wall_time: Duration::ZERO,
+            threads: 0,
+            in_flight: 0,
+            failures: Vec::new(),
+            failed_runs,
+        }
+    }
 }
 
 /// Runs one replicate of one point; a numeric fault names the plan and the point.

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use super::validate::{Problems, lever_target};
 use super::{Axis, AxisRole, RawAxis, RawPlan, Target, Values};
 use crate::error::{Invalid, Location, ScenarioError};
-use crate::model::levers::LEVERS;
+use crate::model::levers::{LEVERS, LeverInfo};
 use crate::scenario::Base;
 use crate::scenario::overrides::Override;
 
@@ -27,53 +27,23 @@ pub(super) fn axes(
     sectors: &[String],
 ) -> Result<Vec<Axis>, ScenarioError> {
     let stop = |p: &mut Problems| ScenarioError::Invalid(std::mem::take(&mut p.list));
-    let Some(relative) = raw.table.clone() else {
-        p.add(
-            "design",
-            "\"table\" without `table`",
-            "a table design names its CSV file, relative to the plan's folder: table = \"design.csv\"",
-        );
+    let Some(table) = TableFile::read(p, raw, dir) else {
         return Err(stop(p));
     };
-    let path = dir.join(&relative);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) => {
-            p.add(
-                "table",
-                format!("{relative:?} (looked for {}: {e})", path.display()),
-                "must name a readable CSV file (UTF-8), relative to the plan's folder",
-            );
-            return Err(stop(p));
-        }
-    };
-    let file = PathBuf::from(display_path(&p.file.display, &relative));
-    let at = |line: usize, column: usize| Location::File {
-        file: file.clone(),
-        line,
-        column,
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    let cell_column = |line: usize, field: usize| {
-        lines
-            .get(line.saturating_sub(1))
-            .map_or(1, |l| field_column(l, field))
-    };
-
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
+        .from_reader(table.text.as_bytes());
     let mut records = reader.records();
     let header = match records.next() {
         Some(Ok(h)) if h.iter().any(|c| !c.is_empty()) => h,
         Some(Err(e)) => {
-            p.list.push(csv_problem(&file, &e));
+            p.list.push(csv_problem(&table.file, &e));
             return Err(stop(p));
         }
         _ => {
             p.list.push(Invalid {
-                location: at(1, 1),
+                location: table.at(1, 1),
                 path: "header".into(),
                 value: "empty".into(),
                 allowed: "a header naming an axis path per column, e.g. policy.rd_subsidy.traditional,sectors.future.entry_rate".into(),
@@ -81,9 +51,76 @@ pub(super) fn axes(
             return Err(stop(p));
         }
     };
-
-    // The plan's [[axis]] entries name, give a role to, or start a lever later for a column.
     let given: Vec<RawAxis> = raw.axis.clone().unwrap_or_default();
+    check_plan_axes(p, &given, &header, &table.file);
+    let (mut axes, columns) = header_axes(p, &table, &header, &given, sectors);
+    if !p.list.is_empty() || axes.len() != header.len() {
+        return Err(stop(p));
+    }
+    read_rows(p, &table, records, &mut axes, base, fixed);
+    if !p.list.is_empty() {
+        return Err(stop(p));
+    }
+    raw.axis = Some(columns);
+    Ok(axes)
+}
+
+/// The design's CSV file, read, with how to locate a cell of it.
+struct TableFile {
+    /// The file as the user would name it.
+    file: PathBuf,
+    text: String,
+}
+
+impl TableFile {
+    /// Reads the file the plan's `table` names; `None` (with the problem in `p`) if there is
+    /// none or it cannot be read.
+    fn read(p: &mut Problems, raw: &RawPlan, dir: &Path) -> Option<TableFile> {
+        let Some(relative) = raw.table.clone() else {
+            p.add(
+                "design",
+                "\"table\" without `table`",
+                "a table design names its CSV file, relative to the plan's folder: table = \"design.csv\"",
+            );
+            return None;
+        };
+        let path = dir.join(&relative);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Some(TableFile {
+                file: PathBuf::from(display_path(&p.file.display, &relative)),
+                text,
+            }),
+            Err(e) => {
+                p.add(
+                    "table",
+                    format!("{relative:?} (looked for {}: {e})", path.display()),
+                    "must name a readable CSV file (UTF-8), relative to the plan's folder",
+                );
+                None
+            }
+        }
+    }
+
+    fn at(&self, line: usize, column: usize) -> Location {
+        Location::File {
+            file: self.file.clone(),
+            line,
+            column,
+        }
+    }
+
+    /// The column (1-based, in characters) where field `field` of line `line` starts.
+    fn cell_column(&self, line: usize, field: usize) -> usize {
+        self.text
+            .lines()
+            .nth(line.saturating_sub(1))
+            .map_or(1, |l| field_column(l, field))
+    }
+}
+
+/// The plan's [[axis]] entries name, give a role to, or start a lever later for a column: they
+/// give no values, and each names a column of the table.
+fn check_plan_axes(p: &mut Problems, given: &[RawAxis], header: &csv::StringRecord, file: &Path) {
     for (i, a) in given.iter().enumerate() {
         if a.values.is_some() || a.range.is_some() {
             p.add(
@@ -110,11 +147,21 @@ pub(super) fn axes(
             ),
         }
     }
+}
 
+/// An axis per column of the header (with no values yet), and the plan's `[[axis]]` entries
+/// that describe them; a column that names no axis is a problem in `p` and gets none.
+fn header_axes(
+    p: &mut Problems,
+    table: &TableFile,
+    header: &csv::StringRecord,
+    given: &[RawAxis],
+    sectors: &[String],
+) -> (Vec<Axis>, Vec<RawAxis>) {
     let mut axes: Vec<Axis> = Vec::new();
     let mut columns: Vec<RawAxis> = Vec::new();
     for (j, path) in header.iter().enumerate() {
-        let location = at(1, cell_column(1, j));
+        let location = table.at(1, table.cell_column(1, j));
         let bad = |p: &mut Problems, value: String, allowed: String| {
             p.list.push(Invalid {
                 location: location.clone(),
@@ -198,18 +245,26 @@ pub(super) fn axes(
             location,
         });
     }
-    if !p.list.is_empty() || axes.len() != header.len() {
-        return Err(stop(p));
-    }
+    (axes, columns)
+}
 
-    // The rows: every cell parsed and checked (a field's value once per distinct text).
+/// The rows: every cell parsed, checked (a field's value once per distinct text) and pushed
+/// onto its axis's column; problems go to `p`.
+fn read_rows(
+    p: &mut Problems,
+    table: &TableFile,
+    records: csv::StringRecordsIter<&[u8]>,
+    axes: &mut [Axis],
+    base: &Base,
+    fixed: &[Override],
+) {
     let mut checked: HashMap<(usize, String), Option<String>> = HashMap::new();
     let mut rows = 0usize;
     for record in records {
         let record = match record {
             Ok(r) => r,
             Err(e) => {
-                p.list.push(csv_problem(&file, &e));
+                p.list.push(csv_problem(&table.file, &e));
                 continue;
             }
         };
@@ -220,7 +275,7 @@ pub(super) fn axes(
         rows += 1;
         if rows > super::MAX_POINTS {
             p.list.push(Invalid {
-                location: at(line, 1),
+                location: table.at(line, 1),
                 path: "rows".into(),
                 value: format!("more than {}", super::MAX_POINTS),
                 allowed: format!("at most {} points", super::MAX_POINTS),
@@ -228,7 +283,6 @@ pub(super) fn axes(
             break;
         }
         for (j, (axis, cell)) in axes.iter_mut().zip(record.iter()).enumerate() {
-            let location = at(line, cell_column(line, j));
             let value = match (cell_value(cell), &axis.target) {
                 // a number lever is a real: `0` in a spreadsheet is the grid's `0.0`
                 (toml::Value::Integer(i), Target::Lever { lever, .. }) if !lever.is_choice() => {
@@ -237,17 +291,7 @@ pub(super) fn axes(
                 (value, _) => value,
             };
             let problem = match &axis.target {
-                Target::Lever { lever, .. } => {
-                    let ok = if lever.is_choice() {
-                        value.as_str().is_some_and(|v| lever.choices.contains(&v))
-                    } else {
-                        value
-                            .as_float()
-                            .or(value.as_integer().map(|i| i as f64))
-                            .is_some_and(|x| lever.range.contains(x))
-                    };
-                    (!ok).then(|| lever.allowed())
-                }
+                Target::Lever { lever, .. } => lever_problem(lever, &value),
                 Target::Field => checked
                     .entry((j, cell.to_string()))
                     .or_insert_with(|| field_problem(&axis.path, &value, base, fixed))
@@ -255,7 +299,7 @@ pub(super) fn axes(
             };
             match problem {
                 Some(allowed) => p.list.push(Invalid {
-                    location,
+                    location: table.at(line, table.cell_column(line, j)),
                     path: axis.path.clone(),
                     value: if cell.is_empty() {
                         "empty".into()
@@ -274,17 +318,25 @@ pub(super) fn axes(
     }
     if rows == 0 {
         p.list.push(Invalid {
-            location: at(1, 1),
+            location: table.at(1, 1),
             path: "rows".into(),
             value: "none".into(),
             allowed: "at least one row (one point) after the header".into(),
         });
     }
-    if !p.list.is_empty() {
-        return Err(stop(p));
-    }
-    raw.axis = Some(columns);
-    Ok(axes)
+}
+
+/// What a lever allows, if `value` is not among it.
+fn lever_problem(lever: &LeverInfo, value: &toml::Value) -> Option<String> {
+    let ok = if lever.is_choice() {
+        value.as_str().is_some_and(|v| lever.choices.contains(&v))
+    } else {
+        value
+            .as_float()
+            .or(value.as_integer().map(|i| i as f64))
+            .is_some_and(|x| lever.range.contains(x))
+    };
+    (!ok).then(|| lever.allowed())
 }
 
 /// The table's file as the user would name it: beside the plan file as they named it.
