@@ -707,6 +707,12 @@ mod tests {
         levers.targeting = crate::model::policy::Targeting::Selective;
         levers.data_openness = 0.5;
         scenario.sectors[2].params.shock_sd = 0.05;
+        // the 1.2 mechanisms in the emerging sector only (the calibrated baseline has them in all)
+        for sector in &mut scenario.sectors {
+            sector.params.transitory_sd = 0.0;
+            sector.params.transitory_persistence = 0.0;
+            sector.params.demand_shock_sd = 0.0;
+        }
         scenario.sectors[1].params.transitory_sd = 0.05;
         scenario.sectors[1].params.transitory_persistence = 0.5;
         scenario.sectors[1].params.demand_shock_sd = 0.08;
