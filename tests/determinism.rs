@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{csv_bytes, rows, with_policy};
+use common::{csv_bytes, rows};
 use nqpsim::Scenario;
 
 fn small() -> Scenario {
@@ -50,8 +50,13 @@ fn replicates_differ_from_each_other() {
 
 #[test]
 fn an_intervention_from_step_1_shares_the_baselines_step_0() {
+    // the shipped (calibrated) baseline, whose 1.2 mechanisms draw at step 0 too
     let base = small().with_firms(1_500);
-    let policy = with_policy(&base, "{ rd_subsidy = 0.5, digital_subsidy = 0.5 }");
+    let text = "extends = \"builtin:baseline\"\n[[policy.schedule]]\nfrom_step = 1\n\
+                set = { rd_subsidy = 0.5, digital_subsidy = 0.5 }\n";
+    let mut policy = nqpsim::scenario::load_str("policy", text, std::path::Path::new("."), &[])
+        .expect("a valid policy scenario");
+    policy.run = base.run;
     let (a, b) = (rows(&base, 2), rows(&policy, 2));
     let step0 = |rows: &[nqpsim::MetricsRow]| {
         rows.iter()
