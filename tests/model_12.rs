@@ -5,9 +5,17 @@
 
 use nqpsim::{Scenario, Simulation};
 
-/// The baseline at 8,000 firms with `set` applied to every sector.
+/// The model-1.1 reference economy (every 1.2 mechanism off) at 8,000 firms, with `set` in
+/// every sector.
 fn scenario(set: &[(&str, f64)]) -> Scenario {
-    let mut s = Scenario::baseline().with_firms(8_000).with_steps(2);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/reference/model-1.1.toml"
+    );
+    let mut s = nqpsim::scenario::load(std::path::Path::new(path), &[])
+        .expect("the reference scenario loads")
+        .with_firms(8_000)
+        .with_steps(2);
     for sector in &mut s.sectors {
         for &(name, value) in set {
             match name {
