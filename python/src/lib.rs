@@ -353,6 +353,7 @@ fn sweep(
         dry_run: false,
         summary_only,
         resume,
+        retry_failed: false,
         shard: None,
         slurm: false,
         shards: None,
