@@ -7,10 +7,10 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::validate::{Problems, lever_target};
+use super::validate::{Problems, lever_problem, lever_target};
 use super::{Axis, AxisRole, RawAxis, RawPlan, Target, Values};
 use crate::error::{Invalid, Location, ScenarioError};
-use crate::model::levers::{LEVERS, LeverInfo};
+use crate::model::levers::LEVERS;
 use crate::scenario::Base;
 use crate::scenario::overrides::Override;
 
@@ -324,19 +324,6 @@ fn read_rows(
             allowed: "at least one row (one point) after the header".into(),
         });
     }
-}
-
-/// What a lever allows, if `value` is not among it.
-fn lever_problem(lever: &LeverInfo, value: &toml::Value) -> Option<String> {
-    let ok = if lever.is_choice() {
-        value.as_str().is_some_and(|v| lever.choices.contains(&v))
-    } else {
-        value
-            .as_float()
-            .or(value.as_integer().map(|i| i as f64))
-            .is_some_and(|x| lever.range.contains(x))
-    };
-    (!ok).then(|| lever.allowed())
 }
 
 /// The table's file as the user would name it: beside the plan file as they named it.

@@ -511,16 +511,7 @@ fn check_axis_values(p: &mut Problems, i: usize, axis: &Axis, base: &Base, fixed
     match &axis.target {
         Target::Lever { lever, .. } => {
             for (at, value) in samples {
-                let ok = if lever.is_choice() {
-                    value.as_str().is_some_and(|v| lever.choices.contains(&v))
-                } else {
-                    value
-                        .as_float()
-                        .or(value.as_integer().map(|i| i as f64))
-                        .is_some_and(|x| lever.range.contains(x))
-                };
-                if !ok {
-                    let allowed = lever.allowed();
+                if let Some(allowed) = lever_problem(lever, &value) {
                     let location = p.locate(&at);
                     p.list.push(Invalid {
                         location,
@@ -604,4 +595,20 @@ fn flatten(table: &toml::Table) -> Vec<(String, toml::Value)> {
         walk(k, v, &mut out);
     }
     out
+}
+
+/// What a lever allows, if `value` is not among it.
+pub(super) fn lever_problem(
+    lever: &crate::model::levers::LeverInfo,
+    value: &toml::Value,
+) -> Option<String> {
+    let ok = if lever.is_choice() {
+        value.as_str().is_some_and(|v| lever.choices.contains(&v))
+    } else {
+        value
+            .as_float()
+            .or(value.as_integer().map(|i| i as f64))
+            .is_some_and(|x| lever.range.contains(x))
+    };
+    (!ok).then(|| lever.allowed())
 }
