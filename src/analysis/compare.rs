@@ -612,7 +612,7 @@ pub fn step0_causes(base: &Scenario, policy: &Scenario) -> Step0Causes {
         raw.name = None;
         raw.description = None;
         let names: Vec<String> = s.sectors.iter().map(|x| x.name.clone()).collect();
-        raw.policy = Some(s.policy.at(0).to_raw(&names));
+        raw.policy = Some(s.policy.at(0).to_raw(&names, s.features.any()));
         if let Some(run) = &mut raw.run {
             run.replicates = None;
         }

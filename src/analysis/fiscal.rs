@@ -58,7 +58,7 @@ pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> 
         .filter(|l| {
             (1..=steps).any(|t| {
                 let lever = |s: &Scenario| {
-                    toml::Value::try_from(s.policy.at(t).to_raw(&names(s)))
+                    toml::Value::try_from(s.policy.at(t).to_raw(&names(s), s.features.any()))
                         .ok()
                         .and_then(|v| v.get(l.name).cloned())
                 };

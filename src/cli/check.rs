@@ -65,7 +65,10 @@ pub fn lever_path(scenario: &Scenario, path: &std::path::Path) -> String {
     // (column, value text) per step, per-sector levers per sector
     let steps: Vec<Vec<(String, String)>> = (0..=scenario.run.steps)
         .map(|t| {
-            let raw = scenario.policy.at(t).to_raw(&names);
+            let raw = scenario
+                .policy
+                .at(t)
+                .to_raw(&names, scenario.features.any());
             let value = toml::Value::try_from(&raw).expect("levers serialise");
             let mut cells = Vec::new();
             flatten("", &value, &mut cells);

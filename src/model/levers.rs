@@ -19,8 +19,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::features::Feature;
 use super::params::Range;
 use super::policy::{PerSector, Targeting};
+
+/// `Some(feature)` from an optional feature name in the lever table.
+macro_rules! lever_feature {
+    () => {
+        None
+    };
+    ($feature:ident) => {
+        Some(Feature::$feature)
+    };
+}
 
 /// Whether a lever takes one value per sector or one for the whole economy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,8 +80,11 @@ pub struct LeverInfo {
     default: fn() -> String,
     /// One-line meaning.
     pub doc: &'static str,
-    /// How it is charged, if it is public spending.
+    /// How it is charged, if it is public spending (model-1 spending; model 2's has its
+    /// own columns, docs/model.md M2.10).
     pub spending: Option<Spending>,
+    /// The model-2 feature that reads it (`None`: a model-1 lever).
+    pub feature: Option<Feature>,
 }
 
 /// Levers are the same lever when their names are.
@@ -350,14 +364,14 @@ macro_rules! levers {
             $(
                 $(#[doc = $sdoc:literal])+
                 $sname:ident [$slabel:literal, $sunit:literal, $srange:ident]
-                    = $sdefault:literal, spending: $sspend:expr;
+                    = $sdefault:literal, spending: $sspend:expr $(, feature: $sfeat:ident)?;
             )+
         }
         global {
             $(
                 $(#[doc = $gdoc:literal])+
                 $gname:ident : $gty:ty [$glabel:literal, $gunit:literal, $grange:ident]
-                    = $gdefault:expr, choices: $gchoices:expr;
+                    = $gdefault:expr, choices: $gchoices:expr $(, feature: $gfeat:ident)?;
             )+
         }
     ) => {
@@ -408,6 +422,7 @@ macro_rules! levers {
                 default: || GlobalValue::describe(&($sdefault as f64)),
                 doc: concat!($($sdoc),+),
                 spending: $sspend,
+                feature: lever_feature!($($sfeat)?),
             }, )+
             $( LeverInfo {
                 name: stringify!($gname),
@@ -419,6 +434,7 @@ macro_rules! levers {
                 default: || GlobalValue::describe(&{ let d: $gty = $gdefault; d }),
                 doc: concat!($($gdoc),+),
                 spending: None,
+                feature: lever_feature!($($gfeat)?),
             }, )+
         ];
 
@@ -448,11 +464,20 @@ macro_rules! levers {
             }
 
             /// The levers as written with every value explicit (sectors `names`), without a
-            /// schedule.
-            pub fn to_raw(&self, names: &[String]) -> RawPolicy {
+            /// schedule; a model-2 lever only when `model2` (some feature is on) or it is not
+            /// at its default, so a model-1 scenario's explicit form does not change.
+            pub fn to_raw(&self, names: &[String], model2: bool) -> RawPolicy {
+                let defaults = Levers::defaults(names.len());
+                let keep = |name: &str, is_default: bool| {
+                    model2
+                        || !is_default
+                        || LeverInfo::find(name).is_some_and(|l| l.feature.is_none())
+                };
                 RawPolicy {
-                    $( $sname: by_sector(names, &self.$sname), )+
-                    $( $gname: self.$gname.written(), )+
+                    $( $sname: by_sector(names, &self.$sname)
+                        .filter(|_| keep(stringify!($sname), self.$sname == defaults.$sname)), )+
+                    $( $gname: self.$gname.written()
+                        .filter(|_| keep(stringify!($gname), self.$gname == defaults.$gname)), )+
                     schedule: None,
                 }
             }
@@ -548,6 +573,9 @@ levers! {
         });
         /// Minimum green level: a firm below it is closed with probability standard_enforcement
         green_standard ["green standard", "green level", Unit] = 0.0, spending: None;
+        /// Model 2, platform: public spending on the sector's common-technology platform, share of its output Y_j(t-1); scaled by the budget cap
+        common_tech_fund ["common-technology fund", "share of output", Unit] = 0.0,
+            spending: None, feature: Platform;
     }
     global {
         /// Probability per year that a firm below the green standard is closed
@@ -566,6 +594,15 @@ levers! {
         /// Cap on R&D + digital + green subsidy spending; scales those rates by b(t)
         budget_cap: Option<f64> ["budget cap", "share of total output", Positive]
             = None, choices: &[];
+        /// Model 2, regions: intensity of regional backing of emerging and future sectors (1: the full effects of backing_rd, backing_entry, backing_capacity)
+        backing: f64 ["regional backing", "intensity", Unit] = 0.0, choices: &[],
+            feature: Regions;
+        /// Model 2, regions: 0, each region backs its comparative advantage; 1, every region backs the most popular sector
+        layout_herding: f64 ["herding of regional layout", "weight", Unit] = 0.0, choices: &[],
+            feature: Regions;
+        /// Model 2, platform: public money added per unit of firms' platform contributions; scaled by the budget cap
+        fund_matching: f64 ["matching of platform contributions", "per unit contributed", NonNegative]
+            = 0.0, choices: &[], feature: Platform;
     }
 }
 
@@ -585,12 +622,16 @@ mod tests {
                 "0",
                 "0",
                 "0",
+                "0",
                 "1",
                 "0.02",
                 "0",
                 "inclusive",
                 "0.75",
-                "none"
+                "none",
+                "0",
+                "0",
+                "0"
             ]
         );
         let defaults = Levers::defaults(2);

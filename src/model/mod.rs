@@ -21,6 +21,7 @@
 pub mod data;
 pub mod demography;
 pub mod digital;
+pub mod features;
 pub mod firms;
 pub mod green;
 pub mod imitation;
@@ -30,6 +31,7 @@ pub mod market;
 pub mod params;
 pub mod policy;
 pub mod production;
+pub mod regions;
 pub mod shocks;
 pub mod stats;
 

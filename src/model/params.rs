@@ -8,6 +8,8 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+use super::features::Feature;
+
 /// The three tiers of industry (docs/model.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -62,6 +64,10 @@ pub enum Range {
     UnitOpenAbove,
     /// A number `> 1` (the CES elasticity).
     AboveOne,
+    /// A whole number `>= 0` (a count of sectors).
+    Count,
+    /// A finite number `> -1` (a growth rate).
+    AboveMinusOne,
 }
 
 impl Range {
@@ -76,6 +82,8 @@ impl Range {
                 Range::PositiveUnit => value > 0.0 && value <= 1.0,
                 Range::UnitOpenAbove => (0.0..1.0).contains(&value),
                 Range::AboveOne => value > 1.0,
+                Range::Count => value >= 0.0 && value.fract() == 0.0,
+                Range::AboveMinusOne => value > -1.0,
             }
     }
 
@@ -89,6 +97,8 @@ impl Range {
             Range::PositiveUnit => "must lie in (0, 1]",
             Range::UnitOpenAbove => "must lie in [0, 1)",
             Range::AboveOne => "must be a finite number > 1",
+            Range::Count => "must be a whole number >= 0",
+            Range::AboveMinusOne => "must be a finite number > -1",
         }
     }
 
@@ -102,6 +112,8 @@ impl Range {
             Range::PositiveUnit => "(0, 1]",
             Range::UnitOpenAbove => "[0, 1)",
             Range::AboveOne => "(1, inf)",
+            Range::Count => "{0, 1, 2, ...}",
+            Range::AboveMinusOne => "(-1, inf)",
         }
     }
 }
@@ -119,12 +131,35 @@ pub struct ParamInfo {
     pub range: Range,
     /// One-line meaning.
     pub doc: &'static str,
+    /// The model-2 feature the parameter belongs to (`None`: a model-1 parameter). It has no
+    /// effect while its feature is off.
+    pub feature: Option<Feature>,
+}
+
+impl ParamInfo {
+    /// Whether the explicit form of a scenario (what `nqpsim check` prints and the manifest
+    /// records) writes the parameter: a model-1 parameter always; a model-2 parameter when
+    /// some feature is on or its value is not the default, so that a model-1 scenario's
+    /// explicit form is the same with or without model 2 in the program.
+    pub fn written(&self, model2: bool, is_default: bool) -> bool {
+        self.feature.is_none() || model2 || !is_default
+    }
+}
+
+/// `Some(feature)` from an optional feature name in a parameter table.
+macro_rules! feature_of {
+    () => {
+        None
+    };
+    ($feature:ident) => {
+        Some(Feature::$feature)
+    };
 }
 
 macro_rules! sector_parameters {
     ($(
         $(#[doc = $doc:literal])+
-        $field:ident [$symbol:literal, $unit:literal, $range:ident] = [$trad:expr, $emer:expr, $fut:expr];
+        $field:ident [$symbol:literal, $unit:literal, $range:ident $(, $feature:ident)?] = [$trad:expr, $emer:expr, $fut:expr];
     )+) => {
         /// The parameters of one sector (docs/model.md §3); defaults depend on the tier.
         #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -155,6 +190,7 @@ macro_rules! sector_parameters {
                     unit: $unit,
                     range: Range::$range,
                     doc: concat!($($doc),+),
+                    feature: feature_of!($($feature)?),
                 }, )+
             ];
 
@@ -193,9 +229,19 @@ macro_rules! sector_parameters {
                 [ $( self.$field, )+ ]
             }
 
-            /// The raw form that sets every parameter explicitly.
-            pub fn explicit(tier: Tier, params: &SectorParams) -> Self {
-                RawSector { tier: Some(tier), $( $field: Some(params.$field), )+ }
+            /// The raw form that sets every parameter explicitly (model-2 parameters as
+            /// [`ParamInfo::written`] says, `model2` whether any feature is on).
+            pub fn explicit(tier: Tier, params: &SectorParams, model2: bool) -> Self {
+                let defaults = SectorParams::defaults(tier);
+                let mut info = SectorParams::INFO.iter();
+                RawSector {
+                    tier: Some(tier),
+                    $( $field: {
+                        let i = info.next().expect("one entry per field");
+                        i.written(model2, params.$field == defaults.$field)
+                            .then_some(params.$field)
+                    }, )+
+                }
             }
         }
     };
@@ -266,12 +312,15 @@ sector_parameters! {
     /// Scale of the yearly step of a firm's log demand shifter xi, a random walk (Gibrat's law
     /// for demand; 0: none). It moves demand between a sector's firms, never the sector's output.
     demand_shock_sd ["s_xi", "log demand per year", NonNegative] = [0.0, 0.0, 0.0];
+    /// Model 2, regions: the national signal that herding regional governments follow when
+    /// they choose which emerging or future sector to back (e.g. provinces planning it).
+    popularity ["pop", "signal", Finite, Regions] = [0.0, 0.0, 0.0];
 }
 
 macro_rules! model_parameters {
     ($(
         $(#[doc = $doc:literal])+
-        $field:ident [$symbol:literal, $unit:literal, $range:ident] = $default:expr;
+        $field:ident [$symbol:literal, $unit:literal, $range:ident $(, $feature:ident)?] = $default:expr;
     )+) => {
         /// Global parameters of the model (docs/model.md §3).
         #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -299,6 +348,7 @@ macro_rules! model_parameters {
                     unit: $unit,
                     range: Range::$range,
                     doc: concat!($($doc),+),
+                    feature: feature_of!($($feature)?),
                 }, )+
             ];
 
@@ -329,9 +379,18 @@ macro_rules! model_parameters {
                 [ $( self.$field, )+ ]
             }
 
-            /// The raw form that sets every parameter explicitly.
-            pub fn explicit(params: &ModelParams) -> Self {
-                RawModelParams { $( $field: Some(params.$field), )+ }
+            /// The raw form that sets every parameter explicitly (model-2 parameters as
+            /// [`ParamInfo::written`] says, `model2` whether any feature is on).
+            pub fn explicit(params: &ModelParams, model2: bool) -> Self {
+                let defaults = ModelParams::default();
+                let mut info = ModelParams::INFO.iter();
+                RawModelParams {
+                    $( $field: {
+                        let i = info.next().expect("one entry per field");
+                        i.written(model2, params.$field == defaults.$field)
+                            .then_some(params.$field)
+                    }, )+
+                }
             }
         }
     };
@@ -363,6 +422,42 @@ model_parameters! {
     entry_cost ["", "years of mean firm output", NonNegative] = 1.0;
     /// Fiscal cost per unit of talent support, as a share of the sector's output (a placeholder).
     talent_cost ["", "share of sector output per unit talent", NonNegative] = 0.01;
+    /// Model 2, regions: a backing region adds this multiple of an average region's entry
+    /// to a backed sector.
+    backing_entry ["beta_E", "multiple of a region's entry", NonNegative, Regions] = 1.0;
+    /// Model 2, regions: R&D subsidy rate of backed firms at backing 1.
+    backing_rd ["", "matching rate", NonNegative, Regions] = 0.5;
+    /// Model 2, regions: extra capacity planned for backed output at backing 1 (cheap land
+    /// and credit).
+    backing_capacity ["b_c", "share of planned capacity", Unit, Regions] = 0.2;
+    /// Model 2, regions: how many candidate sectors each region backs.
+    backed_per_region ["", "sectors", Count, Regions] = 1.0;
+    /// Model 2, capacity: utilisation firms plan for; 1/u_n - 1 is the headroom before
+    /// capacity binds output.
+    normal_utilisation ["u_n", "share of capacity", PositiveUnit, Capacity] = 0.8;
+    /// Model 2, capacity: largest yearly fall of capacity (irreversibility).
+    capacity_depreciation ["delta_K", "share per year", Unit, Capacity] = 0.08;
+    /// Model 2, capacity: yearly cost of a unit of capacity beyond normal, as a share of the
+    /// output it makes at normal utilisation.
+    capacity_cost ["c_K", "share of output", Unit, Capacity] = 0.2;
+    /// Model 2, capacity: elasticity of R&D effort to planned excess capacity (not estimated).
+    price_pressure ["", "elasticity", NonNegative, Capacity] = 2.0;
+    /// Model 2, capacity: weight of the latest demand growth in expected demand growth.
+    demand_expectation ["lambda_e", "weight", Unit, Capacity] = 0.5;
+    /// Model 2, platform: log TFP added per year per unit of ln(1 + spending / scale).
+    platform_efficiency ["eps_P", "log TFP per year", NonNegative, Platform] = 0.01;
+    /// Model 2, platform: spending share of output at which returns start to diminish (and
+    /// the scale of crowding out).
+    platform_scale ["", "share of output", Positive, Platform] = 0.005;
+    /// Model 2, platform: yearly decay of the common-technology stock.
+    platform_obsolescence ["delta_P", "share per year", Unit, Platform] = 0.05;
+    /// Model 2, platform: share of its R&D effort a contributing firm gives the platform.
+    contribution_share ["", "share of R&D", Unit, Platform] = 0.2;
+    /// Model 2, platform: private return of a contribution for a firm of average size when
+    /// nobody else provides.
+    contribution_return ["b_P", "ratio", NonNegative, Platform] = 0.3;
+    /// Model 2, platform: slope of the contribution logit.
+    contribution_weight ["beta_c", "logit per unit return", NonNegative, Platform] = 3.0;
 }
 
 #[cfg(test)]

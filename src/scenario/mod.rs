@@ -20,12 +20,15 @@ use serde::Serialize;
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::Matrix;
 use crate::model::demography::TransitionRule;
+use crate::model::features::Features;
 use crate::model::params::{ModelParams, RawModelParams, RawSector, SectorParams, Tier};
 use crate::model::policy::PolicySpec;
+use crate::model::regions::{NATIONAL_TALENT_ENDOWMENT, NATIONAL_TALENT_GROWTH, Region};
 use extends::Origin;
 use overrides::Override;
 use raw::{
-    OrderedMap, RawMatrices, RawPolicy, RawRun, RawScenario, RawScheduleEntry, RawTransition,
+    OrderedMap, RawMatrices, RawNational, RawPolicy, RawRegion, RawRun, RawScenario,
+    RawScheduleEntry, RawTierShares, RawTransition,
 };
 use source::SourceFile;
 
@@ -79,6 +82,33 @@ pub struct Scenario {
     pub transitions: Vec<TransitionRule>,
     /// Policy levers and schedule.
     pub policy: PolicySpec,
+    /// Model 2: the features switched on (docs/model.md M2.1).
+    pub features: Features,
+    /// Model 2: the regions, in order (docs/model.md M2.2): the scenario's with `regions` on,
+    /// else the one region `national`.
+    pub regions: Vec<Region>,
+}
+
+/// A region as written, every value explicit (sectors `names`).
+fn region_to_raw(region: &Region, names: &[String]) -> RawRegion {
+    RawRegion {
+        firm_share: Some(RawTierShares {
+            traditional: Some(region.firm_share[0]),
+            emerging: Some(region.firm_share[1]),
+            future: Some(region.firm_share[2]),
+        }),
+        tfp_offset: Some(region.tfp_offset),
+        data_infra: Some(region.data_infra),
+        talent_endowment: Some(region.talent_endowment),
+        talent_growth: Some(region.talent_growth),
+        aptitude: Some(OrderedMap(
+            names
+                .iter()
+                .cloned()
+                .zip(region.aptitude.iter().copied())
+                .collect(),
+        )),
+    }
 }
 
 /// Loads a scenario file (following `extends`) and applies `--set` overrides.
@@ -429,6 +459,7 @@ impl Scenario {
     /// and the manifest records. Loading it gives back the same scenario.
     pub fn to_raw(&self) -> RawScenario {
         let names: Vec<String> = self.sectors.iter().map(|s| s.name.clone()).collect();
+        let model2 = self.features.any();
         let policy = RawPolicy {
             schedule: (!self.policy.schedule.is_empty()).then(|| {
                 self.policy
@@ -444,7 +475,7 @@ impl Scenario {
                     })
                     .collect()
             }),
-            ..self.policy.base.to_raw(&names)
+            ..self.policy.base.to_raw(&names, model2)
         };
         RawScenario {
             name: Some(self.name.clone()),
@@ -457,11 +488,16 @@ impl Scenario {
                 seed: Some(self.run.seed),
                 start_year: Some(self.run.start_year),
             }),
-            model: Some(RawModelParams::explicit(&self.model)),
+            model: Some(RawModelParams::explicit(&self.model, model2)),
             sectors: Some(OrderedMap(
                 self.sectors
                     .iter()
-                    .map(|s| (s.name.clone(), RawSector::explicit(s.tier, &s.params)))
+                    .map(|s| {
+                        (
+                            s.name.clone(),
+                            RawSector::explicit(s.tier, &s.params, model2),
+                        )
+                    })
                     .collect(),
             )),
             matrices: Some(RawMatrices {
@@ -483,7 +519,32 @@ impl Scenario {
                     .collect(),
             ),
             policy: Some(policy),
+            features: self.features.to_raw(),
+            regions: self.features.regions.then(|| {
+                OrderedMap(
+                    self.regions
+                        .iter()
+                        .map(|r| (r.name.clone(), region_to_raw(r, &names)))
+                        .collect(),
+                )
+            }),
+            national: self.national_to_raw(model2),
         }
+    }
+
+    /// `[national]` as written: when some feature is on and `regions` is off, or when its
+    /// values are not the defaults.
+    fn national_to_raw(&self, model2: bool) -> Option<RawNational> {
+        let national = match self.regions.as_slice() {
+            [only] if !self.features.regions => only,
+            _ => return None,
+        };
+        let is_default = national.talent_endowment == NATIONAL_TALENT_ENDOWMENT
+            && national.talent_growth == NATIONAL_TALENT_GROWTH;
+        (model2 || !is_default).then_some(RawNational {
+            talent_endowment: Some(national.talent_endowment),
+            talent_growth: Some(national.talent_growth),
+        })
     }
 
     /// The resolved scenario as a TOML document (a valid scenario file).

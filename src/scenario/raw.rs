@@ -9,6 +9,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use crate::model::demography::{TfpCondition, TransitionKind};
+pub use crate::model::features::RawFeatures;
 pub use crate::model::levers::{RawPolicy, RawScheduleEntry};
 use crate::model::params::{RawModelParams, RawSector};
 
@@ -44,6 +45,15 @@ pub struct RawScenario {
     /// Policy levers and their schedule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<RawPolicy>,
+    /// Model 2: the features switched on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub features: Option<RawFeatures>,
+    /// Model 2: the regions by name, in order (with `regions` on).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regions: Option<OrderedMap<RawRegion>>,
+    /// Model 2: the region used when `regions` is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub national: Option<RawNational>,
 }
 
 /// `[run]`: how much to simulate.
@@ -149,4 +159,62 @@ impl<'de, V: Deserialize<'de>> Deserialize<'de> for OrderedMap<V> {
         }
         deserializer.deserialize_map(OrderedVisitor(PhantomData))
     }
+}
+
+/// `[regions.<name>]` as written.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRegion {
+    /// Share of each tier's initial firms in the region (a tier left out: 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firm_share: Option<RawTierShares>,
+    /// `o_r`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tfp_offset: Option<f64>,
+    /// `iota_r`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_infra: Option<f64>,
+    /// Initial talent pool over skilled demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talent_endowment: Option<f64>,
+    /// Yearly growth of the talent pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talent_growth: Option<f64>,
+    /// Comparative advantage by sector name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aptitude: Option<OrderedMap<f64>>,
+}
+
+/// A value per tier, as written (`firm_share = { traditional = 0.45, ... }`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTierShares {
+    /// Traditional tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traditional: Option<f64>,
+    /// Emerging tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emerging: Option<f64>,
+    /// Future tier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub future: Option<f64>,
+}
+
+impl RawTierShares {
+    /// The values by [`Tier::index`].
+    pub fn values(&self) -> [Option<f64>; 3] {
+        [self.traditional, self.emerging, self.future]
+    }
+}
+
+/// `[national]` as written: the talent endowment of the one region used without `regions`.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawNational {
+    /// Initial talent pool over skilled demand.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talent_endowment: Option<f64>,
+    /// Yearly growth of the talent pool.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub talent_growth: Option<f64>,
 }

@@ -15,6 +15,7 @@ use std::sync::OnceLock;
 
 pub use crate::error::did_you_mean;
 
+use crate::model::features::Feature;
 use crate::model::levers::{LEVERS, Scope};
 use crate::model::params::{ModelParams, Range, SectorParams};
 
@@ -155,8 +156,58 @@ pub fn scenario() -> &'static Shape {
             ),
             ("transitions", Shape::Array(Box::new(transition))),
             ("policy", policy(0)),
+            (
+                "features",
+                Shape::Table(
+                    Feature::ALL
+                        .iter()
+                        .map(|f| (f.name(), Shape::Bool))
+                        .collect(),
+                ),
+            ),
+            (
+                "regions",
+                Shape::Map {
+                    what: "region",
+                    value: Box::new(region()),
+                },
+            ),
+            (
+                "national",
+                Shape::Table(vec![
+                    ("talent_endowment", number(Range::Positive)),
+                    ("talent_growth", number(Range::AboveMinusOne)),
+                ]),
+            ),
         ])
     })
+}
+
+/// `[regions.<name>]` (docs/model.md M2.8).
+fn region() -> Shape {
+    let number = Shape::Number;
+    Shape::Table(vec![
+        (
+            "firm_share",
+            Shape::Table(
+                TIER_NAMES
+                    .iter()
+                    .map(|&t| (t, number(Range::Unit)))
+                    .collect(),
+            ),
+        ),
+        ("tfp_offset", number(Range::Finite)),
+        ("data_infra", number(Range::NonNegative)),
+        ("talent_endowment", number(Range::Positive)),
+        ("talent_growth", number(Range::AboveMinusOne)),
+        (
+            "aptitude",
+            Shape::Map {
+                what: "sector",
+                value: Box::new(number(Range::Finite)),
+            },
+        ),
+    ])
 }
 
 /// The tiers' names ([`Tier::as_str`]; a test checks they agree).
@@ -411,7 +462,7 @@ fn leaf_number(range: Range) -> &'static Shape {
         .expect("every range is listed")]
 }
 
-const RANGES: [Range; 7] = [
+const RANGES: [Range; 9] = [
     Range::Finite,
     Range::NonNegative,
     Range::Positive,
@@ -419,6 +470,8 @@ const RANGES: [Range; 7] = [
     Range::PositiveUnit,
     Range::UnitOpenAbove,
     Range::AboveOne,
+    Range::Count,
+    Range::AboveMinusOne,
 ];
 
 /// A number of the range, in words: `a number in [0, 1]`.
@@ -431,6 +484,8 @@ pub fn number_words(range: Range) -> &'static str {
         Range::PositiveUnit => "a number in (0, 1]",
         Range::UnitOpenAbove => "a number in [0, 1)",
         Range::AboveOne => "a number > 1",
+        Range::Count => "a whole number >= 0",
+        Range::AboveMinusOne => "a number > -1",
     }
 }
 

@@ -5,15 +5,19 @@ use super::overrides::Override;
 use super::raw::{RawPolicy, RawScenario, RawTransition};
 use super::source::SourceFile;
 use super::{RunSettings, Scenario, Sector};
-use crate::error::{Invalid, Location, ScenarioError};
+use crate::error::{Invalid, Location, ScenarioError, did_you_mean};
 use crate::model::Matrix;
 use crate::model::demography::{TransitionKind, TransitionRule};
+use crate::model::features::{Feature, Features};
 use crate::model::levers::{LeverChecker, Levers};
 use crate::model::params::{ModelParams, Range, SectorParams, Tier};
 use crate::model::policy::{PolicySpec, ScheduleEntry};
+use crate::model::regions::{NATIONAL_TALENT_ENDOWMENT, NATIONAL_TALENT_GROWTH, Region};
 
 /// Largest number of sectors (sector indices are 16-bit).
 pub const MAX_SECTORS: usize = 1024;
+/// Largest number of regions (a firm's region is 8-bit).
+pub const MAX_REGIONS: usize = 64;
 /// Largest number of transition rules (a firm's spawn draws are a 32-bit mask).
 pub const MAX_TRANSITIONS: usize = 32;
 /// Tolerance on `firm_share` and `output_share` summing to 1.
@@ -249,6 +253,12 @@ pub fn validate(
 
     let transitions = validate_transitions(&mut c, raw.transitions.as_deref(), &names);
     let policy = validate_policy(&mut c, raw.policy.as_ref(), &names, run.start_year);
+    let features = validate_features(&mut c, &raw);
+    let regions = if features.regions {
+        validate_regions(&mut c, &raw, &sectors)
+    } else {
+        vec![validate_national(&mut c, &raw, sectors.len())]
+    };
 
     if c.problems.is_empty() {
         Ok(Scenario {
@@ -261,10 +271,189 @@ pub fn validate(
             demand_linkage,
             transitions,
             policy,
+            features,
+            regions,
         })
     } else {
         Err(ScenarioError::Invalid(c.problems))
     }
+}
+
+/// docs/model.md M2.1: the features switched on; those of model 2 part two are refused.
+fn validate_features(c: &mut Checker, raw: &RawScenario) -> Features {
+    let Some(written) = &raw.features else {
+        return Features::default();
+    };
+    let mut on = |feature: Feature| {
+        let value = written.get(feature).unwrap_or(false);
+        if value && !feature.is_built() {
+            c.problem(
+                format!("features.{}", feature.name()),
+                "true",
+                "not built in this version (labour, supply and carbon come with model 2 part two); \
+                 the features are regions, capacity and platform",
+            );
+            return false;
+        }
+        value
+    };
+    Features {
+        regions: on(Feature::Regions),
+        capacity: on(Feature::Capacity),
+        platform: on(Feature::Platform),
+        labour: on(Feature::Labour),
+        supply: on(Feature::Supply),
+        carbon: on(Feature::Carbon),
+    }
+}
+
+/// The region `national` of a scenario without `regions` (docs/model.md M2.2).
+fn validate_national(c: &mut Checker, raw: &RawScenario, sectors: usize) -> Region {
+    let national = raw.national.clone().unwrap_or_default();
+    let mut number = |field: &str, value: Option<f64>, default: f64, range: Range| {
+        value.map_or(default, |v| c.number(format!("national.{field}"), v, range))
+    };
+    let endowment = number(
+        "talent_endowment",
+        national.talent_endowment,
+        NATIONAL_TALENT_ENDOWMENT,
+        Range::Positive,
+    );
+    let growth = number(
+        "talent_growth",
+        national.talent_growth,
+        NATIONAL_TALENT_GROWTH,
+        Range::AboveMinusOne,
+    );
+    Region::national(sectors, endowment, growth)
+}
+
+/// The regions of a scenario with `regions` on (docs/model.md M2.2, M2.8): the `[regions]`
+/// tables in order, or the four default regions; every tier of the scenario's sectors split
+/// completely over the regions, every region with firms of some tier.
+fn validate_regions(c: &mut Checker, raw: &RawScenario, sectors: &[Sector]) -> Vec<Region> {
+    let national = validate_national(c, raw, sectors.len());
+    let names: Vec<&str> = sectors.iter().map(|s| s.name.as_str()).collect();
+    let Some(written) = &raw.regions else {
+        return Region::defaults(sectors.len());
+    };
+    if written.0.is_empty() {
+        c.problem("regions", "an empty table", "at least one region is needed");
+    }
+    if written.0.len() > MAX_REGIONS {
+        c.problem(
+            "regions",
+            format!("{} regions", written.0.len()),
+            format!("at most {MAX_REGIONS} are supported"),
+        );
+    }
+    let mut regions = Vec::new();
+    for (name, rr) in &written.0 {
+        let at = |field: &str| format!("regions.{name}.{field}");
+        if !is_sector_name(name) || name == "national" {
+            c.problem(
+                format!("regions.{name}"),
+                format!("a region named {name:?}"),
+                "region names use letters, digits, '_' and '-' (`national` and `all` are reserved)",
+            );
+        }
+        let mut firm_share = [0.0; 3];
+        match &rr.firm_share {
+            Some(shares) => {
+                for (tier, value) in Tier::ALL.iter().zip(shares.values()) {
+                    if let Some(v) = value {
+                        firm_share[tier.index()] =
+                            c.number(format!("{}.{tier}", at("firm_share")), v, Range::Unit);
+                    }
+                }
+            }
+            None => c.problem(
+                at("firm_share"),
+                "missing",
+                "every region gives its `firm_share = { traditional = ..., emerging = ..., future = ... }`",
+            ),
+        }
+        let mut number = |field: &str, value: Option<f64>, default: f64, range: Range| {
+            value.map_or(default, |v| c.number(at(field), v, range))
+        };
+        let tfp_offset = number("tfp_offset", rr.tfp_offset, 0.0, Range::Finite);
+        let data_infra = number("data_infra", rr.data_infra, 1.0, Range::NonNegative);
+        let talent_endowment = number(
+            "talent_endowment",
+            rr.talent_endowment,
+            national.talent_endowment,
+            Range::Positive,
+        );
+        let talent_growth = number(
+            "talent_growth",
+            rr.talent_growth,
+            national.talent_growth,
+            Range::AboveMinusOne,
+        );
+        let mut aptitude = vec![0.0; sectors.len()];
+        for (sector, v) in rr.aptitude.iter().flat_map(|a| a.0.iter()) {
+            let field = format!("{}.{sector}", at("aptitude"));
+            match names.iter().position(|n| n == sector) {
+                Some(j) => aptitude[j] = c.number(field, *v, Range::Finite),
+                None => c.problem(
+                    field,
+                    format!("{v} for sector {sector:?}"),
+                    format!(
+                        "must name one of the sectors: {}{}",
+                        names.join(", "),
+                        did_you_mean(sector, names.iter().copied())
+                            .map(|m| format!(" (did you mean `{m}`?)"))
+                            .unwrap_or_default()
+                    ),
+                ),
+            }
+        }
+        regions.push(Region {
+            name: name.clone(),
+            firm_share,
+            tfp_offset,
+            data_infra,
+            talent_endowment,
+            talent_growth,
+            aptitude,
+        });
+    }
+    // every tier that has sectors is split completely over the regions
+    for tier in Tier::ALL {
+        if !sectors.iter().any(|s| s.tier == tier) || regions.is_empty() {
+            continue;
+        }
+        let sum: f64 = regions.iter().map(|r| r.share_of(tier)).sum();
+        if sum.is_finite() && (sum - 1.0).abs() > SHARE_SUM_TOLERANCE {
+            let values: Vec<String> = regions
+                .iter()
+                .map(|r| format!("{}={}", r.name, r.share_of(tier)))
+                .collect();
+            let last = &regions[regions.len() - 1].name;
+            c.problem(
+                format!("regions.{last}.firm_share.{tier}"),
+                format!(
+                    "summing to {} over the regions ({})",
+                    rounded(sum),
+                    values.join(", ")
+                ),
+                "each tier's firm shares must sum to 1 over the regions",
+            );
+        }
+    }
+    for region in &regions {
+        let has_firms = Tier::ALL
+            .iter()
+            .any(|&t| sectors.iter().any(|s| s.tier == t) && region.share_of(t) > 0.0);
+        if !has_firms {
+            c.problem(
+                format!("regions.{}.firm_share", region.name),
+                "no positive share in any tier of the scenario's sectors",
+                "every region needs firms in some tier (a region that starts empty stays empty)",
+            );
+        }
+    }
+    regions
 }
 
 /// A sum shown without the noise of binary fractions (`1.4700000000000002` -> `1.47`).
