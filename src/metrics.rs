@@ -108,6 +108,8 @@ macro_rules! metrics_row {
             /// Sector of the row.
             pub sector: RowSector,
             $( $(#[doc = $doc])+ pub $field: $ty, )+
+            /// The model-2 columns (docs/model.md M2.10), written when a feature is on.
+            pub model2: Model2Metrics,
         }
 
         impl MetricsRow {
@@ -144,6 +146,7 @@ macro_rules! metrics_row {
                     year,
                     sector,
                     $( $field: Default::default(), )+
+                    model2: Model2Metrics::default(),
                 }
             }
 
@@ -249,14 +252,129 @@ metrics_row! {
 }
 
 impl MetricsRow {
-    /// Every column of `trajectories.csv`, in order.
+    /// Every column of `trajectories.csv` of a model-1 scenario, in order.
     pub fn columns() -> Vec<&'static str> {
+        Self::columns_with(false)
+    }
+
+    /// Every column of `trajectories.csv`, in order, with the model-2 block when `model2`
+    /// (some feature is on).
+    pub fn columns_with(model2: bool) -> Vec<&'static str> {
+        let block: &[&str] = if model2 { &Model2Metrics::COLUMNS } else { &[] };
         Self::ID_COLUMNS
             .iter()
             .chain(Self::METRIC_COLUMNS.iter())
+            .chain(block)
             .copied()
             .collect()
     }
+}
+
+/// One row of `regions.csv` (docs/model.md M2.10): a region in one step of one run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegionRow {
+    /// Sweep point index (0 for a plain run).
+    pub point: u32,
+    /// Replicate.
+    pub replicate: u32,
+    /// Step.
+    pub step: u32,
+    /// The region's index in scenario order.
+    pub region: usize,
+    /// Firms in the region at the end of the step.
+    pub firms: u64,
+    /// Output of the region's firms, `sum Y_i`.
+    pub output: f64,
+    /// Share of total output (missing if total output is 0).
+    pub output_share: Option<f64>,
+    /// Output-weighted mean of ln A_i (missing if the region's output is 0).
+    pub tfp: Option<f64>,
+    /// The sectors the region backs this step, in sector order.
+    pub backed: Vec<usize>,
+}
+
+impl RegionRow {
+    /// The columns of `regions.csv`, in order.
+    pub const COLUMNS: [&'static str; 16] = [
+        "scenario",
+        "point",
+        "replicate",
+        "seed",
+        "step",
+        "year",
+        "region",
+        "firms",
+        "output",
+        "output_share",
+        "tfp",
+        "employment_low",
+        "employment_high",
+        "talent_demand",
+        "talent_pool",
+        "backed",
+    ];
+}
+
+macro_rules! model2_metrics {
+    ($( $(#[doc = $doc:literal])+ $field:ident, )+) => {
+        /// The model-2 columns of a row (docs/model.md M2.10), in CSV order after
+        /// `carbon_revenue`; a column whose feature is off is missing (NA).
+        #[derive(Clone, Copy, Debug, Default, PartialEq)]
+        pub struct Model2Metrics {
+            $( $(#[doc = $doc])+ pub $field: Option<f64>, )+
+        }
+
+        impl Model2Metrics {
+            /// The column names, in CSV order.
+            pub const COLUMNS: [&'static str; metrics_row!(@count $($field)+)] =
+                [ $( stringify!($field), )+ ];
+
+            /// Documentation of each column, in CSV order.
+            pub const DOCS: [&'static str; metrics_row!(@count $($field)+)] =
+                [ $( concat!($($doc),+), )+ ];
+
+            /// The values, in CSV order.
+            pub fn values(&self) -> [MetricValue; metrics_row!(@count $($field)+)] {
+                [ $( IntoMetric::metric(&self.$field), )+ ]
+            }
+        }
+    };
+}
+
+model2_metrics! {
+    /// Capacity K_j installed for the step, after scrapping (output units; `all`: sum).
+    capacity,
+    /// Capacity utilisation Y_j / K_j (`all`: total output over total capacity).
+    capacity_utilisation,
+    /// Planned excess capacity x_j charged in the step (share of planned output; `all`:
+    /// output-weighted).
+    idle_capacity,
+    /// Unskilled employment (model 2 part two; empty in this version).
+    employment_low,
+    /// Skilled employment (model 2 part two; empty in this version).
+    employment_high,
+    /// Unskilled jobs automated away this step (model 2 part two; empty in this version).
+    displaced,
+    /// Talent shortage, share of the pools (model 2 part two; empty in this version).
+    talent_shortage,
+    /// Platform lift l_j in log points (`all`: output-weighted).
+    platform_lift,
+    /// Firms' platform contributions Cn_j (output units; `all`: sum).
+    contributions,
+    /// Autonomy of key inputs (model 2 part two; empty in this version).
+    autonomy,
+    /// Key-input availability (model 2 part two; empty in this version).
+    supply_availability,
+    /// The carbon price in force, premium included (always filled when a feature is on).
+    carbon_price,
+    /// Regional backing's R&D subsidy and entry support (output units).
+    subsidy_backing,
+    /// Common-technology fund and matching (output units).
+    subsidy_platform,
+    /// Autonomy spending (model 2 part two; empty in this version).
+    subsidy_autonomy,
+    /// Talent training (model 2 part two; empty in this version).
+    subsidy_training,
 }
 
 #[cfg(test)]

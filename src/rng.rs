@@ -91,6 +91,10 @@ pub enum Purpose {
     /// The transitory component of an initial firm, an entrant or a spawned firm, drawn from
     /// its stationary distribution.
     BirthTransitory = 17,
+    /// Model 2 (regions): the region of an initial firm or an entrant (docs/model.md M2.9).
+    Region = 101,
+    /// Model 2 (platform): whether a firm contributes to its sector's platform this step.
+    Contribute = 102,
 }
 
 impl Purpose {

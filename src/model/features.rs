@@ -83,6 +83,13 @@ impl Features {
         }
     }
 
+    /// Whether a feature changes the R&D effort of docs/model.md M2.5 (regions' backing rate,
+    /// capacity's price pressure, platform's contributions): then the innovation and
+    /// imitation hazards read `eff_i`, else model 1's `1 + s_rd_i`.
+    pub fn shapes_rd_effort(&self) -> bool {
+        self.regions || self.capacity || self.platform
+    }
+
     /// Whether any feature is on: then the model-2 columns are written.
     pub fn any(&self) -> bool {
         Feature::ALL.iter().any(|&f| self.has(f))

@@ -12,6 +12,9 @@ pub struct FirmId(pub u64);
 /// The index of a sector in scenario order.
 pub type SectorIndex = u16;
 
+/// The index of a region in scenario order (docs/model.md M2.2).
+pub type RegionIndex = u8;
+
 /// The sector of a place whose firm has exited: a hole, skipped by every pass over firms and
 /// removed from time to time ([`Firms::compact`]).
 pub const DEAD: SectorIndex = SectorIndex::MAX;
@@ -111,6 +114,9 @@ firm_columns! {
     born: u32 = 0;
     /// Sector j ([`DEAD`] for a hole).
     sector: SectorIndex = 0;
+    /// r_i: the firm's region, fixed for life (docs/model.md M2.2; 0, the one region
+    /// `national`, when `regions` is off).
+    region: RegionIndex = 0;
     /// a_i: log technology level.
     a: f64 = 0.0;
     /// d_i: digital level in [0, 1].

@@ -7,10 +7,17 @@ use crate::math;
 /// zero when the firm's row of the spillover matrix is zero.
 #[inline]
 pub fn probability(spillover_row_sum: f64, rd_subsidy: f64) -> f64 {
+    probability_with_effort(spillover_row_sum, 1.0 + rd_subsidy)
+}
+
+/// §5.3 with model 2's R&D effort `eff_i` in place of `1 + s_rd_i` (docs/model.md M2.5):
+/// `1 - exp(-w_j eff_i)`; [`probability`] is this with `eff_i = 1 + s_rd_i`.
+#[inline]
+pub fn probability_with_effort(spillover_row_sum: f64, effort: f64) -> f64 {
     if spillover_row_sum <= 0.0 {
         return 0.0;
     }
-    1.0 - math::exp(-spillover_row_sum * (1.0 + rd_subsidy))
+    1.0 - math::exp(-spillover_row_sum * effort)
 }
 
 /// §5.3: the source sector `k`, picked with probability `W[j][k] / sum_k W[j][k]` by the

@@ -13,8 +13,28 @@ pub fn probability<V: Real>(
     data_amplification: V,
     digital: V,
 ) -> V {
+    probability_with_effort(
+        rd_intensity,
+        V::splat(1.0) + rd_subsidy,
+        innovation_rate,
+        data_amplification,
+        digital,
+    )
+}
+
+/// §5.2 with model 2's R&D effort `eff_i` in place of `1 + s_rd_i` (docs/model.md M2.5):
+/// `1 - exp(-lambda_j rho_j eff_i (1 + mu_amp d_i))`; [`probability`] is this with
+/// `eff_i = 1 + s_rd_i`, the same operations in the same order.
+#[inline(always)]
+pub fn probability_with_effort<V: Real>(
+    rd_intensity: V,
+    effort: V,
+    innovation_rate: V,
+    data_amplification: V,
+    digital: V,
+) -> V {
     let one = V::splat(1.0);
-    let r = rd_intensity * (one + rd_subsidy);
+    let r = rd_intensity * effort;
     one - exp(-innovation_rate * r * (one + data_amplification * digital))
 }
 

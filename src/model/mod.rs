@@ -18,6 +18,7 @@
 //! The functions here are pure: they compute one equation for one firm or sector. The order
 //! in which they run, and the parallel passes over firms, live in [`crate::sim`].
 
+pub mod capacity;
 pub mod data;
 pub mod demography;
 pub mod digital;
@@ -29,6 +30,7 @@ pub mod innovation;
 pub mod levers;
 pub mod market;
 pub mod params;
+pub mod platform;
 pub mod policy;
 pub mod production;
 pub mod regions;

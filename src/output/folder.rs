@@ -15,6 +15,7 @@ pub const RUN_FILES: &[&str] = &[
     "trajectories.csv",
     "manifest.json",
     "decomposition.csv",
+    "regions.csv",
     "panel.csv",
     "panel_codebook.md",
     "facts.csv",

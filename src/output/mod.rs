@@ -20,6 +20,7 @@ pub mod manifest;
 pub mod panel;
 #[cfg(feature = "parquet")]
 pub mod parquet;
+pub mod regions;
 pub mod table;
 pub mod trajectories;
 
@@ -35,7 +36,11 @@ use atomic::AtomicFile;
 use folder::OutputFolder;
 use manifest::{FileEntry, Manifest, RunFacts};
 use panel::PanelWriter;
+use regions::RegionWriter;
 use trajectories::TrajectoryWriter;
+
+/// `regions.csv`: the region table of a run with `regions` on (docs/model.md M2.10).
+pub const REGIONS: &str = "regions.csv";
 
 /// `decomposition.csv`: the productivity decompositions of every step.
 pub const DECOMPOSITION: &str = "decomposition.csv";
@@ -62,6 +67,9 @@ pub struct RunWriter<'s> {
     csv: TrajectoryWriter<'s, AtomicFile>,
     decomposition: DecompositionWriter<'s, AtomicFile>,
     panel: Option<(PanelWriter<'s, AtomicFile>, PanelSample)>,
+    /// Model 2 (regions): `regions.csv`.
+    regions: Option<RegionWriter<'s, AtomicFile>>,
+    region_rows: u64,
     rows: u64,
     decomposition_rows: u64,
     panel_rows: u64,
@@ -93,12 +101,21 @@ impl<'s> RunWriter<'s> {
             }
             None => None,
         };
+        let regions = if scenario.features.regions {
+            let path = folder.file(REGIONS);
+            let file = AtomicFile::create(&path)?;
+            Some(RegionWriter::new(file, scenario).map_err(|e| csv_error(&path, e))?)
+        } else {
+            None
+        };
         Ok(RunWriter {
             folder,
             scenario,
             csv,
             decomposition,
             panel,
+            regions,
+            region_rows: 0,
             rows: 0,
             decomposition_rows: 0,
             panel_rows: 0,
@@ -129,6 +146,14 @@ impl<'s> RunWriter<'s> {
                     .map_err(|e| csv_error(&self.folder.file(PANEL), e))?;
             }
             self.panel_rows += output.panel.len() as u64;
+        }
+        if let Some(regions) = &mut self.regions {
+            for row in &output.regions {
+                regions
+                    .write(row)
+                    .map_err(|e| csv_error(&self.folder.file(REGIONS), e))?;
+            }
+            self.region_rows += output.regions.len() as u64;
         }
         self.rows += output.rows.len() as u64;
         self.decomposition_rows += output.decomposition.len() as u64;
@@ -182,6 +207,25 @@ impl<'s> RunWriter<'s> {
                 facts: decomposition_facts,
             },
         ];
+        match self.regions {
+            Some(regions) => {
+                let path = self.folder.file(REGIONS);
+                let file = regions.into_inner().map_err(|source| OutputError {
+                    path: path.clone(),
+                    source,
+                })?;
+                files.push(FileEntry {
+                    name: REGIONS.into(),
+                    rows: self.region_rows,
+                    facts: file.commit_as(&dir.join(REGIONS))?,
+                });
+            }
+            // an earlier run's region table would not match these trajectories
+            None if !summary.interrupted => {
+                let _ = std::fs::remove_file(self.folder.file(REGIONS));
+            }
+            None => {}
+        }
         let panel_sample = self.panel.as_ref().map(|p| p.1);
         match self.panel {
             Some((panel, sample)) => {

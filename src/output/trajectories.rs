@@ -30,7 +30,7 @@ impl<'a, W: Write> TrajectoryWriter<'a, W> {
     /// Starts the file and writes the header.
     pub fn new(out: W, scenario: &'a Scenario) -> csv::Result<Self> {
         Ok(TrajectoryWriter {
-            csv: CsvWriter::with_header(out, MetricsRow::columns())?,
+            csv: CsvWriter::with_header(out, MetricsRow::columns_with(scenario.features.any()))?,
             scenario,
         })
     }
@@ -60,7 +60,12 @@ impl<'a, W: Write> TrajectoryWriter<'a, W> {
         self.csv.integer(row.year)?;
         self.csv.text(sector)?;
         self.csv.text(tier)?;
-        for value in row.metric_values() {
+        let block = if self.scenario.features.any() {
+            &row.model2.values()[..]
+        } else {
+            &[]
+        };
+        for &value in row.metric_values().iter().chain(block) {
             match value {
                 MetricValue::Count(n) => self.csv.integer(n)?,
                 MetricValue::Real(x) => self.csv.real(x)?,

@@ -8,17 +8,18 @@ use super::Simulation;
 use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::step::{ces_level, chunk_ces_weights, merge_ces};
-use super::structure::{newborn_levels, newborn_transitory};
+use super::structure::{newborn_levels, newborn_transitory, offset, pick};
 use super::sums::Flows;
-use crate::model::firms::{FirmId, SectorIndex};
+use crate::model::firms::{FirmId, RegionIndex, SectorIndex};
 use crate::model::stats::SectorStats;
 use crate::model::{data, demography, market};
-use crate::rng::BirthKey;
+use crate::rng::{BirthKey, Purpose};
 
 impl Simulation<'_> {
     /// Draws the initial population and computes the step-0 metrics.
     pub(crate) fn initialise(&mut self) {
         self.draw_initial_firms();
+        self.update_backing_set(); // M2.2: BK(0) from the levers of step 0
         self.initial_means();
         self.initial_shares();
         let ns = self.scenario.sectors.len();
@@ -38,6 +39,20 @@ impl Simulation<'_> {
         let counts = demography::initial_counts(scenario.run.firms, &shares);
         let n = counts.iter().sum::<u64>() as usize;
         let key = self.run_key.step(0);
+        // M2.2: each initial firm's region is drawn by its tier's firm shares over the regions
+        let placement: Option<Vec<f64>> = scenario.features.regions.then(|| {
+            sectors
+                .iter()
+                .flat_map(|s| {
+                    let mut total = 0.0;
+                    scenario.regions.iter().map(move |r| {
+                        total += r.share_of(s.tier);
+                        total
+                    })
+                })
+                .collect()
+        });
+        let nr = scenario.regions.len();
         let f = &mut self.economy.firms;
         f.resize(n);
         let mut start = 0;
@@ -56,24 +71,37 @@ impl Simulation<'_> {
             f.data.par_iter_mut(),
             f.paid.par_iter_mut(),
             f.transitory.par_iter_mut(),
+            f.region.par_iter_mut(),
         )
             .into_par_iter()
             .enumerate()
             .with_min_len(FIRM_CHUNK)
-            .for_each(|(i, (id, birth, born, &j, a, d, g, data_stock, paid, e))| {
-                let p = &sectors[j as usize].params;
-                *id = FirmId(i as u64);
-                *birth = BirthKey::initial(i as u64);
-                *born = 0;
-                let (z, digital, green) = newborn_levels(key.firm(*birth), p);
-                *a = p.tfp_mean + p.tfp_sd * z;
-                *d = digital;
-                *g = green;
-                *data_stock =
-                    data::steady_state(p.data_generation, digital, model.data_depreciation);
-                *paid = 0.0;
-                *e = newborn_transitory(key.firm(*birth), p); // xi = 0: the fill value
-            });
+            .for_each(
+                |(i, (id, birth, born, &j, a, d, g, data_stock, paid, e, region))| {
+                    let p = &sectors[j as usize].params;
+                    *id = FirmId(i as u64);
+                    *birth = BirthKey::initial(i as u64);
+                    *born = 0;
+                    let (z, digital, green) = newborn_levels(key.firm(*birth), p);
+                    *a = p.tfp_mean + p.tfp_sd * z;
+                    *d = digital;
+                    *g = green;
+                    let mut data_generation = p.data_generation;
+                    if let Some(cumulative) = &placement {
+                        let j = j as usize;
+                        let u = key.firm(*birth).uniform(Purpose::Region);
+                        let r = pick(&cumulative[j * nr..(j + 1) * nr], u);
+                        let home = &scenario.regions[r];
+                        *region = r as RegionIndex;
+                        *a += offset(home, j);
+                        data_generation *= home.data_infra;
+                    }
+                    *data_stock =
+                        data::steady_state(data_generation, digital, model.data_depreciation);
+                    *paid = 0.0;
+                    *e = newborn_transitory(key.firm(*birth), p); // xi = 0: the fill value
+                },
+            );
         self.economy.next_id = n as u64;
     }
 

@@ -11,6 +11,7 @@
 
 mod chunks;
 mod init;
+mod model2;
 mod observe;
 mod panel;
 pub mod phase;
@@ -27,7 +28,7 @@ use std::time::Duration;
 
 use crate::decomposition::DecompositionRow;
 use crate::error::NumericFault;
-use crate::metrics::MetricsRow;
+use crate::metrics::{MetricsRow, RegionRow};
 use crate::model::firms::Firms;
 use crate::model::levers::Levers;
 use crate::model::stats::SectorStats;
@@ -82,6 +83,8 @@ pub(crate) struct Economy {
     pub policy: PolicyState,
     /// The id the next firm born gets.
     pub next_id: u64,
+    /// Model 2's sector and region state (empty for the features that are off).
+    pub model2: model2::Model2,
 }
 
 /// The state of policy (docs/model.md §4): the levers of this step and the next, and the
@@ -123,6 +126,8 @@ pub(crate) struct Observation {
     pub panel_out: Vec<PanelRow>,
     /// The id of the first firm spawned in the last step (ids of spawned firms follow).
     pub spawn_first_id: u64,
+    /// Model 2 (regions): the rows of `regions.csv` of the last completed step.
+    pub regions: Vec<RegionRow>,
 }
 
 /// Wall time spent in each pass of the step (what `nqpsim bench` reports per stage).
@@ -171,6 +176,7 @@ impl<'s> Simulation<'s> {
                     capped_spending_share: 0.0,
                 },
                 next_id: 0,
+                model2: model2::Model2::new(scenario),
             },
             observation: Observation {
                 tfp_initial: vec![None; ns + 1],
@@ -202,6 +208,12 @@ impl<'s> Simulation<'s> {
     /// The metrics rows of the last completed step: one per sector, then `all`.
     pub fn rows(&self) -> &[MetricsRow] {
         &self.observation.rows
+    }
+
+    /// The region rows of the last completed step (docs/model.md M2.10; none without
+    /// `regions`).
+    pub fn region_rows(&self) -> &[RegionRow] {
+        &self.observation.regions
     }
 
     /// The productivity decompositions of the last completed step (one row per sector, then

@@ -9,15 +9,16 @@ use super::Simulation;
 use super::chunks::firm_chunks;
 use super::quantiles::Local;
 use super::reduce::{FIRM_CHUNK, chunk_count};
-use super::sums::{Flows, ProductionSums, StateSums};
+use super::sums::{Flows, ProductionSums, RegionSums, StateSums};
 use crate::decomposition::TurnoverSums;
 use crate::decomposition::{self, SectorChange};
 use crate::error::NumericFault;
 use crate::lanes::{self, F64s, Isa, Kernel, Real, exp, ln};
 use crate::metrics::{MetricsRow, RowSector};
+use crate::model::features::Features;
 use crate::model::firms::{DEAD, FirmsChunk, ORIGIN_ENTRANT};
 use crate::model::levers::spending_levers;
-use crate::model::{data, market, production};
+use crate::model::{capacity, data, market, production};
 use crate::scenario::Scenario;
 
 /// Quantiles of `a` that S(t) needs, and that the `frontier` column needs (positions in
@@ -41,6 +42,16 @@ struct ProductionContext<'a> {
     carbon_price: f64,
     /// Whether to take the decompositions' sums (every step after 0).
     decompose: bool,
+    /// Model 2: the features switched on.
+    features: Features,
+    /// Model 2 (capacity): `c_K x_j(t)` per sector, added to the burden.
+    idle_cost: &'a [f64],
+    /// Model 2 (platform): `l_j(t)` per sector, in `ln A_i`.
+    lift: &'a [f64],
+    /// Model 2 (regions): the backing set, `[r * sectors + j]`.
+    backed: &'a [bool],
+    /// Model 2 (regions): the number of regions.
+    regions: usize,
 }
 
 /// The production pass over one chunk, `W` firms at a time (the places after the last whole
@@ -50,6 +61,8 @@ struct ProductionChunk<'c, 'a> {
     f: FirmsChunk<'c>,
     acc: &'c mut [ProductionSums],
     turnover: &'c mut [TurnoverSums],
+    /// Model 2 (regions): sums per (sector, region), `[j * regions + r]`.
+    region_acc: &'c mut [RegionSums],
     a_local: Local<'c>,
     ln_a_local: Local<'c>,
 }
@@ -109,14 +122,20 @@ impl ProductionChunk<'_, '_> {
             F64s::from_fn(|l| c.shared[sector[l]]),
         );
         // §5.7: ln A_i = a_i + e_i + ln(multiplier)
-        let ln_a = a + column(f.transitory) + ln(multiplier);
-        let burden = market::burden(
+        let mut ln_a = a + column(f.transitory) + ln(multiplier);
+        if c.features.platform {
+            ln_a = ln_a + F64s::from_fn(|l| c.lift[sector[l]]); // M2.4: + l_j(t)
+        }
+        let mut burden = market::burden(
             params(|p| p.rd_intensity),
             column(f.paid),
             F64s::<W>::splat(c.carbon_price),
             params(|p| p.emission_intensity),
             green,
         );
+        if c.features.capacity {
+            burden = burden + F64s::from_fn(|l| c.idle_cost[sector[l]]); // M2.3
+        }
         let min_margin = F64s::<W>::splat(c.scenario.model.min_margin);
         let (ln_c, _) = market::ln_competitiveness(ln_a, burden, min_margin);
         let inverse_a = exp(-ln_a);
@@ -138,6 +157,16 @@ impl ProductionChunk<'_, '_> {
             s.multiplier += multiplier.0[l];
             s.weighted_dirty += share * (1.0 - green.0[l]);
             s.weighted_inverse_a += share * inverse_a.0[l];
+            if c.features.regions {
+                let r = usize::from(f.region[i]);
+                if c.backed[r * ns + j] {
+                    s.backed_share += share;
+                }
+                let g = &mut self.region_acc[j * c.regions + r];
+                g.firms += 1;
+                g.share += share;
+                g.share_ln_a += share * ln_a;
+            }
             if c.decompose {
                 // the decompositions: ln A and share at t - 1 and t
                 let d = &mut self.turnover[j];
@@ -164,6 +193,7 @@ impl Simulation<'_> {
     pub(crate) fn observe(&mut self, t: u32) {
         let clock = Instant::now();
         self.update_means();
+        self.update_platform(t);
         self.production_pass(t);
         self.timings.production += clock.elapsed();
         let clock = Instant::now();
@@ -253,6 +283,16 @@ impl Simulation<'_> {
             .iter()
             .map(|s| data::shared_data(levers.data_openness, s.data_mean))
             .collect();
+        let features = scenario.features;
+        let m2 = &self.economy.model2;
+        let idle_cost: Vec<f64> = m2
+            .excess
+            .iter()
+            .map(|&x| capacity::idle_cost(scenario.model.capacity_cost, x))
+            .collect();
+        let nr = scenario.regions.len();
+        let region_width = if features.regions { ns * nr } else { 0 };
+        let region_acc = b.regions.reset(chunks, region_width);
         let context = ProductionContext {
             scenario,
             totals,
@@ -260,11 +300,24 @@ impl Simulation<'_> {
             shift,
             carbon_price: levers.carbon_price,
             decompose,
+            features,
+            idle_cost: &idle_cost,
+            lift: &m2.lift,
+            backed: &m2.backed,
+            regions: nr,
+        };
+        let mut no_regions: Vec<&mut [RegionSums]> = Vec::new();
+        let region_chunks: Vec<&mut [RegionSums]> = if features.regions {
+            region_acc.chunks_mut(region_width).collect()
+        } else {
+            no_regions.resize_with(chunks, Default::default);
+            no_regions
         };
         firm_chunks(&mut self.economy.firms)
             .zip(acc.par_chunks_mut(ns))
             .zip(turnover.par_chunks_mut(ns))
-            .for_each(|((f, acc), turnover)| {
+            .zip(region_chunks.into_par_iter())
+            .for_each(|(((f, acc), turnover), region_acc)| {
                 // SAFETY: one handle per chunk closure, dropped at its end.
                 let (a_local, ln_a_local) =
                     unsafe { (a_quantiles.local(), ln_a_quantiles.local()) };
@@ -273,12 +326,26 @@ impl Simulation<'_> {
                     f,
                     acc,
                     turnover,
+                    region_acc,
                     a_local,
                     ln_a_local,
                 };
                 lanes::dispatch(isa, chunk);
             });
         b.production.merge(ns, |t, p| t.merge(p));
+        if features.regions {
+            b.regions.merge(region_width, |t, p| t.merge(p));
+            let m2 = &mut self.economy.model2;
+            for (n, g) in m2.region_firms.iter_mut().zip(b.regions.totals()) {
+                *n = g.firms;
+            }
+            b.backed_share.clear();
+            b.backed_share
+                .extend(b.production.totals().iter().map(|p| p.backed_share));
+        } else if features.capacity {
+            b.backed_share.clear();
+            b.backed_share.resize(ns, 0.0);
+        }
         if decompose {
             b.turnover.merge(ns, |t, p| t.merge(p));
             b.leavers.merge(ns, |t, p| t.merge(p));
@@ -358,7 +425,8 @@ impl Simulation<'_> {
     /// §5.13 and §7: Y_j(t), the metrics rows of step `t` (one per sector, then `all`) and
     /// Z_j(t+1).
     fn rows_pass(&mut self, t: u32, tfp_q: &[[f64; 3]], pooled_frontier: f64) {
-        let output = self.sector_output(t);
+        let demand_output = self.sector_output(t);
+        let output = self.bind_output(t, demand_output);
         let total_output: f64 = output.iter().sum();
         let ns = self.scenario.sectors.len();
         self.observation.rows.clear();
@@ -373,7 +441,7 @@ impl Simulation<'_> {
             );
             self.observation.rows.push(row);
         }
-        let row = self.all_row(
+        let mut row = self.all_row(
             t,
             &all,
             total_output,
@@ -381,7 +449,11 @@ impl Simulation<'_> {
             pooled_frontier,
             &mut means[ns],
         );
+        if self.scenario.features.any() {
+            row.model2 = self.model2_all(&self.observation.rows, total_output);
+        }
         self.observation.rows.push(row);
+        self.observe_regions(t, &output);
         // next step's shifts: this step's means (keeps the shifted sums small)
         for (shift, mean) in self.observation.ln_a_shift.iter_mut().zip(means) {
             if mean.is_finite() {
@@ -424,6 +496,10 @@ impl Simulation<'_> {
         let p = &scenario.sectors[j].params;
         let levers = &self.economy.policy.levers;
         let stats = &self.economy.stats[j];
+        let model2 = scenario
+            .features
+            .any()
+            .then(|| self.model2_columns(j, y, &self.buffers.flows[j].model2));
         let b = &self.buffers;
         let o = &mut self.observation;
         let count = b.state.totals()[j].firms;
@@ -432,6 +508,11 @@ impl Simulation<'_> {
         let emissions = p.emission_intensity * y * prod.weighted_dirty;
         let mut row = template_row(scenario, self.replicate, t, RowSector::Sector(j));
         fill_flows(&mut row, &b.flows[j], emissions * levers.carbon_price);
+        if let Some(columns) = model2 {
+            // M2.10: the model-2 subsidies are in the total
+            row.subsidy_total += b.flows[j].model2.total();
+            row.model2 = columns;
+        }
         row.firms = count;
         row.output = y;
         row.output_share = (total_output > 0.0).then(|| y / total_output);
@@ -538,9 +619,17 @@ impl Simulation<'_> {
         row
     }
 
-    /// §5.13: Z_j(t+1) = Z_j(t) (1 + gamma_j + sum_k B[j][k] gY_k(t)); keeps Y(t).
+    /// §5.13: Z_j(t+1) = Z_j(t) (1 + gamma_j + sum_k B[j][k] gY_k(t)); keeps Y(t). With
+    /// `capacity` on, the rule of docs/model.md M2.3 on demand-side output and availability,
+    /// after the capacity plan for step t + 1.
     fn next_demand(&mut self, t: u32, output: Vec<f64>) {
         let scenario = self.scenario;
+        if scenario.features.capacity {
+            self.next_demand_with_capacity(t);
+            self.plan_capacity(t);
+            self.economy.output = output;
+            return;
+        }
         let b = &mut self.buffers;
         let economy = &mut self.economy;
         b.output_growth.clear();

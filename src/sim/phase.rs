@@ -11,11 +11,13 @@
 
 use crate::lanes::{F64s, Mask, Real, U64s};
 use crate::model::demography::{TransitionKind, TransitionRule};
+use crate::model::features::Features;
 use crate::model::levers::Levers;
 use crate::model::params::{ModelParams, SectorParams};
 use crate::model::policy;
+use crate::model::regions::Region;
 use crate::model::stats::SectorStats;
-use crate::model::{Matrix, data, digital, green, imitation, innovation, market, shocks};
+use crate::model::{Matrix, data, digital, green, imitation, innovation, market, platform, shocks};
 use crate::rng::{BirthKey, FirmKeys, Purpose, StepKey};
 use crate::scenario::{Scenario, Sector};
 
@@ -85,6 +87,19 @@ pub struct SectorStep {
     pub output_previous: f64,
     /// Minimum green level.
     pub green_standard: f64,
+    /// Model 2 (capacity): `c_K x_j`, the cost of the planned excess capacity, added to the
+    /// burden (docs/model.md M2.3).
+    pub idle_cost: f64,
+    /// Model 2 (capacity): `(1 + x_j)^-price_pressure`, the R&D effort factor (M2.3, M2.5).
+    pub effort_factor: f64,
+    /// Model 2 (platform): the lift `l_j(t-1)`, in `A_i` next to `e_i` (M2.4).
+    pub lift: f64,
+    /// Model 2 (platform): a firm's private return of a contribution per unit of its share,
+    /// `b_P (1 + mt b) n_j platform_scale / (platform_scale + Xo_j)` (M2.4).
+    pub return_per_share: f64,
+    /// Model 2 (regions): the R&D subsidy rate of a backed firm, `b(t) backing backing_rd`
+    /// (M2.2).
+    pub backing_rate: f64,
 }
 
 impl SectorStep {
@@ -133,6 +148,7 @@ impl SectorStep {
             green_cost,
             output_previous,
             green_standard: levers.green_standard[j],
+            ..SectorStep::default()
         }
     }
 }
@@ -157,6 +173,12 @@ pub struct StepContext<'a> {
     pub rule_thresholds: &'a [Option<f64>],
     /// Levers in force.
     pub levers: &'a Levers,
+    /// Model 2: the features switched on.
+    pub features: Features,
+    /// Model 2 (regions): the regions, in order.
+    pub regions: &'a [Region],
+    /// Model 2 (regions): the backing set BK(t), `backed[r * sectors + j]`.
+    pub backed: &'a [bool],
 }
 
 /// A firm at the start of the step.
@@ -180,6 +202,8 @@ pub struct FirmStart {
     pub transitory: f64,
     /// xi_i.
     pub demand_shift: f64,
+    /// r_i (model 2).
+    pub region: usize,
 }
 
 /// A firm after §5.1-5.9.
@@ -215,6 +239,10 @@ pub struct FirmUpdate {
     pub subsidy_digital: f64,
     /// Green subsidy spent on the firm.
     pub subsidy_green: f64,
+    /// Model 2 (platform): what the firm gave its sector's platform, `Cn_i`.
+    pub contribution: f64,
+    /// Model 2 (regions): backing's R&D subsidy spent on the firm.
+    pub subsidy_backing: f64,
 }
 
 /// `W` firms at the start of the step, one per lane (see [`crate::lanes`]). A lane without a
@@ -240,6 +268,8 @@ pub struct FirmStarts<const W: usize> {
     pub transitory: F64s<W>,
     /// xi_i.
     pub demand_shift: F64s<W>,
+    /// r_i of each lane (model 2).
+    pub region: [usize; W],
 }
 
 /// `W` firms after §5.1-5.9, one per lane: [`FirmUpdate`]'s fields in lanes.
@@ -275,6 +305,10 @@ pub struct FirmUpdates<const W: usize> {
     pub subsidy_digital: F64s<W>,
     /// Green subsidy spent on the firm.
     pub subsidy_green: F64s<W>,
+    /// Model 2 (platform): `Cn_i`.
+    pub contribution: F64s<W>,
+    /// Model 2 (regions): backing's R&D subsidy spent on the firm.
+    pub subsidy_backing: F64s<W>,
 }
 
 /// docs/model.md §5.1-5.9 for one firm: [`firm_phase_lanes`] with one lane.
@@ -291,6 +325,7 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
             share: F64s([firm.share]),
             transitory: F64s([firm.transitory]),
             demand_shift: F64s([firm.demand_shift]),
+            region: [firm.region],
         },
     );
     FirmUpdate {
@@ -309,6 +344,8 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         subsidy_rd: u.subsidy_rd.0[0],
         subsidy_digital: u.subsidy_digital.0[0],
         subsidy_green: u.subsidy_green.0[0],
+        contribution: u.contribution.0[0],
+        subsidy_backing: u.subsidy_backing.0[0],
     }
 }
 
@@ -382,9 +419,13 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
         eligible,
     };
     let output_previous = firm.share * g.step(|s| s.output_previous); // Y_i(t-1) = f_i Y_j(t-1)
+    let effort = ctx
+        .features
+        .shapes_rd_effort()
+        .then(|| rd_effort(&g, firm, &draws, output_previous));
 
-    let (a, innovated) = innovate(&g, firm, &draws, firm.a);
-    let (mut a, imitated) = imitate(&g, firm, &draws, a);
+    let (a, innovated) = innovate(&g, firm, &draws, firm.a, effort.as_ref());
+    let (mut a, imitated) = imitate(&g, firm, &draws, a, effort.as_ref());
     let shock_sd = g.params(|p| p.shock_sd);
     let shocked = shock_sd.gt(F64s::splat(0.0));
     if F64s::<W>::any(shocked) {
@@ -400,7 +441,7 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
     let data_stock = data::accumulate(
         firm.data,
         F64s::splat(m.data_depreciation),
-        g.params(|p| p.data_generation),
+        data_generation(&g, firm),
         digital.level,
         relative_size,
     );
@@ -415,15 +456,19 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
         data_stock,
         g.step(|s| s.shared_data),
     );
-    let burden = market::burden(
+    let mut burden = market::burden(
         g.params(|p| p.rd_intensity),
         paid,
         F64s::splat(ctx.levers.carbon_price),
         g.params(|p| p.emission_intensity),
         green.level,
     );
+    if ctx.features.capacity {
+        burden = burden + g.step(|s| s.idle_cost); // M2.3: idle capacity beyond normal
+    }
     let (x, clamped) =
         market::relative_competitiveness(multiplier, burden, F64s::splat(m.min_margin));
+    let zero = F64s::splat(0.0);
 
     FirmUpdates {
         a,
@@ -441,6 +486,79 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
         subsidy_rd: g.class(|s| s.rd_subsidy) * g.params(|p| p.rd_intensity) * output_previous,
         subsidy_digital: digital.subsidy,
         subsidy_green: green.subsidy,
+        contribution: effort.as_ref().map_or(zero, |e| e.contribution),
+        subsidy_backing: effort.as_ref().map_or(zero, |e| e.subsidy_backing),
+    }
+}
+
+/// Model 2's R&D effort of `W` firms (docs/model.md M2.5), and what it costs.
+struct Effort<const W: usize> {
+    /// `eff_i`, in place of `1 + s_rd_i` in the innovation and imitation hazards.
+    effort: F64s<W>,
+    /// `Cn_i`: what a contributing firm gives its sector's platform (M2.4).
+    contribution: F64s<W>,
+    /// `s_back_i rho_j Y_i(t-1)`: backing's R&D subsidy (M2.2).
+    subsidy_backing: F64s<W>,
+}
+
+/// M2.5: `eff0_i = (1 + s_rd_i + s_back_i) rdf_i` and `eff_i = eff0_i (1 - contribution_share
+/// con_i)`, each term present only with its feature: `s_back_i` (regions: the backing rate where
+/// the firm's region backs its sector), `rdf_i` the capacity factor `(1 + x_j)^-price_pressure`,
+/// and the contribution (platform: one uniform, purpose `contribute`, below the logit of the
+/// firm's private return).
+#[inline(always)]
+fn rd_effort<const W: usize>(
+    g: &Gather<W>,
+    firm: &FirmStarts<W>,
+    draws: &FirmKeys<W>,
+    output_previous: F64s<W>,
+) -> Effort<W> {
+    let ctx = g.ctx;
+    let (zero, one) = (F64s::splat(0.0), F64s::splat(1.0));
+    let rho = g.params(|p| p.rd_intensity);
+    let mut base = one + g.class(|s| s.rd_subsidy);
+    let mut subsidy_backing = zero;
+    if ctx.features.regions {
+        let ns = ctx.sectors.len();
+        let backed = Mask::from_fn(|l| ctx.backed[firm.region[l] * ns + firm.sector[l]]);
+        let rate = F64s::select(backed, g.step(|s| s.backing_rate), zero);
+        base = base + rate;
+        subsidy_backing = rate * rho * output_previous;
+    }
+    let effort0 = if ctx.features.capacity {
+        base * g.step(|s| s.effort_factor)
+    } else {
+        base
+    };
+    let (mut effort, mut contribution) = (effort0, zero);
+    if ctx.features.platform {
+        let private_return = g.step(|s| s.return_per_share) * firm.share;
+        let probability = platform::contribution_probability(
+            F64s::splat(ctx.model.contribution_weight),
+            private_return,
+        );
+        let gives = hits(draws.uniform(Purpose::Contribute), probability);
+        let share = F64s::splat(ctx.model.contribution_share);
+        effort = F64s::select(gives, effort0 * (one - share), effort0);
+        contribution = F64s::select(gives, share * rho * effort0 * output_previous, zero);
+    }
+    Effort {
+        effort,
+        contribution,
+        subsidy_backing,
+    }
+}
+
+/// §5.6 (and §5.4's benefit): data generated per year by a fully digital firm of average
+/// size, `chi_j`, times the data infrastructure `iota_r` of the firm's region with `regions`
+/// on (M2.2).
+#[inline(always)]
+fn data_generation<const W: usize>(g: &Gather<W>, firm: &FirmStarts<W>) -> F64s<W> {
+    let chi = g.params(|p| p.data_generation);
+    if g.ctx.features.regions {
+        chi * F64s::from_fn(|l| g.ctx.regions[firm.region[l]].data_infra)
+    } else {
+        chi
     }
 }
 
@@ -489,14 +607,25 @@ fn innovate<const W: usize>(
     firm: &FirmStarts<W>,
     draws: &FirmKeys<W>,
     a: F64s<W>,
+    effort: Option<&Effort<W>>,
 ) -> (F64s<W>, Mask<W>) {
-    let probability = innovation::probability(
+    let (rho, rate) = (
         g.params(|p| p.rd_intensity),
-        g.class(|s| s.rd_subsidy),
         g.params(|p| p.innovation_rate),
-        F64s::splat(g.ctx.model.data_amplification),
-        firm.digital,
     );
+    let amplification = F64s::splat(g.ctx.model.data_amplification);
+    let probability = match effort {
+        None => innovation::probability(
+            rho,
+            g.class(|s| s.rd_subsidy),
+            rate,
+            amplification,
+            firm.digital,
+        ),
+        Some(e) => {
+            innovation::probability_with_effort(rho, e.effort, rate, amplification, firm.digital)
+        }
+    };
     let tries = hits(draws.uniform(Purpose::Innovation), probability);
     if !F64s::<W>::any(tries) {
         return (a, tries);
@@ -517,11 +646,16 @@ fn imitate<const W: usize>(
     firm: &FirmStarts<W>,
     draws: &FirmKeys<W>,
     a: F64s<W>,
+    effort: Option<&Effort<W>>,
 ) -> (F64s<W>, Mask<W>) {
-    let tries = hits(
-        draws.uniform(Purpose::Imitation),
-        g.class(|s| s.imitation_probability),
-    );
+    let probability = match effort {
+        None => g.class(|s| s.imitation_probability),
+        Some(e) => F64s::from_fn(|l| {
+            let total = g.ctx.sector_steps[firm.sector[l]].imitation_total;
+            imitation::probability_with_effort(total, e.effort.0[l])
+        }),
+    };
+    let tries = hits(draws.uniform(Purpose::Imitation), probability);
     if !F64s::<W>::any(tries) {
         return (a, tries);
     }
@@ -601,7 +735,7 @@ fn digital_upgrade<const W: usize>(
         g.params(|p| p.data_productivity),
         F64s::splat(u),
         firm.data + g.step(|s| s.shared_data),
-        g.params(|p| p.data_generation),
+        data_generation(g, firm),
         F64s::splat(m.data_depreciation),
     );
     let cost = g.class(|s| s.digital_cost);
@@ -747,6 +881,9 @@ mod tests {
             rules: &scenario.transitions,
             rule_thresholds: &thresholds,
             levers: &levers,
+            features: scenario.features,
+            regions: &scenario.regions,
+            backed: &[],
         };
         let mut state = crate::rng::Stream::new(5);
         let firms: Vec<FirmStart> = (0..1000)
@@ -760,6 +897,7 @@ mod tests {
                 share: 0.002 * state.uniform(),
                 transitory: 0.1 * state.normal(),
                 demand_shift: 0.2 * state.normal(),
+                region: 0,
             })
             .collect();
         let per_firm: Vec<FirmUpdate> = firms.iter().map(|&f| firm_phase(&ctx, f)).collect();

@@ -10,7 +10,7 @@ use super::pool::thread_pool;
 use super::schedule::{self, StopWatch};
 use crate::decomposition::DecompositionRow;
 use crate::error::{Error, NumericFault};
-use crate::metrics::MetricsRow;
+use crate::metrics::{MetricsRow, RegionRow};
 use crate::model::firms::Firms;
 use crate::panel::{PanelRow, PanelSample};
 use crate::scenario::Scenario;
@@ -69,6 +69,8 @@ pub struct RunOutput {
     pub decomposition: Vec<DecompositionRow>,
     /// Panel rows in (replicate, step, id) order, if a panel was asked for.
     pub panel: Vec<PanelRow>,
+    /// Model 2 (regions): region rows in (replicate, step, region) order.
+    pub regions: Vec<RegionRow>,
     /// The facts of the run.
     pub summary: RunSummary,
 }
@@ -156,6 +158,8 @@ pub struct ReplicateOutput {
     pub decomposition: Vec<DecompositionRow>,
     /// Panel rows in (step, id) order, if a panel was asked for.
     pub panel: Vec<PanelRow>,
+    /// Model 2 (regions): region rows in (step, region) order.
+    pub regions: Vec<RegionRow>,
     /// Firm phases executed.
     pub firm_steps: u64,
 }
@@ -171,16 +175,19 @@ pub fn run(
     observer: &dyn Observer,
 ) -> Result<RunOutput, Error> {
     let (mut rows, mut decomposition, mut panel) = (Vec::new(), Vec::new(), Vec::new());
+    let mut regions = Vec::new();
     let summary = run_into(scenario, options, observer, &mut |_, output| {
         rows.extend_from_slice(&output.rows);
         decomposition.extend_from_slice(&output.decomposition);
         panel.extend_from_slice(&output.panel);
+        regions.extend_from_slice(&output.regions);
         Ok(())
     })?;
     Ok(RunOutput {
         rows,
         decomposition,
         panel,
+        regions,
         summary,
     })
 }
@@ -264,9 +271,11 @@ pub fn run_replicate(
         rows: Vec::with_capacity((steps as usize + 1) * per_step),
         decomposition: Vec::with_capacity(steps as usize * per_step),
         panel: Vec::new(),
+        regions: Vec::new(),
         firm_steps: 0,
     };
     output.rows.extend_from_slice(sim.rows());
+    output.regions.extend_from_slice(sim.region_rows());
     for t in 1..=steps {
         if cancel.is_some_and(StopWatch::raised) {
             return Ok(None);
@@ -276,6 +285,7 @@ pub fn run_replicate(
         output.firm_steps += firms;
         output.rows.extend_from_slice(sim.rows());
         output.decomposition.extend_from_slice(sim.decomposition());
+        output.regions.extend_from_slice(sim.region_rows());
         output.panel.append(&mut sim.take_panel());
         observer.step_done(replicate, t, firms);
     }
@@ -284,6 +294,9 @@ pub fn run_replicate(
         row.point = point;
     }
     for row in &mut output.decomposition {
+        row.point = point;
+    }
+    for row in &mut output.regions {
         row.point = point;
     }
     Ok(Some(output))

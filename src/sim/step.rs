@@ -58,6 +58,7 @@ impl Simulation<'_> {
         self.timings.phase += clock.elapsed();
         let clock = Instant::now();
         self.exits_pass();
+        self.scrap_closed_capacity();
         self.timings.exits += clock.elapsed();
         let clock = Instant::now();
         self.structure_pass(t);
@@ -79,6 +80,8 @@ impl Simulation<'_> {
             policy.levers.budget_cap,
             policy.capped_spending_share,
         );
+        self.update_backing_set();
+        let policy = &self.economy.policy;
         let (stats, output) = (&self.economy.stats, &self.economy.output);
         let b = &mut self.buffers;
         b.sector_steps.clear();
@@ -101,6 +104,7 @@ impl Simulation<'_> {
                 TfpCondition::ToFrontier => stats[rule.to].frontier,
             }));
         }
+        self.model2_sector_steps();
     }
 
     /// §5.1-5.9 for every firm, then §5.10: each chunk's CES weights and the merge of the
@@ -122,6 +126,9 @@ impl Simulation<'_> {
             rules: &scenario.transitions,
             rule_thresholds: &b.rule_thresholds,
             levers: &economy.policy.levers,
+            features: scenario.features,
+            regions: &scenario.regions,
+            backed: &economy.model2.backed,
         };
         let n = economy.firms.len();
         b.weight.resize(n, 0.0);
@@ -173,33 +180,40 @@ impl Simulation<'_> {
             b.spawn_offsets.par_iter_mut(),
         )
             .into_par_iter()
-            .for_each(|(sector, share, xi, weight, outcome, phase, acc, spawns)| {
-                for i in 0..sector.len() {
-                    if sector[i] == DEAD {
-                        continue;
+            .for_each(
+                |(sector, firm_share, xi, weight, outcome, phase, acc, spawns)| {
+                    for i in 0..sector.len() {
+                        if sector[i] == DEAD {
+                            continue;
+                        }
+                        let j = sector[i] as usize;
+                        let o = outcome[i];
+                        let share =
+                            new_share(firm_share[i], weight[i], &sectors[j].params, &phase[j]);
+                        if exits(share, o, exit_share, stats[j].firms) {
+                            let closed = o.flags & Outcome::STANDARD != 0;
+                            acc[j].exits += 1;
+                            acc[j].standard_exits += u64::from(closed);
+                            if closed {
+                                acc[j].standard_share += firm_share[i]; // f_i(t-1), M2.3
+                            }
+                            continue;
+                        }
+                        acc[j].survivor_shift += xi[i];
+                        if o.switch_to != NO_SWITCH {
+                            acc[j].switches_out += 1;
+                            acc[o.switch_to as usize].switches_in += 1;
+                        }
+                        let mut mask = o.spawns;
+                        while mask != 0 {
+                            let r = mask.trailing_zeros() as usize;
+                            mask &= mask - 1;
+                            acc[rules[r].to].spawns += 1;
+                            *spawns += 1;
+                        }
                     }
-                    let j = sector[i] as usize;
-                    let o = outcome[i];
-                    let share = new_share(share[i], weight[i], &sectors[j].params, &phase[j]);
-                    if exits(share, o, exit_share, stats[j].firms) {
-                        acc[j].exits += 1;
-                        acc[j].standard_exits += u64::from(o.flags & Outcome::STANDARD != 0);
-                        continue;
-                    }
-                    acc[j].survivor_shift += xi[i];
-                    if o.switch_to != NO_SWITCH {
-                        acc[j].switches_out += 1;
-                        acc[o.switch_to as usize].switches_in += 1;
-                    }
-                    let mut mask = o.spawns;
-                    while mask != 0 {
-                        let r = mask.trailing_zeros() as usize;
-                        mask &= mask - 1;
-                        acc[rules[r].to].spawns += 1;
-                        *spawns += 1;
-                    }
-                }
-            });
+                },
+            );
         b.demography.merge(ns, |t, p| t.merge(p));
         // §5.12: xibar_j, the mean demand shifter of the sector's survivors (0 if none).
         b.mean_shift.clear();
@@ -244,8 +258,17 @@ impl Simulation<'_> {
                 imitations: ph.imitations,
                 clamped: ph.clamped,
                 spending,
+                model2: Default::default(),
             });
         }
+        if scenario.features.any() {
+            for j in 0..scenario.sectors.len() {
+                let flows = self.model2_flows(j);
+                self.buffers.flows[j].model2 = flows;
+            }
+        }
+        let economy = &mut self.economy;
+        let b = &mut self.buffers;
         let capped: f64 = b
             .flows
             .iter()
@@ -255,6 +278,7 @@ impl Simulation<'_> {
                     .filter(|((_, s), _)| s.capped)
                     .map(|(_, amount)| amount)
                     .sum::<f64>()
+                    + f.model2.capped()
             })
             .sum();
         let previous_total: f64 = economy.output.iter().sum();
@@ -325,6 +349,7 @@ impl PhaseChunk<'_, '_> {
             share: column(f.share),
             transitory: column(f.transitory),
             demand_shift: column(f.demand_shift),
+            region: std::array::from_fn(|l| usize::from(f.region[start + l])),
         };
         let u = firm_phase_lanes(self.ctx, &firms);
         for (l, &alive) in alive.iter().enumerate() {
@@ -350,9 +375,21 @@ impl PhaseChunk<'_, '_> {
             s.subsidy_digital += u.subsidy_digital.0[l];
             s.subsidy_green += u.subsidy_green.0[l];
             s.sum_a += u.a.0[l];
-            s.max_level =
-                s.max_level
-                    .max(ces_level(u.a.0[l], u.transitory.0[l], u.demand_shift.0[l]));
+            if self.ctx.features.platform {
+                s.contributions += u.contribution.0[l];
+            }
+            if self.ctx.features.regions {
+                s.subsidy_backing += u.subsidy_backing.0[l];
+            }
+            let lift = self
+                .ctx
+                .features
+                .platform
+                .then(|| lift_of(self.ctx, firms.sector[l]));
+            s.max_level = s.max_level.max(ces_level_with(
+                ces_level(u.a.0[l], u.transitory.0[l], u.demand_shift.0[l]),
+                lift,
+            ));
             s.max_x = s.max_x.max(u.x.0[l]);
         }
     }
@@ -375,7 +412,10 @@ impl PhaseChunk<'_, '_> {
             }
         });
         let column = |c: &[f64]| F64s::<W>::load(c, start);
-        let level = column(f.a) + column(f.transitory) + column(f.demand_shift); // ces_level
+        let mut level = column(f.a) + column(f.transitory) + column(f.demand_shift); // ces_level
+        if self.ctx.features.platform {
+            level = level + F64s::from_fn(|l| lift_of(self.ctx, sector[l])); // M2.4: l_j in A_i
+        }
         let acc = &*self.acc;
         let weight = market::ces_weight(
             level,
@@ -399,6 +439,22 @@ impl PhaseChunk<'_, '_> {
 #[inline]
 pub(crate) fn ces_level(a: f64, transitory: f64, demand_shift: f64) -> f64 {
     a + transitory + demand_shift
+}
+
+/// Model 2 (platform): the CES level with the lift `l_j` of `A_i` (docs/model.md M2.4), or the
+/// level itself without `platform`.
+#[inline]
+pub(crate) fn ces_level_with(level: f64, lift: Option<f64>) -> f64 {
+    match lift {
+        Some(l) => level + l,
+        None => level,
+    }
+}
+
+/// The lift `l_j(t-1)` of sector `j` this step.
+#[inline(always)]
+fn lift_of(ctx: &StepContext, j: usize) -> f64 {
+    ctx.sector_steps[j].lift
 }
 
 /// §5.10: merges the chunks' CES sums of each sector into C_j, and stores in every chunk the

@@ -14,8 +14,11 @@ use super::chunks::view_chunks;
 use super::phase::NO_SWITCH;
 use super::reduce::{FIRM_CHUNK, ScatterSlice, chunk_count};
 use super::step::{HOLES_PER_COMPACTION, LEVEL_CONCENTRATION, exits, new_share};
-use crate::model::firms::{DEAD, FirmId, FirmsChunk, ORIGIN_ENTRANT, ORIGIN_SPAWNED, SectorIndex};
+use crate::model::firms::{
+    DEAD, FirmId, FirmsChunk, ORIGIN_ENTRANT, ORIGIN_SPAWNED, RegionIndex, SectorIndex,
+};
 use crate::model::params::SectorParams;
+use crate::model::regions::Region;
 use crate::model::{demography, shocks};
 use crate::rng::{BirthKey, FirmKey, Purpose};
 
@@ -44,14 +47,20 @@ impl Simulation<'_> {
     fn draw_entrant_counts(&mut self, t: u32) {
         let key = self.run_key.step(t);
         let levers = &self.economy.policy.levers;
+        self.buffers.entrants.clear();
+        let backed: Vec<Option<f64>> = (0..self.scenario.sectors.len())
+            .map(|j| self.backed_entry_factor(j))
+            .collect();
         let b = &mut self.buffers;
-        b.entrants.clear();
         for (j, sector) in self.scenario.sectors.iter().enumerate() {
-            let mean = demography::expected_entrants(
+            let mut mean = demography::expected_entrants(
                 sector.params.entry_rate,
                 self.economy.stats[j].firms,
                 levers.entry_subsidy[j],
             );
+            if let Some(factor) = backed[j] {
+                mean *= factor; // M2.2: regions that back the sector add entrants
+            }
             b.entrants
                 .push(key.sector(j, Purpose::EntryCount).poisson(mean));
         }
@@ -160,6 +169,7 @@ impl Simulation<'_> {
                                         ),
                                         demand_shift: mean_shift[to],
                                         origin: ORIGIN_SPAWNED,
+                                        region: f.region[i], // the parent's (M2.2)
                                     },
                                 );
                             }
@@ -174,6 +184,7 @@ impl Simulation<'_> {
     /// §5.12: the entrants, written from place `first` on, by sector and slot, with ids from
     /// `first_id` on.
     fn entrants(&mut self, t: u32, first: usize, first_id: u64) {
+        let placement = EntrantRegions::new(self);
         let sectors = &self.scenario.sectors;
         let stats = &self.economy.stats;
         let step_key = self.run_key.step(t);
@@ -197,7 +208,13 @@ impl Simulation<'_> {
                 let (z, d, g) = newborn_levels(key, p);
                 // abar_j: mean a of all firms in j this step after §5.3a, exiting ones included
                 let mean_a = phase_totals[j].sum_a / phase_totals[j].firms as f64;
-                let a = mean_a + p.entry_tfp_gap + p.tfp_sd * z;
+                let mut a = mean_a + p.entry_tfp_gap + p.tfp_sd * z;
+                let mut region = 0;
+                if let Some(placement) = &placement {
+                    let r = placement.draw(j, key.uniform(Purpose::Region));
+                    a += placement.offset(r, j); // M2.2: the region's offsets, not twice
+                    region = r as RegionIndex;
+                }
                 let share = p.entry_size / stats[j].firms as f64;
                 // SAFETY: each entrant index is written once.
                 unsafe {
@@ -215,6 +232,7 @@ impl Simulation<'_> {
                             transitory: newborn_transitory(key, p),
                             demand_shift: mean_shift[j],
                             origin: ORIGIN_ENTRANT,
+                            region,
                         },
                     );
                 }
@@ -288,6 +306,8 @@ struct NewFirm {
     demand_shift: f64,
     /// [`ORIGIN_ENTRANT`] or [`ORIGIN_SPAWNED`].
     origin: SectorIndex,
+    /// r_i (model 2).
+    region: RegionIndex,
 }
 
 /// Writes whole firms into the next population at disjoint positions.
@@ -296,6 +316,7 @@ struct FirmsWriter<'a> {
     birth: ScatterSlice<'a, BirthKey>,
     born: ScatterSlice<'a, u32>,
     sector: ScatterSlice<'a, SectorIndex>,
+    region: ScatterSlice<'a, RegionIndex>,
     a: ScatterSlice<'a, f64>,
     digital: ScatterSlice<'a, f64>,
     green: ScatterSlice<'a, f64>,
@@ -316,6 +337,7 @@ impl<'a> FirmsWriter<'a> {
             birth: ScatterSlice::new(f.birth),
             born: ScatterSlice::new(f.born),
             sector: ScatterSlice::new(f.sector),
+            region: ScatterSlice::new(f.region),
             a: ScatterSlice::new(f.a),
             digital: ScatterSlice::new(f.digital),
             green: ScatterSlice::new(f.green),
@@ -343,6 +365,7 @@ impl<'a> FirmsWriter<'a> {
             self.birth.write(index, firm.birth);
             self.born.write(index, firm.born);
             self.sector.write(index, firm.sector);
+            self.region.write(index, firm.region);
             self.a.write(index, firm.a);
             self.digital.write(index, firm.digital);
             self.green.write(index, firm.green);
@@ -356,4 +379,88 @@ impl<'a> FirmsWriter<'a> {
             self.origin.write(index, firm.origin);
         }
     }
+}
+
+/// Model 2 (regions): where the entrants of a step are born and the technology offset they
+/// bring (docs/model.md M2.2).
+pub(crate) struct EntrantRegions<'s> {
+    regions: &'s [Region],
+    /// Cumulative entry weights, `[j * regions + r]`: `n_jr` plus, where region `r` backs
+    /// sector `j`, `beta_E backing n_j / R`.
+    cumulative: Vec<f64>,
+    /// Per sector: the mean offset `o_r + apt_rj` of the sector's firms this step.
+    mean_offset: Vec<f64>,
+}
+
+impl<'s> EntrantRegions<'s> {
+    /// The placement of step's entrants from the firms per (sector, region) at the start of
+    /// the step and the backing set; `None` without `regions`.
+    pub(crate) fn new(sim: &Simulation<'s>) -> Option<Self> {
+        let scenario = sim.scenario;
+        if !scenario.features.regions {
+            return None;
+        }
+        let (ns, nr) = (scenario.sectors.len(), scenario.regions.len());
+        let m2 = &sim.economy.model2;
+        let backing = sim.economy.policy.levers.backing;
+        let mut cumulative = vec![0.0; ns * nr];
+        let mut mean_offset = vec![0.0; ns];
+        for j in 0..ns {
+            let n_j: u64 = (0..nr).map(|r| m2.region_firms[j * nr + r]).sum();
+            let extra = scenario.model.backing_entry * backing * n_j as f64 / nr as f64;
+            let mut total = 0.0;
+            let mut offsets = 0.0;
+            for r in 0..nr {
+                let n_jr = m2.region_firms[j * nr + r] as f64;
+                let backed = if m2.backed[r * ns + j] { extra } else { 0.0 };
+                total += n_jr + backed;
+                cumulative[j * nr + r] = total;
+                offsets += n_jr * offset(&scenario.regions[r], j);
+            }
+            mean_offset[j] = if n_j > 0 { offsets / n_j as f64 } else { 0.0 };
+        }
+        Some(EntrantRegions {
+            regions: &scenario.regions,
+            cumulative,
+            mean_offset,
+        })
+    }
+
+    /// The region of an entrant of sector `j` with uniform draw `u`: the first whose
+    /// cumulative weight exceeds `u` times the total (a region of weight 0 is never drawn).
+    pub(crate) fn draw(&self, j: usize, u: f64) -> usize {
+        let nr = self.regions.len();
+        let row = &self.cumulative[j * nr..(j + 1) * nr];
+        pick(row, u)
+    }
+
+    /// The technology an entrant of sector `j` born in region `r` adds to model 1's draw:
+    /// `o_r + apt_rj` less the sector's mean offset, so offsets are not counted twice.
+    pub(crate) fn offset(&self, r: usize, j: usize) -> f64 {
+        offset(&self.regions[r], j) - self.mean_offset[j]
+    }
+}
+
+/// `o_r + apt_rj`: what region `r` adds to the technology of a firm of sector `j` born there.
+pub(crate) fn offset(region: &Region, j: usize) -> f64 {
+    region.tfp_offset + region.aptitude[j]
+}
+
+/// The first index whose cumulative weight exceeds `u` times the total; the last positive one
+/// if rounding leaves `u` at the top.
+pub(crate) fn pick(cumulative: &[f64], u: f64) -> usize {
+    let total = cumulative.last().copied().unwrap_or(0.0);
+    let target = u * total;
+    let mut last_positive = 0;
+    let mut before = 0.0;
+    for (r, &c) in cumulative.iter().enumerate() {
+        if c > before {
+            last_positive = r;
+            if target < c {
+                return r;
+            }
+        }
+        before = c;
+    }
+    last_positive
 }

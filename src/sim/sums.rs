@@ -28,6 +28,10 @@ pub(crate) struct PhaseSums {
     pub ces_sum: f64,
     /// After the merge: the factor that turns the chunk's weights into CES shares.
     pub ces_factor: f64,
+    /// Model 2 (platform): the contributions `Cn_i` of the sector's firms.
+    pub contributions: f64,
+    /// Model 2 (regions): backing's R&D subsidy.
+    pub subsidy_backing: f64,
 }
 
 impl Default for PhaseSums {
@@ -45,6 +49,8 @@ impl Default for PhaseSums {
             max_x: 0.0,
             ces_sum: 0.0,
             ces_factor: 0.0,
+            contributions: 0.0,
+            subsidy_backing: 0.0,
         }
     }
 }
@@ -61,6 +67,8 @@ impl PhaseSums {
         self.subsidy_digital += p.subsidy_digital;
         self.subsidy_green += p.subsidy_green;
         self.sum_a += p.sum_a;
+        self.contributions += p.contributions;
+        self.subsidy_backing += p.subsidy_backing;
     }
 }
 
@@ -74,6 +82,9 @@ pub(crate) struct DemographySums {
     pub spawns: u64,
     /// Sum of xi over the firms that started the step in the sector and do not exit (§5.12).
     pub survivor_shift: f64,
+    /// Model 2 (capacity): the summed shares (at the start of the step) of the firms closed by
+    /// the green standard, whose capacity is scrapped.
+    pub standard_share: f64,
 }
 
 impl DemographySums {
@@ -85,6 +96,7 @@ impl DemographySums {
         self.switches_in += p.switches_in;
         self.spawns += p.spawns;
         self.survivor_shift += p.survivor_shift;
+        self.standard_share += p.standard_share;
     }
 }
 
@@ -147,6 +159,8 @@ pub(crate) struct ProductionSums {
     pub weighted_dirty: f64,
     /// sum f / A: employment per unit of Y_j.
     pub weighted_inverse_a: f64,
+    /// Model 2 (regions): sum f over the firms whose region backs their sector, `bs_j`.
+    pub backed_share: f64,
 }
 
 impl ProductionSums {
@@ -160,6 +174,53 @@ impl ProductionSums {
         self.multiplier += p.multiplier;
         self.weighted_dirty += p.weighted_dirty;
         self.weighted_inverse_a += p.weighted_inverse_a;
+        self.backed_share += p.backed_share;
+    }
+}
+
+/// Model 2 (regions): chunk sums of the production pass per (sector, region), for the entry
+/// weights of the next step and `regions.csv`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct RegionSums {
+    pub firms: u64,
+    /// sum f.
+    pub share: f64,
+    /// sum f ln A.
+    pub share_ln_a: f64,
+}
+
+impl RegionSums {
+    /// Adds the sums of another chunk.
+    pub fn merge(&mut self, p: &RegionSums) {
+        self.firms += p.firms;
+        self.share += p.share;
+        self.share_ln_a += p.share_ln_a;
+    }
+}
+
+/// Model 2's public spending and firm contributions of one step in a sector (docs/model.md
+/// M2.10); a column whose feature is off is `None`.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Model2Flows {
+    /// Backing's R&D subsidy (capped) alone.
+    pub backing_rd: f64,
+    /// Backing's R&D subsidy and entry support.
+    pub subsidy_backing: Option<f64>,
+    /// The fund and matching (capped).
+    pub subsidy_platform: Option<f64>,
+    /// Firms' contributions `Cn_j`.
+    pub contributions: Option<f64>,
+}
+
+impl Model2Flows {
+    /// The spending that counts in spent(t) (its rates are scaled by b(t)).
+    pub fn capped(&self) -> f64 {
+        self.backing_rd + self.subsidy_platform.unwrap_or(0.0)
+    }
+
+    /// Every model-2 subsidy, for `subsidy_total`.
+    pub fn total(&self) -> f64 {
+        self.subsidy_backing.unwrap_or(0.0) + self.subsidy_platform.unwrap_or(0.0)
     }
 }
 
@@ -174,6 +235,8 @@ pub(crate) struct Flows {
     /// Public spending of each spending lever, in the order of the lever table
     /// ([`crate::model::levers::spending_levers`]).
     pub spending: [f64; SPENDING_LEVERS],
+    /// Model 2's spending and contributions.
+    pub model2: Model2Flows,
 }
 
 /// Reusable buffers of a simulation: nothing is allocated per step once they have grown.
@@ -209,4 +272,12 @@ pub(crate) struct Buffers {
     pub ln_a_quantiles: GroupQuantiles,
     pub ranges: Vec<(f64, f64)>,
     pub sizes: Vec<u64>,
+    /// Model 2 (capacity): demand-side output `Yd_j` of the step under observation.
+    pub demand_output: Vec<f64>,
+    /// Model 2 (capacity): `psi_j(t-1)`, the availability of the step before.
+    pub availability_previous: Vec<f64>,
+    /// Model 2 (regions): `bs_j`, the backed output share of each sector this step.
+    pub backed_share: Vec<f64>,
+    /// Model 2 (regions): production sums per (sector, region).
+    pub regions: Partials<RegionSums>,
 }
