@@ -349,7 +349,11 @@ impl PhaseChunk<'_, '_> {
             share: column(f.share),
             transitory: column(f.transitory),
             demand_shift: column(f.demand_shift),
-            region: std::array::from_fn(|l| usize::from(f.region[start + l])),
+            region: if self.ctx.features.regions {
+                std::array::from_fn(|l| usize::from(f.region[start + l]))
+            } else {
+                [0; W]
+            },
         };
         let u = firm_phase_lanes(self.ctx, &firms);
         for (l, &alive) in alive.iter().enumerate() {

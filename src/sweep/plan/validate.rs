@@ -311,6 +311,16 @@ fn axis(
         );
         return None;
     };
+    if path == "features" || path.starts_with("features.") {
+        // one header for the whole sweep: every point has the base's model-2 columns or none
+        p.add(
+            &at("path"),
+            format!("{path:?}"),
+            "features are fixed for a sweep: switch them on in the base scenario (or compare a \
+             scenario with and without a feature with `nqpsim compare`)",
+        );
+        return None;
+    }
     let values = axis_values(p, i, a, design)?;
     let location = p.locate(&at(if a.values.is_some() {
         "values"
