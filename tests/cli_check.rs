@@ -189,6 +189,40 @@ fn the_resolved_scenario_writes_every_value_out_and_extends_nothing() {
     ] {
         assert!(table.contains_key(key), "no `{key}` in:\n{stdout}");
     }
+    // every model-1 parameter; model 2's only when a feature is on (below) or not at its
+    // default, so a model-1 scenario's explicit form is what it was before model 2
+    let model = table["model"].as_table().unwrap();
+    for info in nqpsim::model::params::ModelParams::INFO {
+        assert_eq!(
+            model.contains_key(info.name),
+            info.feature.is_none(),
+            "model.{}",
+            info.name
+        );
+    }
+    for (name, sector) in table["sectors"].as_table().unwrap() {
+        let sector = sector.as_table().unwrap();
+        assert!(sector.contains_key("tier"), "sectors.{name}.tier left out");
+        for info in nqpsim::model::params::SectorParams::INFO {
+            assert_eq!(
+                sector.contains_key(info.name),
+                info.feature.is_none(),
+                "sectors.{name}.{}",
+                info.name
+            );
+        }
+    }
+    assert!(!table.contains_key("features") && !table.contains_key("regions"));
+}
+
+#[test]
+fn with_a_feature_on_the_resolved_scenario_writes_model_2_out_too() {
+    let assert = nqpsim(repo_root())
+        .args(["check", "scenarios/regional-layout.toml"])
+        .assert()
+        .code(0);
+    let stdout = stdout_of(&assert);
+    let table: toml::Table = toml::from_str(&stdout).expect("check prints a TOML document");
     let model = table["model"].as_table().unwrap();
     for info in nqpsim::model::params::ModelParams::INFO {
         assert!(
@@ -197,17 +231,13 @@ fn the_resolved_scenario_writes_every_value_out_and_extends_nothing() {
             info.name
         );
     }
-    for (name, sector) in table["sectors"].as_table().unwrap() {
-        let sector = sector.as_table().unwrap();
-        assert!(sector.contains_key("tier"), "sectors.{name}.tier left out");
-        for info in nqpsim::model::params::SectorParams::INFO {
-            assert!(
-                sector.contains_key(info.name),
-                "sectors.{name}.{} left out",
-                info.name
-            );
-        }
-    }
+    let features = table["features"].as_table().unwrap();
+    assert_eq!(features["capacity"].as_bool(), Some(true));
+    assert_eq!(features["labour"].as_bool(), Some(false));
+    let regions: Vec<&String> = table["regions"].as_table().unwrap().keys().collect();
+    assert_eq!(regions, ["east", "central", "west", "northeast"]);
+    let policy = table["policy"].as_table().unwrap();
+    assert_eq!(policy["backing"].as_float(), Some(1.0));
 }
 
 #[test]

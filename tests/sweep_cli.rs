@@ -454,3 +454,18 @@ fn the_size_flags_and_set_shrink_a_shipped_plan_and_are_never_silently_ignored()
     );
     assert!(stdout(&o).contains("replicates: 20,"), "{}", stdout(&o));
 }
+
+/// Every point of a sweep writes the same columns: features are the base scenario's, never an
+/// axis.
+#[test]
+fn a_sweep_cannot_vary_a_feature() {
+    let plan = "name = \"features\"\nreplicates = 1\n\n[[axis]]\npath = \"features.capacity\"\nvalues = [false, true]\n";
+    let (dir, _) = setup(plan);
+    let output = run(dir.path(), &["sweep", "plan.toml", "-q", "--dry-run"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("axis[0].path") && message.contains("features are fixed for a sweep"),
+        "{message}"
+    );
+}
