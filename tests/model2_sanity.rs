@@ -398,6 +398,32 @@ fn capacity_binds_in_the_year_a_green_standard_closes_most_traditional_firms() {
 /// `new_materials`, the sector every region backs under homogeneous backing.
 const NEW_MATERIALS: RowSector = RowSector::Sector(1);
 
+/// The layout economy with `regions` and `capacity` alone (platform off), `layout_herding`
+/// `herding` and `sets`, 10 steps.
+fn layout_arm(herding: &str, sets: &[&str]) -> Table {
+    let herding = format!("policy.layout_herding={herding}");
+    let all: Vec<&str> = ["features.platform=false", herding.as_str()]
+        .into_iter()
+        .chain(sets.iter().copied())
+        .collect();
+    let s = scenario(&layout_path(), &all, None);
+    assert_eq!(s.sectors[1].name, "new_materials");
+    run(&s.with_steps(10))
+}
+
+/// `f` of new_materials' row at step 10, per replicate.
+fn at10(t: &Table, f: fn(&nqpsim::MetricsRow) -> f64) -> Vec<f64> {
+    t.per_replicate(|r| f(t.get(r, 10, NEW_MATERIALS)))
+}
+
+fn utilisation(row: &nqpsim::MetricsRow) -> f64 {
+    row.model2.capacity_utilisation.unwrap()
+}
+
+fn excess(row: &nqpsim::MetricsRow) -> f64 {
+    row.model2.idle_capacity.unwrap()
+}
+
 #[test]
 #[cfg_attr(
     debug_assertions,
@@ -407,24 +433,7 @@ fn homogeneous_backing_lowers_the_duplicated_sectors_utilisation_and_raises_its_
     // MODEL-v2 §8.2, arms `lay_*_cap_only`: homogeneous - differentiated, new_materials
     // utilisation at step 10 -0.094 ± 0.002 [-44] (test); its planned excess restates
     // backing_capacity times the difference in backed coverage: U = u_n / (1 + b_c bs).
-    let arm = |herding: &str| {
-        let s = scenario(
-            &layout_path(),
-            &[
-                "features.platform=false",
-                &format!("policy.layout_herding={herding}"),
-            ],
-            None,
-        );
-        assert_eq!(s.sectors[1].name, "new_materials");
-        run(&s.with_steps(10))
-    };
-    let (differentiated, homogeneous) = (arm("0"), arm("1"));
-    let at10 = |t: &Table, f: fn(&nqpsim::MetricsRow) -> f64| {
-        t.per_replicate(|r| f(t.get(r, 10, NEW_MATERIALS)))
-    };
-    let utilisation = |row: &nqpsim::MetricsRow| row.model2.capacity_utilisation.unwrap();
-    let excess = |row: &nqpsim::MetricsRow| row.model2.idle_capacity.unwrap();
+    let (differentiated, homogeneous) = (layout_arm("0", &[]), layout_arm("1", &[]));
     let mut report = Report::default();
     let du = Estimate::paired(
         &at10(&differentiated, utilisation),
@@ -464,6 +473,38 @@ fn homogeneous_backing_lowers_the_duplicated_sectors_utilisation_and_raises_its_
         u.mean,
         0.64,
         0.69,
+    );
+    report.finish();
+}
+
+#[test]
+#[cfg_attr(
+    debug_assertions,
+    ignore = "statistical: run in release mode (cargo test --profile ci)"
+)]
+fn without_backed_capacity_the_layout_check_finds_no_utilisation_gap() {
+    // The layout check has power, and restates backing_capacity (MODEL-v2 §8.2, edge
+    // `backing_capacity` 0: "no utilisation effect (-0.001 ± 0.002)"): with no extra capacity
+    // for backed output, herding leaves new_materials' utilisation where it was.
+    let sets = ["model.backing_capacity=0"];
+    let (differentiated, homogeneous) = (layout_arm("0", &sets), layout_arm("1", &sets));
+    let du = Estimate::paired(
+        &at10(&differentiated, utilisation),
+        &at10(&homogeneous, utilisation),
+    );
+    let mut report = Report::default();
+    report.value(
+        "backing_capacity 0: new_materials utilisation at step 10, homogeneous - differentiated",
+        du,
+        -0.001,
+        0.002,
+        0.0005,
+    );
+    report.range(
+        &format!("backing_capacity 0: |t| of the utilisation gap ({du})"),
+        du.t().abs(),
+        0.0,
+        T_MIN,
     );
     report.finish();
 }
