@@ -1,11 +1,11 @@
-//! Model 2, part one: the features `regions`, `capacity` and `platform` (shared/MODEL-v2.md
+//! Model 2, part one: the features `regions`, `capacity` and `platform` (docs/model.md, part "Model 2"
 //! sections 2-7 and appendix C) as a user meets them: with every feature off the program is
 //! model 1; each feature alone and all three together stay finite at the extremes of their
 //! levers and parameters and fill exactly their own columns; `regions.csv` adds up to the
 //! trajectories; bad `[features]` and `[regions]` tables are refused at their line and
 //! column; runs are reproducible on any number of threads, and a region draw moves no
 //! model-1 draw. Every run is small (1,500 firms, a few steps), so these run in debug builds
-//! too; the figures of MODEL-v2 section 8 are in `model2_sanity.rs` (release mode).
+//! too; the figures of docs/model.md M2.12 are in `model2_sanity.rs` (release mode).
 
 mod common;
 
@@ -25,7 +25,7 @@ fn reference_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/reference/model-1.1.toml")
 }
 
-/// The layout economy of MODEL-v2 §3.8 (`scenarios/regional-layout.toml`): four duplicated
+/// The layout economy of docs/model.md M2.2 (`scenarios/regional-layout.toml`): four duplicated
 /// emerging sectors, four regions, every region backing one sector (differentiated).
 fn layout_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regional-layout.toml")
@@ -64,7 +64,7 @@ fn run(scenario: &Scenario) -> RunOutput {
         .unwrap_or_else(|e| panic!("the run of {} fails: {e}", scenario.name))
 }
 
-/// The sixteen model-2 columns, in the order of MODEL-v2 §7.
+/// The sixteen model-2 columns, in the order of docs/model.md M2.10.
 const MODEL2_COLUMNS: [&str; 16] = [
     "capacity",
     "capacity_utilisation",
@@ -99,23 +99,15 @@ fn column_feature(column: &str) -> Option<Feature> {
     }
 }
 
-/// The model-2 flows of a step among the columns of part one: 0 at step 0 (MODEL-v2 §7).
+/// The model-2 flows of a step among the columns of part one: 0 at step 0 (docs/model.md M2.10).
 const FLOWS: [&str; 3] = ["contributions", "subsidy_backing", "subsidy_platform"];
 
-/// Whether a model-2 column may be empty although its feature is on: the flows at step 0,
-/// which MODEL-v2 §7 wants 0 and this version leaves empty (see
-/// `at_step_0_the_model_two_flows_are_zero_not_empty`, ignored until the engine writes 0;
-/// then this exception goes).
-fn empty_flow_at_step_0(column: &str, step: u32) -> bool {
-    step == 0 && FLOWS.contains(&column)
-}
-
 // ---------------------------------------------------------------------------------------
-// Every feature off is model 1 (MODEL-v2 §6)
+// Every feature off is model 1 (docs/model.md M2.1)
 // ---------------------------------------------------------------------------------------
 
 /// The keys a model-1 scenario must not write: the model-2 parameters and levers as the
-/// program lists them, and those of MODEL-v2 §3-4 by name (part two's too).
+/// program lists them, and those of docs/model.md M2.7-M2.8 by name (part two's too).
 fn model2_keys() -> Vec<&'static str> {
     let mut keys: Vec<&str> = ModelParams::INFO
         .iter()
@@ -270,20 +262,28 @@ fn model_two_parameters_and_levers_change_nothing_while_their_feature_is_off() {
     assert_eq!(csv_bytes(&base, 2), csv_bytes(&ignored, 2));
 }
 
+/// Our choice (docs/model.md M2.7): a model-2 value is validated whenever it is written, even
+/// with its feature off, so a scenario cannot carry a value that would fail the moment the
+/// feature is switched on; in range, it changes nothing (the test above).
 #[test]
-#[ignore = "engine: model-2 values are range-checked with their feature off (validate_model, \
-            validate_policy), where MODEL-v2 §2-4 accept them unchecked"]
-fn model_two_values_out_of_range_are_accepted_unchecked_while_their_feature_is_off() {
-    // MODEL-v2 §2: "A v2 parameter or lever written while its feature is off is accepted, not
-    // validated, and has no effect"; §3: ranges are checked "only when the parameter's feature
-    // is on". capacity_cost 5 and backing 3 lie outside [0, 1].
-    let base = small(&[]);
-    let out_of_range = small(&["model.capacity_cost=5", "policy.backing=3"]);
-    assert_eq!(csv_bytes(&base, 2), csv_bytes(&out_of_range, 2));
+fn model_two_values_out_of_range_are_refused_even_while_their_feature_is_off() {
+    let err = nqpsim::scenario::load(
+        &reference_path(),
+        &[
+            "model.capacity_cost=5".to_string(),
+            "policy.backing=3".to_string(),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("model.capacity_cost") && err.contains("policy.backing"),
+        "{err}"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
-// Each feature alone and all three together, at the extremes (MODEL-v2 §8.8)
+// Each feature alone and all three together, at the extremes (docs/model.md M2.8)
 // ---------------------------------------------------------------------------------------
 
 /// What a run of `scenario` must show whatever its levers: it succeeds (a non-finite value
@@ -321,8 +321,7 @@ fn assert_sound(scenario: &Scenario, what: &str) {
                     // utilisation is NA where there is no capacity
                     let no_capacity =
                         *name == "capacity_utilisation" && row.model2.capacity == Some(0.0);
-                    let excused = no_capacity || empty_flow_at_step_0(name, row.step);
-                    assert!(!filled || excused, "{at}: {name} is empty");
+                    assert!(!filled || no_capacity, "{at}: {name} is empty");
                 }
                 MetricValue::Count(_) => unreachable!("model-2 columns are real"),
             }
@@ -351,7 +350,7 @@ fn assert_sound(scenario: &Scenario, what: &str) {
 /// idle-capacity costs and price pressure, utilisation without headroom and with a
 /// twentyfold headroom, capacity that never or always depreciates, expectations that never
 /// or fully adapt, and a green standard that closes most traditional firms while capacity
-/// binds (MODEL-v2 §8.8).
+/// binds (docs/model.md M2.8).
 const EXTREMES: &[(&str, &[&str])] = &[
     ("regions", &["policy.backing=1", "policy.layout_herding=0"]),
     ("regions", &["policy.backing=1", "policy.layout_herding=1"]),
@@ -492,7 +491,7 @@ fn the_layout_economy_stays_finite_with_and_without_herding() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Outputs (MODEL-v2 §7)
+// Outputs (docs/model.md M2.10)
 // ---------------------------------------------------------------------------------------
 
 /// A CSV file as a header and string records.
@@ -572,14 +571,11 @@ fn the_model_two_block_follows_carbon_revenue_when_a_feature_is_on_and_is_absent
                     Some(f) => f.name() == feature,
                     None => true,
                 };
-                let step = number(&header, record, "step").unwrap() as u32;
-                if !empty_flow_at_step_0(column, step) {
-                    assert_eq!(
-                        !text(&header, record, column).is_empty(),
-                        filled,
-                        "{feature}: {column} in {record:?}"
-                    );
-                }
+                assert_eq!(
+                    !text(&header, record, column).is_empty(),
+                    filled,
+                    "{feature}: {column} in {record:?}"
+                );
             }
             assert_eq!(number(&header, record, "carbon_price"), Some(0.02));
         }
@@ -632,12 +628,10 @@ fn the_all_row_sums_capacity_and_divides_total_output_by_total_capacity() {
             let (got, want) = (get(all, c), weighted(c));
             assert!(got == want || close(got, want), "{c}: {got} vs {want}");
         }
-        // flows: sums (from step 1; see `empty_flow_at_step_0`)
-        if get(all, "step") > 0.0 {
-            for c in FLOWS {
-                let (got, want) = (get(all, c), sum(c));
-                assert!(got == want || close(got, want), "{c}: {got} vs {want}");
-            }
+        // flows: sums
+        for c in FLOWS {
+            let (got, want) = (get(all, c), sum(c));
+            assert!(got == want || close(got, want), "{c}: {got} vs {want}");
         }
     }
 }
@@ -780,11 +774,8 @@ fn without_regions_no_regions_csv_is_written() {
 }
 
 #[test]
-#[ignore = "engine: the model-2 flows of step 0 are written empty (Model2Flows::default() \
-            at init), where MODEL-v2 §7 says they are 0"]
 fn at_step_0_the_model_two_flows_are_zero_not_empty() {
-    // MODEL-v2 §7: "At t = 0 flows (displaced, contributions, the four subsidies) are 0 and
-    // idle_capacity is 0."
+    // docs/model.md M2.10: at step 0 the flows are 0 and idle capacity is 0.
     let scenario = small(&[
         "features.regions=true",
         "features.capacity=true",
@@ -801,7 +792,7 @@ fn at_step_0_the_model_two_flows_are_zero_not_empty() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Validation (MODEL-v2 §2, §3)
+// Validation (docs/model.md M2.1, M2.8)
 // ---------------------------------------------------------------------------------------
 
 /// The reference economy extended by `text` (TOML), as the file `probe.toml`.
@@ -853,7 +844,7 @@ fn two_regions_that_split_every_tier_are_accepted_with_national_defaults() {
         assert_eq!((r.talent_endowment, r.talent_growth), (0.89, 0.045));
         assert!(r.aptitude.iter().all(|&a| a == 0.0));
     }
-    // with regions on and no [regions] table, the four default regions of MODEL-v2 §3.1
+    // with regions on and no [regions] table, the four default regions of docs/model.md M2.2
     let s = probe("[features]\nregions = true\n").unwrap();
     let names: Vec<&str> = s.regions.iter().map(|r| r.name.as_str()).collect();
     assert_eq!(names, ["east", "central", "west", "northeast"]);
@@ -1005,7 +996,7 @@ fn the_cli_refuses_a_part_two_feature_with_exit_code_2_and_the_file_position() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Determinism and draws (MODEL-v2 §6)
+// Determinism and draws (docs/model.md M2.1)
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -1068,7 +1059,7 @@ const ROUNDING: f64 = 1e-12;
 
 #[test]
 fn capacity_is_planned_for_expected_demand_and_only_depreciation_leaves_excess() {
-    // MODEL-v2 §5.13.4: K(t+1) = max((1 - delta_K) K(t), K*) with K* = Yd^e / u_n (no
+    // docs/model.md M2.3: K(t+1) = max((1 - delta_K) K(t), K*) with K* = Yd^e / u_n (no
     // backing), and x(t+1) = max(0, u_n K(t+1) / Yd^e - 1): where the target is installed
     // there is no excess; excess appears only where capacity cannot shrink to the target.
     // A carbon price of 0.4 from step 6 cuts traditional demand-side output by a quarter.

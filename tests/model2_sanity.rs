@@ -1,4 +1,4 @@
-//! Model 2, part one, meets the figures of shared/MODEL-v2.md section 8 that it can be tested
+//! Model 2, part one, meets the figures of docs/model.md M2.12 that it can be tested
 //! on (appendix C): capacity with neutral levers runs at normal utilisation and binds after
 //! large closures (§8.1); homogeneous regional backing lowers the duplicated sector's
 //! utilisation and raises its planned excess (§8.2, `regions` and `capacity` alone); the
@@ -17,11 +17,11 @@
 //!
 //! Two kinds of check:
 //! - a sign: the mean paired effect is at least [`T_MIN`] of its standard errors from zero,
-//!   on the side MODEL-v2 section 8 reports (§8.0 calls these robust);
+//!   on the side docs/model.md M2.12 reports (§8.0 calls these robust);
 //! - a value: our mean is within [`Z`] standard errors of the difference between our mean and
-//!   MODEL-v2's, `Z sqrt(se_ours^2 + se_ref^2)`, plus half a unit of the last digit printed
+//!   the reference's, `Z sqrt(se_ours^2 + se_ref^2)`, plus half a unit of the last digit printed
 //!   there; the standard errors come from the replicate spread (ours from the product's
-//!   replicates, MODEL-v2's as printed, over 20 replicates).
+//!   replicates, the reference's as printed, over 20 replicates).
 //!
 //! The outputs are deterministic, so a check passes or fails the same way on every run.
 //! Release mode only (`cargo test --profile ci --test model2_sanity`); in a debug build the
@@ -40,10 +40,10 @@ const TRADITIONAL: RowSector = RowSector::Sector(0);
 const EMERGING: RowSector = RowSector::Sector(1);
 const FUTURE: RowSector = RowSector::Sector(2);
 const ALL: RowSector = RowSector::All;
-/// Standard errors a robust effect must lie from zero (MODEL-v2 §8: "an effect at least 6
+/// Standard errors a robust effect must lie from zero (docs/model.md M2.12: "an effect at least 6
 /// standard errors from zero").
 const T_MIN: f64 = 6.0;
-/// Standard errors allowed between our value and MODEL-v2's: the Bonferroni bound for the
+/// Standard errors allowed between our value and the reference's: the Bonferroni bound for the
 /// about 20 value checks of this file at a 5 % family-wise error rate (two-sided
 /// p = 0.05 / 20 per check).
 const Z: f64 = 3.3;
@@ -156,7 +156,7 @@ impl Report {
         );
     }
 
-    /// Our estimate against MODEL-v2's `expected ± reference_se`, printed to `rounding`.
+    /// Our estimate against the reference's `expected ± reference_se`, printed to `rounding`.
     fn value(
         &mut self,
         what: &str,
@@ -169,7 +169,7 @@ impl Report {
         let ok = (ours.mean - expected).abs() <= band;
         self.record(
             ok,
-            format!("{what}: {ours}, MODEL-v2 {expected} ± {reference_se} (band ± {band:.4})"),
+            format!("{what}: {ours}, the reference {expected} ± {reference_se} (band ± {band:.4})"),
         );
     }
 
@@ -210,7 +210,7 @@ fn growth_effect(a: &Table, b: &Table, sector: RowSector) -> Estimate {
 }
 
 // ---------------------------------------------------------------------------------------
-// Capacity (MODEL-v2 §8.1)
+// Capacity (docs/model.md M2.12)
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -219,7 +219,7 @@ fn growth_effect(a: &Table, b: &Table, sector: RowSector) -> Estimate {
     ignore = "statistical: run in release mode (cargo test --profile ci)"
 )]
 fn capacity_with_neutral_levers_runs_at_normal_utilisation_in_every_sector() {
-    // MODEL-v2 §8.1 (capacity alone): "mean over steps 1-30 0.802 / 0.802 / 0.803 (test: 0.80
+    // docs/model.md M2.12 (capacity alone): "mean over steps 1-30 0.802 / 0.802 / 0.803 (test: 0.80
     // ± 0.01 in every sector). Planned excess x > 0 in 4.5 % of sector-steps, at most 0.035,
     // mean below 0.0001; capacity never binds. The same with demand_expectation 0.25 (mean
     // 0.804) and 1 (0.801)." (§8.9: 0.797-0.805 in every cell.)
@@ -318,7 +318,7 @@ fn capacity_with_neutral_levers_runs_at_normal_utilisation_in_every_sector() {
     ignore = "statistical: run in release mode (cargo test --profile ci)"
 )]
 fn capacity_binds_in_the_year_a_green_standard_closes_most_traditional_firms() {
-    // MODEL-v2 §8.1: a green standard 0.3 on traditional from step 5 closes 88 % of
+    // docs/model.md M2.12: a green standard 0.3 on traditional from step 5 closes 88 % of
     // traditional firms; without `capacity` traditional output is 0.934 at step 5, with it
     // 0.117 (-87.5 ± 0.1 %, test), utilisation 1.00; at step 6 output is back on the path
     // without `capacity` (0.994, utilisation 0.97).
@@ -392,7 +392,7 @@ fn capacity_binds_in_the_year_a_green_standard_closes_most_traditional_firms() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Regional layout (MODEL-v2 §8.2, `regions` and `capacity` alone)
+// Regional layout (docs/model.md M2.12, `regions` and `capacity` alone)
 // ---------------------------------------------------------------------------------------
 
 /// `new_materials`, the sector every region backs under homogeneous backing.
@@ -430,7 +430,7 @@ fn excess(row: &nqpsim::MetricsRow) -> f64 {
     ignore = "statistical: run in release mode (cargo test --profile ci)"
 )]
 fn homogeneous_backing_lowers_the_duplicated_sectors_utilisation_and_raises_its_planned_excess() {
-    // MODEL-v2 §8.2, arms `lay_*_cap_only`: homogeneous - differentiated, new_materials
+    // docs/model.md M2.12, arms `lay_*_cap_only`: homogeneous - differentiated, new_materials
     // utilisation at step 10 -0.094 ± 0.002 [-44] (test); its planned excess restates
     // backing_capacity times the difference in backed coverage: U = u_n / (1 + b_c bs).
     let (differentiated, homogeneous) = (layout_arm("0", &[]), layout_arm("1", &[]));
@@ -483,7 +483,7 @@ fn homogeneous_backing_lowers_the_duplicated_sectors_utilisation_and_raises_its_
     ignore = "statistical: run in release mode (cargo test --profile ci)"
 )]
 fn without_backed_capacity_the_layout_check_finds_no_utilisation_gap() {
-    // The layout check has power, and restates backing_capacity (MODEL-v2 §8.2, edge
+    // The layout check has power, and restates backing_capacity (docs/model.md M2.12, edge
     // `backing_capacity` 0: "no utilisation effect (-0.001 ± 0.002)"): with no extra capacity
     // for backed output, herding leaves new_materials' utilisation where it was.
     let sets = ["model.backing_capacity=0"];
@@ -510,7 +510,7 @@ fn without_backed_capacity_the_layout_check_finds_no_utilisation_gap() {
 }
 
 // ---------------------------------------------------------------------------------------
-// The common-technology platform (MODEL-v2 §8.3, `platform` alone)
+// The common-technology platform (docs/model.md M2.12, `platform` alone)
 // ---------------------------------------------------------------------------------------
 
 /// Contributions as a share of output, `Cn_j(t) / Y_j(t-1)`, averaged over steps 1-T.
@@ -531,7 +531,7 @@ fn contribution_rate(t: &Table, sector: RowSector) -> Vec<f64> {
     ignore = "statistical: run in release mode (cargo test --profile ci)"
 )]
 fn the_fund_crowds_out_contributions_yet_raises_growth_and_matching_crowds_them_in() {
-    // MODEL-v2 §8.3: the fund crowds out voluntary contributions (negative in all 21
+    // docs/model.md M2.12: the fund crowds out voluntary contributions (negative in all 21
     // sector-cells), its net effect on all-sector TFP growth is positive (7 of 7 cells, +0.24
     // to +0.56 pp/yr with `platform` alone), and matching crowds in (21 of 21) and raises
     // growth (+0.19 to +0.45). Levers from step 1, against the same economy without them.
@@ -599,7 +599,7 @@ fn the_fund_crowds_out_contributions_yet_raises_growth_and_matching_crowds_them_
 }
 
 // ---------------------------------------------------------------------------------------
-// Each feature alone against model 1 (MODEL-v2 §8.1)
+// Each feature alone against model 1 (docs/model.md M2.12)
 // ---------------------------------------------------------------------------------------
 
 #[test]
@@ -608,7 +608,7 @@ fn the_fund_crowds_out_contributions_yet_raises_growth_and_matching_crowds_them_
     ignore = "statistical: run in release mode (cargo test --profile ci)"
 )]
 fn each_feature_alone_moves_tfp_growth_against_model_one_as_measured() {
-    // MODEL-v2 §8.1, feature by feature, paired against v1.1 (pp/yr, traditional / emerging /
+    // docs/model.md M2.12, feature by feature, paired against v1.1 (pp/yr, traditional / emerging /
     // future / all): regions +0.04 ± 0.00 [8] / +0.01 / +0.01 / +0.05 ± 0.05; capacity
     // +0.00 / -0.00 / -0.04 ± 0.04 / -0.02 ± 0.02 (no artefact); platform +0.21 ± 0.01 [30] /
     // +0.26 ± 0.02 [15] / +0.29 ± 0.15 / +0.28 ± 0.07. Tested: the effects at least 6 standard

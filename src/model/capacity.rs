@@ -55,11 +55,15 @@ pub fn plan(
 ) -> Plan {
     let expected = demand_output * (1.0 + expected_growth);
     let target = expected / normal_utilisation * (1.0 + backed_extra);
-    let capacity = ((1.0 - depreciation) * capacity).max(target);
-    let planned_excess = if expected > 0.0 {
-        (normal_utilisation * capacity / expected - 1.0).max(0.0)
+    let kept = (1.0 - depreciation) * capacity;
+    let (capacity, planned_excess) = if expected <= 0.0 {
+        (kept.max(target), 0.0)
+    } else if target >= kept {
+        // the target is installed: its excess is the backed extra exactly (u_n K* / Yd^e - 1
+        // would leave rounding noise where it is 0)
+        (target, backed_extra)
     } else {
-        0.0
+        (kept, (normal_utilisation * kept / expected - 1.0).max(0.0))
     };
     Plan {
         capacity,
@@ -118,6 +122,9 @@ mod tests {
         let p = plan(1.0, 0.8, 0.05, 0.8, 0.08, 0.0);
         assert!((p.capacity - 0.8 * 1.05 / 0.8).abs() < 1e-15);
         assert_eq!(p.planned_excess, 0.0);
+        for demand in [0.3, 0.7, 1.1, 2.9] {
+            assert_eq!(plan(0.1, demand, 0.031, 0.8, 0.08, 0.0).planned_excess, 0.0);
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::chunks::firm_chunks;
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::step::{ces_level, chunk_ces_weights, merge_ces};
 use super::structure::{newborn_levels, newborn_transitory, offset, pick};
-use super::sums::Flows;
+use super::sums::{Flows, Model2Flows};
 use crate::model::firms::{FirmId, RegionIndex, SectorIndex};
 use crate::model::stats::SectorStats;
 use crate::model::{data, demography, market};
@@ -216,6 +216,7 @@ impl Simulation<'_> {
         b.flows.resize(ns, Flows::default());
         for (flow, total) in b.flows.iter_mut().zip(b.phase.totals()) {
             flow.clamped = total.clamped;
+            flow.model2 = Model2Flows::at_start(scenario.features);
         }
     }
 }

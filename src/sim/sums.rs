@@ -213,6 +213,17 @@ pub(crate) struct Model2Flows {
 }
 
 impl Model2Flows {
+    /// The flows of step 0: 0 for every feature on (nothing is spent or given before step 1).
+    pub fn at_start(features: crate::model::features::Features) -> Self {
+        let zero = |on: bool| on.then_some(0.0);
+        Model2Flows {
+            backing_rd: 0.0,
+            subsidy_backing: zero(features.regions),
+            subsidy_platform: zero(features.platform),
+            contributions: zero(features.platform),
+        }
+    }
+
     /// The spending that counts in spent(t) (its rates are scaled by b(t)).
     pub fn capped(&self) -> f64 {
         self.backing_rd + self.subsidy_platform.unwrap_or(0.0)
