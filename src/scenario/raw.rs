@@ -201,7 +201,7 @@ pub struct RawTierShares {
 }
 
 impl RawTierShares {
-    /// The values by [`Tier::index`].
+    /// The values by [`Tier::index`](crate::model::params::Tier::index).
     pub fn values(&self) -> [Option<f64>; 3] {
         [self.traditional, self.emerging, self.future]
     }
