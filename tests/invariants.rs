@@ -7,6 +7,7 @@ use nqpsim::model::Matrix;
 use nqpsim::model::demography::{TfpCondition, TransitionKind, TransitionRule};
 use nqpsim::model::params::{SectorParams, Tier};
 use nqpsim::model::policy::Targeting;
+use nqpsim::model::regions::{NATIONAL_TALENT_ENDOWMENT, NATIONAL_TALENT_GROWTH, Region};
 use nqpsim::scenario::Sector;
 use nqpsim::{Scenario, Simulation};
 use proptest::prelude::*;
@@ -83,6 +84,8 @@ prop_compose! {
             sector.params.output_share = ow / os;
         }
         s.sectors = list;
+        // One national region whose aptitudes cover the sectors just drawn (M2.2).
+        s.regions = vec![Region::national(n, NATIONAL_TALENT_ENDOWMENT, NATIONAL_TALENT_GROWTH)];
         s.spillover = Matrix::from_rows(&spill.chunks(n).map(|r| r.to_vec()).collect::<Vec<_>>());
         // Demand linkage scaled so its spectral radius stays below 1.
         s.demand_linkage = Matrix::from_rows(&link.chunks(n).map(|r| r.iter().map(|x| x * 0.9 / n as f64).collect()).collect::<Vec<_>>());
