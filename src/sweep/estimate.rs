@@ -92,9 +92,9 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     let per_row = (trajectories.get_ref().len() - header) as f64 / rows_written.max(1) as f64;
     // A summary of the first sampled point with its run twice: the layout of the real rows.
     let mut buffer = PointBuffer::default();
-    buffer.push(summary::run_values(&rows_out[0]));
+    buffer.push(summary::run_values(&rows_out[0], &scenarios[0]));
     buffer.push(
-        summary::run_values(&rows_out[0])
+        summary::run_values(&rows_out[0], &scenarios[0])
             .iter()
             .map(|x| x * 1.000_000_1)
             .collect(),

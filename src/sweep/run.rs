@@ -31,7 +31,6 @@ use super::shard::Shard;
 use super::summary::{self, PointBuffer};
 use crate::MODEL_VERSION;
 use crate::error::{Error, OutputError};
-use crate::metrics::MetricsRow;
 use crate::output::append::AppendFile;
 use crate::output::atomic;
 use crate::output::decomposition::DecompositionWriter;
@@ -668,7 +667,7 @@ impl Partials<'_> {
             Ok(output) => {
                 debug_assert!(summary::layout_matches(&output.rows, scenario));
                 self.write_rows(folder, &output)?;
-                let values = summary::run_values(&output.rows);
+                let values = summary::run_values(&output.rows, scenario);
                 if !point_done {
                     let mut bytes = Vec::with_capacity(values.len() * 8);
                     for x in &values {
@@ -936,7 +935,7 @@ fn resume<'s>(
         let scenario = scenarios.get(point)?;
         let per_run = (scenario.run.steps as usize + 1)
             * (scenario.sectors.len() + 1)
-            * MetricsRow::METRIC_COLUMNS.len();
+            * summary::metric_names(&scenario).len();
         let bytes = fs::read(folder.file(SPILL_PARTIAL))
             .map_err(|e| io_error(folder.path(), SPILL_PARTIAL, e))?;
         if bytes.len() != in_progress * per_run * 8 {

@@ -7,7 +7,7 @@
 
 use std::io::Write;
 
-use crate::metrics::{MetricsRow, RowSector};
+use crate::metrics::{MetricsRow, Model2Metrics, RowSector};
 use crate::output::csv::{MISSING, real_text};
 use crate::scenario::Scenario;
 
@@ -16,19 +16,28 @@ pub const COLUMNS: [&str; 12] = [
     "step", "year", "sector", "tier", "metric", "n", "mean", "sd", "se", "p05", "p50", "p95",
 ];
 
-/// Number of metrics per row.
-const METRICS: usize = MetricsRow::METRIC_COLUMNS.len();
+/// The metrics summarised for `scenario`: every metric column of `trajectories.csv`, with
+/// the model-2 block when a feature is on (docs/model.md M2.10), in CSV order.
+pub fn metric_names(scenario: &Scenario) -> Vec<&'static str> {
+    let mut names = MetricsRow::METRIC_COLUMNS.to_vec();
+    if scenario.features.any() {
+        names.extend(Model2Metrics::COLUMNS);
+    }
+    names
+}
 
-/// The metric values of one run, flattened in (step, sector then `all`, metric) order; a
-/// missing value (NA) is NaN. Also the layout of the resume spill file.
-pub fn run_values(rows: &[MetricsRow]) -> Vec<f64> {
-    let mut values = Vec::with_capacity(rows.len() * METRICS);
+/// The metric values of one run of `scenario`, flattened in (step, sector then `all`,
+/// metric) order, the metrics those of [`metric_names`]; a missing value (NA) is NaN. Also
+/// the layout of the resume spill file.
+pub fn run_values(rows: &[MetricsRow], scenario: &Scenario) -> Vec<f64> {
+    let model2 = scenario.features.any();
+    let mut values = Vec::with_capacity(rows.len() * metric_names(scenario).len());
+    let number = |v: &crate::metrics::MetricValue| v.as_f64().unwrap_or(f64::NAN);
     for row in rows {
-        values.extend(
-            row.metric_values()
-                .iter()
-                .map(|v| v.as_f64().unwrap_or(f64::NAN)),
-        );
+        values.extend(row.metric_values().iter().map(number));
+        if model2 {
+            values.extend(row.model2.values().iter().map(number));
+        }
     }
     values
 }
@@ -65,6 +74,7 @@ impl PointBuffer {
     ) -> csv::Result<()> {
         let rows_per_step = scenario.sectors.len() + 1;
         let steps = scenario.run.steps as usize + 1;
+        let metrics = metric_names(scenario);
         let mut column = Vec::with_capacity(self.runs.len());
         let (mut ryu, mut itoa) = (ryu::Buffer::new(), itoa::Buffer::new());
         for step in 0..steps {
@@ -73,8 +83,8 @@ impl PointBuffer {
                     Some(s) => (s.name.as_str(), s.tier.as_str()),
                     None => ("all", "all"),
                 };
-                let base = (step * rows_per_step + r) * METRICS;
-                for (m, metric) in MetricsRow::METRIC_COLUMNS.iter().enumerate() {
+                let base = (step * rows_per_step + r) * metrics.len();
+                for (m, metric) in metrics.iter().enumerate() {
                     column.clear();
                     column.extend(
                         self.runs
@@ -213,7 +223,7 @@ mod tests {
         for r in 0..3 {
             let rows = &output.rows[r * per_run..(r + 1) * per_run];
             assert!(layout_matches(rows, &scenario));
-            buffer.push(run_values(rows));
+            buffer.push(run_values(rows, &scenario));
         }
         let mut csv = csv::WriterBuilder::new()
             .has_headers(false)
@@ -223,7 +233,7 @@ mod tests {
             .unwrap();
         let text = String::from_utf8(csv.into_inner().unwrap()).unwrap();
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.len(), 3 * 4 * METRICS);
+        assert_eq!(lines.len(), 3 * 4 * MetricsRow::METRIC_COLUMNS.len());
         // tfp_index is 1 at step 0 in every replicate: no spread
         let tfp0 = lines
             .iter()
@@ -245,6 +255,53 @@ mod tests {
         assert_eq!(
             tfp2.split(',').nth(7).unwrap().parse::<f64>().unwrap(),
             mean
+        );
+    }
+
+    #[test]
+    fn a_model_two_point_summarises_the_model_two_columns_too() {
+        let mut scenario = Scenario::baseline()
+            .with_firms(200)
+            .with_steps(2)
+            .with_replicates(2);
+        scenario.features.capacity = true;
+        let output = crate::run(&scenario, &crate::RunOptions::default(), &crate::Silent).unwrap();
+        let per_run = output.rows.len() / 2;
+        let mut buffer = PointBuffer::default();
+        for r in 0..2 {
+            buffer.push(run_values(
+                &output.rows[r * per_run..(r + 1) * per_run],
+                &scenario,
+            ));
+        }
+        let mut csv = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        buffer
+            .write_summary(&mut csv, &["0".into()], &scenario)
+            .unwrap();
+        let text = String::from_utf8(csv.into_inner().unwrap()).unwrap();
+        let metrics = MetricsRow::METRIC_COLUMNS.len() + Model2Metrics::COLUMNS.len();
+        assert_eq!(text.lines().count(), 3 * 4 * metrics);
+        // Utilisation at step 1 is the mean of the two replicates' values.
+        let mean = (0..2)
+            .map(|r| {
+                output.rows[r * per_run + 4]
+                    .model2
+                    .capacity_utilisation
+                    .unwrap()
+            })
+            .sum::<f64>()
+            / 2.0;
+        let row = text
+            .lines()
+            .find(|l| l.starts_with("0,1,2025,traditional,traditional,capacity_utilisation,"))
+            .unwrap();
+        assert_eq!(row.split(',').nth(7).unwrap().parse::<f64>().unwrap(), mean);
+        // A part-two column is NA throughout.
+        assert!(
+            text.lines().any(|l| l.contains(",autonomy,0,,,,,,")),
+            "{text}"
         );
     }
 }
