@@ -31,7 +31,7 @@
 //! cost per unit of a gain that may be nil is unbounded.
 
 use super::compare::{Difference, Outcomes, Pairing, metric_index};
-use crate::model::levers::LEVERS;
+use crate::model::levers::{LEVERS, MODEL2_SPENDING_LEVERS};
 use crate::rng::{Stream, combine};
 use crate::scenario::Scenario;
 use crate::stats::quantiles;
@@ -45,8 +45,8 @@ pub fn spending_names() -> Vec<&'static str> {
         .collect()
 }
 
-/// The levers that are not public spending (a carbon price, a standard, data openness) whose
-/// values differ between `base` and `policy` at some step after step 0: their effect on output
+/// The levers that are not public spending (a carbon price, a standard, data openness;
+/// model-2 levers other than [`MODEL2_SPENDING_LEVERS`]) whose values differ between `base` and `policy` at some step after step 0: their effect on output
 /// and emissions is charged to the subsidies by the cost ratios.
 pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> {
     let names =
@@ -54,7 +54,12 @@ pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> 
     let steps = base.run.steps.min(policy.run.steps);
     LEVERS
         .iter()
-        .filter(|l| l.spending.is_none() && l.name != "targeting" && l.name != "targeting_quantile")
+        .filter(|l| {
+            l.spending.is_none()
+                && !MODEL2_SPENDING_LEVERS.contains(&l.name)
+                && l.name != "targeting"
+                && l.name != "targeting_quantile"
+        })
         .filter(|l| {
             (1..=steps).any(|t| {
                 let lever = |s: &Scenario| {
@@ -401,5 +406,36 @@ impl Ratio<'_> {
             &mut bounds,
         );
         Some((bounds[0], bounds[1]))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::load;
+    use std::path::Path;
+
+    fn question(name: &str) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/questions")
+            .join(format!("{name}.toml"));
+        load(&path, &[]).unwrap()
+    }
+
+    #[test]
+    fn the_common_technology_fund_and_matching_are_spending_but_a_layout_is_not() {
+        let none = question("platform-none");
+        assert!(unpriced_levers(&none, &question("platform-fund")).is_empty());
+        assert!(unpriced_levers(&none, &question("platform-matching")).is_empty());
+        let differentiated = question("layout-differentiated");
+        assert_eq!(
+            unpriced_levers(&differentiated, &question("layout-homogeneous")),
+            ["layout_herding"]
+        );
+        // Backing pays subsidies but also adds capacity.
+        assert_eq!(
+            unpriced_levers(&question("layout-none"), &differentiated),
+            ["backing"]
+        );
     }
 }

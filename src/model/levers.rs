@@ -128,6 +128,12 @@ impl LeverInfo {
     }
 }
 
+/// Model-2 levers that do nothing but spend public money, charged in model 2's own column
+/// (docs/model.md M2.10): the common-technology fund and its matching, `subsidy_platform`.
+/// (Regional `backing` spends too, in `subsidy_backing`, but also adds capacity, which is not
+/// spending.)
+pub const MODEL2_SPENDING_LEVERS: [&str; 2] = ["common_tech_fund", "fund_matching"];
+
 /// The levers that are public spending, in the order of their columns.
 pub fn spending_levers() -> impl Iterator<Item = (&'static LeverInfo, Spending)> {
     LEVERS.iter().filter_map(|l| l.spending.map(|s| (l, s)))
