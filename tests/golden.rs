@@ -245,6 +245,7 @@ fn the_shipped_sweep_plans_write_their_golden_bytes() {
     let plans = [
         "carbon-price",
         "digital-openness",
+        "layout-grid",
         "lhs-levers",
         "morris-levers",
         "rd-subsidy-grid",
@@ -292,6 +293,7 @@ fn the_shipped_sweep_plans_write_their_golden_bytes() {
         "plot",
         "{out}/rd-subsidy-grid",
         "{out}/lhs-levers",
+        "{out}/layout-grid",
         "-q",
     ]);
     all.push(vec![

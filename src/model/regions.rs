@@ -128,6 +128,18 @@ fn standardised(values: impl Iterator<Item = f64>) -> Vec<f64> {
         .collect()
 }
 
+/// docs/model.md M2.11, the sign of duplication's effect on productivity growth: to first
+/// order, the log of the duplicated sector's mean R&D effort under homogeneous backing minus
+/// that under differentiated backing,
+/// `ln((1 + b_rd) / (1 + bs b_rd)) - price_pressure ln((1 + b_c) / (1 + bs b_c))`, with
+/// `b_rd = backing × backing_rd`, `b_c = backing × backing_capacity` and `backed_share` (`bs`)
+/// the sector's backed output share under the differentiated layout. The first term is the
+/// subsidy reaching more firms, the second the price pressure of the extra capacity.
+pub fn duplication_effort_gap(b_rd: f64, b_c: f64, backed_share: f64, price_pressure: f64) -> f64 {
+    ((1.0 + b_rd) / (1.0 + backed_share * b_rd)).ln()
+        - price_pressure * ((1.0 + b_c) / (1.0 + backed_share * b_c)).ln()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +191,18 @@ mod tests {
             let sum: f64 = Region::defaults(3).iter().map(|r| r.share_of(tier)).sum();
             assert!((sum - 1.0).abs() < 1e-12, "{tier}");
         }
+    }
+
+    #[test]
+    fn duplication_costs_effort_only_when_price_pressure_outweighs_backed_rd() {
+        // Full coverage already (bs = 1): the layouts are the same.
+        assert_eq!(duplication_effort_gap(0.5, 0.2, 1.0, 2.0), 0.0);
+        // No price pressure: only the subsidy term, positive.
+        assert!(duplication_effort_gap(0.5, 0.2, 0.25, 0.0) > 0.0);
+        // ln(1.5 / 1.125) - 2 ln(1.2 / 1.05) = 0.2877 - 0.2671.
+        let gap = duplication_effort_gap(0.5, 0.2, 0.25, 2.0);
+        assert!((gap - 0.020_6).abs() < 1e-4, "{gap}");
+        // Doubling the backed capacity flips it.
+        assert!(duplication_effort_gap(0.5, 0.4, 0.25, 2.0) < 0.0);
     }
 }

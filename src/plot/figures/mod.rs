@@ -10,7 +10,9 @@
 //!   band ([`run`]);
 //! - a **sweep** (`points.csv`, `summary.csv`): an outcome (default: `tfp_index` of every
 //!   sector and of `all` at the last step) against each axis, `outcome-vs-<axis>` ([`sweep`]),
-//!   and the indices in `sensitivity/*.csv` as bars, `sensitivity-<file>`;
+//!   and the indices in `sensitivity/*.csv` as bars, `sensitivity-<file>`; a grid that
+//!   crosses `policy.layout_herding` 0 and 1 also gets the layout figures, `layout-*`
+//!   ([`layout`]);
 //! - a **comparison** (`effects.csv`): the effect of the policy over the years, by sector,
 //!   with its 95 % interval, `effect-<metric>` ([`compare`]);
 //! - a **scenario discovery** (`SWEEP_DIR/discovery/<name>/`): PRIM's coverage-density
@@ -31,6 +33,7 @@
 pub mod compare;
 pub mod discovery;
 pub mod label;
+pub mod layout;
 pub mod run;
 pub mod sensitivity;
 pub mod sweep;
@@ -286,6 +289,7 @@ pub fn figures(folder: &Folder, options: &Options) -> Result<Vec<Figure>, Error>
         Kind::Run => run::figures(folder)?,
         Kind::Sweep => {
             let mut all = sweep::figures(folder, &options.outcomes)?;
+            all.extend(layout::figures(folder)?);
             all.extend(sensitivity::figures(folder)?);
             all
         }

@@ -556,7 +556,7 @@ fn t_quantile(df: f64) -> f64 {
 
 /// The mean of the finite `values` and its [`LEVEL`] t interval (n - 1 degrees of freedom):
 /// (mean, lower, upper), the bounds NaN below two values.
-fn t_interval(values: &[f64]) -> (f64, f64, f64) {
+pub(super) fn t_interval(values: &[f64]) -> (f64, f64, f64) {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let m = crate::stats::mean(finite.iter().copied());
     match crate::stats::sample_variance(&finite, m) {
