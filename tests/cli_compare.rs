@@ -564,3 +564,121 @@ fn a_policy_that_also_moves_a_carbon_price_is_told_what_output_per_subsidy_means
     let o = nqpsim(dir.path(), &args);
     assert!(!text(&o).contains("not subsidy spending"), "{}", text(&o));
 }
+
+#[test]
+fn two_model_two_economies_are_also_compared_on_model_twos_columns() {
+    let dir = tempfile::tempdir().unwrap();
+    let questions = scenarios().join("questions");
+    let (base, policy) = (
+        questions.join("layout-differentiated.toml"),
+        questions.join("layout-homogeneous.toml"),
+    );
+    let mut args = vec!["compare", base.to_str().unwrap(), policy.to_str().unwrap()];
+    args.extend(["--firms", "600", "--steps", "4", "--replicates", "4"]);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    // The headline has utilisation, of `all` and of each sector, and the platform.
+    let out = String::from_utf8_lossy(&o.stdout);
+    let line = |sector: &str, metric: &str| {
+        out.lines()
+            .find(|l| l.split_whitespace().take(2).eq([sector, metric]))
+            .unwrap_or_else(|| panic!("no {sector} {metric} line:\n{out}"))
+            .to_string()
+    };
+    line("all", "capacity_utilisation");
+    line("all", "contributions");
+    line("new_materials", "capacity_utilisation");
+
+    // effects.csv: every model-1 metric and tfp_growth, then the 16 model-2 columns; the
+    // paired effect is the mean of the replicates' differences, as for any metric.
+    let folder = dir
+        .path()
+        .join("output/layout-differentiated-vs-layout-homogeneous");
+    let effects = Table::read(&folder.join("effects.csv")).unwrap();
+    assert_eq!(effects.len(), 5 * 7 * (38 + 16));
+    let row = effect(&effects, 4, "new_materials", "capacity_utilisation");
+    assert_eq!(field(&row, "n"), 4.0);
+    assert!(
+        field(&row, "effect") < 0.0,
+        "duplication idles capacity: {row:?}"
+    );
+    // A column no feature here fills is compared on no replicate.
+    assert_eq!(field(&effect(&effects, 4, "all", "autonomy"), "n"), 0.0);
+
+    for (file, name) in [(&base, "base"), (&policy, "policy")] {
+        let run = [
+            "run",
+            file.to_str().unwrap(),
+            "-q",
+            "--out",
+            name,
+            "--firms",
+            "600",
+            "--steps",
+            "4",
+            "--replicates",
+            "4",
+        ];
+        assert!(nqpsim(dir.path(), &run).status.success());
+    }
+    let read = |name: &str, scenario: &str| {
+        Table::read(
+            &dir.path()
+                .join(name)
+                .join(scenario)
+                .join("trajectories.csv"),
+        )
+        .unwrap()
+    };
+    let b = per_replicate(
+        &read("base", "layout-differentiated"),
+        4,
+        "new_materials",
+        "capacity_utilisation",
+    );
+    let p = per_replicate(
+        &read("policy", "layout-homogeneous"),
+        4,
+        "new_materials",
+        "capacity_utilisation",
+    );
+    let mean = b.iter().zip(&p).map(|(b, p)| p - b).sum::<f64>() / 4.0;
+    assert!(
+        (field(&row, "effect") - mean).abs() < 1e-12,
+        "{} vs {mean}",
+        field(&row, "effect")
+    );
+
+    // The figures draw utilisation too.
+    let plot = nqpsim(dir.path(), &["plot", folder.to_str().unwrap(), "-q"]);
+    assert!(plot.status.success(), "{}", text(&plot));
+    assert!(
+        folder
+            .join("plots/effect-capacity_utilisation.svg")
+            .is_file()
+    );
+}
+
+#[test]
+fn a_model_one_comparison_has_no_model_two_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "compare",
+        "builtin:baseline",
+        scenarios()
+            .join("digital-push.toml")
+            .to_str()
+            .unwrap()
+            .to_owned()
+            .leak(),
+        "-q",
+    ];
+    args.extend(SMALL);
+    assert!(nqpsim(dir.path(), &args).status.success());
+    let effects = std::fs::read_to_string(
+        dir.path()
+            .join("output/baseline-vs-digital-push/effects.csv"),
+    )
+    .unwrap();
+    assert!(!effects.contains("capacity_utilisation"));
+}

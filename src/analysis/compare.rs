@@ -21,15 +21,31 @@
 //! Welch's degrees of freedom, and no variance reduction.
 
 use crate::math;
-use crate::metrics::{MetricsRow, RowSector};
+use crate::metrics::{MetricsRow, Model2Metrics, RowSector};
 use crate::output::table::Table;
 use crate::scenario::Scenario;
 
-/// Metrics compared: every metric column of `trajectories.csv`, then the derived ones.
+/// Metrics compared: every metric column of `trajectories.csv` before model 2's block, then
+/// the derived ones.
 pub fn metric_names() -> Vec<&'static str> {
+    metric_names_with(false)
+}
+
+/// The metrics compared: those of [`metric_names`], then, with `model2`, model 2's column
+/// block (docs/model.md M2.10). Model 2's come last, so every other metric keeps its index.
+pub fn metric_names_with(model2: bool) -> Vec<&'static str> {
     let mut names = MetricsRow::METRIC_COLUMNS.to_vec();
     names.push(TFP_GROWTH);
+    if model2 {
+        names.extend(Model2Metrics::COLUMNS);
+    }
     names
+}
+
+/// The metrics that `base` and `policy` are compared on: model 2's block too when both have
+/// it (a feature on in both).
+pub fn compared_metrics(base: &Outcomes, policy: &Outcomes) -> Vec<&'static str> {
+    metric_names_with(base.model2 && policy.model2)
 }
 
 /// Derived metric: mean annual TFP growth since step 0, percent per year,
@@ -40,6 +56,8 @@ pub const TFP_GROWTH: &str = "tfp_growth";
 const COLUMNS: usize = MetricsRow::METRIC_COLUMNS.len();
 /// Metrics per row: the columns and `tfp_growth`.
 const METRICS: usize = COLUMNS + 1;
+/// Metrics per row with model 2's block.
+const METRICS_MODEL2: usize = METRICS + Model2Metrics::COLUMNS.len();
 
 /// The metric values of every replicate of one scenario, laid out for pairing:
 /// replicate, step, row (the sectors in scenario order, then `all`), metric.
@@ -57,6 +75,8 @@ pub struct Outcomes {
     pub replicates: Vec<u32>,
     /// The seed of each replicate.
     pub seeds: Vec<u64>,
+    /// Whether the rows hold model 2's column block (after `tfp_growth`).
+    pub model2: bool,
     /// Values (NaN for NA), indexed by [`Outcomes::index`].
     values: Vec<f64>,
 }
@@ -78,6 +98,7 @@ impl Outcomes {
                 rows.len()
             ));
         }
+        let model2 = scenario.features.any();
         let mut out = Outcomes {
             scenario: scenario.name.clone(),
             rows: names,
@@ -85,7 +106,8 @@ impl Outcomes {
             start_year: scenario.run.start_year,
             replicates: Vec::new(),
             seeds: Vec::new(),
-            values: Vec::with_capacity(rows.len() * METRICS),
+            model2,
+            values: Vec::with_capacity(rows.len() * METRICS_MODEL2),
         };
         for replicate in rows.chunks(per_replicate) {
             out.replicates.push(replicate[0].replicate);
@@ -106,6 +128,14 @@ impl Outcomes {
                         .map(|v| v.as_f64().unwrap_or(f64::NAN)),
                 );
                 out.values.push(f64::NAN); // tfp_growth, filled below
+                if model2 {
+                    out.values.extend(
+                        row.model2
+                            .values()
+                            .iter()
+                            .map(|v| v.as_f64().unwrap_or(f64::NAN)),
+                    );
+                }
             }
         }
         out.derive();
@@ -130,6 +160,19 @@ impl Outcomes {
             .iter()
             .map(|m| table.column(m))
             .collect::<Result<Vec<_>, _>>()?;
+        // Model 2's block, if the run wrote it (a feature on).
+        let model2 = table
+            .columns()
+            .iter()
+            .any(|c| c == Model2Metrics::COLUMNS[0]);
+        let model2_columns = if model2 {
+            Model2Metrics::COLUMNS
+                .iter()
+                .map(|m| table.column(m))
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
         let integer = |r: usize, c: usize| -> Result<u64, crate::Error> {
             table.text(r, c).parse().map_err(|_| {
                 bad(format!(
@@ -185,7 +228,8 @@ impl Outcomes {
             start_year: integer(first, c_year)? as i32,
             replicates: Vec::new(),
             seeds: Vec::new(),
-            values: Vec::with_capacity(selected.len() * METRICS),
+            model2,
+            values: Vec::with_capacity(selected.len() * METRICS_MODEL2),
         };
         let per_step = out.rows.len();
         let steps = selected
@@ -225,6 +269,9 @@ impl Outcomes {
                 out.values.push(table.number(r, c)?.unwrap_or(f64::NAN));
             }
             out.values.push(f64::NAN);
+            for &c in &model2_columns {
+                out.values.push(table.number(r, c)?.unwrap_or(f64::NAN));
+            }
         }
         out.derive();
         Ok(out)
@@ -248,18 +295,25 @@ impl Outcomes {
         }
     }
 
-    fn index(&self, replicate: usize, step: usize, row: usize, metric: usize) -> usize {
-        ((replicate * (self.steps as usize + 1) + step) * self.rows.len() + row) * METRICS + metric
+    /// Metrics per row: [`metric_names_with`] `(self.model2)`.
+    fn per_row(&self) -> usize {
+        if self.model2 { METRICS_MODEL2 } else { METRICS }
     }
 
-    /// The value of `metric` (index into [`metric_names`]) for the i-th replicate (NaN: NA).
+    fn index(&self, replicate: usize, step: usize, row: usize, metric: usize) -> usize {
+        ((replicate * (self.steps as usize + 1) + step) * self.rows.len() + row) * self.per_row()
+            + metric
+    }
+
+    /// The value of `metric` (index into [`metric_names_with`] `(self.model2)`) for the i-th
+    /// replicate (NaN: NA).
     pub fn value(&self, replicate: usize, step: usize, row: usize, metric: usize) -> f64 {
         self.values[self.index(replicate, step, row, metric)]
     }
 
     /// Keeps only the replicates numbered in `keep`, in their order here.
     pub fn keep_replicates(&mut self, keep: &[u32]) {
-        let per_replicate = (self.steps as usize + 1) * self.rows.len() * METRICS;
+        let per_replicate = (self.steps as usize + 1) * self.rows.len() * self.per_row();
         let mut values = Vec::with_capacity(keep.len() * per_replicate);
         let (mut replicates, mut seeds) = (Vec::new(), Vec::new());
         for (i, (&r, &seed)) in self.replicates.iter().zip(&self.seeds).enumerate() {
@@ -388,19 +442,20 @@ fn mean_var(x: &[f64]) -> (Option<f64>, Option<f64>) {
     (Some(mean), crate::stats::sample_variance(x, mean))
 }
 
-/// The effect of every metric of every row at every step. `level` is the interval's
-/// coverage (e.g. 0.95).
+/// The effect of every metric ([`compared_metrics`]) of every row at every step, in (step,
+/// row, metric) order. `level` is the interval's coverage (e.g. 0.95).
 pub fn effects(
     base: &Outcomes,
     policy: &Outcomes,
     pairing: &Pairing,
     level: f64,
 ) -> Vec<EffectRow> {
-    let mut out = Vec::with_capacity((base.steps as usize + 1) * base.rows.len() * METRICS);
+    let metrics = compared_metrics(base, policy).len();
+    let mut out = Vec::with_capacity((base.steps as usize + 1) * base.rows.len() * metrics);
     let (mut b, mut p, mut d) = (Vec::new(), Vec::new(), Vec::new());
     for step in 0..=base.steps as usize {
         for row in 0..base.rows.len() {
-            for metric in 0..METRICS {
+            for metric in 0..metrics {
                 b.clear();
                 p.clear();
                 d.clear();

@@ -10,9 +10,7 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt, load_scenario};
-use crate::analysis::compare::{
-    self, EffectRow, Outcomes, Pairing, Step0Causes, metric_index, metric_names,
-};
+use crate::analysis::compare::{self, EffectRow, Outcomes, Pairing, Step0Causes, metric_names};
 use crate::analysis::fiscal::{self, FiscalOptions, FiscalRow};
 use crate::error::Error;
 use crate::output::atomic;
@@ -319,7 +317,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     }
     let effects = compare::effects(&base, &policy, &pairing, args.level);
     let step0 = compare::step0_differences(&base, &policy, &pairing);
-    let names = metric_names();
+    let names = compare::compared_metrics(&base, &policy);
     let step0_text: Vec<String> = step0
         .iter()
         .map(|&(row, metric)| format!("{}:{}", base.rows[row].0, names[metric]))
@@ -388,7 +386,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
         &[EFFECTS, FISCAL, MANIFEST, PLOTS_DIR],
         args.run.force,
     )?;
-    let effects_csv = effects_csv(&base, &effects)?;
+    let effects_csv = effects_csv(&base, &names, &effects)?;
     let fiscal_csv = fiscal_csv(&fiscal)?;
     let files = vec![
         FileEntry {
@@ -430,7 +428,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
             (&base, &describe_side(&base_source, &base.scenario)?),
             &describe_side(&policy_source, &policy.scenario)?,
             &pairing,
-            &effects,
+            (&effects, &names),
             &fiscal,
             &args,
             folder.path(),
@@ -755,8 +753,7 @@ fn describe_side(source: &Source, scenario: &str) -> Result<String, Error> {
     })
 }
 
-fn effects_csv(base: &Outcomes, rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
-    let names = metric_names();
+fn effects_csv(base: &Outcomes, names: &[&str], rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Results {
         path: EFFECTS.into(),
@@ -825,7 +822,7 @@ fn headline(
     (base, base_name): (&Outcomes, &str),
     policy_name: &str,
     pairing: &Pairing,
-    effects: &[EffectRow],
+    (effects, names): (&[EffectRow], &[&str]),
     fiscal: &[FiscalRow],
     args: &CompareArgs,
     dir: &Path,
@@ -864,13 +861,27 @@ fn headline(
             lines.push((row, "tfp_growth"));
         }
     }
-    let per_step = base.rows.len() * metric_names().len();
+    // Model 2's headline: utilisation and the platform, where a feature filled them.
+    if names.len() > metric_names().len() {
+        for metric in ["capacity_utilisation", "contributions", "platform_lift"] {
+            lines.push((all, metric));
+        }
+        if base.rows.len() <= 9 {
+            for row in 0..all {
+                lines.push((row, "capacity_utilisation"));
+            }
+        }
+    }
+    let per_step = base.rows.len() * names.len();
     let at_last = &effects[last as usize * per_step..];
     for (row, metric) in lines {
-        let m = metric_index(metric).expect("a metric");
+        let m = names.iter().position(|n| *n == metric).expect("a metric");
         let Some(found) = at_last.iter().find(|e| e.row == row && e.metric == m) else {
             continue;
         };
+        if found.difference.n == 0 && m >= metric_names().len() {
+            continue; // a model-2 column that no feature of this economy fills
+        }
         let e = &found.difference;
         let f = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:.4}"));
         let signed = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:+.4}"));

@@ -15,8 +15,9 @@ use crate::plot::{Chart, LineChart, Series};
 /// The file the figures are drawn from.
 pub const EFFECTS: &str = "effects.csv";
 
-/// The metrics drawn, in this order, where `effects.csv` has them.
-pub const METRICS: [&str; 8] = [
+/// The metrics drawn, in this order, where `effects.csv` has them with a value (model 2's
+/// only where a feature of both sides filled them).
+pub const METRICS: [&str; 10] = [
     "tfp_index",
     "tfp_growth",
     "output_share",
@@ -25,6 +26,8 @@ pub const METRICS: [&str; 8] = [
     "emissions",
     "employment",
     "subsidy_total",
+    "capacity_utilisation",
+    "contributions",
 ];
 
 /// The figures of the comparison in `folder`.
@@ -50,7 +53,7 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
     let mut figures = Vec::new();
     for m in METRICS {
         let rows: Vec<usize> = (0..table.len()).filter(|&r| metric[r] == m).collect();
-        if rows.is_empty() {
+        if rows.iter().all(|&r| !effect[r].is_finite()) {
             continue;
         }
         // Every sector's share is 1 in `all`: no effect to show.

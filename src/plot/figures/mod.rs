@@ -472,6 +472,26 @@ pub(crate) fn metric_text(metric: &str) -> MetricText {
         "firms" => ("firms", "firms", "firms"),
         "entries" => ("entries", "entrants per year (firms)", "firms"),
         "exits" => ("exits", "exits per year (firms)", "firms"),
+        "capacity_utilisation" => (
+            "capacity utilisation",
+            "capacity utilisation (output / capacity)",
+            "utilisation, output / capacity",
+        ),
+        "idle_capacity" => (
+            "planned excess capacity",
+            "planned excess capacity (share of planned output)",
+            "share of planned output",
+        ),
+        "contributions" => (
+            "platform contributions",
+            "firms' platform contributions (output units)",
+            "output units",
+        ),
+        "platform_lift" => (
+            "platform lift",
+            "platform lift (log points of TFP)",
+            "log points",
+        ),
         other => (other, other, other),
     };
     MetricText {
