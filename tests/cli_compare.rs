@@ -100,7 +100,8 @@ fn the_effect_is_the_mean_paired_difference_of_two_runs_with_the_same_seed() {
             "variance_reduction"
         ]
     );
-    // every (step, row, metric): 7 steps x 4 rows x (37 metrics + tfp_growth)
+    // every (step, row, metric): 7 steps x 4 rows x (37 metrics + tfp_growth); a model-1
+    // comparison has no row of model 2's block
     assert_eq!(effects.len(), 7 * 4 * 38);
 
     // The same two scenarios run separately with the same seed give the replicates paired.
@@ -657,28 +658,4 @@ fn two_model_two_economies_are_also_compared_on_model_twos_columns() {
             .join("plots/effect-capacity_utilisation.svg")
             .is_file()
     );
-}
-
-#[test]
-fn a_model_one_comparison_has_no_model_two_rows() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut args = vec![
-        "compare",
-        "builtin:baseline",
-        scenarios()
-            .join("digital-push.toml")
-            .to_str()
-            .unwrap()
-            .to_owned()
-            .leak(),
-        "-q",
-    ];
-    args.extend(SMALL);
-    assert!(nqpsim(dir.path(), &args).status.success());
-    let effects = std::fs::read_to_string(
-        dir.path()
-            .join("output/baseline-vs-digital-push/effects.csv"),
-    )
-    .unwrap();
-    assert!(!effects.contains("capacity_utilisation"));
 }
