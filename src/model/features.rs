@@ -44,6 +44,12 @@ impl Feature {
         }
     }
 
+    /// Whether the feature belongs to model 2 part two (labour, supply, carbon) rather than
+    /// part one (regions, capacity, platform).
+    pub const fn part_two(self) -> bool {
+        matches!(self, Feature::Labour | Feature::Supply | Feature::Carbon)
+    }
+
     /// Whether this version of nqpsim has the feature's mechanism (part two's are refused).
     pub const fn is_built(self) -> bool {
         matches!(
@@ -93,6 +99,14 @@ impl Features {
     /// Whether any feature is on: then the model-2 columns are written.
     pub fn any(&self) -> bool {
         Feature::ALL.iter().any(|&f| self.has(f))
+    }
+
+    /// Whether a feature of the same part of model 2 as `feature` is on (part one: regions,
+    /// capacity, platform; part two: labour, supply, carbon).
+    pub fn any_in_part_of(&self, feature: Feature) -> bool {
+        Feature::ALL
+            .iter()
+            .any(|&f| f.part_two() == feature.part_two() && self.has(f))
     }
 
     /// The features as written: `None` when none is on (so a model-1 scenario's explicit form
@@ -162,5 +176,24 @@ mod tests {
         };
         assert!(on.any() && on.has(Feature::Capacity) && !on.has(Feature::Regions));
         assert_eq!(on.to_raw().unwrap().get(Feature::Capacity), Some(true));
+    }
+
+    #[test]
+    fn a_feature_is_of_part_one_or_part_two_and_a_part_is_used_when_one_of_its_features_is_on() {
+        let two: Vec<Feature> = Feature::ALL.into_iter().filter(|f| f.part_two()).collect();
+        assert_eq!(two, [Feature::Labour, Feature::Supply, Feature::Carbon]);
+        let capacity = Features {
+            capacity: true,
+            ..Features::default()
+        };
+        assert!(capacity.any_in_part_of(Feature::Regions));
+        assert!(!capacity.any_in_part_of(Feature::Labour));
+        let supply = Features {
+            supply: true,
+            ..Features::default()
+        };
+        assert!(supply.any_in_part_of(Feature::Labour));
+        assert!(!supply.any_in_part_of(Feature::Platform));
+        assert!(!Features::default().any_in_part_of(Feature::Regions));
     }
 }

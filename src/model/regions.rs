@@ -23,6 +23,9 @@ pub struct Region {
     pub aptitude: Vec<f64>,
 }
 
+/// The name of the one region of a scenario without `regions`, which holds every firm.
+pub const NATIONAL: &str = "national";
+
 /// The endowments of the region `national`, which holds every firm when `regions` is off.
 pub const NATIONAL_TALENT_ENDOWMENT: f64 = 0.89;
 /// The yearly talent growth of the region `national`.
@@ -44,7 +47,7 @@ impl Region {
     /// The region `national`: every firm, no offset, data infrastructure 1, no aptitude.
     pub fn national(sectors: usize, talent_endowment: f64, talent_growth: f64) -> Self {
         Region {
-            name: "national".into(),
+            name: NATIONAL.into(),
             firm_share: [1.0; 3],
             tfp_offset: 0.0,
             data_infra: 1.0,
