@@ -252,13 +252,15 @@ pub fn validate(
     }
 
     let transitions = validate_transitions(&mut c, raw.transitions.as_deref(), &names);
-    let policy = validate_policy(&mut c, raw.policy.as_ref(), &names, run.start_year);
+    // The regions before the policy, so that a lever can be keyed by region (the regions do
+    // not depend on the policy).
     let features = validate_features(&mut c, &raw);
     let regions = if features.regions {
         validate_regions(&mut c, &raw, &sectors)
     } else {
         vec![validate_national(&mut c, &raw, sectors.len())]
     };
+    let policy = validate_policy(&mut c, raw.policy.as_ref(), &names, run.start_year);
 
     if c.problems.is_empty() {
         Ok(Scenario {
