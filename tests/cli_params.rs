@@ -5,7 +5,7 @@
 
 mod common;
 
-use nqpsim::model::levers::LEVERS;
+use nqpsim::model::levers::{LEVERS, LeverInfo, Scope};
 use nqpsim::model::params::{ModelParams, SectorParams};
 use predicates::prelude::*;
 use tempfile::TempDir;
@@ -64,6 +64,25 @@ fn symbol(s: &str) -> String {
     }
 }
 
+/// The path `nqpsim params` lists a lever under: `policy.X.NAME` per sector,
+/// `policy.X.REGION` per region, `policy.X` for the whole economy.
+fn listed_path(lever: &LeverInfo) -> String {
+    match lever.scope {
+        Scope::Sector => format!("policy.{}.NAME", lever.name),
+        Scope::Region => format!("policy.{}.REGION", lever.name),
+        Scope::Global => format!("policy.{}", lever.name),
+    }
+}
+
+/// The scope of a lever as the lever tables of docs/model.md and the README write it.
+fn scope_words(lever: &LeverInfo) -> &'static str {
+    match lever.scope {
+        Scope::Sector => "per sector",
+        Scope::Region => "per region",
+        Scope::Global => "global",
+    }
+}
+
 #[test]
 fn params_lists_every_per_sector_parameter() {
     let text = params(&[]);
@@ -90,11 +109,7 @@ fn params_lists_every_global_parameter() {
 fn params_lists_every_policy_lever() {
     let text = params(&[]);
     for lever in LEVERS {
-        let path = if lever.per_sector() {
-            format!("policy.{}.NAME", lever.name)
-        } else {
-            format!("policy.{}", lever.name)
-        };
+        let path = listed_path(lever);
         let line = line_for(&text, &path);
         assert!(
             line.starts_with(&format!("{path} = {}", lever.default_text())),
@@ -102,6 +117,25 @@ fn params_lists_every_policy_lever() {
         );
         assert!(text.contains(lever.doc), "the meaning of {}", lever.name);
     }
+}
+
+#[test]
+fn a_per_region_lever_is_listed_by_region() {
+    let text = params(&[]);
+    let line = line_for(&text, "policy.talent_training.REGION");
+    assert!(
+        line.starts_with("policy.talent_training.REGION = 0 "),
+        "{line}"
+    );
+    assert!(
+        text.contains("per-region levers a number or { region = number }"),
+        "{text}"
+    );
+    let markdown = params(&["--markdown"]);
+    assert!(
+        markdown.contains("| `policy.talent_training.REGION` |  | 0 | added growth per year |"),
+        "{markdown}"
+    );
 }
 
 #[test]
@@ -203,11 +237,7 @@ fn params_markdown_has_one_row_per_field() {
         );
     }
     for lever in LEVERS {
-        let name = if lever.per_sector() {
-            format!("policy.{}.NAME", lever.name)
-        } else {
-            format!("policy.{}", lever.name)
-        };
+        let name = listed_path(lever);
         // `|` inside a cell is escaped so the row keeps its six cells.
         let unit = lever.unit.replace('|', "\\|");
         let start = format!("| `{name}` |  | {} | {unit} |", lever.default_text());
@@ -312,11 +342,7 @@ fn the_model_documents_lever_table_is_the_lever_declarations() {
     for lever in LEVERS {
         if lever.feature.is_some() {
             // model 2's levers have their own table (docs/model.md M2.7): name, scope, range
-            let scope = if lever.per_sector() {
-                "per sector"
-            } else {
-                "global"
-            };
+            let scope = scope_words(lever);
             let start = format!("| `{}`", lever.name);
             assert!(
                 rows.iter().any(|r| r.starts_with(&start)
@@ -328,11 +354,7 @@ fn the_model_documents_lever_table_is_the_lever_declarations() {
             );
             continue;
         }
-        let scope = if lever.per_sector() {
-            "per sector"
-        } else {
-            "global"
-        };
+        let scope = scope_words(lever);
         let range = if lever.is_choice() {
             "a choice"
         } else {
@@ -356,5 +378,20 @@ fn the_model_documents_lever_table_is_the_lever_declarations() {
             None => "| none |".to_string(),
         };
         assert!(row.ends_with(&cost), "`{row}` should end with `{cost}`");
+    }
+}
+
+/// The README's table of model 2's levers lists every lever of model 2 with its scope.
+#[test]
+fn the_readme_lists_every_model_2_lever_with_its_scope() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let rows: Vec<&str> = readme.lines().filter(|l| l.starts_with("| `")).collect();
+    for lever in LEVERS.iter().filter(|l| l.feature.is_some()) {
+        let start = format!("| `{}` | {} |", lever.name, scope_words(lever));
+        assert!(
+            rows.iter().any(|r| r.starts_with(&start)),
+            "README has no row starting `{start}`"
+        );
     }
 }

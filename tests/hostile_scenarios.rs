@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use nqpsim::error::{Error, ScenarioError};
+use nqpsim::model::levers::Scope;
 use nqpsim::scenario::{self, BASELINE_TOML, load_str};
 use nqpsim::{RunOptions, Scenario, Silent};
 use proptest::prelude::*;
@@ -53,10 +54,11 @@ fn paths() -> Vec<String> {
         paths.push(format!("sectors.{sector}.tier"));
     }
     for lever in nqpsim::model::levers::LEVERS {
-        paths.push(if lever.per_sector() {
-            format!("policy.{}.emerging", lever.name)
-        } else {
-            format!("policy.{}", lever.name)
+        paths.push(match lever.scope {
+            Scope::Sector => format!("policy.{}.emerging", lever.name),
+            // the baseline's one region
+            Scope::Region => format!("policy.{}.national", lever.name),
+            Scope::Global => format!("policy.{}", lever.name),
         });
     }
     for r in 0..3 {

@@ -96,7 +96,7 @@ prop_compose! {
             scale_by_digital: scale,
         }).collect();
         let b = &mut s.policy.base;
-        *b = nqpsim::model::levers::Levers::defaults(n);
+        *b = nqpsim::model::levers::Levers::defaults(n, s.regions.len());
         b.rd_subsidy = vec![levers.0; n];
         b.digital_subsidy = vec![levers.1; n];
         b.green_subsidy = vec![levers.2; n];

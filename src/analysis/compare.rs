@@ -666,8 +666,7 @@ pub fn step0_causes(base: &Scenario, policy: &Scenario) -> Step0Causes {
         let mut raw = s.to_raw();
         raw.name = None;
         raw.description = None;
-        let names: Vec<String> = s.sectors.iter().map(|x| x.name.clone()).collect();
-        raw.policy = Some(s.policy.at(0).to_raw(&names, s.features.any()));
+        raw.policy = Some(s.levers_to_raw(&s.policy.at(0)));
         if let Some(run) = &mut raw.run {
             run.replicates = None;
         }

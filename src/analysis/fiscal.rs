@@ -49,8 +49,6 @@ pub fn spending_names() -> Vec<&'static str> {
 /// model-2 levers other than [`MODEL2_SPENDING_LEVERS`]) whose values differ between `base` and `policy` at some step after step 0: their effect on output
 /// and emissions is charged to the subsidies by the cost ratios.
 pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> {
-    let names =
-        |s: &Scenario| -> Vec<String> { s.sectors.iter().map(|x| x.name.clone()).collect() };
     let steps = base.run.steps.min(policy.run.steps);
     LEVERS
         .iter()
@@ -63,7 +61,7 @@ pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> 
         .filter(|l| {
             (1..=steps).any(|t| {
                 let lever = |s: &Scenario| {
-                    toml::Value::try_from(s.policy.at(t).to_raw(&names(s), s.features.any()))
+                    toml::Value::try_from(s.levers_to_raw(&s.policy.at(t)))
                         .ok()
                         .and_then(|v| v.get(l.name).cloned())
                 };

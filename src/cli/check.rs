@@ -58,17 +58,13 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<i32> {
 }
 
 /// The levers in force at each step of `scenario` as a table: one row per step with its year,
-/// one column per lever (per sector where the sectors differ) whose value changes over the
+/// one column per lever (per sector or region where they differ) whose value changes over the
 /// run; the levers that do not change are listed after it.
 pub fn lever_path(scenario: &Scenario, path: &std::path::Path) -> String {
-    let names: Vec<String> = scenario.sectors.iter().map(|s| s.name.clone()).collect();
-    // (column, value text) per step, per-sector levers per sector
+    // (column, value text) per step, per-sector levers per sector, per-region ones per region
     let steps: Vec<Vec<(String, String)>> = (0..=scenario.run.steps)
         .map(|t| {
-            let raw = scenario
-                .policy
-                .at(t)
-                .to_raw(&names, scenario.features.any());
+            let raw = scenario.levers_to_raw(&scenario.policy.at(t));
             let value = toml::Value::try_from(&raw).expect("levers serialise");
             let mut cells = Vec::new();
             flatten("", &value, &mut cells);
@@ -89,7 +85,7 @@ pub fn lever_path(scenario: &Scenario, path: &std::path::Path) -> String {
             .find(|(k, _)| k == c)
             .map_or("none".into(), |(_, v)| v.clone())
     };
-    // a per-sector lever whose sectors agree at every step is one column
+    // a per-sector (per-region) lever whose sectors (regions) agree at every step is one column
     let lever_of = |c: &str| c.split('.').next().unwrap_or(c).to_string();
     let mut shown: Vec<(String, Vec<String>)> = Vec::new(); // (header, values by step)
     let mut constant: Vec<String> = Vec::new();

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use clap::Args;
 
 use super::EXIT_OK;
-use crate::model::levers::LEVERS;
+use crate::model::levers::{LEVERS, Scope};
 use crate::model::params::{ModelParams, SectorParams, Tier};
 use crate::scenario::validate::DEFAULT_RUN;
 
@@ -119,11 +119,15 @@ pub fn execute(args: ParamsArgs) -> anyhow::Result<i32> {
             .collect(),
     ));
     sections.push((
-        "[policy] levers (docs/model.md section 4); per-sector levers take a number or { sector = number }",
+        "[policy] levers (docs/model.md section 4); per-sector levers take a number or { sector = number }, per-region levers a number or { region = number }",
         LEVERS
             .iter()
             .map(|l| Line {
-                path: if l.per_sector() { format!("policy.{}.NAME", l.name) } else { format!("policy.{}", l.name) },
+                path: match l.scope {
+                    Scope::Sector => format!("policy.{}.NAME", l.name),
+                    Scope::Region => format!("policy.{}.REGION", l.name),
+                    Scope::Global => format!("policy.{}", l.name),
+                },
                 symbol: "",
                 default: l.default_text(),
                 unit: l.unit,

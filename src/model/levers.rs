@@ -2,12 +2,13 @@
 //! is derived.
 //!
 //! A lever is declared once, in the `levers!` table at the end of this file: its name, a
-//! label in words, unit, allowed range, default, whether it is set per sector or once for the
-//! economy, whether it is public spending (its column and whether the budget cap scales it),
-//! and its help text. From that declaration come:
+//! label in words, unit, allowed range, default, whether it is set per sector, per region or
+//! once for the economy ([`Scope`]), whether it is public spending (its column and whether
+//! the budget cap scales it), and its help text. From that declaration come:
 //!
-//! - [`Levers`], the values in force in a step, with [`Levers::defaults`] and
-//!   [`Levers::apply`] (what a schedule entry does);
+//! - [`Levers`], the values in force in a step (one per sector or per region where the lever
+//!   is set so), with [`Levers::defaults`] and [`Levers::apply`] (what a schedule entry
+//!   does);
 //! - [`LeverSet`], the optional values a `[policy]` table or a schedule entry sets;
 //! - [`RawPolicy`], the table as written in a scenario file (serde, unknown fields refused),
 //!   its validation ([`RawPolicy::validate`], every value against its range) and the way
@@ -19,7 +20,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::features::Feature;
+use super::features::{Feature, Features};
 use super::params::Range;
 use super::policy::{PerSector, Targeting};
 
@@ -33,13 +34,16 @@ macro_rules! lever_feature {
     };
 }
 
-/// Whether a lever takes one value per sector or one for the whole economy.
+/// Whether a lever takes one value per sector, one per region or one for the whole economy.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Scope {
     /// A value per sector: `policy.<lever>.<sector>`, or one number for every sector.
     Sector,
     /// One value for the whole economy: `policy.<lever>`.
     Global,
+    /// A value per region (the scenario's regions in order; the one region `national` when
+    /// `regions` is off): `policy.<lever>.<region>`, or one number for every region.
+    Region,
 }
 
 /// How a lever that is public spending is accounted (docs/model.md §4, §5.13 fiscal).
@@ -68,7 +72,7 @@ pub struct LeverInfo {
     pub name: &'static str,
     /// What it is, in words (axis labels, tables).
     pub label: &'static str,
-    /// Per sector or for the whole economy.
+    /// Per sector, per region or for the whole economy.
     pub scope: Scope,
     /// Unit of measurement.
     pub unit: &'static str,
@@ -120,6 +124,21 @@ impl LeverInfo {
     /// Whether the lever is set per sector.
     pub fn per_sector(&self) -> bool {
         self.scope == Scope::Sector
+    }
+
+    /// Whether the lever is set per region.
+    pub fn per_region(&self) -> bool {
+        self.scope == Scope::Region
+    }
+
+    /// Whether the explicit form of a scenario with `features` on (what `nqpsim check`
+    /// prints and the manifest records) writes the lever when it is at its default: a
+    /// model-1 lever always; a model-2 lever when a feature of its part of model 2 is on
+    /// ([`Features::any_in_part_of`]). So a model-1 scenario's explicit form is the same with
+    /// or without model 2 in the program, and a part-one scenario's the same with or without
+    /// part two's levers. A lever not at its default is always written.
+    pub fn written_at_default(&self, features: &Features) -> bool {
+        self.feature.is_none_or(|f| features.any_in_part_of(f))
     }
 
     /// The lever named `name`.
@@ -282,13 +301,15 @@ impl GlobalValue for Targeting {
     }
 }
 
-/// The values of a per-sector lever as written (`None` for a lever left out): one number for
-/// every sector, or a table of `sector = number`; each checked, each sector known.
-fn per_sector_values(
+/// The values of a per-sector (or per-region) lever as written (`None` for a lever left out):
+/// one number for every sector, or a table of `sector = number`; each checked, each sector
+/// known. `what` is what the keys name (`sector`, `region`), `names` their names in order.
+fn per_key_values(
     c: &mut dyn LeverChecker,
     path: String,
     written: &Option<PerSector>,
     range: Range,
+    what: &str,
     names: &[&str],
 ) -> Vec<Option<f64>> {
     let mut out = vec![None; names.len()];
@@ -305,9 +326,9 @@ fn per_sector_values(
                     Some(j) => out[j] = Some(c.number(field, *v, range)),
                     None => c.problem(
                         field,
-                        format!("{v} for sector {name:?}"),
+                        format!("{v} for {what} {name:?}"),
                         format!(
-                            "must name one of the sectors: {}{}",
+                            "must name one of the {what}s: {}{}",
                             names.join(", "),
                             crate::error::did_you_mean(name, names.iter().copied())
                                 .map(|m| format!(" (did you mean `{m}`?)"))
@@ -321,15 +342,16 @@ fn per_sector_values(
     out
 }
 
-/// A per-sector lever's values for every sector, as written explicitly.
-fn by_sector(names: &[String], values: &[f64]) -> Option<PerSector> {
+/// A per-sector (or per-region) lever's values for every sector (region) `names`, as
+/// written explicitly.
+fn by_name(names: &[String], values: &[f64]) -> Option<PerSector> {
     Some(PerSector::BySector(
         names.iter().cloned().zip(values.iter().copied()).collect(),
     ))
 }
 
-/// The values a set gives some sectors (`None` if it gives none).
-fn some_sectors(names: &[String], values: &[Option<f64>]) -> Option<PerSector> {
+/// The values a set gives some sectors (or regions) `names` (`None` if it gives none).
+fn some_named(names: &[String], values: &[Option<f64>]) -> Option<PerSector> {
     let entries: Vec<(String, f64)> = names
         .iter()
         .zip(values)
@@ -380,20 +402,32 @@ macro_rules! levers {
                     = $gdefault:expr, choices: $gchoices:expr $(, feature: $gfeat:ident)?;
             )+
         }
+        per_region {
+            $(
+                $(#[doc = $rdoc:literal])+
+                $rname:ident [$rlabel:literal, $runit:literal, $rrange:ident]
+                    = $rdefault:literal, spending: $rspend:expr $(, feature: $rfeat:ident)?;
+            )+
+        }
     ) => {
-        /// The levers in force in one step, resolved for every sector (docs/model.md §4).
+        /// The levers in force in one step, resolved for every sector and region
+        /// (docs/model.md §4): a per-sector lever holds one value per sector, a per-region
+        /// lever one per region, both in the scenario's order.
         #[derive(Clone, Debug, PartialEq)]
         pub struct Levers {
             $( $(#[doc = $sdoc])+ pub $sname: Vec<f64>, )+
             $( $(#[doc = $gdoc])+ pub $gname: $gty, )+
+            $( $(#[doc = $rdoc])+ pub $rname: Vec<f64>, )+
         }
 
         /// A validated set of lever values, each optional: the `[policy]` table or a schedule
-        /// entry's `set`. Per-sector levers hold one optional value per sector.
+        /// entry's `set`. Per-sector levers hold one optional value per sector, per-region
+        /// levers one per region.
         #[derive(Clone, Debug, PartialEq, Default)]
         pub struct LeverSet {
             $( $(#[doc = $sdoc])+ pub $sname: Vec<Option<f64>>, )+
             $( $(#[doc = $gdoc])+ pub $gname: Option<<$gty as GlobalValue>::Written>, )+
+            $( $(#[doc = $rdoc])+ pub $rname: Vec<Option<f64>>, )+
         }
 
         /// `[policy]` as written, and the `set` of a schedule entry (where `schedule` itself
@@ -410,6 +444,11 @@ macro_rules! levers {
                 $(#[doc = $gdoc])+
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $gname: Option<<$gty as GlobalValue>::Written>,
+            )+
+            $(
+                $(#[doc = $rdoc])+
+                #[serde(default, skip_serializing_if = "Option::is_none")]
+                pub $rname: Option<PerSector>,
             )+
             /// Changes over time.
             #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -442,14 +481,27 @@ macro_rules! levers {
                 spending: None,
                 feature: lever_feature!($($gfeat)?),
             }, )+
+            $( LeverInfo {
+                name: stringify!($rname),
+                label: $rlabel,
+                scope: Scope::Region,
+                unit: $runit,
+                range: Range::$rrange,
+                choices: &[],
+                default: || GlobalValue::describe(&($rdefault as f64)),
+                doc: concat!($($rdoc),+),
+                spending: $rspend,
+                feature: lever_feature!($($rfeat)?),
+            }, )+
         ];
 
         impl Levers {
-            /// The defaults of docs/model.md §4 for `sectors` sectors.
-            pub fn defaults(sectors: usize) -> Self {
+            /// The defaults of docs/model.md §4 for `sectors` sectors and `regions` regions.
+            pub fn defaults(sectors: usize, regions: usize) -> Self {
                 Levers {
                     $( $sname: vec![$sdefault; sectors], )+
                     $( $gname: $gdefault, )+
+                    $( $rname: vec![$rdefault; regions], )+
                 }
             }
 
@@ -467,23 +519,37 @@ macro_rules! levers {
                         self.$gname.set(v);
                     }
                 )+
+                $(
+                    for (t, v) in self.$rname.iter_mut().zip(&set.$rname) {
+                        if let Some(v) = v {
+                            *t = *v;
+                        }
+                    }
+                )+
             }
 
-            /// The levers as written with every value explicit (sectors `names`), without a
-            /// schedule; a model-2 lever only when `model2` (some feature is on) or it is not
-            /// at its default, so a model-1 scenario's explicit form does not change.
-            pub fn to_raw(&self, names: &[String], model2: bool) -> RawPolicy {
-                let defaults = Levers::defaults(names.len());
+            /// The levers as written with every value explicit (the scenario's `sectors` and
+            /// `regions` by name), without a schedule; a model-2 lever only where
+            /// [`LeverInfo::written_at_default`] says so for `features` or it is not at its
+            /// default, so a model-1 scenario's explicit form does not change.
+            pub fn to_raw(
+                &self,
+                sectors: &[String],
+                regions: &[String],
+                features: &Features,
+            ) -> RawPolicy {
+                let defaults = Levers::defaults(sectors.len(), regions.len());
                 let keep = |name: &str, is_default: bool| {
-                    model2
-                        || !is_default
-                        || LeverInfo::find(name).is_some_and(|l| l.feature.is_none())
+                    !is_default
+                        || LeverInfo::find(name).is_some_and(|l| l.written_at_default(features))
                 };
                 RawPolicy {
-                    $( $sname: by_sector(names, &self.$sname)
+                    $( $sname: by_name(sectors, &self.$sname)
                         .filter(|_| keep(stringify!($sname), self.$sname == defaults.$sname)), )+
                     $( $gname: self.$gname.written()
                         .filter(|_| keep(stringify!($gname), self.$gname == defaults.$gname)), )+
+                    $( $rname: by_name(regions, &self.$rname)
+                        .filter(|_| keep(stringify!($rname), self.$rname == defaults.$rname)), )+
                     schedule: None,
                 }
             }
@@ -501,14 +567,21 @@ macro_rules! levers {
                         .collect(), )+
                     $( $gname: self.$gname
                         .map(|to| <$gty as GlobalValue>::ramp(&from.$gname, to, fraction)), )+
+                    $( $rname: self.$rname
+                        .iter()
+                        .zip(&from.$rname)
+                        .map(|(to, from)| to.map(|to| between(*from, to, fraction)))
+                        .collect(), )+
                 }
             }
 
-            /// The set as written (sectors `names`): only what it sets.
-            pub fn to_raw(&self, names: &[String]) -> RawPolicy {
+            /// The set as written (the scenario's `sectors` and `regions` by name): only what
+            /// it sets.
+            pub fn to_raw(&self, sectors: &[String], regions: &[String]) -> RawPolicy {
                 RawPolicy {
-                    $( $sname: some_sectors(names, &self.$sname), )+
+                    $( $sname: some_named(sectors, &self.$sname), )+
                     $( $gname: self.$gname, )+
+                    $( $rname: some_named(regions, &self.$rname), )+
                     schedule: None,
                 }
             }
@@ -516,20 +589,24 @@ macro_rules! levers {
 
         impl RawPolicy {
             /// Checks every value written at `path` (`policy` or `policy.schedule[i].set`)
-            /// against its lever's range, for the sectors `names`; every problem is recorded.
+            /// against its lever's range, for the scenario's `sectors` and `regions` (names in
+            /// order; every name a lever's table gives must be one of them); every problem is
+            /// recorded.
             pub fn validate(
                 &self,
                 c: &mut dyn LeverChecker,
                 path: &str,
-                names: &[&str],
+                sectors: &[&str],
+                regions: &[&str],
             ) -> LeverSet {
                 LeverSet {
-                    $( $sname: per_sector_values(
+                    $( $sname: per_key_values(
                         c,
                         format!("{path}.{}", stringify!($sname)),
                         &self.$sname,
                         Range::$srange,
-                        names,
+                        "sector",
+                        sectors,
                     ), )+
                     $( $gname: self.$gname.map(|v| <$gty as GlobalValue>::check(
                         v,
@@ -537,6 +614,14 @@ macro_rules! levers {
                         Range::$grange,
                         c,
                     )), )+
+                    $( $rname: per_key_values(
+                        c,
+                        format!("{path}.{}", stringify!($rname)),
+                        &self.$rname,
+                        Range::$rrange,
+                        "region",
+                        regions,
+                    ), )+
                 }
             }
         }
@@ -610,6 +695,11 @@ levers! {
         fund_matching: f64 ["matching of platform contributions", "per unit contributed", NonNegative]
             = 0.0, choices: &[], feature: Platform;
     }
+    per_region {
+        /// Model 2, labour: added yearly growth of the region's talent pool (docs/model.md M2.7); costs training_cost persons' output per person trained
+        talent_training ["talent training", "added growth per year", NonNegative] = 0.0,
+            spending: None, feature: Labour;
+    }
 }
 
 #[cfg(test)]
@@ -637,10 +727,11 @@ mod tests {
                 "none",
                 "0",
                 "0",
+                "0",
                 "0"
             ]
         );
-        let defaults = Levers::defaults(2);
+        let defaults = Levers::defaults(2, 3);
         for (info, text) in LEVERS.iter().zip(&texts) {
             if let Ok(v) = text.parse::<f64>() {
                 assert!(info.range.contains(v), "{}", info.name);
@@ -648,6 +739,8 @@ mod tests {
         }
         assert_eq!(defaults.carbon_price, 0.02);
         assert_eq!(defaults.budget_cap, None);
+        assert_eq!(defaults.rd_subsidy, [0.0; 2], "one value per sector");
+        assert_eq!(defaults.talent_training, [0.0; 3], "one value per region");
     }
 
     #[test]
@@ -661,16 +754,21 @@ mod tests {
         assert_eq!(columns, ["rd", "digital", "green", "entry", "talent"]);
     }
 
-    struct Recorder(Vec<String>);
+    /// Records the paths of the problems, and each problem's value and what is allowed.
+    #[derive(Default)]
+    struct Recorder(Vec<String>, Vec<(String, String)>);
     impl LeverChecker for Recorder {
         fn number(&mut self, path: String, value: f64, range: Range) -> f64 {
             if !range.contains(value) {
                 self.0.push(path);
+                self.1
+                    .push((value.to_string(), range.describe().to_string()));
             }
             value
         }
-        fn problem(&mut self, path: String, _: String, _: String) {
+        fn problem(&mut self, path: String, value: String, allowed: String) {
             self.0.push(path);
+            self.1.push((value, allowed));
         }
     }
 
@@ -680,18 +778,189 @@ mod tests {
             "rd_subsidy = { a = 0.3, c = 0.1 }\ntalent = 2\ncarbon_price = -1\nbudget_cap = 0.01\ntargeting = \"selective\"",
         )
         .unwrap();
-        let mut c = Recorder(Vec::new());
-        let set = raw.validate(&mut c, "policy", &["a", "b"]);
+        let mut c = Recorder::default();
+        let set = raw.validate(&mut c, "policy", &["a", "b"], &["national"]);
         assert_eq!(c.0, ["policy.rd_subsidy.c", "policy.carbon_price"]);
         assert_eq!(set.rd_subsidy, [Some(0.3), None]);
         assert_eq!(set.talent, [Some(2.0), Some(2.0)]);
+        assert_eq!(set.talent_training, [None], "left out: not set");
         let names = ["a".to_string(), "b".to_string()];
-        let mut c = Recorder(Vec::new());
-        assert_eq!(set.to_raw(&names).validate(&mut c, "p", &["a", "b"]), set);
-        let mut levers = Levers::defaults(2);
+        let regions = ["national".to_string()];
+        let mut c = Recorder::default();
+        assert_eq!(
+            set.to_raw(&names, &regions)
+                .validate(&mut c, "p", &["a", "b"], &["national"]),
+            set
+        );
+        let mut levers = Levers::defaults(2, 1);
         levers.apply(&set);
         assert_eq!(levers.budget_cap, Some(0.01));
         assert_eq!(levers.targeting, Targeting::Selective);
         assert_eq!(levers.rd_subsidy, [0.3, 0.0]);
+    }
+
+    /// The regions of the tests below, in scenario order.
+    const REGIONS: [&str; 4] = ["east", "central", "west", "northeast"];
+
+    fn region_names() -> Vec<String> {
+        REGIONS.iter().map(|r| r.to_string()).collect()
+    }
+
+    /// `[policy]` (or a schedule entry's `set`) as written, validated for three sectors and
+    /// the four regions: the set, and the problems recorded.
+    fn validated(text: &str) -> (LeverSet, Recorder) {
+        let raw: RawPolicy = toml::from_str(text).unwrap();
+        let mut c = Recorder::default();
+        let set = raw.validate(&mut c, "policy", &["a", "b", "c"], &REGIONS);
+        (set, c)
+    }
+
+    #[test]
+    fn talent_training_is_a_per_region_lever_of_labour_with_default_zero() {
+        let l = LeverInfo::find("talent_training").expect("declared");
+        assert_eq!(l.scope, Scope::Region);
+        assert!(l.per_region() && !l.per_sector());
+        assert_eq!(l.feature, Some(Feature::Labour));
+        assert_eq!(l.range, Range::NonNegative);
+        assert_eq!(l.default_text(), "0");
+        assert_eq!(l.spending, None);
+    }
+
+    #[test]
+    fn one_number_for_a_per_region_lever_sets_every_region() {
+        let (set, c) = validated("talent_training = 0.02");
+        assert_eq!(c.0, Vec::<String>::new());
+        assert_eq!(set.talent_training, [Some(0.02); 4]);
+        let mut levers = Levers::defaults(3, 4);
+        levers.apply(&set);
+        assert_eq!(levers.talent_training, [0.02; 4]);
+        assert_eq!(levers.rd_subsidy, [0.0; 3], "the sectors are not touched");
+    }
+
+    #[test]
+    fn a_table_for_a_per_region_lever_sets_the_regions_it_names_only() {
+        let (set, c) = validated("talent_training = { west = 0.02, east = 0.01 }");
+        assert_eq!(c.0, Vec::<String>::new());
+        assert_eq!(set.talent_training, [Some(0.01), None, Some(0.02), None]);
+        let mut levers = Levers::defaults(3, 4);
+        levers.talent_training = vec![0.5; 4];
+        levers.apply(&set);
+        assert_eq!(levers.talent_training, [0.01, 0.5, 0.02, 0.5]);
+    }
+
+    #[test]
+    fn a_per_region_lever_naming_no_region_is_refused_with_the_path_the_regions_and_a_suggestion() {
+        let (set, c) = validated("talent_training = { wset = 0.02, east = -1 }");
+        assert_eq!(
+            c.0,
+            ["policy.talent_training.wset", "policy.talent_training.east"]
+        );
+        assert_eq!(
+            c.1[0],
+            (
+                "0.02 for region \"wset\"".to_string(),
+                "must name one of the regions: east, central, west, northeast (did you mean `west`?)"
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            c.1[1].1,
+            Range::NonNegative.describe(),
+            "the range is checked"
+        );
+        assert_eq!(set.talent_training[2], None, "nothing is set for the slip");
+        // a per-region lever does not take sector names, nor a per-sector one region names
+        let (_, c) = validated("talent_training = { a = 0.02 }\nrd_subsidy = { west = 0.1 }");
+        assert_eq!(c.0, ["policy.rd_subsidy.west", "policy.talent_training.a"]);
+        assert!(
+            c.1[0]
+                .1
+                .starts_with("must name one of the sectors: a, b, c")
+        );
+        assert!(c.1[1].1.starts_with("must name one of the regions: east,"));
+    }
+
+    #[test]
+    fn a_per_region_lever_ramps_in_the_regions_it_names() {
+        let (set, _) = validated("talent_training = { central = 0.04 }");
+        let mut from = Levers::defaults(3, 4);
+        from.talent_training = vec![0.01; 4];
+        let half = set.ramped(&from, 0.5);
+        assert_eq!(half.talent_training, [None, Some(0.025), None, None]);
+        assert_eq!(set.ramped(&from, 1.0).talent_training[1], Some(0.04));
+    }
+
+    #[test]
+    fn the_explicit_form_of_a_per_region_lever_names_every_region_and_reads_back() {
+        let sectors: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let labour = Features {
+            labour: true,
+            ..Features::default()
+        };
+        let mut levers = Levers::defaults(3, 4);
+        levers.talent_training = vec![0.01, 0.0, 0.02, 0.0];
+        let raw = levers.to_raw(&sectors, &region_names(), &Features::default());
+        assert_eq!(
+            raw.talent_training,
+            Some(PerSector::BySector(vec![
+                ("east".into(), 0.01),
+                ("central".into(), 0.0),
+                ("west".into(), 0.02),
+                ("northeast".into(), 0.0),
+            ])),
+            "not at its default: written whatever the features"
+        );
+        let text = toml::to_string(&raw).unwrap();
+        let (set, c) = validated(&text);
+        assert_eq!(c.0, Vec::<String>::new());
+        let mut back = Levers::defaults(3, 4);
+        back.apply(&set);
+        assert_eq!(back, levers, "{text}");
+        // a set gives back only what it sets
+        let (set, _) = validated("talent_training = { west = 0.02 }");
+        let raw = set.to_raw(&sectors, &region_names());
+        assert_eq!(
+            raw.talent_training,
+            Some(PerSector::BySector(vec![("west".into(), 0.02)]))
+        );
+        assert_eq!(validated(&toml::to_string(&raw).unwrap()).0, set);
+        // at its default, written when labour is on
+        let at_default = Levers::defaults(3, 4).to_raw(&sectors, &region_names(), &labour);
+        assert_eq!(
+            at_default.talent_training,
+            Some(PerSector::BySector(
+                REGIONS.iter().map(|r| (r.to_string(), 0.0)).collect()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_lever_at_its_default_is_written_when_a_feature_of_its_part_of_model_2_is_on() {
+        let sectors = ["a".to_string()];
+        let regions = ["national".to_string()];
+        let written = |features: Features| {
+            let raw = Levers::defaults(1, 1).to_raw(&sectors, &regions, &features);
+            (
+                raw.common_tech_fund.is_some(),
+                raw.backing.is_some(),
+                raw.talent_training.is_some(),
+                raw.rd_subsidy.is_some(),
+            )
+        };
+        // model 1: model 1's levers only, so its explicit form is unchanged by model 2
+        assert_eq!(written(Features::default()), (false, false, false, true));
+        // part one on (any of its features): part one's levers, not part two's
+        let platform = Features {
+            platform: true,
+            ..Features::default()
+        };
+        assert_eq!(written(platform), (true, true, false, true));
+        // part two on: its levers too
+        let labour = Features {
+            regions: true,
+            labour: true,
+            ..Features::default()
+        };
+        assert_eq!(written(labour), (true, true, true, true));
     }
 }

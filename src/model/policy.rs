@@ -206,7 +206,7 @@ mod tests {
     #[test]
     fn later_schedule_entries_override_earlier_ones_where_they_overlap() {
         let mut spec = PolicySpec {
-            base: Levers::defaults(2),
+            base: Levers::defaults(2, 1),
             schedule: vec![],
         };
         let mut first = LeverSet {
@@ -241,7 +241,7 @@ mod tests {
     #[test]
     fn a_ramp_moves_in_equal_steps_from_the_value_before_it_and_holds_its_end() {
         let mut spec = PolicySpec {
-            base: Levers::defaults(2),
+            base: Levers::defaults(2, 1),
             schedule: vec![],
         };
         let mut set = LeverSet {

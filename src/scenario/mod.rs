@@ -21,6 +21,7 @@ use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::Matrix;
 use crate::model::demography::TransitionRule;
 use crate::model::features::Features;
+use crate::model::levers::Levers;
 use crate::model::params::{ModelParams, RawModelParams, RawSector, SectorParams, Tier};
 use crate::model::policy::PolicySpec;
 use crate::model::regions::{NATIONAL_TALENT_ENDOWMENT, NATIONAL_TALENT_GROWTH, Region};
@@ -455,10 +456,29 @@ impl Scenario {
         self.sectors.iter().position(|s| s.name == name)
     }
 
+    /// The names of the sectors, in order: the keys of a per-sector lever.
+    pub fn sector_names(&self) -> Vec<String> {
+        self.sectors.iter().map(|s| s.name.clone()).collect()
+    }
+
+    /// The names of the regions, in order (`national` alone when `regions` is off): the keys
+    /// of a per-region lever.
+    pub fn region_names(&self) -> Vec<String> {
+        self.regions.iter().map(|r| r.name.clone()).collect()
+    }
+
+    /// `levers` (in force in some step of this scenario) with every value explicit, as the
+    /// explicit form writes them: [`Levers::to_raw`] for the scenario's sectors, regions and
+    /// features.
+    pub fn levers_to_raw(&self, levers: &Levers) -> RawPolicy {
+        levers.to_raw(&self.sector_names(), &self.region_names(), &self.features)
+    }
+
     /// The scenario with every value explicit, in the raw form: what `nqpsim check` prints
     /// and the manifest records. Loading it gives back the same scenario.
     pub fn to_raw(&self) -> RawScenario {
-        let names: Vec<String> = self.sectors.iter().map(|s| s.name.clone()).collect();
+        let names = self.sector_names();
+        let regions = self.region_names();
         let model2 = self.features.any();
         let policy = RawPolicy {
             schedule: (!self.policy.schedule.is_empty()).then(|| {
@@ -471,11 +491,11 @@ impl Scenario {
                         from_year: None,
                         to_year: None,
                         ramp: e.ramp.then_some(true),
-                        set: Some(e.set.to_raw(&names)),
+                        set: Some(e.set.to_raw(&names, &regions)),
                     })
                     .collect()
             }),
-            ..self.policy.base.to_raw(&names, model2)
+            ..self.levers_to_raw(&self.policy.base)
         };
         RawScenario {
             name: Some(self.name.clone()),

@@ -6,6 +6,8 @@
 //! valid TOML is taken as a string, so `policy.targeting=selective` works unquoted.
 
 use crate::error::ScenarioError;
+use crate::model::levers::{LeverInfo, Scope};
+use crate::model::regions::{DEFAULT_REGIONS, NATIONAL};
 
 /// One parsed `--set` argument.
 #[derive(Clone, Debug, PartialEq)]
@@ -108,7 +110,8 @@ impl Override {
     ///
     /// A per-sector policy lever written as one number for every sector
     /// (`rd_subsidy = 0.2`) is first spread over the sectors, so that
-    /// `policy.rd_subsidy.traditional=0.3` changes one sector and keeps the others at 0.2.
+    /// `policy.rd_subsidy.traditional=0.3` changes one sector and keeps the others at 0.2; a
+    /// per-region lever likewise over the regions (`policy.talent_training.west=0.02`).
     ///
     /// An index one past the end of an array appends to it (`policy.schedule[0]` on a
     /// scenario without a schedule starts one), and a missing array is created for it.
@@ -118,6 +121,7 @@ impl Override {
             message,
         };
         let sector_names = sector_names(table);
+        let region_names = region_names(table);
         let mut current = TargetMut::Table(table);
         let (last, init) = self.segments.split_last().expect("paths are non-empty");
         let mut walked = Vec::new();
@@ -127,8 +131,10 @@ impl Override {
             current = match (current, seg) {
                 (TargetMut::Table(t), Segment::Key(k)) => {
                     let entry = t.entry(k.clone()).or_insert_with(|| empty_for(next));
-                    if is_per_sector_lever(k) {
-                        spread_over_sectors(entry, &sector_names);
+                    match lever_scope(k) {
+                        Some(Scope::Sector) => spread_over(entry, &sector_names),
+                        Some(Scope::Region) => spread_over(entry, &region_names),
+                        Some(Scope::Global) | None => {}
                     }
                     TargetMut::from_value(entry).ok_or_else(|| {
                         fail(format!("`{}` is a value, not a table", render(&walked)))
@@ -216,14 +222,36 @@ fn sector_names(table: &toml::Table) -> Vec<String> {
     }
 }
 
-fn is_per_sector_lever(key: &str) -> bool {
-    crate::model::levers::LeverInfo::find(key).is_some_and(|l| l.per_sector())
+/// The region names of a merged scenario table: its `[regions]` tables when `regions` is on
+/// (the default four if it lists none), else the one region `national`.
+fn region_names(table: &toml::Table) -> Vec<String> {
+    let regions_on = table
+        .get("features")
+        .and_then(|f| f.get("regions"))
+        .and_then(toml::Value::as_bool)
+        .unwrap_or(false);
+    if !regions_on {
+        return vec![NATIONAL.to_string()];
+    }
+    match table.get("regions").and_then(toml::Value::as_table) {
+        Some(regions) => regions.keys().cloned().collect(),
+        None => DEFAULT_REGIONS
+            .iter()
+            .map(|(name, ..)| name.to_string())
+            .collect(),
+    }
 }
 
-/// Turns `lever = x` into `lever = { s1 = x, s2 = x, ... }`.
-fn spread_over_sectors(value: &mut toml::Value, sectors: &[String]) {
+/// The scope of the lever named `key`, if it names one.
+fn lever_scope(key: &str) -> Option<Scope> {
+    LeverInfo::find(key).map(|l| l.scope)
+}
+
+/// Turns `lever = x` into `lever = { k1 = x, k2 = x, ... }` over the sectors (or regions)
+/// `keys`.
+fn spread_over(value: &mut toml::Value, keys: &[String]) {
     if matches!(value, toml::Value::Integer(_) | toml::Value::Float(_)) {
-        let table = sectors.iter().map(|s| (s.clone(), value.clone())).collect();
+        let table = keys.iter().map(|s| (s.clone(), value.clone())).collect();
         *value = toml::Value::Table(table);
     }
 }
@@ -354,6 +382,59 @@ mod tests {
             .unwrap();
         assert_eq!(t["policy"]["rd_subsidy"]["a"].as_float(), Some(0.2));
         assert_eq!(t["policy"]["rd_subsidy"]["b"].as_float(), Some(0.3));
+    }
+
+    #[test]
+    fn a_lever_set_for_every_region_is_spread_over_the_regions_before_one_region_changes() {
+        let mut t = table(
+            "[features]\nregions = true\n[regions.west]\n[regions.east]\n\
+             [policy]\ntalent_training = 0.01\n",
+        );
+        Override::parse("policy.talent_training.east=0.03")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        assert_eq!(
+            t["policy"]["talent_training"]["west"].as_float(),
+            Some(0.01)
+        );
+        assert_eq!(
+            t["policy"]["talent_training"]["east"].as_float(),
+            Some(0.03)
+        );
+        assert_eq!(t["policy"]["talent_training"].as_table().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn the_regions_are_the_default_four_without_a_regions_table_and_national_with_regions_off() {
+        let mut t = table("[features]\nregions = true\n[policy]\ntalent_training = 0.01\n");
+        Override::parse("policy.talent_training.west=0.03")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        let keys: Vec<&String> = t["policy"]["talent_training"]
+            .as_table()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(keys.len(), 4, "{keys:?}");
+        assert_eq!(
+            t["policy"]["talent_training"]["west"].as_float(),
+            Some(0.03)
+        );
+        assert_eq!(
+            t["policy"]["talent_training"]["east"].as_float(),
+            Some(0.01)
+        );
+
+        let mut t = table("[policy]\ntalent_training = 0.01\n");
+        Override::parse("policy.talent_training.national=0.02")
+            .unwrap()
+            .apply(&mut t)
+            .unwrap();
+        let spread = t["policy"]["talent_training"].as_table().unwrap();
+        assert_eq!(spread.len(), 1);
+        assert_eq!(spread["national"].as_float(), Some(0.02));
     }
 
     #[test]

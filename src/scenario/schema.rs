@@ -52,6 +52,8 @@ pub enum Shape {
     Choice(&'static [&'static str]),
     /// A per-sector lever: one number for every sector, or a table of sector = number.
     PerSector(Range),
+    /// A per-region lever: one number for every region, or a table of region = number.
+    PerRegion(Range),
 }
 
 /// One problem the walk found: the field, what is there, what is allowed.
@@ -222,6 +224,7 @@ fn policy(depth: usize) -> Shape {
         .map(|l| {
             let shape = match (l.scope, l.choices) {
                 (Scope::Sector, _) => Shape::PerSector(l.range),
+                (Scope::Region, _) => Shape::PerRegion(l.range),
                 (Scope::Global, []) => Shape::Number(l.range),
                 (Scope::Global, choices) => Shape::Choice(choices),
             };
@@ -280,6 +283,10 @@ impl Shape {
                 "must be {} (every sector) or a table of sector = number",
                 number_words(*range)
             ),
+            Shape::PerRegion(range) => format!(
+                "must be {} (every region) or a table of region = number",
+                number_words(*range)
+            ),
         }
     }
 
@@ -298,8 +305,11 @@ impl Shape {
                     }
                 }
                 (Shape::Map { value, .. }, Segment::Key(_)) => value,
-                // `policy.rd_subsidy.steel`: one sector's value (validation checks the name)
-                (Shape::PerSector(range), Segment::Key(_)) => leaf_number(*range),
+                // `policy.rd_subsidy.steel`: one sector's value, `policy.talent_training.west`
+                // one region's (validation checks the name)
+                (Shape::PerSector(range) | Shape::PerRegion(range), Segment::Key(_)) => {
+                    leaf_number(*range)
+                }
                 (Shape::Array(item), Segment::Index(_)) => item,
                 (_, segment) => {
                     let what = match shape {
@@ -416,8 +426,11 @@ impl Shape {
                     false
                 }
             }
-            (Shape::PerSector(_), toml::Value::Integer(_) | toml::Value::Float(_)) => true,
-            (Shape::PerSector(range), toml::Value::Table(table)) => {
+            (
+                Shape::PerSector(_) | Shape::PerRegion(_),
+                toml::Value::Integer(_) | toml::Value::Float(_),
+            ) => true,
+            (Shape::PerSector(range) | Shape::PerRegion(range), toml::Value::Table(table)) => {
                 let keys: Vec<String> = table.keys().cloned().collect();
                 let number = leaf_number(*range);
                 for key in keys {
@@ -441,7 +454,7 @@ impl Shape {
             value: text.to_string(),
             allowed: match self {
                 Shape::Integer { .. } => self.allowed(),
-                Shape::Number(_) | Shape::PerSector(_) => format!(
+                Shape::Number(_) | Shape::PerSector(_) | Shape::PerRegion(_) => format!(
                     "{} (an integer beyond 64 bits is not TOML: write it as a float, e.g. 1e20)",
                     self.allowed()
                 ),
@@ -710,6 +723,11 @@ mod tests {
         let e = root.at("run[0]").unwrap_err();
         assert!(e.allowed.contains("a table, not an array"), "{e:?}");
         assert!(root.at("policy.rd_subsidy.steel").is_ok());
+        assert!(root.at("policy.talent_training.west").is_ok());
+        assert_eq!(
+            root.at("policy.talent_training"),
+            Ok(&Shape::PerRegion(Range::NonNegative))
+        );
         assert!(root.at("matrices.spillover[0][2]").is_ok());
     }
 }

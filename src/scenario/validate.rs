@@ -252,15 +252,22 @@ pub fn validate(
     }
 
     let transitions = validate_transitions(&mut c, raw.transitions.as_deref(), &names);
-    // The regions before the policy, so that a lever can be keyed by region (the regions do
-    // not depend on the policy).
+    // The regions before the policy: a per-region lever names them (the regions do not
+    // depend on the policy).
     let features = validate_features(&mut c, &raw);
     let regions = if features.regions {
         validate_regions(&mut c, &raw, &sectors)
     } else {
         vec![validate_national(&mut c, &raw, sectors.len())]
     };
-    let policy = validate_policy(&mut c, raw.policy.as_ref(), &names, run.start_year);
+    let region_names: Vec<&str> = regions.iter().map(|r| r.name.as_str()).collect();
+    let policy = validate_policy(
+        &mut c,
+        raw.policy.as_ref(),
+        &names,
+        &region_names,
+        run.start_year,
+    );
 
     if c.problems.is_empty() {
         Ok(Scenario {
@@ -805,16 +812,19 @@ fn schedule_step(
     }
 }
 
+/// `[policy]` and its schedule (docs/model.md §4), for the sectors `names` and the regions
+/// `regions` (in order: the keys of per-sector and per-region levers).
 fn validate_policy(
     c: &mut Checker,
     raw: Option<&RawPolicy>,
     names: &[&str],
+    regions: &[&str],
     start_year: i32,
 ) -> PolicySpec {
-    let mut base = Levers::defaults(names.len());
+    let mut base = Levers::defaults(names.len(), regions.len());
     let mut schedule = Vec::new();
     if let Some(raw) = raw {
-        let set = raw.validate(c, "policy", names);
+        let set = raw.validate(c, "policy", names, regions);
         base.apply(&set);
         for (i, entry) in raw.schedule.iter().flatten().enumerate() {
             let path = format!("policy.schedule[{i}]");
@@ -879,7 +889,7 @@ fn validate_policy(
                     "a schedule entry sets levers; schedules do not nest",
                 );
             }
-            let set = raw_set.validate(c, &format!("{path}.set"), names);
+            let set = raw_set.validate(c, &format!("{path}.set"), names, regions);
             schedule.push(ScheduleEntry {
                 from_step,
                 to_step,
@@ -898,5 +908,159 @@ impl LeverChecker for Checker<'_> {
 
     fn problem(&mut self, path: String, value: String, allowed: String) {
         Checker::problem(self, path, value, allowed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::error::ScenarioError;
+    use crate::scenario::{Scenario, load_str};
+
+    /// Regions on (the four default regions: east, central, west, northeast), the default
+    /// sectors; `labour`, which reads `talent_training`, is off (and not built).
+    const REGIONS: &str = "[features]\nregions = true\n";
+
+    fn load(text: &str, overrides: &[&str]) -> Result<Scenario, ScenarioError> {
+        let overrides: Vec<String> = overrides.iter().map(|o| o.to_string()).collect();
+        load_str("t", text, std::path::Path::new("."), &overrides)
+    }
+
+    fn problems(text: &str, overrides: &[&str]) -> Vec<crate::error::Invalid> {
+        match load(text, overrides) {
+            Err(ScenarioError::Invalid(list)) => list,
+            other => panic!("expected problems, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_per_region_lever_has_a_value_for_every_region_of_the_scenario_in_order() {
+        let s = load(REGIONS, &[]).unwrap();
+        assert_eq!(s.region_names(), ["east", "central", "west", "northeast"]);
+        assert_eq!(s.policy.base.talent_training, [0.0; 4]);
+        assert!(!s.features.labour, "written while its feature is off");
+        let s = load(&format!("{REGIONS}[policy]\ntalent_training = 0.02\n"), &[]).unwrap();
+        assert_eq!(s.policy.at(0).talent_training, [0.02; 4]);
+        let s = load(
+            &format!("{REGIONS}[policy]\ntalent_training = {{ west = 0.02, east = 0.01 }}\n"),
+            &[],
+        )
+        .unwrap();
+        assert_eq!(s.policy.at(7).talent_training, [0.01, 0.0, 0.02, 0.0]);
+    }
+
+    #[test]
+    fn without_regions_the_one_region_is_national() {
+        let s = load("[policy]\ntalent_training = { national = 0.03 }\n", &[]).unwrap();
+        assert_eq!(s.region_names(), ["national"]);
+        assert_eq!(s.policy.base.talent_training, [0.03]);
+        let list = problems("[policy]\ntalent_training = { east = 0.03 }\n", &[]);
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].path, "policy.talent_training.east");
+        assert_eq!(list[0].allowed, "must name one of the regions: national");
+    }
+
+    #[test]
+    fn a_region_the_scenario_does_not_have_is_refused_with_the_path_the_regions_and_the_name_meant()
+    {
+        let list = problems(
+            &format!("{REGIONS}[policy]\ntalent_training = {{ wset = 0.02 }}\n"),
+            &[],
+        );
+        assert_eq!(list.len(), 1, "{list:?}");
+        let p = &list[0];
+        assert_eq!(p.path, "policy.talent_training.wset");
+        assert_eq!(p.value, "0.02 for region \"wset\"");
+        assert_eq!(
+            p.allowed,
+            "must name one of the regions: east, central, west, northeast (did you mean `west`?)"
+        );
+        assert!(p.location.to_string().starts_with("t.toml:4:"), "{p:?}");
+        // the scenario's own regions, in its order
+        let own = "[features]\nregions = true\n\
+                   [regions.coast]\nfirm_share = { traditional = 0.5, emerging = 0.5, future = 0.5 }\n\
+                   [regions.inland]\nfirm_share = { traditional = 0.5, emerging = 0.5, future = 0.5 }\n\
+                   [policy]\ntalent_training = { cost = 0.01, inland = 0.02 }\n";
+        let list = problems(own, &[]);
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(
+            list[0].allowed,
+            "must name one of the regions: coast, inland (did you mean `coast`?)"
+        );
+    }
+
+    #[test]
+    fn a_per_region_value_is_checked_against_its_range_even_with_its_feature_off() {
+        let list = problems(
+            &format!("{REGIONS}[policy]\ntalent_training = {{ east = -0.1 }}\n"),
+            &[],
+        );
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].path, "policy.talent_training.east");
+        assert_eq!(list[0].value, "-0.1");
+    }
+
+    #[test]
+    fn a_schedule_entry_with_a_region_table_applies_at_its_step_and_ramps() {
+        let text = format!(
+            "{REGIONS}[policy]\ntalent_training = 0.25\n\
+             [[policy.schedule]]\nfrom_step = 3\nset = {{ talent_training = {{ west = 0.5 }} }}\n\
+             [[policy.schedule]]\nfrom_step = 5\nto_step = 6\nramp = true\n\
+             set = {{ talent_training = {{ east = 0.75 }} }}\n"
+        );
+        let s = load(&text, &[]).unwrap();
+        assert_eq!(s.policy.at(2).talent_training, [0.25; 4]);
+        assert_eq!(s.policy.at(3).talent_training, [0.25, 0.25, 0.5, 0.25]);
+        // the ramp moves east alone, half way at step 5, there at step 6 and after
+        assert_eq!(s.policy.at(5).talent_training, [0.5, 0.25, 0.5, 0.25]);
+        assert_eq!(s.policy.at(6).talent_training, [0.75, 0.25, 0.5, 0.25]);
+        assert_eq!(s.policy.at(9).talent_training, [0.75, 0.25, 0.5, 0.25]);
+        let list = problems(
+            &format!(
+                "{REGIONS}[[policy.schedule]]\nfrom_step = 1\nset = {{ talent_training = {{ est = 0.05 }} }}\n"
+            ),
+            &[],
+        );
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].path, "policy.schedule[0].set.talent_training.est");
+    }
+
+    #[test]
+    fn set_on_the_command_line_changes_one_region_or_every_region() {
+        let text = format!("{REGIONS}[policy]\ntalent_training = 0.01\n");
+        let s = load(&text, &["policy.talent_training.east=0.02"]).unwrap();
+        assert_eq!(s.policy.base.talent_training, [0.02, 0.01, 0.01, 0.01]);
+        let s = load(REGIONS, &["policy.talent_training=0.04"]).unwrap();
+        assert_eq!(s.policy.base.talent_training, [0.04; 4]);
+        let list = problems(REGIONS, &["policy.talent_training.esat=0.02"]);
+        assert_eq!(list.len(), 1, "{list:?}");
+        assert_eq!(list[0].path, "policy.talent_training.esat");
+        assert_eq!(
+            list[0].location.to_string(),
+            "--set policy.talent_training.esat=0.02"
+        );
+        assert!(list[0].allowed.ends_with("(did you mean `east`?)"));
+    }
+
+    #[test]
+    fn the_explicit_form_writes_talent_training_only_when_set_or_labour_is_on_and_reads_back() {
+        // model 1, and part one of model 2 at its default: not written
+        for text in ["", REGIONS] {
+            let s = load(text, &[]).unwrap();
+            assert!(!s.to_toml().contains("talent_training"), "{text:?}");
+        }
+        // set: written for every region, and the explicit form loads to the same scenario
+        let text = format!(
+            "{REGIONS}[policy]\ntalent_training = {{ central = 0.02 }}\n\
+             [[policy.schedule]]\nfrom_step = 2\nset = {{ talent_training = {{ west = 0.05 }} }}\n"
+        );
+        let s = load(&text, &[]).unwrap();
+        let explicit = s.to_toml();
+        assert!(explicit.contains("talent_training"), "{explicit}");
+        let back = load(&explicit, &[]).unwrap();
+        assert_eq!(back.policy, s.policy);
+        assert_eq!(back.to_toml(), explicit);
+        let s = load("[policy]\ntalent_training = 0.01\n", &[]).unwrap();
+        let back = load(&s.to_toml(), &[]).unwrap();
+        assert_eq!(back.policy.base.talent_training, [0.01]);
     }
 }

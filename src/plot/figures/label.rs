@@ -1,5 +1,6 @@
 //! What a sweep's axis varies, in words and with its unit, for axis labels, legends and
-//! titles: `policy.rd_subsidy.traditional` is "R&D subsidy, traditional (matching rate)".
+//! titles: `policy.rd_subsidy.traditional` is "R&D subsidy, traditional (matching rate)",
+//! `policy.talent_training.west` "talent training, west (added growth per year)".
 //!
 //! Levers are named by their label and unit in [`LEVERS`](crate::model::levers::LEVERS);
 //! parameters (`sectors.NAME.x`, `model.x`) by their name as written in scenario files and the
@@ -49,15 +50,16 @@ pub fn axis_text(path: &str) -> AxisText {
     };
     let found = match parts.as_slice() {
         ["policy", lever] => LeverInfo::find(lever).map(|l| AxisText {
-            name: if l.scope == Scope::Sector {
-                format!("{}, all sectors", l.label)
-            } else {
-                l.label.to_string()
+            name: match l.scope {
+                Scope::Sector => format!("{}, all sectors", l.label),
+                Scope::Region => format!("{}, all regions", l.label),
+                Scope::Global => l.label.to_string(),
             },
             unit: (!l.is_choice()).then(|| l.unit.to_string()),
         }),
+        // a sector's value of a per-sector lever, a region's of a per-region one
         ["policy", lever, sector] => LeverInfo::find(lever)
-            .filter(|l| l.scope == Scope::Sector && !sector.is_empty())
+            .filter(|l| l.scope != Scope::Global && !sector.is_empty())
             .map(|l| AxisText {
                 name: format!("{}, {sector}", l.label),
                 unit: Some(l.unit.to_string()),
@@ -93,6 +95,14 @@ mod tests {
             "carbon price (share of output per unit emission)"
         );
         assert_eq!(axis_label("policy.data_openness"), "data openness (share)");
+        assert_eq!(
+            axis_label("policy.talent_training.west"),
+            "talent training, west (added growth per year)"
+        );
+        assert_eq!(
+            axis_label("policy.talent_training"),
+            "talent training, all regions (added growth per year)"
+        );
         // A choice has no unit: its "unit" is the list of its names.
         assert_eq!(axis_label("policy.targeting"), "targeting of subsidies");
         assert_eq!(

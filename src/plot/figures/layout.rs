@@ -209,7 +209,7 @@ fn cells(
             .and_then(|s| s.get(path.split('.').next()?)?.get(field)?.as_f64());
         written.unwrap_or_else(|| {
             if path == BACKING {
-                Levers::defaults(0).backing
+                Levers::defaults(0, 0).backing
             } else {
                 ModelParams::INFO
                     .iter()

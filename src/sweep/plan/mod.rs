@@ -24,12 +24,13 @@ pub use validate::load;
 /// What an axis moves.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
-    /// A policy lever (for one sector, or all): applied through a schedule entry from
-    /// `from_step`, so every point shares the baseline's step 0 (docs/model.md §4).
+    /// A policy lever (for one sector or region, or all): applied through a schedule entry
+    /// from `from_step`, so every point shares the baseline's step 0 (docs/model.md §4).
     Lever {
         /// The lever.
         lever: &'static LeverInfo,
-        /// The sector, for a per-sector lever set for one sector.
+        /// The sector, for a per-sector lever set for one sector; the region, for a
+        /// per-region lever set for one region.
         sector: Option<String>,
         /// First step.
         from_step: u32,

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::validate::{Problems, lever_problem, lever_target};
+use super::validate::{LeverKeys, Problems, lever_problem, lever_target};
 use super::{Axis, AxisRole, RawAxis, RawPlan, Target, Values};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::levers::LEVERS;
@@ -24,7 +24,7 @@ pub(super) fn axes(
     dir: &Path,
     base: &Base,
     fixed: &[Override],
-    sectors: &[String],
+    keys: &LeverKeys,
 ) -> Result<Vec<Axis>, ScenarioError> {
     let stop = |p: &mut Problems| ScenarioError::Invalid(std::mem::take(&mut p.list));
     let Some(table) = TableFile::read(p, raw, dir) else {
@@ -53,7 +53,7 @@ pub(super) fn axes(
     };
     let given: Vec<RawAxis> = raw.axis.clone().unwrap_or_default();
     check_plan_axes(p, &given, &header, &table.file);
-    let (mut axes, columns) = header_axes(p, &table, &header, &given, sectors);
+    let (mut axes, columns) = header_axes(p, &table, &header, &given, keys);
     if !p.list.is_empty() || axes.len() != header.len() {
         return Err(stop(p));
     }
@@ -156,7 +156,7 @@ fn header_axes(
     table: &TableFile,
     header: &csv::StringRecord,
     given: &[RawAxis],
-    sectors: &[String],
+    keys: &LeverKeys,
 ) -> (Vec<Axis>, Vec<RawAxis>) {
     let mut axes: Vec<Axis> = Vec::new();
     let mut columns: Vec<RawAxis> = Vec::new();
@@ -180,7 +180,7 @@ fn header_axes(
         }
         let plan_axis = given.iter().find(|a| a.path.as_deref() == Some(path));
         let from_step = plan_axis.and_then(|a| a.from_step);
-        let target = match lever_target(path, from_step, sectors) {
+        let target = match lever_target(path, from_step, keys) {
             Ok(t) => t,
             Err(message) => {
                 bad(p, format!("{path:?}"), lever_hint(path, message));

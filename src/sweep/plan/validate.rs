@@ -9,7 +9,7 @@ use super::{
     Axis, AxisRole, DesignKind, Plan, RawAxis, RawPlan, Scale, Target, Values, points, table,
 };
 use crate::error::{Invalid, Location, ScenarioError};
-use crate::model::levers::LEVERS;
+use crate::model::levers::{LEVERS, Scope};
 use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
 use crate::scenario::overrides::Override;
 use crate::scenario::source::{self, SourceFile};
@@ -91,16 +91,16 @@ fn build(
         fixed,
         replicates,
         seed,
-        sectors,
+        keys,
     } = run_base(&mut p, &raw, dir, overrides)?;
     let design = raw.design.unwrap_or_default();
     if raw.table.is_some() && design != DesignKind::Table {
         p.add("table", "set", "table applies to design = \"table\" only");
     }
     let axes = if design == DesignKind::Table {
-        table::axes(&mut p, &mut raw, dir, &base, &fixed, &sectors)?
+        table::axes(&mut p, &mut raw, dir, &base, &fixed, &keys)?
     } else {
-        axes(&mut p, &raw, design, &base, &fixed, &sectors)
+        axes(&mut p, &raw, design, &base, &fixed, &keys)
     };
     if !p.list.is_empty() {
         return Err(ScenarioError::Invalid(p.list));
@@ -191,7 +191,16 @@ struct RunBase {
     fixed: Vec<Override>,
     replicates: u32,
     seed: u64,
-    sectors: Vec<String>,
+    keys: LeverKeys,
+}
+
+/// What the path of a lever axis may key a lever by: the base scenario's sectors (of a
+/// per-sector lever) and regions (of a per-region lever), by name.
+pub(super) struct LeverKeys {
+    /// The sectors' names, in order.
+    pub(super) sectors: Vec<String>,
+    /// The regions' names, in order (`national` alone when `regions` is off).
+    pub(super) regions: Vec<String>,
 }
 
 fn run_base(
@@ -253,13 +262,16 @@ fn run_base(
     if seed > i64::MAX as u64 {
         p.add("seed", seed.to_string(), "must be at most 2^63 - 1");
     }
-    let sectors = probe.sectors.iter().map(|s| s.name.clone()).collect();
+    let keys = LeverKeys {
+        sectors: probe.sector_names(),
+        regions: probe.region_names(),
+    };
     Ok(RunBase {
         base,
         fixed,
         replicates,
         seed,
-        sectors,
+        keys,
     })
 }
 
@@ -270,7 +282,7 @@ fn axes(
     design: DesignKind,
     base: &Base,
     fixed: &[Override],
-    sectors: &[String],
+    keys: &LeverKeys,
 ) -> Vec<Axis> {
     let raw_axes = raw.axis.clone().unwrap_or_default();
     if raw_axes.is_empty() {
@@ -282,7 +294,7 @@ fn axes(
     }
     let mut axes = Vec::new();
     for (i, a) in raw_axes.iter().enumerate() {
-        if let Some(axis) = axis(p, i, a, design, base, fixed, sectors, &axes) {
+        if let Some(axis) = axis(p, i, a, design, base, fixed, keys, &axes) {
             axes.push(axis);
         }
     }
@@ -299,7 +311,7 @@ fn axis(
     design: DesignKind,
     base: &Base,
     fixed: &[Override],
-    sectors: &[String],
+    keys: &LeverKeys,
     earlier: &[Axis],
 ) -> Option<Axis> {
     let at = |field: &str| format!("axis[{i}].{field}");
@@ -327,7 +339,7 @@ fn axis(
     } else {
         "range"
     }));
-    let target = match lever_target(&path, a.from_step, sectors) {
+    let target = match lever_target(&path, a.from_step, keys) {
         Ok(t) => t,
         Err(message) => {
             p.add(&at("path"), format!("{path:?}"), message);
@@ -463,17 +475,18 @@ pub(super) fn require(
     }
 }
 
-/// Whether `path` is a policy lever (outside the schedule), and for which sector.
+/// Whether `path` is a policy lever (outside the schedule), and for which sector (or region,
+/// of a per-region lever).
 pub(super) fn lever_target(
     path: &str,
     from_step: Option<u32>,
-    sectors: &[String],
+    keys: &LeverKeys,
 ) -> Result<Target, String> {
     let Some(rest) = path.strip_prefix("policy.") else {
         return Ok(Target::Field);
     };
-    let (name, sector) = match rest.split_once('.') {
-        Some((name, sector)) => (name, Some(sector)),
+    let (name, key) = match rest.split_once('.') {
+        Some((name, key)) => (name, Some(key)),
         None => (rest, None),
     };
     if name.starts_with("schedule") {
@@ -483,22 +496,29 @@ pub(super) fn lever_target(
         let names: Vec<&str> = LEVERS.iter().map(|l| l.name).collect();
         return Err(format!("must name a policy lever: {}", names.join(", ")));
     };
-    if let Some(sector) = sector {
-        if !lever.per_sector() {
+    if let Some(key) = key {
+        let (what, names) = match lever.scope {
+            Scope::Sector => ("sector", &keys.sectors),
+            Scope::Region => ("region", &keys.regions),
+            Scope::Global => {
+                return Err(format!(
+                    "`{name}` is one value for the whole economy, not per sector or region"
+                ));
+            }
+        };
+        if !names.iter().any(|s| s == key) {
             return Err(format!(
-                "`{name}` is one value for the whole economy, not per sector"
-            ));
-        }
-        if !sectors.iter().any(|s| s == sector) {
-            return Err(format!(
-                "must name one of the sectors: {}",
-                sectors.join(", ")
+                "must name one of the {what}s: {}{}",
+                names.join(", "),
+                crate::error::did_you_mean(key, names.iter().map(String::as_str))
+                    .map(|m| format!(" (did you mean `{m}`?)"))
+                    .unwrap_or_default()
             ));
         }
     }
     Ok(Target::Lever {
         lever,
-        sector: sector.map(str::to_string),
+        sector: key.map(str::to_string),
         from_step: from_step.unwrap_or(1),
     })
 }
