@@ -455,3 +455,35 @@ fn check_levers_shows_a_ramp_in_years_step_by_step() {
     assert_eq!(prices, ["0.02", "0.04", "0.06", "0.08", "0.1"], "{out}");
     assert!(out.contains("    4   2034"), "{out}");
 }
+
+#[test]
+fn check_levers_shows_a_per_region_lever_by_region() {
+    let assert = nqpsim(repo_root())
+        .args([
+            "check",
+            "--levers",
+            "scenarios/regional-layout.toml",
+            "--set",
+            "run.steps=3",
+            "--set",
+            "policy.schedule[0]={ from_step = 2, set = { talent_training = { west = 0.02 } } }",
+        ])
+        .assert()
+        .code(0);
+    let out = stdout_of(&assert);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[1..5],
+        [
+            " step   year  talent_training.west",
+            "    0   2024                     0",
+            "    1   2025                     0",
+            "    2   2026                  0.02",
+        ],
+        "{out}"
+    );
+    assert!(
+        out.contains("fund_matching 0, talent_training.east 0, talent_training.central 0,"),
+        "{out}"
+    );
+}

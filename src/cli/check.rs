@@ -8,6 +8,7 @@ use clap::Args;
 
 use super::{EXIT_BAD_INPUT, EXIT_OK, ScenarioArgs, load_scenario};
 use crate::Scenario;
+use crate::model::features::Features;
 
 /// Options of `nqpsim check`.
 #[derive(Debug, Args, Clone)]
@@ -61,13 +62,37 @@ pub fn execute(args: CheckArgs) -> anyhow::Result<i32> {
 /// one column per lever (per sector or region where they differ) whose value changes over the
 /// run; the levers that do not change are listed after it.
 pub fn lever_path(scenario: &Scenario, path: &std::path::Path) -> String {
-    // (column, value text) per step, per-sector levers per sector, per-region ones per region
+    // The levers the explicit form writes at some step (a model-2 lever at its default is
+    // left out of a scenario whose features do not use it) ...
+    let written: Vec<String> = (0..=scenario.run.steps)
+        .flat_map(|t| {
+            let raw = scenario.levers_to_raw(&scenario.policy.at(t));
+            let value = toml::Value::try_from(&raw).expect("levers serialise");
+            value
+                .as_table()
+                .map(|t| t.keys().cloned().collect::<Vec<_>>())
+                .unwrap_or_default()
+        })
+        .collect();
+    // ... with their values at every step, the default included: (column, value text) per
+    // step, per-sector levers per sector, per-region ones per region
+    let every = Features {
+        regions: true,
+        capacity: true,
+        platform: true,
+        labour: true,
+        supply: true,
+        carbon: true,
+    };
+    let sectors = scenario.sector_names();
+    let regions = scenario.region_names();
     let steps: Vec<Vec<(String, String)>> = (0..=scenario.run.steps)
         .map(|t| {
-            let raw = scenario.levers_to_raw(&scenario.policy.at(t));
+            let raw = scenario.policy.at(t).to_raw(&sectors, &regions, &every);
             let value = toml::Value::try_from(&raw).expect("levers serialise");
             let mut cells = Vec::new();
             flatten("", &value, &mut cells);
+            cells.retain(|(c, _)| written.iter().any(|w| c.split('.').next() == Some(w)));
             cells
         })
         .collect();
