@@ -456,6 +456,76 @@ fn check_levers_shows_a_ramp_in_years_step_by_step() {
     assert!(out.contains("    4   2034"), "{out}");
 }
 
+/// `talent_training` is set per region (docs/model.md M2.7): `--set` changes one region of a
+/// regions scenario, the resolved scenario names every region, and it loads back equal.
+#[test]
+fn set_changes_one_region_of_a_per_region_lever_and_check_writes_every_region() {
+    let dir = tmp();
+    let assert = nqpsim(repo_root())
+        .args([
+            "check",
+            "scenarios/regional-layout.toml",
+            "--set",
+            "policy.talent_training.east=0.02",
+        ])
+        .assert()
+        .code(0);
+    let stdout = stdout_of(&assert);
+    let table: toml::Table = toml::from_str(&stdout).expect("check prints a TOML document");
+    let training = table["policy"]["talent_training"].as_table().unwrap();
+    let written: Vec<(&str, f64)> = training
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_float().unwrap()))
+        .collect();
+    assert_eq!(
+        written,
+        [
+            ("east", 0.02),
+            ("central", 0.0),
+            ("west", 0.0),
+            ("northeast", 0.0)
+        ]
+    );
+    let resolved = dir.path().join("resolved.toml");
+    fs::write(&resolved, &stdout).unwrap();
+    let again = nqpsim::scenario::load(&resolved, &[]).expect("the resolved scenario loads");
+    assert_eq!(again.policy.base.talent_training, [0.02, 0.0, 0.0, 0.0]);
+}
+
+/// A scenario of model 2 part one that leaves `talent_training` at its default does not write
+/// it (its `labour` is off): its resolved form is what it was before the lever.
+#[test]
+fn a_part_one_scenario_does_not_write_talent_training() {
+    let assert = nqpsim(repo_root())
+        .args(["check", "scenarios/regional-layout.toml"])
+        .assert()
+        .code(0);
+    let stdout = stdout_of(&assert);
+    assert!(stdout.contains("backing = 1.0"), "{stdout}");
+    assert!(!stdout.contains("talent_training"), "{stdout}");
+}
+
+#[test]
+fn a_region_the_scenario_does_not_have_is_refused_with_the_regions_it_has() {
+    let dir = tmp();
+    let assert = nqpsim(dir.path())
+        .args([
+            "check",
+            "builtin:baseline",
+            "--set",
+            "policy.talent_training.east=0.02",
+        ])
+        .assert()
+        .code(2)
+        .stdout("");
+    let stderr = stderr_of(&assert);
+    assert!(
+        stderr.contains("--set policy.talent_training.east=0.02: `policy.talent_training.east`")
+            && stderr.contains("must name one of the regions: national"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn check_levers_shows_a_per_region_lever_by_region() {
     let assert = nqpsim(repo_root())

@@ -469,3 +469,48 @@ fn a_sweep_cannot_vary_a_feature() {
         "{message}"
     );
 }
+
+/// A sweep axis over a per-region lever names one region of the base scenario, or none for
+/// every region; a name that is not one of its regions is refused with the regions it has.
+#[test]
+fn a_sweep_axis_can_move_a_per_region_lever_in_one_region() {
+    let plan = "name = \"training\"\nscenario = \"regions.toml\"\nreplicates = 1\n\n\
+                [[axis]]\npath = \"policy.talent_training.west\"\nvalues = [0.0, 0.02]\n\n\
+                [[axis]]\npath = \"policy.talent_training\"\nvalues = [0.01]\n";
+    let (dir, _) = setup(plan);
+    fs::write(
+        dir.path().join("regions.toml"),
+        "[features]\nregions = true\n[run]\nfirms = 300\nsteps = 2\n",
+    )
+    .unwrap();
+    let output = run(dir.path(), &["sweep", "plan.toml", "--dry-run"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("point,policy.talent_training.west,policy.talent_training"),
+        "{text}"
+    );
+    assert!(!dir.path().join("output").exists());
+
+    for (path, expected) in [
+        (
+            "policy.talent_training.wset",
+            "must name one of the regions: east, central, west, northeast (did you mean `west`?)",
+        ),
+        (
+            "policy.carbon_price.west",
+            "one value for the whole economy, not per sector or region",
+        ),
+    ] {
+        let plan =
+            format!("scenario = \"regions.toml\"\n[[axis]]\npath = \"{path}\"\nvalues = [0.02]\n");
+        fs::write(dir.path().join("plan.toml"), plan).unwrap();
+        let output = run(dir.path(), &["sweep", "plan.toml", "--dry-run"]);
+        assert_eq!(output.status.code(), Some(2), "{path}");
+        let message = stderr(&output);
+        assert!(
+            message.contains("plan.toml:3:8") && message.contains(expected),
+            "{path}: expected {expected:?} in:\n{message}"
+        );
+    }
+}
