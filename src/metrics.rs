@@ -289,6 +289,14 @@ pub struct RegionRow {
     pub output_share: Option<f64>,
     /// Output-weighted mean of ln A_i (missing if the region's output is 0).
     pub tfp: Option<f64>,
+    /// Model 2 (labour): unskilled employment of the region's firms.
+    pub employment_low: Option<f64>,
+    /// Model 2 (labour): skilled employment of the region's firms.
+    pub employment_high: Option<f64>,
+    /// Model 2 (labour): `Dh_r`, skilled demand (the same as `employment_high`).
+    pub talent_demand: Option<f64>,
+    /// Model 2 (labour): `H_r`, the talent pool.
+    pub talent_pool: Option<f64>,
     /// The sectors the region backs this step, in sector order.
     pub backed: Vec<usize>,
 }
@@ -349,13 +357,13 @@ model2_metrics! {
     /// Planned excess capacity x_j charged in the step (share of planned output; `all`:
     /// output-weighted).
     idle_capacity,
-    /// Unskilled employment (model 2 part two; empty in this version).
+    /// Unskilled employment, sum of L_lo (`all`: sum).
     employment_low,
-    /// Skilled employment (model 2 part two; empty in this version).
+    /// Skilled employment, sum of L_hi (`all`: sum).
     employment_high,
-    /// Unskilled jobs automated away this step (model 2 part two; empty in this version).
+    /// Unskilled jobs automated away this step (`all`: sum).
     displaced,
-    /// Talent shortage, share of the pools (model 2 part two; empty in this version).
+    /// Talent shortage, share of the regions' pools (`all` row only).
     talent_shortage,
     /// Platform lift l_j in log points (`all`: output-weighted).
     platform_lift,
@@ -373,7 +381,7 @@ model2_metrics! {
     subsidy_platform,
     /// Autonomy spending (model 2 part two; empty in this version).
     subsidy_autonomy,
-    /// Talent training (model 2 part two; empty in this version).
+    /// Talent training (output units; not under the budget cap).
     subsidy_training,
 }
 

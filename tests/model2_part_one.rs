@@ -85,7 +85,7 @@ const MODEL2_COLUMNS: [&str; 16] = [
 ];
 
 /// The feature whose state fills each model-2 column (`None`: `carbon_price`, filled when any
-/// feature is on). Part two's columns (labour, supply) stay empty in this version.
+/// feature is on). The supply columns stay empty in this version.
 fn column_feature(column: &str) -> Option<Feature> {
     match column {
         "capacity" | "capacity_utilisation" | "idle_capacity" => Some(Feature::Capacity),
@@ -308,6 +308,10 @@ fn assert_sound(scenario: &Scenario, what: &str) {
         }
         for (name, value) in Model2Metrics::COLUMNS.iter().zip(row.model2.values()) {
             let filled = match column_feature(name) {
+                // the talent shortage is a share of the regions' pools: `all` row only
+                Some(Feature::Labour) if *name == "talent_shortage" => {
+                    features.labour && row.sector == RowSector::All
+                }
                 Some(feature) => features.has(feature),
                 None => true,
             };
@@ -382,6 +386,38 @@ const EXTREMES: &[(&str, &[&str])] = &[
     ("capacity", &["model.demand_expectation=0"]),
     ("capacity", &["model.demand_expectation=1"]),
     ("capacity", &["policy.green_standard.traditional=0.5"]),
+    (
+        "labour",
+        &["policy.talent_training=1", "model.training_cost=10"],
+    ),
+    ("labour", &["national.talent_endowment=0.001"]),
+    ("labour", &["model.talent_elasticity=0"]),
+    ("labour", &["model.talent_elasticity=20"]),
+    (
+        "labour",
+        &[
+            "sectors.traditional.automation=1",
+            "sectors.traditional.skill_share=0",
+            "sectors.traditional.reinstatement=20",
+            "policy.digital_subsidy=1",
+            "policy.data_openness=1",
+        ],
+    ),
+    ("labour", &["sectors.future.skill_share=1"]),
+    (
+        "carbon",
+        &["model.carbon_price_gain=2", "model.carbon_level_gain=1"],
+    ),
+    ("carbon", &["policy.carbon_intensity_target=0.99"]),
+    ("carbon", &["policy.carbon_intensity_target=0"]),
+    ("carbon", &["model.carbon_premium_max=0"]),
+    (
+        "carbon",
+        &[
+            "policy.carbon_intensity_target=0.5",
+            "model.carbon_premium_max=1000",
+        ],
+    ),
 ];
 
 /// The extremes of [`EXTREMES`] together, with all three features on: every lever and
@@ -456,6 +492,40 @@ fn capacity_alone_stays_finite_at_the_extremes_and_fills_its_columns_only() {
 #[test]
 fn the_platform_alone_stays_finite_at_the_extremes_and_fills_its_columns_only() {
     assert_sound_alone_at_its_extremes(Feature::Platform);
+}
+
+#[test]
+fn labour_alone_stays_finite_at_the_extremes_and_fills_its_columns_only() {
+    assert_sound_alone_at_its_extremes(Feature::Labour);
+}
+
+#[test]
+fn the_carbon_rule_alone_stays_finite_at_the_extremes_and_fills_its_columns_only() {
+    assert_sound_alone_at_its_extremes(Feature::Carbon);
+}
+
+#[test]
+fn every_built_feature_together_stays_finite_in_the_layout_economy() {
+    let on = switch_on(&["regions", "capacity", "platform", "labour", "carbon"]);
+    for sets in [
+        &["policy.backing=1"][..],
+        &[
+            "policy.backing=1",
+            "policy.talent_training=0.05",
+            "policy.layout_herding=1",
+        ],
+    ] {
+        let all: Vec<&str> = on
+            .iter()
+            .map(String::as_str)
+            .chain(sets.iter().copied())
+            .collect();
+        let scenario = load(&layout_path(), &all)
+            .with_firms(1_500)
+            .with_steps(10)
+            .with_replicates(2);
+        assert_sound(&scenario, &format!("every built feature with {sets:?}"));
+    }
 }
 
 #[test]
@@ -690,7 +760,7 @@ fn regions_csv_has_a_row_per_replicate_step_and_region_adding_up_to_the_all_row(
                 "talent_demand",
                 "talent_pool",
             ] {
-                assert_eq!(text(&header, r, labour), "", "part two's columns are empty");
+                assert_eq!(text(&header, r, labour), "", "empty without labour");
             }
             assert_eq!(text(&header, r, "backed"), "emerging+future");
         }
@@ -850,19 +920,19 @@ fn two_regions_that_split_every_tier_are_accepted_with_national_defaults() {
 }
 
 #[test]
-fn part_two_features_are_refused_naming_the_field_and_its_position() {
-    for (feature, column) in [("labour", 10), ("supply", 10), ("carbon", 10)] {
-        let problem = only_problem(&format!("[features]\n{feature} = true\n"));
-        assert_eq!(problem.path, format!("features.{feature}"));
-        assert_eq!(problem.location, at(3, column), "{problem}");
-        assert_eq!(problem.value, "true");
-        assert!(
-            problem.allowed.contains("regions, capacity and platform"),
-            "{problem}"
-        );
-    }
-    // written false they are accepted: the feature is off
-    assert!(probe("[features]\nlabour = false\nsupply = false\ncarbon = false\n").is_ok());
+fn a_feature_not_built_is_refused_naming_the_field_and_its_position() {
+    let problem = only_problem("[features]\nsupply = true\n");
+    assert_eq!(problem.path, "features.supply");
+    assert_eq!(problem.location, at(3, 10), "{problem}");
+    assert_eq!(problem.value, "true");
+    assert!(
+        problem
+            .allowed
+            .contains("regions, capacity, platform, labour, carbon"),
+        "{problem}"
+    );
+    // written false it is accepted: the feature is off
+    assert!(probe("[features]\nsupply = false\n").is_ok());
 }
 
 #[test]
@@ -949,18 +1019,18 @@ fn model_two_values_out_of_range_are_refused_when_their_feature_is_on() {
 }
 
 #[test]
-fn the_cli_refuses_a_part_two_feature_with_exit_code_2_and_the_file_position() {
+fn the_cli_refuses_a_feature_not_built_with_exit_code_2_and_the_file_position() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "extends = {}\n\n[features]\nregions = true\nlabour = true\n",
+        "extends = {}\n\n[features]\nregions = true\nsupply = true\n",
         toml::Value::String(reference_path().display().to_string())
     );
-    fs::write(dir.path().join("labour.toml"), text).unwrap();
+    fs::write(dir.path().join("supply.toml"), text).unwrap();
     let output = nqpsim(
         dir.path(),
         &[
             "run",
-            "labour.toml",
+            "supply.toml",
             "--firms",
             "200",
             "--steps",
@@ -972,7 +1042,7 @@ fn the_cli_refuses_a_part_two_feature_with_exit_code_2_and_the_file_position() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("labour.toml:5:10: `features.labour` is true"),
+        stderr.contains("supply.toml:5:10: `features.supply` is true"),
         "{stderr}"
     );
     assert!(!dir.path().join("out").exists(), "nothing is written");
@@ -983,15 +1053,15 @@ fn the_cli_refuses_a_part_two_feature_with_exit_code_2_and_the_file_position() {
             "run",
             &reference_path().display().to_string(),
             "--set",
-            "features.carbon=true",
+            "features.supply=true",
             "--out",
             "out",
         ],
     );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--set features.carbon=true"), "{stderr}");
-    assert!(stderr.contains("`features.carbon`"), "{stderr}");
+    assert!(stderr.contains("--set features.supply=true"), "{stderr}");
+    assert!(stderr.contains("`features.supply`"), "{stderr}");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -1001,10 +1071,18 @@ fn the_cli_refuses_a_part_two_feature_with_exit_code_2_and_the_file_position() {
 #[test]
 fn with_every_feature_on_the_bytes_do_not_depend_on_the_thread_count() {
     // Two chunks of firms and more, so that the parallel passes really split the work.
-    let scenario = load(&layout_path(), &["policy.common_tech_fund=0.005"])
-        .with_firms(9_000)
-        .with_steps(4)
-        .with_replicates(2);
+    let scenario = load(
+        &layout_path(),
+        &[
+            "policy.common_tech_fund=0.005",
+            "features.labour=true",
+            "features.carbon=true",
+            "policy.talent_training.west=0.02",
+        ],
+    )
+    .with_firms(9_000)
+    .with_steps(4)
+    .with_replicates(2);
     let one_thread = RunOptions {
         threads: Some(1),
         ..RunOptions::default()

@@ -31,7 +31,8 @@
 //! cost per unit of a gain that may be nil is unbounded.
 
 use super::compare::{Difference, Outcomes, Pairing, metric_index};
-use crate::model::levers::{LEVERS, MODEL2_SPENDING_LEVERS};
+use crate::model::features::Features;
+use crate::model::levers::{LEVERS, Levers, MODEL2_SPENDING_LEVERS};
 use crate::rng::{Stream, combine};
 use crate::scenario::Scenario;
 use crate::stats::quantiles;
@@ -59,13 +60,22 @@ pub fn unpriced_levers(base: &Scenario, policy: &Scenario) -> Vec<&'static str> 
                 && l.name != "targeting_quantile"
         })
         .filter(|l| {
+            // every lever written, whatever the features; a lever at its default on both
+            // sides has not moved, even where the two sides write it differently (model-2
+            // levers of a feature that is off, per-region levers over other regions)
+            let every = Features::every();
+            let value = |s: &Scenario, levers: &Levers| {
+                toml::Value::try_from(levers.to_raw(&s.sector_names(), &s.region_names(), &every))
+                    .ok()
+                    .and_then(|v| v.get(l.name).cloned())
+            };
+            let at_default = |s: &Scenario, t: u32| {
+                let defaults = Levers::defaults(s.sectors.len(), s.regions.len());
+                value(s, &s.policy.at(t)) == value(s, &defaults)
+            };
             (1..=steps).any(|t| {
-                let lever = |s: &Scenario| {
-                    toml::Value::try_from(s.levers_to_raw(&s.policy.at(t)))
-                        .ok()
-                        .and_then(|v| v.get(l.name).cloned())
-                };
-                lever(base) != lever(policy)
+                !(at_default(base, t) && at_default(policy, t))
+                    && value(base, &base.policy.at(t)) != value(policy, &policy.policy.at(t))
             })
         })
         .map(|l| l.name)

@@ -13,11 +13,11 @@ pub enum Feature {
     Capacity,
     /// A common-technology platform per sector, paid by a fund and by contributions (M2.4).
     Platform,
-    /// Employment by skill, displacement and a talent pool (model 2 part two, not built).
+    /// Employment by skill, displacement and a talent pool (M2.14).
     Labour,
     /// Imported key inputs, supply cuts and autonomy (model 2 part two, not built).
     Supply,
-    /// A carbon-intensity target met by a premium on the carbon price (part two, not built).
+    /// A carbon-intensity target met by a premium on the carbon price (M2.13).
     Carbon,
 }
 
@@ -50,11 +50,15 @@ impl Feature {
         matches!(self, Feature::Labour | Feature::Supply | Feature::Carbon)
     }
 
-    /// Whether this version of nqpsim has the feature's mechanism (part two's are refused).
+    /// Whether this version of nqpsim has the feature's mechanism (`supply` is refused).
     pub const fn is_built(self) -> bool {
         matches!(
             self,
-            Feature::Regions | Feature::Capacity | Feature::Platform
+            Feature::Regions
+                | Feature::Capacity
+                | Feature::Platform
+                | Feature::Labour
+                | Feature::Carbon
         )
     }
 }
@@ -68,11 +72,11 @@ pub struct Features {
     pub capacity: bool,
     /// Common-technology platform.
     pub platform: bool,
-    /// Labour by skill and talent (not built).
+    /// Labour by skill and talent.
     pub labour: bool,
     /// Supply chain (not built).
     pub supply: bool,
-    /// Carbon-intensity target (not built).
+    /// Carbon-intensity target.
     pub carbon: bool,
 }
 
@@ -90,10 +94,22 @@ impl Features {
     }
 
     /// Whether a feature changes the R&D effort of docs/model.md M2.5 (regions' backing rate,
-    /// capacity's price pressure, platform's contributions): then the innovation and
-    /// imitation hazards read `eff_i`, else model 1's `1 + s_rd_i`.
+    /// capacity's price pressure, platform's contributions, labour's talent factor): then the
+    /// innovation and imitation hazards read `eff_i`, else model 1's `1 + s_rd_i`.
     pub fn shapes_rd_effort(&self) -> bool {
-        self.regions || self.capacity || self.platform
+        self.regions || self.capacity || self.platform || self.labour
+    }
+
+    /// Every feature on (for forms that write every model-2 value, whatever a scenario uses).
+    pub fn every() -> Self {
+        Features {
+            regions: true,
+            capacity: true,
+            platform: true,
+            labour: true,
+            supply: true,
+            carbon: true,
+        }
     }
 
     /// Whether any feature is on: then the model-2 columns are written.

@@ -134,6 +134,9 @@ firm_columns! {
     share: f64 = 0.0;
     /// Upgrade costs paid this step, share of output (0 for firms born this step).
     paid: f64 = 0.0;
+    /// dd_i: this step's digital upgrade, d_i after §5.4 minus d_i before (docs/model.md
+    /// M2.14; written only with `labour` on, 0 for a firm born in the step).
+    upgrade: f64 = 0.0;
     /// ln A_i at the end of the last completed step (docs/model.md §5.7; set by the production
     /// pass, NaN for a firm born in the step under way).
     ln_a: f64 = f64::NAN;

@@ -147,11 +147,12 @@ impl LeverInfo {
     }
 }
 
-/// Model-2 levers that do nothing but spend public money, charged in model 2's own column
-/// (docs/model.md M2.10): the common-technology fund and its matching, `subsidy_platform`.
-/// (Regional `backing` spends too, in `subsidy_backing`, but also adds capacity, which is not
-/// spending.)
-pub const MODEL2_SPENDING_LEVERS: [&str; 2] = ["common_tech_fund", "fund_matching"];
+/// Model-2 levers whose every effect is bought by public money, charged in model 2's own
+/// columns (docs/model.md M2.10): the common-technology fund and its matching
+/// (`subsidy_platform`) and talent training (`subsidy_training`). (Regional `backing` spends
+/// too, in `subsidy_backing`, but also adds capacity, which is not spending.)
+pub const MODEL2_SPENDING_LEVERS: [&str; 3] =
+    ["common_tech_fund", "fund_matching", "talent_training"];
 
 /// The levers that are public spending, in the order of their columns.
 pub fn spending_levers() -> impl Iterator<Item = (&'static LeverInfo, Spending)> {
@@ -694,6 +695,9 @@ levers! {
         /// Model 2, platform: public money added per unit of firms' platform contributions; scaled by the budget cap
         fund_matching: f64 ["matching of platform contributions", "per unit contributed", NonNegative]
             = 0.0, choices: &[], feature: Platform;
+        /// Model 2, carbon: yearly fall of the economy's emission intensity along the target path that the carbon premium steers toward
+        carbon_intensity_target: f64 ["carbon-intensity target", "fall per year", UnitOpenAbove]
+            = 0.034, choices: &[], feature: Carbon;
     }
     per_region {
         /// Model 2, labour: added yearly growth of the region's talent pool (docs/model.md M2.7); costs training_cost persons' output per person trained
@@ -728,6 +732,7 @@ mod tests {
                 "0",
                 "0",
                 "0",
+                "0.034",
                 "0"
             ]
         );

@@ -19,6 +19,7 @@
 //! in which they run, and the parallel passes over firms, live in [`crate::sim`].
 
 pub mod capacity;
+pub mod carbon;
 pub mod data;
 pub mod demography;
 pub mod digital;
@@ -27,6 +28,7 @@ pub mod firms;
 pub mod green;
 pub mod imitation;
 pub mod innovation;
+pub mod labour;
 pub mod levers;
 pub mod market;
 pub mod params;

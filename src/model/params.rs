@@ -8,7 +8,7 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-use super::features::Feature;
+use super::features::{Feature, Features};
 
 /// The three tiers of industry (docs/model.md §1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
@@ -62,6 +62,8 @@ pub enum Range {
     PositiveUnit,
     /// A number in `[0, 1)`.
     UnitOpenAbove,
+    /// A number in `[0, 2]`.
+    UpToTwo,
     /// A number `> 1` (the CES elasticity).
     AboveOne,
     /// A whole number `>= 0` (a count of sectors).
@@ -81,6 +83,7 @@ impl Range {
                 Range::Unit => (0.0..=1.0).contains(&value),
                 Range::PositiveUnit => value > 0.0 && value <= 1.0,
                 Range::UnitOpenAbove => (0.0..1.0).contains(&value),
+                Range::UpToTwo => (0.0..=2.0).contains(&value),
                 Range::AboveOne => value > 1.0,
                 Range::Count => value >= 0.0 && value.fract() == 0.0,
                 Range::AboveMinusOne => value > -1.0,
@@ -96,6 +99,7 @@ impl Range {
             Range::Unit => "must lie in [0, 1]",
             Range::PositiveUnit => "must lie in (0, 1]",
             Range::UnitOpenAbove => "must lie in [0, 1)",
+            Range::UpToTwo => "must lie in [0, 2]",
             Range::AboveOne => "must be a finite number > 1",
             Range::Count => "must be a whole number >= 0",
             Range::AboveMinusOne => "must be a finite number > -1",
@@ -111,6 +115,7 @@ impl Range {
             Range::Unit => "[0, 1]",
             Range::PositiveUnit => "(0, 1]",
             Range::UnitOpenAbove => "[0, 1)",
+            Range::UpToTwo => "[0, 2]",
             Range::AboveOne => "(1, inf)",
             Range::Count => "{0, 1, 2, ...}",
             Range::AboveMinusOne => "(-1, inf)",
@@ -138,11 +143,12 @@ pub struct ParamInfo {
 
 impl ParamInfo {
     /// Whether the explicit form of a scenario (what `nqpsim check` prints and the manifest
-    /// records) writes the parameter: a model-1 parameter always; a model-2 parameter when
-    /// some feature is on or its value is not the default, so that a model-1 scenario's
-    /// explicit form is the same with or without model 2 in the program.
-    pub fn written(&self, model2: bool, is_default: bool) -> bool {
-        self.feature.is_none() || model2 || !is_default
+    /// records) writes the parameter: a model-1 parameter always; a model-2 parameter when a
+    /// feature of its part of model 2 is on or its value is not the default, so that a
+    /// scenario's explicit form does not change when the program gains the other part (as
+    /// [`crate::model::levers::LeverInfo::written_at_default`] for levers).
+    pub fn written(&self, features: &Features, is_default: bool) -> bool {
+        self.feature.is_none_or(|f| features.any_in_part_of(f)) || !is_default
     }
 }
 
@@ -230,15 +236,15 @@ macro_rules! sector_parameters {
             }
 
             /// The raw form that sets every parameter explicitly (model-2 parameters as
-            /// [`ParamInfo::written`] says, `model2` whether any feature is on).
-            pub fn explicit(tier: Tier, params: &SectorParams, model2: bool) -> Self {
+            /// [`ParamInfo::written`] says for the features `features`).
+            pub fn explicit(tier: Tier, params: &SectorParams, features: &Features) -> Self {
                 let defaults = SectorParams::defaults(tier);
                 let mut info = SectorParams::INFO.iter();
                 RawSector {
                     tier: Some(tier),
                     $( $field: {
                         let i = info.next().expect("one entry per field");
-                        i.written(model2, params.$field == defaults.$field)
+                        i.written(features, params.$field == defaults.$field)
                             .then_some(params.$field)
                     }, )+
                 }
@@ -315,6 +321,15 @@ sector_parameters! {
     /// Model 2, regions: the national signal that herding regional governments follow when
     /// they choose which emerging or future sector to back (e.g. provinces planning it).
     popularity ["pop", "signal", Finite, Regions] = [0.0, 0.0, 0.0];
+    /// Model 2, labour: skilled share of labour at digital level 0.
+    skill_share ["h", "share of labour", Unit, Labour] = [0.15, 0.35, 0.55];
+    /// Model 2, labour: share of unskilled labour per unit of output automated at digital
+    /// level 1 (calibrated so that alpha (1 - h) = 0.33: a point of d, about one robot per
+    /// thousand workers, automates a third of a percent of labour).
+    automation ["alpha", "share of unskilled labour", Unit, Labour] = [0.39, 0.51, 0.73];
+    /// Model 2, labour: extra skilled labour per unit of output at digital level 1 (new
+    /// skilled tasks).
+    reinstatement ["zeta", "skilled labour per unit labour", NonNegative, Labour] = [0.5, 0.5, 0.5];
 }
 
 macro_rules! model_parameters {
@@ -380,14 +395,14 @@ macro_rules! model_parameters {
             }
 
             /// The raw form that sets every parameter explicitly (model-2 parameters as
-            /// [`ParamInfo::written`] says, `model2` whether any feature is on).
-            pub fn explicit(params: &ModelParams, model2: bool) -> Self {
+            /// [`ParamInfo::written`] says for the features `features`).
+            pub fn explicit(params: &ModelParams, features: &Features) -> Self {
                 let defaults = ModelParams::default();
                 let mut info = ModelParams::INFO.iter();
                 RawModelParams {
                     $( $field: {
                         let i = info.next().expect("one entry per field");
-                        i.written(model2, params.$field == defaults.$field)
+                        i.written(features, params.$field == defaults.$field)
                             .then_some(params.$field)
                     }, )+
                 }
@@ -458,6 +473,21 @@ model_parameters! {
     contribution_return ["b_P", "ratio", NonNegative, Platform] = 0.3;
     /// Model 2, platform: slope of the contribution logit.
     contribution_weight ["beta_c", "logit per unit return", NonNegative, Platform] = 3.0;
+    /// Model 2, labour: elasticity of the talent factor q_r = min(1, H_r / Dh_r)^nu, the share
+    /// of digital upgrades and R&D a region's talent can carry out.
+    talent_elasticity ["nu", "elasticity", NonNegative, Labour] = 1.0;
+    /// Model 2, labour: fiscal cost of training one person, in years of the economy's output
+    /// per worker (a placeholder).
+    training_cost ["", "years of output per worker", NonNegative, Labour] = 0.5;
+    /// Model 2, carbon: premium added per unit by which the year's fall in emission intensity
+    /// falls short of the target (the rate term of the premium rule).
+    carbon_price_gain ["kappa_P", "carbon price per unit shortfall", UpToTwo, Carbon] = 0.5;
+    /// Model 2, carbon: premium added per unit of log gap between emission intensity and its
+    /// target path (the level term, which closes a lasting gap).
+    carbon_level_gain ["kappa_I", "carbon price per unit log gap", Unit, Carbon] = 0.2;
+    /// Model 2, carbon: the largest premium (1: a fully unabated traditional firm pays its
+    /// whole output).
+    carbon_premium_max ["", "share of output per unit emission", NonNegative, Carbon] = 1.0;
 }
 
 #[cfg(test)]

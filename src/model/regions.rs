@@ -14,9 +14,9 @@ pub struct Region {
     pub tfp_offset: f64,
     /// `iota_r`: multiplies data generation.
     pub data_infra: f64,
-    /// Initial talent pool over initial skilled-labour demand (model 2 part two).
+    /// Initial talent pool over initial skilled-labour demand (read by `labour`, M2.14).
     pub talent_endowment: f64,
-    /// Yearly growth of the talent pool (model 2 part two).
+    /// Yearly growth of the talent pool (read by `labour`, M2.14).
     pub talent_growth: f64,
     /// `apt_rj` by sector: comparative advantage, added to the technology of initial firms and
     /// entrants of sector `j` born in the region.

@@ -19,7 +19,7 @@ impl<'a, W: std::io::Write> RegionWriter<'a, W> {
         })
     }
 
-    /// Writes one row; the four labour columns are empty (model 2 part two).
+    /// Writes one row; the four labour columns are empty without `labour`.
     pub fn write(&mut self, row: &RegionRow) -> csv::Result<()> {
         let run = &self.scenario.run;
         self.csv.text(&self.scenario.name)?;
@@ -33,9 +33,10 @@ impl<'a, W: std::io::Write> RegionWriter<'a, W> {
         self.csv.real(row.output)?;
         self.csv.optional(row.output_share)?;
         self.csv.optional(row.tfp)?;
-        for _ in 0..4 {
-            self.csv.missing()?;
-        }
+        self.csv.optional(row.employment_low)?;
+        self.csv.optional(row.employment_high)?;
+        self.csv.optional(row.talent_demand)?;
+        self.csv.optional(row.talent_pool)?;
         let names: Vec<&str> = row
             .backed
             .iter()

@@ -508,14 +508,14 @@ impl Scenario {
                 seed: Some(self.run.seed),
                 start_year: Some(self.run.start_year),
             }),
-            model: Some(RawModelParams::explicit(&self.model, model2)),
+            model: Some(RawModelParams::explicit(&self.model, &self.features)),
             sectors: Some(OrderedMap(
                 self.sectors
                     .iter()
                     .map(|s| {
                         (
                             s.name.clone(),
-                            RawSector::explicit(s.tier, &s.params, model2),
+                            RawSector::explicit(s.tier, &s.params, &self.features),
                         )
                     })
                     .collect(),

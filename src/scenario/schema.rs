@@ -475,13 +475,14 @@ fn leaf_number(range: Range) -> &'static Shape {
         .expect("every range is listed")]
 }
 
-const RANGES: [Range; 9] = [
+const RANGES: [Range; 10] = [
     Range::Finite,
     Range::NonNegative,
     Range::Positive,
     Range::Unit,
     Range::PositiveUnit,
     Range::UnitOpenAbove,
+    Range::UpToTwo,
     Range::AboveOne,
     Range::Count,
     Range::AboveMinusOne,
@@ -496,6 +497,7 @@ pub fn number_words(range: Range) -> &'static str {
         Range::Unit => "a number in [0, 1]",
         Range::PositiveUnit => "a number in (0, 1]",
         Range::UnitOpenAbove => "a number in [0, 1)",
+        Range::UpToTwo => "a number in [0, 2]",
         Range::AboveOne => "a number > 1",
         Range::Count => "a whole number >= 0",
         Range::AboveMinusOne => "a number > -1",

@@ -288,7 +288,7 @@ pub fn validate(
     }
 }
 
-/// docs/model.md M2.1: the features switched on; those of model 2 part two are refused.
+/// docs/model.md M2.1: the features switched on; those not built in this version are refused.
 fn validate_features(c: &mut Checker, raw: &RawScenario) -> Features {
     let Some(written) = &raw.features else {
         return Features::default();
@@ -299,8 +299,15 @@ fn validate_features(c: &mut Checker, raw: &RawScenario) -> Features {
             c.problem(
                 format!("features.{}", feature.name()),
                 "true",
-                "not built in this version (labour, supply and carbon come with model 2 part two); \
-                 the features are regions, capacity and platform",
+                format!(
+                    "not built in this version; the features built are {}",
+                    Feature::ALL
+                        .iter()
+                        .filter(|f| f.is_built())
+                        .map(|f| f.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             );
             return false;
         }

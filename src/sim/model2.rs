@@ -7,7 +7,7 @@ use super::Simulation;
 use super::sums::Model2Flows;
 use crate::metrics::{MetricsRow, Model2Metrics, RegionRow};
 use crate::model::params::Tier;
-use crate::model::{Matrix, capacity, platform, regions};
+use crate::model::{Matrix, capacity, carbon, labour, platform, regions};
 
 /// What model 2 keeps from step to step, per sector (and region).
 #[derive(Clone, Debug, Default)]
@@ -38,6 +38,24 @@ pub(crate) struct Model2 {
     /// `n_jr`: firms of sector `j` in region `r` at the end of the last completed step,
     /// `[j * regions + r]`.
     pub region_firms: Vec<u64>,
+    /// `H_r`: the talent pool of each region (M2.14).
+    pub talent_pool: Vec<f64>,
+    /// `q_r`: the talent factor of each region, read by the next step.
+    pub talent_factor: Vec<f64>,
+    /// `Dh_r`: skilled demand of each region in the last completed step.
+    pub talent_demand: Vec<f64>,
+    /// `Lhi_rj`: skilled demand per (region, sector), `[r * sectors + j]`, of the last
+    /// completed step (for the training cost).
+    pub skilled_demand: Vec<f64>,
+    /// `lp`: the economy's output per worker in the last completed step.
+    pub output_per_worker: f64,
+    /// `pi_tau`: the premium on the carbon price in force in the next step (M2.13).
+    pub carbon_premium: f64,
+    /// `EI*(t)`: the target path of the economy's emission intensity.
+    pub intensity_path: f64,
+    /// `EI(t)`: the economy's emission intensity in the last completed step (NaN where
+    /// output was 0).
+    pub intensity: f64,
 }
 
 impl Model2 {
@@ -46,6 +64,8 @@ impl Model2 {
         let ns = scenario.sectors.len();
         let f = scenario.features;
         let sized = |on: bool, value: f64| if on { vec![value; ns] } else { Vec::new() };
+        let nr = scenario.regions.len();
+        let regional = |on: bool, value: f64| if on { vec![value; nr] } else { Vec::new() };
         Model2 {
             capacity: sized(f.capacity, 0.0),
             excess: sized(f.capacity, 0.0),
@@ -75,11 +95,148 @@ impl Model2 {
             } else {
                 Vec::new()
             },
+            talent_pool: regional(f.labour, 0.0),
+            talent_factor: regional(f.labour, 1.0),
+            talent_demand: regional(f.labour, 0.0),
+            skilled_demand: if f.labour {
+                vec![0.0; ns * scenario.regions.len()]
+            } else {
+                Vec::new()
+            },
+            output_per_worker: 0.0,
+            carbon_premium: 0.0,
+            intensity_path: f64::NAN,
+            intensity: f64::NAN,
         }
     }
 }
 
 impl Simulation<'_> {
+    /// M2.13 at the start of step `t`: the carbon price in force is the scheduled price plus
+    /// the premium the rule set at the end of step `t - 1`, `tau(t) = carbon_price(t) +
+    /// pi_tau(t)`; every reader of the carbon price in the step (the green upgrade, the
+    /// burden, `carbon_revenue`, the `carbon_price` column) reads `tau`.
+    pub(crate) fn add_carbon_premium(&mut self) {
+        if self.scenario.features.carbon {
+            self.economy.policy.levers.carbon_price += self.economy.model2.carbon_premium;
+        }
+    }
+
+    /// M2.13 at the end of step `t`, after its metrics rows: the target path moves on by the
+    /// target of step `t` (at step 0 it starts at the economy's intensity) and the premium of
+    /// step `t + 1` reacts to this step's fall in intensity and its gap to the path.
+    pub(crate) fn steer_carbon_price(&mut self, t: u32, intensity: Option<f64>) {
+        let scenario = self.scenario;
+        if !scenario.features.carbon {
+            return;
+        }
+        let m = &scenario.model;
+        let target = self.economy.policy.levers.carbon_intensity_target;
+        let intensity = intensity.unwrap_or(f64::NAN);
+        let m2 = &mut self.economy.model2;
+        if t == 0 {
+            m2.intensity_path = intensity;
+        } else {
+            m2.intensity_path = carbon::next_path(m2.intensity_path, target);
+            let controller = carbon::Controller {
+                rate_gain: m.carbon_price_gain,
+                level_gain: m.carbon_level_gain,
+                premium_max: m.carbon_premium_max,
+            };
+            m2.carbon_premium = carbon::next_premium(
+                m2.carbon_premium,
+                &controller,
+                target,
+                m2.intensity,
+                intensity,
+                m2.intensity_path,
+            );
+        }
+        m2.intensity = intensity;
+    }
+
+    /// M2.14 at step `t`, once sector output `output` is known: employment by skill per
+    /// sector (and region), skilled demand `Dh_r`, the talent pools (set at step 0 to
+    /// `talent_endowment Dh_r(0)`, then growing at `g_r` plus training), the talent factors
+    /// the next step reads, and the economy's output per worker.
+    pub(crate) fn update_labour(&mut self, t: u32, output: &[f64]) {
+        let scenario = self.scenario;
+        if !scenario.features.labour {
+            return;
+        }
+        let (ns, nr) = (scenario.sectors.len(), scenario.regions.len());
+        let mix = |j: usize| labour::SkillMix {
+            skill_share: scenario.sectors[j].params.skill_share,
+            automation: scenario.sectors[j].params.automation,
+            reinstatement: scenario.sectors[j].params.reinstatement,
+        };
+        let b = &mut self.buffers;
+        b.employment.clear();
+        b.employment.extend(
+            b.production
+                .totals()
+                .iter()
+                .enumerate()
+                .map(|(j, p)| p.labour.employment(output[j], &mix(j))),
+        );
+        b.region_employment.clear();
+        for r in 0..nr {
+            for (j, &y) in output.iter().enumerate() {
+                b.region_employment.push(if scenario.features.regions {
+                    b.regions.totals()[j * nr + r].labour.employment(y, &mix(j))
+                } else {
+                    b.employment[j] // one region, `national`
+                });
+            }
+        }
+        let levers = &self.economy.policy.levers;
+        let m2 = &mut self.economy.model2;
+        for r in 0..nr {
+            let demand: f64 = (0..ns).map(|j| b.region_employment[r * ns + j].high).sum();
+            let region = &scenario.regions[r];
+            m2.talent_pool[r] = if t == 0 {
+                region.talent_endowment * demand
+            } else {
+                labour::next_pool(
+                    m2.talent_pool[r],
+                    region.talent_growth,
+                    levers.talent_training[r],
+                )
+            };
+            m2.talent_demand[r] = demand;
+            m2.talent_factor[r] =
+                labour::talent_factor(m2.talent_pool[r], demand, scenario.model.talent_elasticity);
+            for j in 0..ns {
+                m2.skilled_demand[r * ns + j] = b.region_employment[r * ns + j].high;
+            }
+        }
+        let workers: f64 = b.employment.iter().map(|e| e.low + e.high).sum();
+        let total: f64 = output.iter().sum();
+        m2.output_per_worker = if workers > 0.0 { total / workers } else { 0.0 };
+    }
+
+    /// M2.14, fiscal: what training costs sector `j` in the step under way, from the pools,
+    /// skilled demand and output per worker of the last completed step.
+    fn training_spending(&self, j: usize) -> f64 {
+        let scenario = self.scenario;
+        let (ns, nr) = (scenario.sectors.len(), scenario.regions.len());
+        let m2 = &self.economy.model2;
+        let levers = &self.economy.policy.levers;
+        (0..nr)
+            .map(|r| {
+                let region_demand: f64 = m2.skilled_demand[r * ns..(r + 1) * ns].iter().sum();
+                labour::training_spending(
+                    scenario.model.training_cost,
+                    levers.talent_training[r],
+                    m2.talent_pool[r],
+                    m2.output_per_worker,
+                    m2.skilled_demand[r * ns + j],
+                    region_demand,
+                )
+            })
+            .sum()
+    }
+
     /// M2.2 at the start of step `t` (and of step 0): the backing set BK(t) from the levers
     /// in force, recomputed every step; empty when `backing` is 0.
     pub(crate) fn update_backing_set(&mut self) {
@@ -348,6 +505,9 @@ impl Simulation<'_> {
             flows.backing_rd = phase.subsidy_backing;
             flows.subsidy_backing = Some(phase.subsidy_backing + entry);
         }
+        if f.labour {
+            flows.subsidy_training = Some(self.training_spending(j));
+        }
         if f.platform {
             flows.contributions = Some(phase.contributions);
             flows.subsidy_platform = Some(
@@ -376,6 +536,13 @@ impl Simulation<'_> {
         }
         if f.platform {
             c.platform_lift = Some(m2.lift[j]);
+        }
+        if f.labour {
+            let e = &self.buffers.employment[j];
+            c.employment_low = Some(e.low);
+            c.employment_high = Some(e.high);
+            c.displaced = Some(e.displaced);
+            c.subsidy_training = flows.subsidy_training;
         }
         c
     }
@@ -412,6 +579,14 @@ impl Simulation<'_> {
         if f.platform {
             c.platform_lift = weighted(|c| c.platform_lift);
         }
+        if f.labour {
+            let m2 = &self.economy.model2;
+            c.employment_low = sum(|c| c.employment_low);
+            c.employment_high = sum(|c| c.employment_high);
+            c.displaced = sum(|c| c.displaced);
+            c.talent_shortage = Some(labour::shortage(&m2.talent_pool, &m2.talent_demand));
+            c.subsidy_training = sum(|c| c.subsidy_training);
+        }
         c
     }
 }
@@ -430,6 +605,11 @@ impl Simulation<'_> {
         let total: f64 = output.iter().sum();
         let m2 = &self.economy.model2;
         for r in 0..nr {
+            let labour_on = scenario.features.labour;
+            let region_employment = |get: fn(&labour::Employment) -> f64| -> f64 {
+                let e = &self.buffers.region_employment[r * ns..(r + 1) * ns];
+                e.iter().map(get).sum()
+            };
             let (mut firms, mut y, mut y_ln_a) = (0, 0.0, 0.0);
             for j in 0..ns {
                 let g = &sums[j * nr + r];
@@ -446,6 +626,10 @@ impl Simulation<'_> {
                 output: y,
                 output_share: (total > 0.0).then(|| y / total),
                 tfp: (y > 0.0).then(|| y_ln_a / y),
+                employment_low: labour_on.then(|| region_employment(|e| e.low)),
+                employment_high: labour_on.then(|| region_employment(|e| e.high)),
+                talent_demand: labour_on.then(|| m2.talent_demand[r]),
+                talent_pool: labour_on.then(|| m2.talent_pool[r]),
                 backed: (0..ns).filter(|&j| m2.backed[r * ns + j]).collect(),
             });
         }

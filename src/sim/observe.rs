@@ -157,6 +157,10 @@ impl ProductionChunk<'_, '_> {
             s.multiplier += multiplier.0[l];
             s.weighted_dirty += share * (1.0 - green.0[l]);
             s.weighted_inverse_a += share * inverse_a.0[l];
+            if c.features.labour {
+                s.labour
+                    .add(share, inverse_a.0[l], digital.0[l], f.upgrade[i]); // M2.14
+            }
             if c.features.regions {
                 let r = usize::from(f.region[i]);
                 if c.backed[r * ns + j] {
@@ -166,6 +170,10 @@ impl ProductionChunk<'_, '_> {
                 g.firms += 1;
                 g.share += share;
                 g.share_ln_a += share * ln_a;
+                if c.features.labour {
+                    g.labour
+                        .add(share, inverse_a.0[l], digital.0[l], f.upgrade[i]);
+                }
             }
             if c.decompose {
                 // the decompositions: ln A and share at t - 1 and t
@@ -427,6 +435,7 @@ impl Simulation<'_> {
     fn rows_pass(&mut self, t: u32, tfp_q: &[[f64; 3]], pooled_frontier: f64) {
         let demand_output = self.sector_output(t);
         let output = self.bind_output(t, demand_output);
+        self.update_labour(t, &output);
         let total_output: f64 = output.iter().sum();
         let ns = self.scenario.sectors.len();
         self.observation.rows.clear();
@@ -452,7 +461,9 @@ impl Simulation<'_> {
         if self.scenario.features.any() {
             row.model2 = self.model2_all(&self.observation.rows, total_output);
         }
+        let intensity = row.emission_intensity;
         self.observation.rows.push(row);
+        self.steer_carbon_price(t, intensity);
         self.observe_regions(t, &output);
         // next step's shifts: this step's means (keeps the shifted sums small)
         for (shift, mean) in self.observation.ln_a_shift.iter_mut().zip(means) {
@@ -504,7 +515,12 @@ impl Simulation<'_> {
         let o = &mut self.observation;
         let count = b.state.totals()[j].firms;
         let prod = &b.production.totals()[j];
-        let employment = y * prod.weighted_inverse_a;
+        let employment = if scenario.features.labour {
+            let e = &b.employment[j]; // M2.14: by skill
+            e.low + e.high
+        } else {
+            y * prod.weighted_inverse_a
+        };
         let emissions = p.emission_intensity * y * prod.weighted_dirty;
         let mut row = template_row(scenario, self.replicate, t, RowSector::Sector(j));
         fill_flows(&mut row, &b.flows[j], emissions * levers.carbon_price);

@@ -179,6 +179,8 @@ pub struct StepContext<'a> {
     pub regions: &'a [Region],
     /// Model 2 (regions): the backing set BK(t), `backed[r * sectors + j]`.
     pub backed: &'a [bool],
+    /// Model 2 (labour): the talent factor `q_r(t-1)` of each region (M2.14).
+    pub talent_factor: &'a [f64],
 }
 
 /// A firm at the start of the step.
@@ -309,6 +311,8 @@ pub struct FirmUpdates<const W: usize> {
     pub contribution: F64s<W>,
     /// Model 2 (regions): backing's R&D subsidy spent on the firm.
     pub subsidy_backing: F64s<W>,
+    /// Model 2 (labour): `dd_i`, the digital upgrade of the step.
+    pub upgrade: F64s<W>,
 }
 
 /// docs/model.md §5.1-5.9 for one firm: [`firm_phase_lanes`] with one lane.
@@ -488,6 +492,7 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
         subsidy_green: green.subsidy,
         contribution: effort.as_ref().map_or(zero, |e| e.contribution),
         subsidy_backing: effort.as_ref().map_or(zero, |e| e.subsidy_backing),
+        upgrade: digital.level - firm.digital,
     }
 }
 
@@ -503,7 +508,8 @@ struct Effort<const W: usize> {
 
 /// M2.5: `eff0_i = (1 + s_rd_i + s_back_i) rdf_i` and `eff_i = eff0_i (1 - contribution_share
 /// con_i)`, each term present only with its feature: `s_back_i` (regions: the backing rate where
-/// the firm's region backs its sector), `rdf_i` the capacity factor `(1 + x_j)^-price_pressure`,
+/// the firm's region backs its sector), `rdf_i` the product of the capacity factor
+/// `(1 + x_j)^-price_pressure` and the talent factor `q_r(t-1)` of the firm's region (labour),
 /// and the contribution (platform: one uniform, purpose `contribute`, below the logit of the
 /// firm's private return).
 #[inline(always)]
@@ -525,10 +531,15 @@ fn rd_effort<const W: usize>(
         base = base + rate;
         subsidy_backing = rate * rho * output_previous;
     }
-    let effort0 = if ctx.features.capacity {
-        base * g.step(|s| s.effort_factor)
-    } else {
-        base
+    // rdf_i: the product of the factors whose features are on
+    let mut factor = ctx.features.capacity.then(|| g.step(|s| s.effort_factor));
+    if ctx.features.labour {
+        let q = talent_factor(g, firm); // M2.14: skilled staff missing
+        factor = Some(factor.map_or(q, |f| f * q));
+    }
+    let effort0 = match factor {
+        Some(rdf) => base * rdf,
+        None => base,
     };
     let (mut effort, mut contribution) = (effort0, zero);
     if ctx.features.platform {
@@ -547,6 +558,12 @@ fn rd_effort<const W: usize>(
         contribution,
         subsidy_backing,
     }
+}
+
+/// M2.14: the talent factor `q_r(t-1)` of each lane's region.
+#[inline(always)]
+fn talent_factor<const W: usize>(g: &Gather<W>, firm: &FirmStarts<W>) -> F64s<W> {
+    F64s::from_fn(|l| g.ctx.talent_factor[firm.region[l]])
 }
 
 /// §5.6 (and §5.4's benefit): data generated per year by a fully digital firm of average
@@ -740,8 +757,11 @@ fn digital_upgrade<const W: usize>(
     );
     let cost = g.class(|s| s.digital_cost);
     let full_cost = g.params(|p| p.digital_cost);
-    let probability =
+    let mut probability =
         digital::adoption_probability(m, benefit, cost, full_cost * u, g.stats(|s| s.digital_mean));
+    if g.ctx.features.labour {
+        probability = probability * talent_factor(g, firm); // M2.14: no staff, no upgrade
+    }
     let up = candidates & hits(draw, probability);
     let subsidy = g.class(|s| s.digital_subsidy) * full_cost * u * output_previous;
     Upgrade::taken(up, firm.digital, u, cost, subsidy)
@@ -884,6 +904,7 @@ mod tests {
             features: scenario.features,
             regions: &scenario.regions,
             backed: &[],
+            talent_factor: &[1.0],
         };
         let mut state = crate::rng::Stream::new(5);
         let firms: Vec<FirmStart> = (0..1000)

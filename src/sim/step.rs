@@ -75,6 +75,8 @@ impl Simulation<'_> {
         let policy = &mut self.economy.policy;
         std::mem::swap(&mut policy.levers, &mut policy.levers_next);
         policy.levers_next = scenario.policy.at(t + 1);
+        self.add_carbon_premium();
+        let policy = &mut self.economy.policy;
         policy.budget_scale = policy::budget_scale(
             policy.budget_scale,
             policy.levers.budget_cap,
@@ -129,6 +131,7 @@ impl Simulation<'_> {
             features: scenario.features,
             regions: &scenario.regions,
             backed: &economy.model2.backed,
+            talent_factor: &economy.model2.talent_factor,
         };
         let n = economy.firms.len();
         b.weight.resize(n, 0.0);
@@ -384,6 +387,9 @@ impl PhaseChunk<'_, '_> {
             }
             if self.ctx.features.regions {
                 s.subsidy_backing += u.subsidy_backing.0[l];
+            }
+            if self.ctx.features.labour {
+                f.upgrade[i] = u.upgrade.0[l]; // dd_i (M2.14)
             }
             let lift = self
                 .ctx

@@ -6,6 +6,7 @@ use super::quantiles::GroupQuantiles;
 use super::reduce::Partials;
 use crate::decomposition::{SectorChange, TurnoverSums};
 use crate::model::firms::FirmId;
+use crate::model::labour::LabourSums;
 use crate::model::levers::SPENDING_LEVERS;
 
 /// Chunk sums of the firm phase, per sector of the firm at the start of the step.
@@ -161,6 +162,8 @@ pub(crate) struct ProductionSums {
     pub weighted_inverse_a: f64,
     /// Model 2 (regions): sum f over the firms whose region backs their sector, `bs_j`.
     pub backed_share: f64,
+    /// Model 2 (labour): the sums behind employment by skill.
+    pub labour: LabourSums,
 }
 
 impl ProductionSums {
@@ -175,6 +178,7 @@ impl ProductionSums {
         self.weighted_dirty += p.weighted_dirty;
         self.weighted_inverse_a += p.weighted_inverse_a;
         self.backed_share += p.backed_share;
+        self.labour.merge(&p.labour);
     }
 }
 
@@ -187,6 +191,8 @@ pub(crate) struct RegionSums {
     pub share: f64,
     /// sum f ln A.
     pub share_ln_a: f64,
+    /// Model 2 (labour): the sums behind employment by skill.
+    pub labour: LabourSums,
 }
 
 impl RegionSums {
@@ -195,6 +201,7 @@ impl RegionSums {
         self.firms += p.firms;
         self.share += p.share;
         self.share_ln_a += p.share_ln_a;
+        self.labour.merge(&p.labour);
     }
 }
 
@@ -210,6 +217,8 @@ pub(crate) struct Model2Flows {
     pub subsidy_platform: Option<f64>,
     /// Firms' contributions `Cn_j`.
     pub contributions: Option<f64>,
+    /// Talent training (not capped).
+    pub subsidy_training: Option<f64>,
 }
 
 impl Model2Flows {
@@ -221,6 +230,7 @@ impl Model2Flows {
             subsidy_backing: zero(features.regions),
             subsidy_platform: zero(features.platform),
             contributions: zero(features.platform),
+            subsidy_training: zero(features.labour),
         }
     }
 
@@ -231,7 +241,9 @@ impl Model2Flows {
 
     /// Every model-2 subsidy, for `subsidy_total`.
     pub fn total(&self) -> f64 {
-        self.subsidy_backing.unwrap_or(0.0) + self.subsidy_platform.unwrap_or(0.0)
+        self.subsidy_backing.unwrap_or(0.0)
+            + self.subsidy_platform.unwrap_or(0.0)
+            + self.subsidy_training.unwrap_or(0.0)
     }
 }
 
@@ -291,4 +303,8 @@ pub(crate) struct Buffers {
     pub backed_share: Vec<f64>,
     /// Model 2 (regions): production sums per (sector, region).
     pub regions: Partials<RegionSums>,
+    /// Model 2 (labour): employment by skill of each sector in the step under observation.
+    pub employment: Vec<crate::model::labour::Employment>,
+    /// Model 2 (labour): employment by skill per (region, sector), `[r * sectors + j]`.
+    pub region_employment: Vec<crate::model::labour::Employment>,
 }

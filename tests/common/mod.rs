@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod checks;
+
 use nqpsim::metrics::{MetricsRow, RowSector};
 use nqpsim::{RunOptions, Scenario, Silent};
 
