@@ -141,7 +141,11 @@ pub const COLUMNS: [(&str, &str, &str); 19] = [
         "output units (total 1 at step 0)",
         "Y_i = f_i Y_j",
     ),
-    ("employment", "labour units", "Y_i / A_i"),
+    (
+        "employment",
+        "labour units",
+        "Y_i / A_i (with labour: its skilled plus unskilled labour)",
+    ),
     ("emissions", "emission units", "e_j (1 - g_i) Y_i"),
     (
         "entered",

@@ -16,7 +16,14 @@ fn run(scenario: &Scenario, panel: PanelSample) -> nqpsim::RunOutput {
 }
 
 fn scenario() -> Scenario {
-    nqpsim::scenario::load_baseline(&["transitions[0].probability=0.1".into()])
+    scenario_with(&[])
+}
+
+/// The small baseline of these tests with `--set`-style overrides `sets`.
+fn scenario_with(sets: &[&str]) -> Scenario {
+    let mut sets: Vec<String> = sets.iter().map(|s| s.to_string()).collect();
+    sets.push("transitions[0].probability=0.1".into());
+    nqpsim::scenario::load_baseline(&sets)
         .unwrap()
         .with_firms(1500)
         .with_steps(6)
@@ -29,8 +36,17 @@ fn close(a: f64, b: f64) -> bool {
 
 #[test]
 fn the_full_panel_adds_up_to_the_trajectories_and_its_flags_to_the_flows() {
-    let scenario = scenario();
-    let output = run(&scenario, PanelSample::All);
+    assert_the_panel_adds_up(&scenario());
+}
+
+#[test]
+fn with_labour_on_the_panel_counts_employment_by_skill_as_the_trajectories_do() {
+    let scenario = scenario_with(&["features.labour=true", "policy.digital_subsidy=0.5"]);
+    assert_the_panel_adds_up(&scenario);
+}
+
+fn assert_the_panel_adds_up(scenario: &Scenario) {
+    let output = run(scenario, PanelSample::All);
     let panel: Vec<PanelRow> = output.panel;
     for row in output
         .rows

@@ -861,9 +861,17 @@ fn headline(
             lines.push((row, "tfp_growth"));
         }
     }
-    // Model 2's headline: utilisation and the platform, where a feature filled them.
+    // Model 2's headline: utilisation, the platform and employment by skill, where a feature
+    // filled them.
     if names.len() > metric_names().len() {
-        for metric in ["capacity_utilisation", "contributions", "platform_lift"] {
+        for metric in [
+            "capacity_utilisation",
+            "contributions",
+            "platform_lift",
+            "employment_low",
+            "employment_high",
+            "talent_shortage",
+        ] {
             lines.push((all, metric));
         }
         if base.rows.len() <= 9 {

@@ -15,6 +15,16 @@ pub struct SkillMix {
     pub reinstatement: f64,
 }
 
+impl SkillMix {
+    /// Labour by skill per unit of `L_i = Y_i / A_i` of a firm with digital level `digital`:
+    /// `(1 - h_j)(1 - alpha_j d_i) + h_j (1 + zeta_j d_i)`, its `L_lo,i + L_hi,i` over `L_i`.
+    #[inline]
+    pub fn labour_per_unit(&self, digital: f64) -> f64 {
+        (1.0 - self.skill_share) * (1.0 - self.automation * digital)
+            + self.skill_share * (1.0 + self.reinstatement * digital)
+    }
+}
+
 /// Employment of a group of firms of one sector, by skill (M2.14), from the sums over its
 /// firms of `f_i / A_i`, `f_i d_i / A_i` and `f_i dd_i / A_i` and the sector's output `Y_j`
 /// (so that `L_i = f_i Y_j / A_i`).
@@ -154,6 +164,15 @@ mod tests {
         .employment(1.0, &TRADITIONAL);
         assert!((before.low - e.low - e.displaced).abs() < 1e-15);
         assert!(e.high > before.high, "reinstatement adds skilled work");
+    }
+
+    #[test]
+    fn a_firms_labour_by_skill_adds_up_to_the_groups() {
+        let mut s = LabourSums::default();
+        s.add(1.0, 2.0, 0.4, 0.0);
+        let e = s.employment(3.0, &TRADITIONAL);
+        let firm = 3.0 * 2.0 * TRADITIONAL.labour_per_unit(0.4);
+        assert!((e.low + e.high - firm).abs() < 1e-12);
     }
 
     #[test]

@@ -332,6 +332,17 @@ sector_parameters! {
     reinstatement ["zeta", "skilled labour per unit labour", NonNegative, Labour] = [0.5, 0.5, 0.5];
 }
 
+impl SectorParams {
+    /// Model 2, labour: the sector's skill mix (docs/model.md M2.14).
+    pub fn skill_mix(&self) -> super::labour::SkillMix {
+        super::labour::SkillMix {
+            skill_share: self.skill_share,
+            automation: self.automation,
+            reinstatement: self.reinstatement,
+        }
+    }
+}
+
 macro_rules! model_parameters {
     ($(
         $(#[doc = $doc:literal])+

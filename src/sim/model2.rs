@@ -165,11 +165,7 @@ impl Simulation<'_> {
             return;
         }
         let (ns, nr) = (scenario.sectors.len(), scenario.regions.len());
-        let mix = |j: usize| labour::SkillMix {
-            skill_share: scenario.sectors[j].params.skill_share,
-            automation: scenario.sectors[j].params.automation,
-            reinstatement: scenario.sectors[j].params.reinstatement,
-        };
+        let mix = |j: usize| scenario.sectors[j].params.skill_mix();
         let b = &mut self.buffers;
         b.employment.clear();
         b.employment.extend(

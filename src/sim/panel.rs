@@ -65,6 +65,11 @@ impl Simulation<'_> {
                     }
                     let j = sector[i] as usize;
                     let y = share[i] * output[j];
+                    let mut employment = y * math::exp(-ln_a[i]); // L_i = Y_i / A_i
+                    if scenario.features.labour {
+                        // M2.14: skilled and unskilled, as the trajectories count it
+                        employment *= scenario.sectors[j].params.skill_mix().labour_per_unit(d[i]);
+                    }
                     let born_now = t > 0 && (origin[i] as usize >= ns);
                     let switched = t > 0 && (origin[i] as usize) < ns && origin[i] != sector[i];
                     rows.push(PanelRow {
@@ -79,7 +84,7 @@ impl Simulation<'_> {
                         data: data[i],
                         share: share[i],
                         output: y,
-                        employment: y * math::exp(-ln_a[i]),
+                        employment,
                         emissions: scenario.sectors[j].params.emission_intensity * (1.0 - g[i]) * y,
                         entered: born_now,
                         exits: None,

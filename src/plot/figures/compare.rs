@@ -17,7 +17,7 @@ pub const EFFECTS: &str = "effects.csv";
 
 /// The metrics drawn, in this order, where `effects.csv` has them with a value (model 2's
 /// only where a feature of both sides filled them).
-pub const METRICS: [&str; 10] = [
+pub const METRICS: [&str; 13] = [
     "tfp_index",
     "tfp_growth",
     "output_share",
@@ -28,6 +28,9 @@ pub const METRICS: [&str; 10] = [
     "subsidy_total",
     "capacity_utilisation",
     "contributions",
+    "employment_low",
+    "employment_high",
+    "talent_shortage",
 ];
 
 /// The figures of the comparison in `folder`.

@@ -492,6 +492,26 @@ pub(crate) fn metric_text(metric: &str) -> MetricText {
             "platform lift (log points of TFP)",
             "log points",
         ),
+        "employment_low" => (
+            "unskilled employment",
+            "unskilled employment (labour units)",
+            "labour units",
+        ),
+        "employment_high" => (
+            "skilled employment",
+            "skilled employment (labour units)",
+            "labour units",
+        ),
+        "talent_shortage" => (
+            "talent shortage",
+            "talent shortage (share of the talent pools)",
+            "share of the talent pools",
+        ),
+        "carbon_price" => (
+            "carbon price",
+            "carbon price, premium included (share of output per unit emission)",
+            "share of output per unit emission",
+        ),
         other => (other, other, other),
     };
     MetricText {
