@@ -139,7 +139,7 @@ pub const COLUMNS: [(&str, &str, &str); 19] = [
     (
         "output",
         "output units (total 1 at step 0)",
-        "Y_i = f_i Y_j",
+        "Y_i = f_i Y_j (with supply: f_i wv_i Y_j, its deliveries of key inputs)",
     ),
     (
         "employment",

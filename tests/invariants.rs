@@ -89,6 +89,9 @@ prop_compose! {
         s.spillover = Matrix::from_rows(&spill.chunks(n).map(|r| r.to_vec()).collect::<Vec<_>>());
         // Demand linkage scaled so its spectral radius stays below 1.
         s.demand_linkage = Matrix::from_rows(&link.chunks(n).map(|r| r.iter().map(|x| x * 0.9 / n as f64).collect()).collect::<Vec<_>>());
+        // Model 2's key-input matrix: the default of the tiers just drawn (M2.15).
+        let tiers: Vec<_> = s.sectors.iter().map(|x| x.tier).collect();
+        s.input_output = nqpsim::scenario::validate::default_matrix(&tiers, &nqpsim::scenario::validate::INPUT_OUTPUT_BY_TIER);
         s.transitions = rules.into_iter().filter(|r| r.0 != r.1).map(|(from, to, switch, p, d_min, cond, scale)| TransitionRule {
             kind: if switch { TransitionKind::Switch } else { TransitionKind::Spawn },
             from, to, probability: p * 0.3, d_min,

@@ -85,7 +85,7 @@ const MODEL2_COLUMNS: [&str; 16] = [
 ];
 
 /// The feature whose state fills each model-2 column (`None`: `carbon_price`, filled when any
-/// feature is on). The supply columns stay empty in this version.
+/// feature is on).
 fn column_feature(column: &str) -> Option<Feature> {
     match column {
         "capacity" | "capacity_utilisation" | "idle_capacity" => Some(Feature::Capacity),
@@ -256,6 +256,19 @@ fn model_two_parameters_and_levers_change_nothing_while_their_feature_is_off() {
         "policy.common_tech_fund=0.5",
         "policy.fund_matching=2",
         "sectors.emerging.popularity=7",
+        "model.talent_elasticity=2",
+        "model.training_cost=5",
+        "policy.talent_training=0.5",
+        "sectors.traditional.automation=1",
+        "sectors.future.skill_share=0.9",
+        "model.carbon_price_gain=2",
+        "model.carbon_premium_max=0",
+        "policy.carbon_intensity_target=0.5",
+        "model.substitution_cost=0.9",
+        "model.leader_share=1",
+        "sectors.future.import_share=1",
+        "policy.supply_cut=1",
+        "policy.autonomy=1",
     ]);
     assert!(!ignored.features.any());
     assert_eq!(csv_bytes(&base, 2), csv_bytes(&ignored, 2));
@@ -412,6 +425,40 @@ const EXTREMES: &[(&str, &[&str])] = &[
     ("carbon", &["policy.carbon_intensity_target=0"]),
     ("carbon", &["model.carbon_premium_max=0"]),
     (
+        "supply",
+        &[
+            "policy.supply_cut=1",
+            "sectors.emerging.import_share=1",
+            "sectors.future.import_share=1",
+        ],
+    ),
+    ("supply", &["policy.supply_cut=1", "model.leader_share=0"]),
+    ("supply", &["policy.supply_cut=1", "model.leader_share=1"]),
+    (
+        "supply",
+        &[
+            "policy.autonomy=1",
+            "model.autonomy_efficiency=1000",
+            "model.substitution_cost=0.99",
+        ],
+    ),
+    (
+        "supply",
+        &[
+            "policy.supply_cut=0.5",
+            "model.crisis_learning=1",
+            "model.autonomy_depreciation=0",
+        ],
+    ),
+    (
+        "supply",
+        &[
+            "policy.supply_cut=1",
+            "model.autonomy_depreciation=1",
+            "sectors.traditional.autonomy_init=1",
+        ],
+    ),
+    (
         "carbon",
         &[
             "policy.carbon_intensity_target=0.5",
@@ -505,14 +552,23 @@ fn the_carbon_rule_alone_stays_finite_at_the_extremes_and_fills_its_columns_only
 }
 
 #[test]
-fn every_built_feature_together_stays_finite_in_the_layout_economy() {
-    let on = switch_on(&["regions", "capacity", "platform", "labour", "carbon"]);
+fn the_supply_chain_alone_stays_finite_at_the_extremes_and_fills_its_columns_only() {
+    assert_sound_alone_at_its_extremes(Feature::Supply);
+}
+
+#[test]
+fn every_feature_together_stays_finite_in_the_layout_economy() {
+    let on = switch_on(&[
+        "regions", "capacity", "platform", "labour", "supply", "carbon",
+    ]);
     for sets in [
         &["policy.backing=1"][..],
         &[
             "policy.backing=1",
             "policy.talent_training=0.05",
             "policy.layout_herding=1",
+            "policy.supply_cut=0.5",
+            "policy.autonomy=0.005",
         ],
     ] {
         let all: Vec<&str> = on
@@ -524,7 +580,7 @@ fn every_built_feature_together_stays_finite_in_the_layout_economy() {
             .with_firms(1_500)
             .with_steps(10)
             .with_replicates(2);
-        assert_sound(&scenario, &format!("every built feature with {sets:?}"));
+        assert_sound(&scenario, &format!("every feature with {sets:?}"));
     }
 }
 
@@ -920,19 +976,16 @@ fn two_regions_that_split_every_tier_are_accepted_with_national_defaults() {
 }
 
 #[test]
-fn a_feature_not_built_is_refused_naming_the_field_and_its_position() {
-    let problem = only_problem("[features]\nsupply = true\n");
-    assert_eq!(problem.path, "features.supply");
-    assert_eq!(problem.location, at(3, 10), "{problem}");
-    assert_eq!(problem.value, "true");
-    assert!(
-        problem
-            .allowed
-            .contains("regions, capacity, platform, labour, carbon"),
-        "{problem}"
-    );
-    // written false it is accepted: the feature is off
-    assert!(probe("[features]\nsupply = false\n").is_ok());
+fn substitutes_that_could_take_all_productivity_are_refused_at_the_import_share() {
+    // docs/model.md M2.15: Xs_j = 1 - pi_s mi_j s_j must stay above 0, so pi_s mi_j < 1
+    let text = "[features]\nsupply = true\n\n[model]\nsubstitution_cost = 1.0\n\n\
+                [sectors.future]\nimport_share = 1.0\n";
+    let problem = only_problem(text);
+    assert_eq!(problem.path, "sectors.future.import_share");
+    assert_eq!(problem.location, at(9, 16), "{problem}");
+    assert!(problem.allowed.contains("substitution_cost"), "{problem}");
+    // with supply off the pair is accepted: it has no effect
+    assert!(probe(&text.replace("supply = true", "supply = false")).is_ok());
 }
 
 #[test]
@@ -1019,10 +1072,11 @@ fn model_two_values_out_of_range_are_refused_when_their_feature_is_on() {
 }
 
 #[test]
-fn the_cli_refuses_a_feature_not_built_with_exit_code_2_and_the_file_position() {
+fn the_cli_refuses_an_invalid_supply_scenario_with_exit_code_2_and_the_file_position() {
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
-        "extends = {}\n\n[features]\nregions = true\nsupply = true\n",
+        "extends = {}\n\n[features]\nsupply = true\n\n[model]\nsubstitution_cost = 1\n\n\
+         [sectors.future]\nimport_share = 1\n",
         toml::Value::String(reference_path().display().to_string())
     );
     fs::write(dir.path().join("supply.toml"), text).unwrap();
@@ -1042,7 +1096,7 @@ fn the_cli_refuses_a_feature_not_built_with_exit_code_2_and_the_file_position() 
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("supply.toml:5:10: `features.supply` is true"),
+        stderr.contains("supply.toml:10:16: `sectors.future.import_share` is 1"),
         "{stderr}"
     );
     assert!(!dir.path().join("out").exists(), "nothing is written");
@@ -1054,14 +1108,21 @@ fn the_cli_refuses_a_feature_not_built_with_exit_code_2_and_the_file_position() 
             &reference_path().display().to_string(),
             "--set",
             "features.supply=true",
+            "--set",
+            "model.substitution_cost=1",
+            "--set",
+            "sectors.future.import_share=1",
             "--out",
             "out",
         ],
     );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--set features.supply=true"), "{stderr}");
-    assert!(stderr.contains("`features.supply`"), "{stderr}");
+    assert!(
+        stderr.contains("--set sectors.future.import_share=1"),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing is written");
 }
 
 // ---------------------------------------------------------------------------------------

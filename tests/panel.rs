@@ -45,6 +45,18 @@ fn with_labour_on_the_panel_counts_employment_by_skill_as_the_trajectories_do() 
     assert_the_panel_adds_up(&scenario);
 }
 
+#[test]
+fn with_a_supply_cut_the_panel_shares_output_by_deliveries_as_the_trajectories_do() {
+    // docs/model.md M2.15: Y_i = f_i wv_i Y_j, with chain leaders served first
+    let scenario = scenario_with(&[
+        "features.supply=true",
+        "features.labour=true",
+        "policy.supply_cut=0.5",
+        "model.leader_share=0.2",
+    ]);
+    assert_the_panel_adds_up(&scenario);
+}
+
 fn assert_the_panel_adds_up(scenario: &Scenario) {
     let output = run(scenario, PanelSample::All);
     let panel: Vec<PanelRow> = output.panel;

@@ -15,7 +15,7 @@ pub enum Feature {
     Platform,
     /// Employment by skill, displacement and a talent pool (M2.14).
     Labour,
-    /// Imported key inputs, supply cuts and autonomy (model 2 part two, not built).
+    /// Imported key inputs, supply cuts, rationing and autonomy (M2.15).
     Supply,
     /// A carbon-intensity target met by a premium on the carbon price (M2.13).
     Carbon,
@@ -49,18 +49,6 @@ impl Feature {
     pub const fn part_two(self) -> bool {
         matches!(self, Feature::Labour | Feature::Supply | Feature::Carbon)
     }
-
-    /// Whether this version of nqpsim has the feature's mechanism (`supply` is refused).
-    pub const fn is_built(self) -> bool {
-        matches!(
-            self,
-            Feature::Regions
-                | Feature::Capacity
-                | Feature::Platform
-                | Feature::Labour
-                | Feature::Carbon
-        )
-    }
 }
 
 /// Which features a scenario switches on.
@@ -74,7 +62,7 @@ pub struct Features {
     pub platform: bool,
     /// Labour by skill and talent.
     pub labour: bool,
-    /// Supply chain (not built).
+    /// Supply chain and security.
     pub supply: bool,
     /// Carbon-intensity target.
     pub carbon: bool,
@@ -94,10 +82,17 @@ impl Features {
     }
 
     /// Whether a feature changes the R&D effort of docs/model.md M2.5 (regions' backing rate,
-    /// capacity's price pressure, platform's contributions, labour's talent factor): then the
-    /// innovation and imitation hazards read `eff_i`, else model 1's `1 + s_rd_i`.
+    /// capacity's price pressure, platform's contributions, labour's talent factor, supply's
+    /// deliveries): then the innovation and imitation hazards read `eff_i`, else model 1's
+    /// `1 + s_rd_i`.
     pub fn shapes_rd_effort(&self) -> bool {
-        self.regions || self.capacity || self.platform || self.labour
+        self.regions || self.capacity || self.platform || self.labour || self.supply
+    }
+
+    /// Whether output can fall short of demand-side output (capacity binds, key inputs are
+    /// short): then availability `psi = Y / Yd` enters next year's demand (M2.3, M2.15).
+    pub fn rations_output(&self) -> bool {
+        self.capacity || self.supply
     }
 
     /// Every feature on (for forms that write every model-2 value, whatever a scenario uses).

@@ -135,8 +135,12 @@ firm_columns! {
     /// Upgrade costs paid this step, share of output (0 for firms born this step).
     paid: f64 = 0.0;
     /// dd_i: this step's digital upgrade, d_i after §5.4 minus d_i before (docs/model.md
-    /// M2.14; written only with `labour` on, 0 for a firm born in the step).
+    /// M2.14; written and read only with `labour` on, 0 for a firm born in the step).
     upgrade: f64 = 0.0;
+    /// v_i: the share of its key-input needs the firm received in the step's rationing
+    /// (docs/model.md M2.15; written and read only with `supply` on; a newborn takes its
+    /// sector's availability).
+    delivery: f64 = 1.0;
     /// ln A_i at the end of the last completed step (docs/model.md §5.7; set by the production
     /// pass, NaN for a firm born in the step under way).
     ln_a: f64 = f64::NAN;

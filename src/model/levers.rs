@@ -149,10 +149,15 @@ impl LeverInfo {
 
 /// Model-2 levers whose every effect is bought by public money, charged in model 2's own
 /// columns (docs/model.md M2.10): the common-technology fund and its matching
-/// (`subsidy_platform`) and talent training (`subsidy_training`). (Regional `backing` spends
-/// too, in `subsidy_backing`, but also adds capacity, which is not spending.)
-pub const MODEL2_SPENDING_LEVERS: [&str; 3] =
-    ["common_tech_fund", "fund_matching", "talent_training"];
+/// (`subsidy_platform`), talent training (`subsidy_training`) and the autonomy programme
+/// (`subsidy_autonomy`). (Regional `backing` spends too, in `subsidy_backing`, but also adds
+/// capacity, which is not spending.)
+pub const MODEL2_SPENDING_LEVERS: [&str; 4] = [
+    "common_tech_fund",
+    "fund_matching",
+    "talent_training",
+    "autonomy",
+];
 
 /// The levers that are public spending, in the order of their columns.
 pub fn spending_levers() -> impl Iterator<Item = (&'static LeverInfo, Spending)> {
@@ -668,6 +673,9 @@ levers! {
         /// Model 2, platform: public spending on the sector's common-technology platform, share of its output Y_j(t-1); scaled by the budget cap
         common_tech_fund ["common-technology fund", "share of output", Unit] = 0.0,
             spending: None, feature: Platform;
+        /// Model 2, supply: public spending on domestic substitutes for imported key inputs, share of the sector's output Y_j(t-1); scaled by the budget cap
+        autonomy ["autonomy programme", "share of output", Unit] = 0.0,
+            spending: None, feature: Supply;
     }
     global {
         /// Probability per year that a firm below the green standard is closed
@@ -695,6 +703,9 @@ levers! {
         /// Model 2, platform: public money added per unit of firms' platform contributions; scaled by the budget cap
         fund_matching: f64 ["matching of platform contributions", "per unit contributed", NonNegative]
             = 0.0, choices: &[], feature: Platform;
+        /// Model 2, supply: share of imported key inputs unavailable this step, in every sector (a disruption is a schedule entry)
+        supply_cut: f64 ["supply cut", "share of imported key inputs", Unit] = 0.0, choices: &[],
+            feature: Supply;
         /// Model 2, carbon: yearly fall of the economy's emission intensity along the target path that the carbon premium steers toward
         carbon_intensity_target: f64 ["carbon-intensity target", "fall per year", UnitOpenAbove]
             = 0.034, choices: &[], feature: Carbon;
@@ -723,12 +734,14 @@ mod tests {
                 "0",
                 "0",
                 "0",
+                "0",
                 "1",
                 "0.02",
                 "0",
                 "inclusive",
                 "0.75",
                 "none",
+                "0",
                 "0",
                 "0",
                 "0",

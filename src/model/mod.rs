@@ -38,6 +38,7 @@ pub mod production;
 pub mod regions;
 pub mod shocks;
 pub mod stats;
+pub mod supply;
 
 /// A square matrix over the sectors, row = receiving sector `j`, column = source sector `k`.
 #[derive(Clone, Debug, PartialEq)]

@@ -330,6 +330,11 @@ sector_parameters! {
     /// Model 2, labour: extra skilled labour per unit of output at digital level 1 (new
     /// skilled tasks).
     reinstatement ["zeta", "skilled labour per unit labour", NonNegative, Labour] = [0.5, 0.5, 0.5];
+    /// Model 2, supply: share of the sector's key inputs that is imported.
+    import_share ["mi", "share of key inputs", Unit, Supply] = [0.10, 0.30, 0.40];
+    /// Model 2, supply: share of imported key inputs with a domestic substitute that firms
+    /// maintain without policy (the floor autonomy decays to).
+    autonomy_init ["s0", "share of imports", Unit, Supply] = [0.3, 0.2, 0.1];
 }
 
 impl SectorParams {
@@ -499,6 +504,21 @@ model_parameters! {
     /// Model 2, carbon: the largest premium (1: a fully unabated traditional firm pays its
     /// whole output).
     carbon_premium_max ["", "share of output per unit emission", NonNegative, Carbon] = 1.0;
+    /// Model 2, supply: TFP lost per unit of imported key-input share that is substituted
+    /// domestically, Xs_j = 1 - pi_s mi_j s_j (substitutes are less efficient).
+    substitution_cost ["pi_s", "TFP share per unit substituted", Unit, Supply] = 0.2;
+    /// Model 2, supply: share of the autonomy gap closed per unit of autonomy spending (as a
+    /// share of output) per year (not estimated).
+    autonomy_efficiency ["eps_s", "gap closed per unit spending share", NonNegative, Supply] = 20.0;
+    /// Model 2, supply: yearly decay of autonomy above its floor s0 (substitutes not
+    /// maintained are forgotten; a half-life of about 7 years).
+    autonomy_depreciation ["delta_s", "share per year", Unit, Supply] = 0.1;
+    /// Model 2, supply: share of the autonomy gap substituted in a year of a total cut
+    /// (proportional to the cut).
+    crisis_learning ["lambda_c", "share of the gap per year", Unit, Supply] = 0.1;
+    /// Model 2, supply: share of a sector's firms that are chain leaders, served first in a
+    /// shortage (0: proportional rationing).
+    leader_share ["", "share of firms", Unit, Supply] = 0.05;
 }
 
 #[cfg(test)]

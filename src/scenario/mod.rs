@@ -79,6 +79,9 @@ pub struct Scenario {
     pub spillover: Matrix,
     /// Demand-linkage matrix B.
     pub demand_linkage: Matrix,
+    /// Model 2 (supply): input-output matrix Omega, row `j` the share of its key inputs
+    /// made by each sector (docs/model.md M2.15).
+    pub input_output: Matrix,
     /// Transition rules in order.
     pub transitions: Vec<TransitionRule>,
     /// Policy levers and schedule.
@@ -467,6 +470,17 @@ impl Scenario {
         self.regions.iter().map(|r| r.name.clone()).collect()
     }
 
+    /// Whether the explicit form writes the input-output matrix: when a feature of model 2's
+    /// part two is on or the matrix is not its default (as [`crate::model::params::ParamInfo::written`]
+    /// for parameters).
+    fn input_output_written(&self) -> bool {
+        let tiers: Vec<Tier> = self.sectors.iter().map(|s| s.tier).collect();
+        self.features
+            .any_in_part_of(crate::model::features::Feature::Supply)
+            || self.input_output
+                != validate::default_matrix(&tiers, &validate::INPUT_OUTPUT_BY_TIER)
+    }
+
     /// `levers` (in force in some step of this scenario) with every value explicit, as the
     /// explicit form writes them: [`Levers::to_raw`] for the scenario's sectors, regions and
     /// features.
@@ -523,6 +537,9 @@ impl Scenario {
             matrices: Some(RawMatrices {
                 spillover: Some(self.spillover.rows()),
                 demand_linkage: Some(self.demand_linkage.rows()),
+                input_output: self
+                    .input_output_written()
+                    .then(|| self.input_output.rows()),
             }),
             transitions: Some(
                 self.transitions

@@ -87,6 +87,9 @@ pub struct RawMatrices {
     /// Demand-linkage matrix B.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub demand_linkage: Option<Vec<Vec<f64>>>,
+    /// Model 2 (supply): input-output matrix Omega of key inputs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input_output: Option<Vec<Vec<f64>>>,
 }
 
 /// One `[[transitions]]` rule.

@@ -154,7 +154,11 @@ pub fn scenario() -> &'static Shape {
             ),
             (
                 "matrices",
-                Shape::Table(vec![("spillover", matrix()), ("demand_linkage", matrix())]),
+                Shape::Table(vec![
+                    ("spillover", matrix()),
+                    ("demand_linkage", matrix()),
+                    ("input_output", matrix()),
+                ]),
             ),
             ("transitions", Shape::Array(Box::new(transition))),
             ("policy", policy(0)),

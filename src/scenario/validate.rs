@@ -30,6 +30,11 @@ pub const SPILLOVER_BY_TIER: [[f64; 3]; 3] =
 pub const DEMAND_LINKAGE_BY_TIER: [[f64; 3]; 3] =
     [[0.0, 0.20, 0.05], [0.0, 0.0, 0.10], [0.0, 0.0, 0.0]];
 
+/// Input-output matrix Omega between tiers (docs/model.md M2.15), row = using tier: the
+/// share of the row tier's key inputs made by the column tier.
+pub const INPUT_OUTPUT_BY_TIER: [[f64; 3]; 3] =
+    [[0.0, 0.10, 0.0], [0.30, 0.0, 0.0], [0.10, 0.30, 0.0]];
+
 /// Run settings when a scenario leaves them out.
 pub const DEFAULT_RUN: RunSettings = RunSettings {
     steps: 30,
@@ -240,21 +245,35 @@ pub fn validate(
         &tiers,
         &DEMAND_LINKAGE_BY_TIER,
     );
-    if demand_linkage.size() == sectors.len() {
-        let radius = demand_linkage.spectral_radius();
-        if radius >= 1.0 || radius.is_nan() {
-            c.problem(
-                "matrices.demand_linkage",
-                format!("a matrix with spectral radius {radius:.4}"),
-                "the spectral radius must be below 1 (demand would explode)",
-            );
-        }
-    }
+    check_spectral_radius(
+        &mut c,
+        "matrices.demand_linkage",
+        &demand_linkage,
+        sectors.len(),
+        "demand would explode",
+    );
+    let input_output = validate_matrix(
+        &mut c,
+        "matrices.input_output",
+        matrices.input_output.as_ref(),
+        &tiers,
+        &INPUT_OUTPUT_BY_TIER,
+    );
+    check_spectral_radius(
+        &mut c,
+        "matrices.input_output",
+        &input_output,
+        sectors.len(),
+        "a shortfall would not settle",
+    );
 
     let transitions = validate_transitions(&mut c, raw.transitions.as_deref(), &names);
+    let features = validate_features(&raw);
+    if features.supply {
+        check_substitution_cost(&mut c, &model, &sectors);
+    }
     // The regions before the policy: a per-region lever names them (the regions do not
     // depend on the policy).
-    let features = validate_features(&mut c, &raw);
     let regions = if features.regions {
         validate_regions(&mut c, &raw, &sectors)
     } else {
@@ -278,6 +297,7 @@ pub fn validate(
             sectors,
             spillover,
             demand_linkage,
+            input_output,
             transitions,
             policy,
             features,
@@ -288,31 +308,31 @@ pub fn validate(
     }
 }
 
-/// docs/model.md M2.1: the features switched on; those not built in this version are refused.
-fn validate_features(c: &mut Checker, raw: &RawScenario) -> Features {
+/// docs/model.md M2.15: substitutes may not take all productivity, `Xs_j = 1 - pi_s mi_j s_j`
+/// must stay above 0 for every autonomy `s_j <= 1`, so `pi_s mi_j < 1` in every sector.
+fn check_substitution_cost(c: &mut Checker, model: &ModelParams, sectors: &[Sector]) {
+    for s in sectors {
+        let mi = s.params.import_share;
+        if model.substitution_cost * mi >= 1.0 {
+            c.problem(
+                format!("sectors.{}.import_share", s.name),
+                mi.to_string(),
+                format!(
+                    "with substitution_cost {} the product substitution_cost x import_share must \
+                     be below 1 (else substitutes could take all of the sector's productivity)",
+                    model.substitution_cost
+                ),
+            );
+        }
+    }
+}
+
+/// docs/model.md M2.1: the features switched on.
+fn validate_features(raw: &RawScenario) -> Features {
     let Some(written) = &raw.features else {
         return Features::default();
     };
-    let mut on = |feature: Feature| {
-        let value = written.get(feature).unwrap_or(false);
-        if value && !feature.is_built() {
-            c.problem(
-                format!("features.{}", feature.name()),
-                "true",
-                format!(
-                    "not built in this version; the features built are {}",
-                    Feature::ALL
-                        .iter()
-                        .filter(|f| f.is_built())
-                        .map(|f| f.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            );
-            return false;
-        }
-        value
-    };
+    let on = |feature: Feature| written.get(feature).unwrap_or(false);
     Features {
         regions: on(Feature::Regions),
         capacity: on(Feature::Capacity),
@@ -592,6 +612,22 @@ pub fn default_matrix(tiers: &[Tier], by_tier: &[[f64; 3]; 3]) -> Matrix {
         })
         .collect();
     Matrix::from_rows(&rows)
+}
+
+/// A square matrix of `sectors` rows (one that is not was reported already) must have a
+/// spectral radius below 1; `why` says what would go wrong.
+fn check_spectral_radius(c: &mut Checker, path: &str, m: &Matrix, sectors: usize, why: &str) {
+    if m.size() != sectors {
+        return;
+    }
+    let radius = m.spectral_radius();
+    if radius >= 1.0 || radius.is_nan() {
+        c.problem(
+            path,
+            format!("a matrix with spectral radius {radius:.4}"),
+            format!("the spectral radius must be below 1 ({why})"),
+        );
+    }
 }
 
 fn validate_matrix(
@@ -924,7 +960,7 @@ mod tests {
     use crate::scenario::{Scenario, load_str};
 
     /// Regions on (the four default regions: east, central, west, northeast), the default
-    /// sectors; `labour`, which reads `talent_training`, is off (and not built).
+    /// sectors; `labour`, which reads `talent_training`, is off.
     const REGIONS: &str = "[features]\nregions = true\n";
 
     fn load(text: &str, overrides: &[&str]) -> Result<Scenario, ScenarioError> {

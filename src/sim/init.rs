@@ -210,6 +210,7 @@ impl Simulation<'_> {
         }
         for (total, sum) in b.state.totals_mut().iter_mut().zip(share_sums) {
             total.share = sum;
+            total.delivered = sum; // M2.15: every initial firm has v = 1
         }
         b.phase.merge(ns, |t, p| t.clamped += p.clamped);
         b.flows.clear();

@@ -1,12 +1,15 @@
 //! Model 2's sector and region state and its place in the step (docs/model.md M2): the
 //! backing set (M2.2), the capacity stocks and plans (M2.3), the platform stocks (M2.4), the
-//! fiscal flows of model 2 and its columns. A feature that is off has no state here and none
+//! carbon premium (M2.13), the talent pools (M2.14), the supply chain (M2.15), the fiscal flows
+//! of model 2 and its columns. A feature that is off has no state here and none
 //! of these methods does anything for it, so with every feature off the step is model 1's.
 
 use super::Simulation;
 use super::sums::Model2Flows;
 use crate::metrics::{MetricsRow, Model2Metrics, RegionRow};
+use crate::model::firms::DEAD;
 use crate::model::params::Tier;
+use crate::model::supply::{self, AutonomyRule, Rationing};
 use crate::model::{Matrix, capacity, carbon, labour, platform, regions};
 
 /// What model 2 keeps from step to step, per sector (and region).
@@ -19,7 +22,7 @@ pub(crate) struct Model2 {
     pub excess: Vec<f64>,
     /// `g^e_j`: expected growth of demand-side output.
     pub expected_growth: Vec<f64>,
-    /// `Yd_j`: demand-side output of the last completed step.
+    /// `Yd_j`: demand-side output of the last completed step (capacity, supply).
     pub demand_output: Vec<f64>,
     /// `psi_j = Y_j / Yd_j` of the last completed step.
     pub availability: Vec<f64>,
@@ -56,6 +59,14 @@ pub(crate) struct Model2 {
     /// `EI(t)`: the economy's emission intensity in the last completed step (NaN where
     /// output was 0).
     pub intensity: f64,
+    /// `s_j`: autonomy, the share of imported key inputs with a domestic substitute (M2.15).
+    pub autonomy: Vec<f64>,
+    /// `Xs_j`: the substitution factor in `A_i` of the step under way.
+    pub substitution: Vec<f64>,
+    /// `phi_j`: the key-input availability of the step under way (1 at step 0).
+    pub key_inputs: Vec<f64>,
+    /// How each sector's key inputs are rationed among its firms in the step under way.
+    pub rationing: Vec<Rationing>,
 }
 
 impl Model2 {
@@ -78,8 +89,8 @@ impl Model2 {
             } else {
                 Vec::new()
             },
-            demand_output: sized(f.capacity, 0.0),
-            availability: sized(f.capacity, 1.0),
+            demand_output: sized(f.rations_output(), 0.0),
+            availability: sized(f.rations_output(), 1.0),
             stock: sized(f.platform, 0.0),
             lift: sized(f.platform, 0.0),
             contribution_rate: sized(f.platform, 0.0),
@@ -107,6 +118,38 @@ impl Model2 {
             carbon_premium: 0.0,
             intensity_path: f64::NAN,
             intensity: f64::NAN,
+            autonomy: if f.supply {
+                scenario
+                    .sectors
+                    .iter()
+                    .map(|s| s.params.autonomy_init)
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            substitution: if f.supply {
+                scenario
+                    .sectors
+                    .iter()
+                    .map(|s| {
+                        let p = &s.params;
+                        let m = &scenario.model;
+                        supply::substitution_factor(
+                            m.substitution_cost,
+                            p.import_share,
+                            p.autonomy_init,
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            key_inputs: sized(f.supply, 1.0),
+            rationing: if f.supply {
+                vec![Rationing::FULL; ns]
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -233,6 +276,70 @@ impl Simulation<'_> {
             .sum()
     }
 
+    /// M2.15 (5.7b) at the start of step `t`, from the levers in force and the shares at the
+    /// start of the step: autonomy moves with spending, a cut and upkeep; the substitution
+    /// factor follows; each sector's own availability propagates downstream through `Omega`;
+    /// where key inputs are short, the chain leaders of the sector are found.
+    pub(crate) fn update_supply(&mut self) {
+        let scenario = self.scenario;
+        if !scenario.features.supply {
+            return;
+        }
+        let m = &scenario.model;
+        let policy = &self.economy.policy;
+        let (levers, b) = (&policy.levers, policy.budget_scale);
+        let rule = AutonomyRule {
+            efficiency: m.autonomy_efficiency,
+            crisis_learning: m.crisis_learning,
+            depreciation: m.autonomy_depreciation,
+        };
+        let cut = levers.supply_cut;
+        let m2 = &mut self.economy.model2;
+        let buffers = &mut self.buffers;
+        buffers.own_availability.clear();
+        for (j, sector) in scenario.sectors.iter().enumerate() {
+            let p = &sector.params;
+            let spending = levers.autonomy[j] * b; // as_j = autonomy_j b(t)
+            let s = supply::next_autonomy(m2.autonomy[j], p.autonomy_init, &rule, spending, cut);
+            m2.autonomy[j] = s;
+            m2.substitution[j] =
+                supply::substitution_factor(m.substitution_cost, p.import_share, s);
+            buffers
+                .own_availability
+                .push(supply::own_availability(p.import_share, cut, s));
+        }
+        supply::propagate(
+            &buffers.own_availability,
+            &scenario.input_output,
+            &mut m2.key_inputs,
+            &mut buffers.propagation,
+        );
+        let short = |phi: f64| phi < 1.0 && m.leader_share > 0.0;
+        if m2.key_inputs.iter().any(|&phi| short(phi)) {
+            // the shares at the start of the step of the firms of each short sector
+            let shares = &mut buffers.leader_shares;
+            shares.resize_with(scenario.sectors.len(), Vec::new);
+            shares.iter_mut().for_each(Vec::clear);
+            let f = &self.economy.firms;
+            for (&j, &share) in f.sector.iter().zip(&f.share) {
+                if j != DEAD && short(m2.key_inputs[j as usize]) {
+                    shares[j as usize].push(share);
+                }
+            }
+        }
+        for (j, rationing) in m2.rationing.iter_mut().enumerate() {
+            let phi = m2.key_inputs[j];
+            *rationing = Rationing {
+                availability: phi,
+                leaders: if short(phi) {
+                    supply::leaders(&mut buffers.leader_shares[j], m.leader_share)
+                } else {
+                    None
+                },
+            };
+        }
+    }
+
     /// M2.2 at the start of step `t` (and of step 0): the backing set BK(t) from the levers
     /// in force, recomputed every step; empty when `backing` is 0.
     pub(crate) fn update_backing_set(&mut self) {
@@ -309,6 +416,9 @@ impl Simulation<'_> {
             if f.regions {
                 step.backing_rate = b * levers.backing * m.backing_rd;
             }
+            if f.supply {
+                step.substitution = m2.substitution[j];
+            }
         }
     }
 
@@ -380,24 +490,35 @@ impl Simulation<'_> {
         }
     }
 
-    /// M2.3: output bounded by capacity, `Y_j = min(Yd_j, K_j)` (at step 0 capacity is first
-    /// installed at `Yd_j / u_n`); keeps `Yd_j` and returns `Y_j`. Without `capacity`,
-    /// output is demand-side output.
+    /// M2.3 and M2.15: output bounded by the key inputs available and by capacity,
+    /// `Y_j = min(phi_j Yd_j, K_j)` (at step 0 capacity is first installed at `Yd_j / u_n`);
+    /// keeps `Yd_j` and returns `Y_j`. Without `capacity` or `supply`, output is demand-side
+    /// output.
     pub(crate) fn bind_output(&mut self, t: u32, demand_output: Vec<f64>) -> Vec<f64> {
         let scenario = self.scenario;
-        if !scenario.features.capacity {
+        let f = scenario.features;
+        if !f.rations_output() {
             return demand_output;
         }
         let m2 = &mut self.economy.model2;
-        if t == 0 {
+        if f.capacity && t == 0 {
             for (k, &yd) in m2.capacity.iter_mut().zip(&demand_output) {
                 *k = yd / scenario.model.normal_utilisation;
             }
         }
         let output = demand_output
             .iter()
-            .zip(&m2.capacity)
-            .map(|(&yd, &k)| capacity::bound_output(yd, k))
+            .enumerate()
+            .map(|(j, &yd)| {
+                let mut y = yd;
+                if f.supply {
+                    y *= m2.key_inputs[j]; // phi_j Yd_j (M2.15)
+                }
+                if f.capacity {
+                    y = capacity::bound_output(y, m2.capacity[j]); // M2.3
+                }
+                y
+            })
             .collect();
         // psi(t - 1) for the demand linkage, then psi(t)
         self.buffers
@@ -444,13 +565,18 @@ impl Simulation<'_> {
             );
             m2.capacity[j] = plan.capacity;
             m2.excess[j] = plan.planned_excess;
-            m2.demand_output[j] = yd;
         }
     }
 
-    /// §5.13 with `capacity` on: next year's demand scales from the growth of demand-side
-    /// output and the change in availability `psi(t-1) -> psi(t)` (M2.3).
-    pub(crate) fn next_demand_with_capacity(&mut self, t: u32) {
+    /// Keeps this step's demand-side output for the next step's growth (capacity, supply).
+    pub(crate) fn keep_demand_output(&mut self) {
+        let m2 = &mut self.economy.model2;
+        m2.demand_output.clone_from(&self.buffers.demand_output);
+    }
+
+    /// §5.13 with `capacity` or `supply` on: next year's demand scales from the growth of
+    /// demand-side output and the change in availability `psi(t-1) -> psi(t)` (M2.3, M2.15).
+    pub(crate) fn next_demand_with_availability(&mut self, t: u32) {
         let scenario = self.scenario;
         let m2 = &self.economy.model2;
         let demand_output = &self.buffers.demand_output;
@@ -504,6 +630,9 @@ impl Simulation<'_> {
         if f.labour {
             flows.subsidy_training = Some(self.training_spending(j));
         }
+        if f.supply {
+            flows.subsidy_autonomy = Some(levers.autonomy[j] * b * y); // as_j Y_j(t-1)
+        }
         if f.platform {
             flows.contributions = Some(phase.contributions);
             flows.subsidy_platform = Some(
@@ -539,6 +668,11 @@ impl Simulation<'_> {
             c.employment_high = Some(e.high);
             c.displaced = Some(e.displaced);
             c.subsidy_training = flows.subsidy_training;
+        }
+        if f.supply {
+            c.autonomy = Some(m2.autonomy[j]);
+            c.supply_availability = Some(m2.key_inputs[j]);
+            c.subsidy_autonomy = flows.subsidy_autonomy;
         }
         c
     }
@@ -583,13 +717,27 @@ impl Simulation<'_> {
             c.talent_shortage = Some(labour::shortage(&m2.talent_pool, &m2.talent_demand));
             c.subsidy_training = sum(|c| c.subsidy_training);
         }
+        if f.supply {
+            let m2 = &self.economy.model2;
+            c.autonomy = weighted(|c| c.autonomy);
+            let demand: f64 = self.buffers.demand_output.iter().sum();
+            let available: f64 = self
+                .buffers
+                .demand_output
+                .iter()
+                .zip(&m2.key_inputs)
+                .map(|(yd, phi)| phi * yd)
+                .sum();
+            c.supply_availability = (demand > 0.0).then(|| available / demand);
+            c.subsidy_autonomy = sum(|c| c.subsidy_autonomy);
+        }
         c
     }
 }
 
 impl Simulation<'_> {
     /// The `regions.csv` rows of step `t` from the production sums per (sector, region) and
-    /// the sector outputs `output` (docs/model.md M2.10): `Y_i = f_i Y_j`.
+    /// the sector outputs `output` (docs/model.md M2.10): `Y_i = f_i wv_i Y_j`.
     pub(crate) fn observe_regions(&mut self, t: u32, output: &[f64]) {
         let scenario = self.scenario;
         self.observation.regions.clear();

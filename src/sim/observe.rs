@@ -14,6 +14,7 @@ use crate::decomposition::TurnoverSums;
 use crate::decomposition::{self, SectorChange};
 use crate::error::NumericFault;
 use crate::lanes::{self, F64s, Isa, Kernel, Real, exp, ln};
+use crate::math;
 use crate::metrics::{MetricsRow, RowSector};
 use crate::model::features::Features;
 use crate::model::firms::{DEAD, FirmsChunk, ORIGIN_ENTRANT};
@@ -52,6 +53,8 @@ struct ProductionContext<'a> {
     backed: &'a [bool],
     /// Model 2 (regions): the number of regions.
     regions: usize,
+    /// Model 2 (supply): `ln Xs_j(t)` per sector, in `ln A_i`.
+    ln_substitution: &'a [f64],
 }
 
 /// The production pass over one chunk, `W` firms at a time (the places after the last whole
@@ -126,6 +129,24 @@ impl ProductionChunk<'_, '_> {
         if c.features.platform {
             ln_a = ln_a + F64s::from_fn(|l| c.lift[sector[l]]); // M2.4: + l_j(t)
         }
+        if c.features.supply {
+            ln_a = ln_a + F64s::from_fn(|l| c.ln_substitution[sector[l]]); // M2.15: + ln Xs_j(t)
+        }
+        // §5.13: each firm's output per unit of its sector's, w_i = Y_i / Y_j: its share f_i,
+        // or with `supply` f_i wv_i, wv_i = v_i / sum_{k in j} f_k v_k (M2.15; 1 where that
+        // sum is 0)
+        let output_weight = if c.features.supply {
+            F64s::<W>::from_fn(|l| {
+                let delivered = c.totals[sector[l]].delivered;
+                if delivered > 0.0 {
+                    f.share[start + l] * f.delivery[start + l] / delivered
+                } else {
+                    share.0[l]
+                }
+            })
+        } else {
+            share
+        };
         let mut burden = market::burden(
             params(|p| p.rd_intensity),
             column(f.paid),
@@ -146,6 +167,7 @@ impl ProductionChunk<'_, '_> {
             }
             let (i, j) = (start + l, sector[l]);
             let (share, ln_a, a) = (share.0[l], ln_a.0[l], a.0[l]);
+            let w = output_weight.0[l];
             f.share[i] = share;
             let s = &mut self.acc[j];
             let x = ln_a - c.shift[j];
@@ -155,11 +177,13 @@ impl ProductionChunk<'_, '_> {
             s.ln_a_squared += x * x;
             s.weighted_a += share * a;
             s.multiplier += multiplier.0[l];
-            s.weighted_dirty += share * (1.0 - green.0[l]);
-            s.weighted_inverse_a += share * inverse_a.0[l];
+            s.weighted_dirty += w * (1.0 - green.0[l]);
+            s.weighted_inverse_a += w * inverse_a.0[l];
             if c.features.labour {
-                s.labour
-                    .add(share, inverse_a.0[l], digital.0[l], f.upgrade[i]); // M2.14
+                s.labour.add(w, inverse_a.0[l], digital.0[l], f.upgrade[i]); // M2.14
+            }
+            if c.features.supply {
+                s.delivered += share * f.delivery[i];
             }
             if c.features.regions {
                 let r = usize::from(f.region[i]);
@@ -168,11 +192,10 @@ impl ProductionChunk<'_, '_> {
                 }
                 let g = &mut self.region_acc[j * c.regions + r];
                 g.firms += 1;
-                g.share += share;
-                g.share_ln_a += share * ln_a;
+                g.share += w;
+                g.share_ln_a += w * ln_a;
                 if c.features.labour {
-                    g.labour
-                        .add(share, inverse_a.0[l], digital.0[l], f.upgrade[i]);
+                    g.labour.add(w, inverse_a.0[l], digital.0[l], f.upgrade[i]);
                 }
             }
             if c.decompose {
@@ -298,6 +321,7 @@ impl Simulation<'_> {
             .iter()
             .map(|&x| capacity::idle_cost(scenario.model.capacity_cost, x))
             .collect();
+        let ln_substitution: Vec<f64> = m2.substitution.iter().map(|&x| math::ln(x)).collect();
         let nr = scenario.regions.len();
         let region_width = if features.regions { ns * nr } else { 0 };
         let region_acc = b.regions.reset(chunks, region_width);
@@ -313,6 +337,7 @@ impl Simulation<'_> {
             lift: &m2.lift,
             backed: &m2.backed,
             regions: nr,
+            ln_substitution: &ln_substitution,
         };
         let mut no_regions: Vec<&mut [RegionSums]> = Vec::new();
         let region_chunks: Vec<&mut [RegionSums]> = if features.regions {
@@ -341,6 +366,11 @@ impl Simulation<'_> {
                 lanes::dispatch(isa, chunk);
             });
         b.production.merge(ns, |t, p| t.merge(p));
+        if features.supply {
+            b.delivered.clear();
+            b.delivered
+                .extend(b.production.totals().iter().map(|p| p.delivered));
+        }
         if features.regions {
             b.regions.merge(region_width, |t, p| t.merge(p));
             let m2 = &mut self.economy.model2;
@@ -636,13 +666,14 @@ impl Simulation<'_> {
     }
 
     /// §5.13: Z_j(t+1) = Z_j(t) (1 + gamma_j + sum_k B[j][k] gY_k(t)); keeps Y(t). With
-    /// `capacity` on, the rule of docs/model.md M2.3 on demand-side output and availability,
-    /// after the capacity plan for step t + 1.
+    /// `capacity` or `supply` on, the rule of docs/model.md M2.3 on demand-side output and
+    /// availability, then the capacity plan for step t + 1.
     fn next_demand(&mut self, t: u32, output: Vec<f64>) {
         let scenario = self.scenario;
-        if scenario.features.capacity {
-            self.next_demand_with_capacity(t);
+        if scenario.features.rations_output() {
+            self.next_demand_with_availability(t);
             self.plan_capacity(t);
+            self.keep_demand_output();
             self.economy.output = output;
             return;
         }

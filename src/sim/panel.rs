@@ -41,6 +41,8 @@ impl Simulation<'_> {
         let ns = scenario.sectors.len();
         let f = &self.economy.firms;
         let output = &self.economy.output;
+        let supply = scenario.features.supply;
+        let delivered = &self.buffers.delivered;
         let parents = &self.buffers.spawn_parents;
         let first_spawn = self.observation.spawn_first_id;
         let replicate = self.replicate;
@@ -55,46 +57,55 @@ impl Simulation<'_> {
             f.data.par_chunks(FIRM_CHUNK),
             f.share.par_chunks(FIRM_CHUNK),
             f.origin.par_chunks(FIRM_CHUNK),
+            f.delivery.par_chunks(FIRM_CHUNK),
         )
             .into_par_iter()
-            .map(|(sector, birth, id, a, ln_a, d, g, data, share, origin)| {
-                let mut rows = Vec::new();
-                for i in 0..sector.len() {
-                    if sector[i] == DEAD || !sample.contains(birth[i]) {
-                        continue;
+            .map(
+                |(sector, birth, id, a, ln_a, d, g, data, share, origin, delivery)| {
+                    let mut rows = Vec::new();
+                    for i in 0..sector.len() {
+                        if sector[i] == DEAD || !sample.contains(birth[i]) {
+                            continue;
+                        }
+                        let j = sector[i] as usize;
+                        let mut y = share[i] * output[j]; // Y_i = f_i Y_j
+                        if supply && delivered[j] > 0.0 {
+                            y *= delivery[i] / delivered[j]; // M2.15: Y_i = f_i wv_i Y_j
+                        }
+                        let mut employment = y * math::exp(-ln_a[i]); // L_i = Y_i / A_i
+                        if scenario.features.labour {
+                            // M2.14: skilled and unskilled, as the trajectories count it
+                            employment *=
+                                scenario.sectors[j].params.skill_mix().labour_per_unit(d[i]);
+                        }
+                        let born_now = t > 0 && (origin[i] as usize >= ns);
+                        let switched = t > 0 && (origin[i] as usize) < ns && origin[i] != sector[i];
+                        rows.push(PanelRow {
+                            id: id[i].0,
+                            replicate,
+                            step: t,
+                            sector: sector[i],
+                            a: a[i],
+                            tfp: ln_a[i],
+                            digital: d[i],
+                            green: g[i],
+                            data: data[i],
+                            share: share[i],
+                            output: y,
+                            employment,
+                            emissions: scenario.sectors[j].params.emission_intensity
+                                * (1.0 - g[i])
+                                * y,
+                            entered: born_now,
+                            exits: None,
+                            switched_from: switched.then_some(origin[i]),
+                            spawned_from: (t > 0 && origin[i] == ORIGIN_SPAWNED)
+                                .then(|| parents[(id[i].0 - first_spawn) as usize].0),
+                        });
                     }
-                    let j = sector[i] as usize;
-                    let y = share[i] * output[j];
-                    let mut employment = y * math::exp(-ln_a[i]); // L_i = Y_i / A_i
-                    if scenario.features.labour {
-                        // M2.14: skilled and unskilled, as the trajectories count it
-                        employment *= scenario.sectors[j].params.skill_mix().labour_per_unit(d[i]);
-                    }
-                    let born_now = t > 0 && (origin[i] as usize >= ns);
-                    let switched = t > 0 && (origin[i] as usize) < ns && origin[i] != sector[i];
-                    rows.push(PanelRow {
-                        id: id[i].0,
-                        replicate,
-                        step: t,
-                        sector: sector[i],
-                        a: a[i],
-                        tfp: ln_a[i],
-                        digital: d[i],
-                        green: g[i],
-                        data: data[i],
-                        share: share[i],
-                        output: y,
-                        employment,
-                        emissions: scenario.sectors[j].params.emission_intensity * (1.0 - g[i]) * y,
-                        entered: born_now,
-                        exits: None,
-                        switched_from: switched.then_some(origin[i]),
-                        spawned_from: (t > 0 && origin[i] == ORIGIN_SPAWNED)
-                            .then(|| parents[(id[i].0 - first_spawn) as usize].0),
-                    });
-                }
-                rows
-            })
+                    rows
+                },
+            )
             .collect();
         let current: Vec<PanelRow> = chunks.into_iter().flatten().collect();
         // Both lists are in id order: a firm of the previous step that is not here exited.

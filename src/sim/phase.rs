@@ -17,6 +17,7 @@ use crate::model::params::{ModelParams, SectorParams};
 use crate::model::policy;
 use crate::model::regions::Region;
 use crate::model::stats::SectorStats;
+use crate::model::supply::Rationing;
 use crate::model::{Matrix, data, digital, green, imitation, innovation, market, platform, shocks};
 use crate::rng::{BirthKey, FirmKeys, Purpose, StepKey};
 use crate::scenario::{Scenario, Sector};
@@ -100,6 +101,8 @@ pub struct SectorStep {
     /// Model 2 (regions): the R&D subsidy rate of a backed firm, `b(t) backing backing_rd`
     /// (M2.2).
     pub backing_rate: f64,
+    /// Model 2 (supply): the substitution factor `Xs_j(t)` in `A_i` (M2.15).
+    pub substitution: f64,
 }
 
 impl SectorStep {
@@ -181,6 +184,8 @@ pub struct StepContext<'a> {
     pub backed: &'a [bool],
     /// Model 2 (labour): the talent factor `q_r(t-1)` of each region (M2.14).
     pub talent_factor: &'a [f64],
+    /// Model 2 (supply): how each sector's key inputs are rationed this step (M2.15).
+    pub rationing: &'a [Rationing],
 }
 
 /// A firm at the start of the step.
@@ -206,6 +211,8 @@ pub struct FirmStart {
     pub demand_shift: f64,
     /// r_i (model 2).
     pub region: usize,
+    /// v_i of the last rationing (model 2, supply).
+    pub delivery: f64,
 }
 
 /// A firm after §5.1-5.9.
@@ -245,6 +252,8 @@ pub struct FirmUpdate {
     pub contribution: f64,
     /// Model 2 (regions): backing's R&D subsidy spent on the firm.
     pub subsidy_backing: f64,
+    /// Model 2 (supply): `v_i`, the firm's delivery rate in this step's rationing.
+    pub delivery: f64,
 }
 
 /// `W` firms at the start of the step, one per lane (see [`crate::lanes`]). A lane without a
@@ -272,6 +281,8 @@ pub struct FirmStarts<const W: usize> {
     pub demand_shift: F64s<W>,
     /// r_i of each lane (model 2).
     pub region: [usize; W],
+    /// v_i of the last rationing (model 2, supply; 1 without it).
+    pub delivery: F64s<W>,
 }
 
 /// `W` firms after §5.1-5.9, one per lane: [`FirmUpdate`]'s fields in lanes.
@@ -313,6 +324,8 @@ pub struct FirmUpdates<const W: usize> {
     pub subsidy_backing: F64s<W>,
     /// Model 2 (labour): `dd_i`, the digital upgrade of the step.
     pub upgrade: F64s<W>,
+    /// Model 2 (supply): `v_i`, the delivery rate of this step's rationing.
+    pub delivery: F64s<W>,
 }
 
 /// docs/model.md §5.1-5.9 for one firm: [`firm_phase_lanes`] with one lane.
@@ -330,6 +343,7 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
             transitory: F64s([firm.transitory]),
             demand_shift: F64s([firm.demand_shift]),
             region: [firm.region],
+            delivery: F64s([firm.delivery]),
         },
     );
     FirmUpdate {
@@ -350,6 +364,7 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
         subsidy_green: u.subsidy_green.0[0],
         contribution: u.contribution.0[0],
         subsidy_backing: u.subsidy_backing.0[0],
+        delivery: u.delivery.0[0],
     }
 }
 
@@ -454,12 +469,15 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
     // A_i = exp(a_i + e_i) multiplier_i and competitiveness c_i = A_i margin_i =
     // exp(a_i + e_i) x_i (its CES term, with exp(xi_i), is taken in the chunk, §5.10).
     let (transitory, demand_shift) = transitory_and_demand(&g, firm, &draws);
-    let multiplier = data::multiplier(
+    let mut multiplier = data::multiplier(
         g.params(|p| p.data_productivity),
         digital.level,
         data_stock,
         g.step(|s| s.shared_data),
     );
+    if ctx.features.supply {
+        multiplier = multiplier * g.step(|s| s.substitution); // M2.15: Xs_j(t) in A_i
+    }
     let mut burden = market::burden(
         g.params(|p| p.rd_intensity),
         paid,
@@ -492,7 +510,17 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
         subsidy_green: green.subsidy,
         contribution: effort.as_ref().map_or(zero, |e| e.contribution),
         subsidy_backing: effort.as_ref().map_or(zero, |e| e.subsidy_backing),
-        upgrade: digital.level - firm.digital,
+        upgrade: if ctx.features.labour {
+            digital.level - firm.digital
+        } else {
+            zero
+        },
+        delivery: if ctx.features.supply {
+            // M2.15, 5.7b: the rationing of this step, by the share at its start
+            F64s::from_fn(|l| ctx.rationing[firm.sector[l]].delivery(firm.share.0[l]))
+        } else {
+            F64s::splat(1.0)
+        },
     }
 }
 
@@ -509,8 +537,8 @@ struct Effort<const W: usize> {
 /// M2.5: `eff0_i = (1 + s_rd_i + s_back_i) rdf_i` and `eff_i = eff0_i (1 - contribution_share
 /// con_i)`, each term present only with its feature: `s_back_i` (regions: the backing rate where
 /// the firm's region backs its sector), `rdf_i` the product of the capacity factor
-/// `(1 + x_j)^-price_pressure` and the talent factor `q_r(t-1)` of the firm's region (labour),
-/// and the contribution (platform: one uniform, purpose `contribute`, below the logit of the
+/// `(1 + x_j)^-price_pressure`, the talent factor `q_r(t-1)` of the firm's region (labour) and
+/// the firm's delivery rate `v_i` of the last rationing (supply), and the contribution (platform: one uniform, purpose `contribute`, below the logit of the
 /// firm's private return).
 #[inline(always)]
 fn rd_effort<const W: usize>(
@@ -536,6 +564,10 @@ fn rd_effort<const W: usize>(
     if ctx.features.labour {
         let q = talent_factor(g, firm); // M2.14: skilled staff missing
         factor = Some(factor.map_or(q, |f| f * q));
+    }
+    if ctx.features.supply {
+        let v = firm.delivery; // M2.15: key inputs missing last step
+        factor = Some(factor.map_or(v, |f| f * v));
     }
     let effort0 = match factor {
         Some(rdf) => base * rdf,
@@ -905,6 +937,7 @@ mod tests {
             regions: &scenario.regions,
             backed: &[],
             talent_factor: &[1.0],
+            rationing: &[],
         };
         let mut state = crate::rng::Stream::new(5);
         let firms: Vec<FirmStart> = (0..1000)
@@ -919,6 +952,7 @@ mod tests {
                 transitory: 0.1 * state.normal(),
                 demand_shift: 0.2 * state.normal(),
                 region: 0,
+                delivery: 1.0,
             })
             .collect();
         let per_firm: Vec<FirmUpdate> = firms.iter().map(|&f| firm_phase(&ctx, f)).collect();

@@ -22,7 +22,7 @@ use super::chunks::firm_chunks;
 use super::phase::{FirmStarts, NO_SWITCH, Outcome, SectorStep, StepContext, firm_phase_lanes};
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::sums::{Flows, PhaseSums};
-use crate::lanes::{self, F64s, Isa, Kernel, U64s};
+use crate::lanes::{self, F64s, Isa, Kernel, Real, U64s};
 use crate::math;
 use crate::model::demography::TfpCondition;
 use crate::model::firms::{DEAD, FirmsChunk};
@@ -83,6 +83,7 @@ impl Simulation<'_> {
             policy.capped_spending_share,
         );
         self.update_backing_set();
+        self.update_supply();
         let policy = &self.economy.policy;
         let (stats, output) = (&self.economy.stats, &self.economy.output);
         let b = &mut self.buffers;
@@ -132,6 +133,7 @@ impl Simulation<'_> {
             regions: &scenario.regions,
             backed: &economy.model2.backed,
             talent_factor: &economy.model2.talent_factor,
+            rationing: &economy.model2.rationing,
         };
         let n = economy.firms.len();
         b.weight.resize(n, 0.0);
@@ -357,6 +359,11 @@ impl PhaseChunk<'_, '_> {
             } else {
                 [0; W]
             },
+            delivery: if self.ctx.features.supply {
+                column(f.delivery)
+            } else {
+                F64s::splat(1.0)
+            },
         };
         let u = firm_phase_lanes(self.ctx, &firms);
         for (l, &alive) in alive.iter().enumerate() {
@@ -390,6 +397,9 @@ impl PhaseChunk<'_, '_> {
             }
             if self.ctx.features.labour {
                 f.upgrade[i] = u.upgrade.0[l]; // dd_i (M2.14)
+            }
+            if self.ctx.features.supply {
+                f.delivery[i] = u.delivery.0[l]; // v_i (M2.15)
             }
             let lift = self
                 .ctx

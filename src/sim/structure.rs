@@ -89,6 +89,10 @@ impl Simulation<'_> {
         let step_key = self.run_key.step(t);
         let next_id = self.economy.next_id;
         let newcomer_share = |j: usize| newcomer_share(stats[j].firms);
+        let supply = scenario.features.supply;
+        let key_inputs = &self.economy.model2.key_inputs;
+        // v of a firm that joins sector j this step: phi_j(t) (M2.15; 1 without supply)
+        let joining_delivery = |j: usize| if supply { key_inputs[j] } else { 1.0 };
         let b = &mut self.buffers;
         let mean_shift = &b.mean_shift;
         let chunks = chunk_count(n);
@@ -129,16 +133,17 @@ impl Simulation<'_> {
                             f.share[i] = newcomer_share(o.switch_to as usize);
                             // a switcher keeps its e and takes its new sector's mean xi
                             f.demand_shift[i] = mean_shift[o.switch_to as usize];
+                            if supply {
+                                f.delivery[i] = joining_delivery(o.switch_to as usize);
+                            }
                         } else {
                             f.share[i] = new;
                         }
-                        state[f.sector[i] as usize].add(
-                            f.share[i],
-                            f.a[i],
-                            f.digital[i],
-                            f.green[i],
-                            f.data[i],
-                        );
+                        let s = &mut state[f.sector[i] as usize];
+                        s.add(f.share[i], f.a[i], f.digital[i], f.green[i], f.data[i]);
+                        if supply {
+                            s.delivered += f.share[i] * f.delivery[i]; // M2.15
+                        }
                         let mut mask = o.spawns;
                         while mask != 0 {
                             let r = mask.trailing_zeros() as usize;
@@ -170,10 +175,14 @@ impl Simulation<'_> {
                                         demand_shift: mean_shift[to],
                                         origin: ORIGIN_SPAWNED,
                                         region: f.region[i], // the parent's (M2.2)
+                                        delivery: joining_delivery(to),
                                     },
                                 );
                             }
                             state[to].add(share, a, f.digital[i], f.green[i], 0.0);
+                            if supply {
+                                state[to].delivered += share * joining_delivery(to);
+                            }
                             spawn_at += 1;
                         }
                     }
@@ -190,6 +199,8 @@ impl Simulation<'_> {
         let step_key = self.run_key.step(t);
         let (counts, phase_totals) = (&self.buffers.entrants, self.buffers.phase.totals());
         let mean_shift = &self.buffers.mean_shift;
+        let supply = self.scenario.features.supply;
+        let key_inputs = &self.economy.model2.key_inputs;
         let (_, tail) = self.economy.firms.split_at_mut(first);
         let entrants = tail.len();
         let w = FirmsWriter::new(tail);
@@ -233,6 +244,7 @@ impl Simulation<'_> {
                             demand_shift: mean_shift[j],
                             origin: ORIGIN_ENTRANT,
                             region,
+                            delivery: if supply { key_inputs[j] } else { 1.0 }, // M2.15
                         },
                     );
                 }
@@ -247,9 +259,13 @@ impl Simulation<'_> {
         let f = &mut self.economy.firms;
         let b = &mut self.buffers;
         let entrant_state = &mut b.state.as_mut_slice()[chunks * ns..];
+        let supply = self.scenario.features.supply;
         for i in first..f.len() {
             let j = f.sector[i] as usize;
             entrant_state[j].add(f.share[i], f.a[i], f.digital[i], f.green[i], f.data[i]);
+            if supply {
+                entrant_state[j].delivered += f.share[i] * f.delivery[i]; // M2.15
+            }
         }
         b.state.merge(ns, |t, p| t.merge(p));
         let alive: u64 = b.state.totals().iter().map(|s| s.firms).sum();
@@ -308,6 +324,8 @@ struct NewFirm {
     origin: SectorIndex,
     /// r_i (model 2).
     region: RegionIndex,
+    /// v_i (model 2, supply): the availability of the sector it joins.
+    delivery: f64,
 }
 
 /// Writes whole firms into the next population at disjoint positions.
@@ -326,6 +344,7 @@ struct FirmsWriter<'a> {
     share: ScatterSlice<'a, f64>,
     paid: ScatterSlice<'a, f64>,
     ln_a: ScatterSlice<'a, f64>,
+    delivery: ScatterSlice<'a, f64>,
     prev_share: ScatterSlice<'a, f64>,
     origin: ScatterSlice<'a, SectorIndex>,
 }
@@ -347,6 +366,7 @@ impl<'a> FirmsWriter<'a> {
             share: ScatterSlice::new(f.share),
             paid: ScatterSlice::new(f.paid),
             ln_a: ScatterSlice::new(f.ln_a),
+            delivery: ScatterSlice::new(f.delivery),
             prev_share: ScatterSlice::new(f.prev_share),
             origin: ScatterSlice::new(f.origin),
         }
@@ -375,6 +395,7 @@ impl<'a> FirmsWriter<'a> {
             self.share.write(index, firm.share);
             self.paid.write(index, 0.0);
             self.ln_a.write(index, f64::NAN);
+            self.delivery.write(index, firm.delivery);
             self.prev_share.write(index, 0.0);
             self.origin.write(index, firm.origin);
         }

@@ -106,6 +106,9 @@ impl DemographySums {
 pub(crate) struct StateSums {
     pub firms: u64,
     pub share: f64,
+    /// Model 2 (supply): sum f v, the key inputs the sector's firms received per unit of
+    /// their needs (shares before normalisation).
+    pub delivered: f64,
     pub digital: f64,
     pub green: f64,
     pub data: f64,
@@ -128,6 +131,7 @@ impl StateSums {
     pub fn merge(&mut self, other: &StateSums) {
         self.firms += other.firms;
         self.share += other.share;
+        self.delivered += other.delivered;
         self.digital += other.digital;
         self.green += other.green;
         self.data += other.data;
@@ -156,14 +160,17 @@ pub(crate) struct ProductionSums {
     pub weighted_a: f64,
     /// sum A / exp(a).
     pub multiplier: f64,
-    /// sum f (1 - g): emissions per unit of e_j Y_j.
+    /// sum w (1 - g): emissions per unit of e_j Y_j, with the output weights `w_i = Y_i / Y_j`
+    /// (`f_i`, or `f_i wv_i` with `supply`, M2.15).
     pub weighted_dirty: f64,
-    /// sum f / A: employment per unit of Y_j.
+    /// sum w / A: employment per unit of Y_j.
     pub weighted_inverse_a: f64,
     /// Model 2 (regions): sum f over the firms whose region backs their sector, `bs_j`.
     pub backed_share: f64,
     /// Model 2 (labour): the sums behind employment by skill.
     pub labour: LabourSums,
+    /// Model 2 (supply): sum f v over the normalised shares, the denominator of `wv_i`.
+    pub delivered: f64,
 }
 
 impl ProductionSums {
@@ -179,6 +186,7 @@ impl ProductionSums {
         self.weighted_inverse_a += p.weighted_inverse_a;
         self.backed_share += p.backed_share;
         self.labour.merge(&p.labour);
+        self.delivered += p.delivered;
     }
 }
 
@@ -187,9 +195,9 @@ impl ProductionSums {
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct RegionSums {
     pub firms: u64,
-    /// sum f.
+    /// sum w, with the output weights `w_i = Y_i / Y_j` (`f_i`, or `f_i wv_i` with `supply`).
     pub share: f64,
-    /// sum f ln A.
+    /// sum w ln A.
     pub share_ln_a: f64,
     /// Model 2 (labour): the sums behind employment by skill.
     pub labour: LabourSums,
@@ -219,6 +227,8 @@ pub(crate) struct Model2Flows {
     pub contributions: Option<f64>,
     /// Talent training (not capped).
     pub subsidy_training: Option<f64>,
+    /// The autonomy programme (capped).
+    pub subsidy_autonomy: Option<f64>,
 }
 
 impl Model2Flows {
@@ -231,12 +241,15 @@ impl Model2Flows {
             subsidy_platform: zero(features.platform),
             contributions: zero(features.platform),
             subsidy_training: zero(features.labour),
+            subsidy_autonomy: zero(features.supply),
         }
     }
 
     /// The spending that counts in spent(t) (its rates are scaled by b(t)).
     pub fn capped(&self) -> f64 {
-        self.backing_rd + self.subsidy_platform.unwrap_or(0.0)
+        self.backing_rd
+            + self.subsidy_platform.unwrap_or(0.0)
+            + self.subsidy_autonomy.unwrap_or(0.0)
     }
 
     /// Every model-2 subsidy, for `subsidy_total`.
@@ -244,6 +257,7 @@ impl Model2Flows {
         self.subsidy_backing.unwrap_or(0.0)
             + self.subsidy_platform.unwrap_or(0.0)
             + self.subsidy_training.unwrap_or(0.0)
+            + self.subsidy_autonomy.unwrap_or(0.0)
     }
 }
 
@@ -295,9 +309,9 @@ pub(crate) struct Buffers {
     pub ln_a_quantiles: GroupQuantiles,
     pub ranges: Vec<(f64, f64)>,
     pub sizes: Vec<u64>,
-    /// Model 2 (capacity): demand-side output `Yd_j` of the step under observation.
+    /// Model 2 (capacity, supply): demand-side output `Yd_j` of the step under observation.
     pub demand_output: Vec<f64>,
-    /// Model 2 (capacity): `psi_j(t-1)`, the availability of the step before.
+    /// Model 2 (capacity, supply): `psi_j(t-1)`, the availability of the step before.
     pub availability_previous: Vec<f64>,
     /// Model 2 (regions): `bs_j`, the backed output share of each sector this step.
     pub backed_share: Vec<f64>,
@@ -307,4 +321,14 @@ pub(crate) struct Buffers {
     pub employment: Vec<crate::model::labour::Employment>,
     /// Model 2 (labour): employment by skill per (region, sector), `[r * sectors + j]`.
     pub region_employment: Vec<crate::model::labour::Employment>,
+    /// Model 2 (supply): each sector's own availability `phi0_j` of the step, and scratch for
+    /// its propagation.
+    pub own_availability: Vec<f64>,
+    pub propagation: Vec<f64>,
+    /// Model 2 (supply): the shares at the start of the step of each sector's firms, in a
+    /// step with a shortfall (for the chain leaders).
+    pub leader_shares: Vec<Vec<f64>>,
+    /// Model 2 (supply): `sum_{i in j} f_i v_i` over normalised shares after the production
+    /// pass (the denominator of `wv_i`; 0 where nothing was delivered).
+    pub delivered: Vec<f64>,
 }
