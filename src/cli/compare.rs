@@ -861,8 +861,8 @@ fn headline(
             lines.push((row, "tfp_growth"));
         }
     }
-    // Model 2's headline: utilisation, the platform and employment by skill, where a feature
-    // filled them.
+    // Model 2's headline: utilisation, the platform, employment by skill, autonomy and the
+    // availability of key inputs, where a feature filled them.
     if names.len() > metric_names().len() {
         for metric in [
             "capacity_utilisation",
@@ -871,6 +871,8 @@ fn headline(
             "employment_low",
             "employment_high",
             "talent_shortage",
+            "autonomy",
+            "supply_availability",
         ] {
             lines.push((all, metric));
         }

@@ -17,7 +17,7 @@ pub const EFFECTS: &str = "effects.csv";
 
 /// The metrics drawn, in this order, where `effects.csv` has them with a value (model 2's
 /// only where a feature of both sides filled them).
-pub const METRICS: [&str; 13] = [
+pub const METRICS: [&str; 15] = [
     "tfp_index",
     "tfp_growth",
     "output_share",
@@ -31,6 +31,8 @@ pub const METRICS: [&str; 13] = [
     "employment_low",
     "employment_high",
     "talent_shortage",
+    "autonomy",
+    "supply_availability",
 ];
 
 /// The figures of the comparison in `folder`.

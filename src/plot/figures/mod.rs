@@ -507,6 +507,16 @@ pub(crate) fn metric_text(metric: &str) -> MetricText {
             "talent shortage (share of the talent pools)",
             "share of the talent pools",
         ),
+        "autonomy" => (
+            "autonomy of key inputs",
+            "autonomy (share of imported key inputs with a domestic substitute)",
+            "share of imported key inputs",
+        ),
+        "supply_availability" => (
+            "key-input availability",
+            "availability of key inputs (share of needs)",
+            "share of needs",
+        ),
         "carbon_price" => (
             "carbon price",
             "carbon price, premium included (share of output per unit emission)",
