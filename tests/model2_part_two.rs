@@ -5,7 +5,8 @@
 //! and adds skilled work; the talent gap slows growth and training relieves it; a supply cut
 //! costs the output the rules say, propagates downstream, is delivered in the same total under
 //! either rationing rule, falls on the firms that are not chain leaders, and autonomy buys
-//! resilience to it at an efficiency cost (the supply tests that are exact run in every build).
+//! resilience to it at an efficiency cost; the carbon premium and the training cost follow their
+//! rules exactly (the exact tests run in every build).
 //!
 //! Every figure is on the model-1.1 reference economy (`scenarios/reference/model-1.1.toml`,
 //! 10,000 firms, 30 steps) with the first [`REPLICATES`] replicates; arms that are compared
@@ -646,4 +647,94 @@ fn autonomy_buys_resilience_to_a_cut_at_an_efficiency_cost() {
         report.value(&what, cost, reference, 0.01, 0.005);
     }
     report.finish();
+}
+
+// ---------------------------------------------------------------------------------------
+// Exact rules of the carbon premium and the training cost (docs/model.md M2.13, M2.14)
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn the_carbon_premium_follows_its_rule_from_the_intensities_of_the_all_row() {
+    let s = small(scenario(&reference_path(), &["features.carbon=true"], None));
+    let t = Table::new(rows(&s, 2));
+    let m = &s.model;
+    let target = s.policy.base.carbon_intensity_target;
+    let base = s.policy.base.carbon_price;
+    for r in 0..2 {
+        let intensity = |step: u32| t.get(r, step, ALL).emission_intensity.unwrap();
+        let price = |step: u32| t.get(r, step, ALL).model2.carbon_price.unwrap();
+        let (mut path, mut premium) = (intensity(0), 0.0);
+        assert_eq!(price(0), base);
+        for step in 1..12 {
+            // the premium of step + 1 reacts to this step's fall and its gap to the path
+            path *= 1.0 - target;
+            let fall = 1.0 - intensity(step) / intensity(step - 1);
+            premium = (premium
+                + m.carbon_price_gain * (target - fall)
+                + m.carbon_level_gain * (intensity(step).ln() - path.ln()))
+            .clamp(0.0, m.carbon_premium_max);
+            let got = price(step + 1) - base;
+            assert!(
+                (got - premium).abs() < 1e-12,
+                "step {}: {got} against {premium}",
+                step + 1
+            );
+        }
+        assert!(
+            price(11) > base,
+            "intensity lags its path: the premium is positive"
+        );
+    }
+    // without room for a premium the price is the scheduled one
+    let capped = small(scenario(
+        &reference_path(),
+        &["features.carbon=true", "model.carbon_premium_max=0"],
+        None,
+    ));
+    let t = Table::new(rows(&capped, 1));
+    for step in 0..=12 {
+        assert_eq!(t.get(0, step, ALL).model2.carbon_price, Some(base));
+    }
+}
+
+#[test]
+fn training_costs_its_price_per_person_trained_at_last_years_output_per_worker() {
+    let training = 0.02;
+    let s = small(scenario(
+        &reference_path(),
+        &[
+            "features.labour=true",
+            &format!("policy.talent_training={training}"),
+        ],
+        None,
+    ));
+    let t = Table::new(rows(&s, 2));
+    let cost = s.model.training_cost;
+    let mut checked = 0;
+    for r in 0..2 {
+        for step in 1..=12 {
+            let before = t.get(r, step - 1, ALL);
+            // one region, `national`: its pool from its skilled demand and its shortage, while
+            // the pool is short (training closes the gap within a few years)
+            let shortage = before.model2.talent_shortage.unwrap();
+            if shortage == 0.0 {
+                continue;
+            }
+            checked += 1;
+            let pool = before.model2.employment_high.unwrap() / (1.0 + shortage);
+            let per_worker = before.output / before.employment;
+            let expected = cost * training * pool * per_worker;
+            let row = t.get(r, step, ALL);
+            let got = row.model2.subsidy_training.unwrap();
+            assert!(
+                (got - expected).abs() <= 1e-12 * expected,
+                "step {step}: {got} {expected}"
+            );
+            assert!(
+                (row.subsidy_total - got).abs() <= 1e-12 * got,
+                "the only spending"
+            );
+        }
+    }
+    assert!(checked >= 6, "{checked} steps with a shortage");
 }
