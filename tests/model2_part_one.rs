@@ -337,7 +337,11 @@ fn assert_sound(scenario: &Scenario, what: &str) {
                     // utilisation is NA where there is no capacity
                     let no_capacity =
                         *name == "capacity_utilisation" && row.model2.capacity == Some(0.0);
-                    assert!(!filled || no_capacity, "{at}: {name} is empty");
+                    // output-weighted on the `all` row: empty where nothing was produced
+                    let no_output = row.sector == RowSector::All
+                        && row.output == 0.0
+                        && ["autonomy", "idle_capacity", "platform_lift"].contains(name);
+                    assert!(!filled || no_capacity || no_output, "{at}: {name} is empty");
                 }
                 MetricValue::Count(_) => unreachable!("model-2 columns are real"),
             }
@@ -456,6 +460,20 @@ const EXTREMES: &[(&str, &[&str])] = &[
             "policy.supply_cut=1",
             "model.autonomy_depreciation=1",
             "sectors.traditional.autonomy_init=1",
+        ],
+    ),
+    (
+        // nothing is delivered anywhere: output 0 in every sector, year after year
+        "supply",
+        &[
+            "policy.supply_cut=1",
+            "model.crisis_learning=0",
+            "sectors.traditional.import_share=1",
+            "sectors.emerging.import_share=1",
+            "sectors.future.import_share=1",
+            "sectors.traditional.autonomy_init=0",
+            "sectors.emerging.autonomy_init=0",
+            "sectors.future.autonomy_init=0",
         ],
     ),
     (
@@ -1138,7 +1156,11 @@ fn with_every_feature_on_the_bytes_do_not_depend_on_the_thread_count() {
             "policy.common_tech_fund=0.005",
             "features.labour=true",
             "features.carbon=true",
+            "features.supply=true",
             "policy.talent_training.west=0.02",
+            "policy.supply_cut=0.5",
+            "policy.autonomy=0.005",
+            "model.leader_share=0.2",
         ],
     )
     .with_firms(9_000)

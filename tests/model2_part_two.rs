@@ -738,3 +738,40 @@ fn training_costs_its_price_per_person_trained_at_last_years_output_per_worker()
     }
     assert!(checked >= 6, "{checked} steps with a shortage");
 }
+
+#[test]
+fn a_budget_cap_scales_the_autonomy_programme_which_counts_in_the_spending_it_caps() {
+    let (rate, cap) = (0.05, 0.01);
+    let s = small(scenario(
+        &reference_path(),
+        &[
+            "features.supply=true",
+            &format!("policy.autonomy={rate}"),
+            &format!("policy.budget_cap={cap}"),
+        ],
+        None,
+    ));
+    let t = Table::new(rows(&s, 2));
+    let (mut scale, mut spent) = (1.0, 0.0);
+    for step in 1..=12 {
+        // b(t) from spent(t-1), the capped spending of step t - 1 over the output of step t - 2
+        scale = nqpsim::model::policy::budget_scale(scale, Some(cap), spent);
+        let mut total = 0.0;
+        for sector in [TRADITIONAL, EMERGING, FUTURE] {
+            let expected = rate * scale * t.get(0, step - 1, sector).output;
+            let got = t.get(0, step, sector).model2.subsidy_autonomy.unwrap();
+            assert!(
+                (got - expected).abs() <= 1e-12 * expected,
+                "step {step} {sector:?}"
+            );
+            total += got;
+        }
+        spent = total / t.get(0, step - 1, ALL).output;
+        if step >= 2 {
+            assert!(
+                scale < 1.0 && (spent - cap).abs() < 0.2 * cap,
+                "step {step}: {spent}"
+            );
+        }
+    }
+}

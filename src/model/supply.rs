@@ -215,6 +215,13 @@ mod tests {
         let mut one = [0.2, 0.2];
         assert_eq!(leaders(&mut one, 0.05), Some((0.2, 0.4)), "ties all count");
         assert_eq!(leaders(&mut [], 0.05), None);
+        // leaders' shares that sum to a hair above 1 by rounding leave the others nothing
+        let over = Rationing {
+            availability: 0.5,
+            leaders: Some((0.1, 1.0 + 1e-15)),
+        };
+        assert_eq!(over.delivery(0.0), 0.0);
+        assert!((over.delivery(0.5) - 0.5).abs() < 1e-14);
     }
 
     #[test]
