@@ -76,14 +76,7 @@ pub fn lever_path(scenario: &Scenario, path: &std::path::Path) -> String {
         .collect();
     // ... with their values at every step, the default included: (column, value text) per
     // step, per-sector levers per sector, per-region ones per region
-    let every = Features {
-        regions: true,
-        capacity: true,
-        platform: true,
-        labour: true,
-        supply: true,
-        carbon: true,
-    };
+    let every = Features::every();
     let sectors = scenario.sector_names();
     let regions = scenario.region_names();
     let steps: Vec<Vec<(String, String)>> = (0..=scenario.run.steps)

@@ -171,6 +171,24 @@ pub struct Base {
     removed: Vec<String>,
 }
 
+/// The order in which overrides are applied: those that say which sectors, regions and
+/// features the scenario has first, then the others, each group in the order given. A
+/// per-sector or per-region lever written as one number is spread over the sectors or regions
+/// when an override names one of them, so `--set policy.talent_training.west=0.02` means the
+/// same before or after `--set features.regions=true`. (Two overrides of one path keep their
+/// order: the later wins.)
+fn application_order(overrides: &[Override]) -> impl Iterator<Item = &Override> {
+    let structural = |o: &&Override| {
+        ["features", "regions", "sectors"]
+            .iter()
+            .any(|head| o.path == *head || o.path.starts_with(&format!("{head}.")))
+    };
+    overrides
+        .iter()
+        .filter(structural)
+        .chain(overrides.iter().filter(move |o| !structural(o)))
+}
+
 impl Base {
     /// Reads `origin` and its `extends` chain; `default_name` names the scenario if the leaf
     /// file does not.
@@ -211,10 +229,10 @@ impl Base {
         }
     }
 
-    /// The merged table with `overrides` applied.
+    /// The merged table with `overrides` applied (in [`application_order`]).
     pub fn table_with(&self, overrides: &[Override]) -> Result<toml::Table, ScenarioError> {
         let mut merged = self.merged.clone();
-        for o in overrides {
+        for o in application_order(overrides) {
             o.apply(&mut merged)?;
         }
         Ok(merged)
@@ -227,7 +245,7 @@ impl Base {
         let mut merged = self.merged.clone();
         let mut problems = Vec::new();
         let shape = schema::scenario();
-        for o in overrides {
+        for o in application_order(overrides) {
             let problem = match (shape.at(&o.path), &o.wide_integer) {
                 (Err(problem), _) => problem,
                 (Ok(_), _) if let Some(slip) = sector_slip(&merged, &o.path) => slip,

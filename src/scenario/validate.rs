@@ -992,6 +992,21 @@ mod tests {
     }
 
     #[test]
+    fn a_regional_value_set_before_the_feature_that_makes_the_regions_means_the_same() {
+        // a lever written as one number in the file is spread over the scenario's regions,
+        // whatever the order of the --set flags
+        let text = "[policy]\ntalent_training = 0.01\n";
+        let expected = [0.01, 0.01, 0.02, 0.01];
+        for sets in [
+            ["policy.talent_training.west=0.02", "features.regions=true"],
+            ["features.regions=true", "policy.talent_training.west=0.02"],
+        ] {
+            let s = load(text, &sets).unwrap();
+            assert_eq!(s.policy.base.talent_training, expected, "{sets:?}");
+        }
+    }
+
+    #[test]
     fn without_regions_the_one_region_is_national() {
         let s = load("[policy]\ntalent_training = { national = 0.03 }\n", &[]).unwrap();
         assert_eq!(s.region_names(), ["national"]);
