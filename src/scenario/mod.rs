@@ -229,7 +229,8 @@ impl Base {
         }
     }
 
-    /// The merged table with `overrides` applied (in [`application_order`]).
+    /// The merged table with `overrides` applied (those naming sectors, regions or features
+    /// first).
     pub fn table_with(&self, overrides: &[Override]) -> Result<toml::Table, ScenarioError> {
         let mut merged = self.merged.clone();
         for o in application_order(overrides) {
