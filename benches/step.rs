@@ -1,5 +1,6 @@
-//! Step throughput (firm-steps per second) of the baseline at 10^4 to 10^7 firms and of the
-//! many-sector `china-industries` scenario at 10^6 firms, on one thread and on all threads.
+//! Step throughput (firm-steps per second) of the baseline at 10^4 to 10^7 firms, of the
+//! many-sector `china-industries` scenario and of the baseline with every model-2 feature on
+//! (`model2`) at 10^6 firms, on one thread and on all threads.
 //!
 //! `cargo bench` runs them (several minutes: the 10^7-firm cases hold about 1 GB each);
 //! `cargo bench -- baseline/1e6` runs one. The `pass` group times each pass of the step alone
@@ -82,6 +83,29 @@ fn china_industries(c: &mut Criterion) {
     bench_group(c, "china-industries", &scenario, &[(1_000_000, "1e6")]);
 }
 
+/// Every model-2 feature on with its levers in use, and half the imported key inputs cut in
+/// every step (the costliest case of `supply`: chain leaders are found every step), against the
+/// baseline at 10^6 firms: `cargo bench -- model2/1e6`.
+fn model2(c: &mut Criterion) {
+    let sets: Vec<String> = [
+        "features.regions=true",
+        "features.capacity=true",
+        "features.platform=true",
+        "features.labour=true",
+        "features.supply=true",
+        "features.carbon=true",
+        "policy.backing=1",
+        "policy.common_tech_fund=0.005",
+        "policy.talent_training=0.02",
+        "policy.autonomy=0.005",
+        "policy.supply_cut=0.5",
+    ]
+    .map(String::from)
+    .to_vec();
+    let scenario = nqpsim::scenario::load_baseline(&sets).expect("every feature loads");
+    bench_group(c, "model2", &scenario, &[(1_000_000, "1e6")]);
+}
+
 /// The clock of one pass in [`Timings`].
 type PassClock = fn(&Timings) -> Duration;
 
@@ -133,5 +157,5 @@ fn passes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, baseline, china_industries, passes);
+criterion_group!(benches, baseline, china_industries, model2, passes);
 criterion_main!(benches);
