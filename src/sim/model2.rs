@@ -8,7 +8,7 @@ use super::Simulation;
 use super::sums::Model2Flows;
 use crate::metrics::{MetricsRow, Model2Metrics, RegionRow};
 use crate::model::firms::DEAD;
-use crate::model::params::Tier;
+use crate::model::params::{SectorParams, Tier};
 use crate::model::supply::{self, AutonomyRule, Rationing};
 use crate::model::{Matrix, capacity, carbon, labour, platform, regions};
 
@@ -77,18 +77,19 @@ impl Model2 {
         let sized = |on: bool, value: f64| if on { vec![value; ns] } else { Vec::new() };
         let nr = scenario.regions.len();
         let regional = |on: bool, value: f64| if on { vec![value; nr] } else { Vec::new() };
+        // a value of each sector's parameters, where the feature is on
+        let by_sector = |on: bool, value: &dyn Fn(&SectorParams) -> f64| -> Vec<f64> {
+            if on {
+                scenario.sectors.iter().map(|s| value(&s.params)).collect()
+            } else {
+                Vec::new()
+            }
+        };
+        let m = &scenario.model;
         Model2 {
             capacity: sized(f.capacity, 0.0),
             excess: sized(f.capacity, 0.0),
-            expected_growth: if f.capacity {
-                scenario
-                    .sectors
-                    .iter()
-                    .map(|s| s.params.demand_growth)
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            expected_growth: by_sector(f.capacity, &|p| p.demand_growth),
             demand_output: sized(f.rations_output(), 0.0),
             availability: sized(f.rations_output(), 1.0),
             stock: sized(f.platform, 0.0),
@@ -118,32 +119,10 @@ impl Model2 {
             carbon_premium: 0.0,
             intensity_path: f64::NAN,
             intensity: f64::NAN,
-            autonomy: if f.supply {
-                scenario
-                    .sectors
-                    .iter()
-                    .map(|s| s.params.autonomy_init)
-                    .collect()
-            } else {
-                Vec::new()
-            },
-            substitution: if f.supply {
-                scenario
-                    .sectors
-                    .iter()
-                    .map(|s| {
-                        let p = &s.params;
-                        let m = &scenario.model;
-                        supply::substitution_factor(
-                            m.substitution_cost,
-                            p.import_share,
-                            p.autonomy_init,
-                        )
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            },
+            autonomy: by_sector(f.supply, &|p| p.autonomy_init),
+            substitution: by_sector(f.supply, &|p| {
+                supply::substitution_factor(m.substitution_cost, p.import_share, p.autonomy_init)
+            }),
             key_inputs: sized(f.supply, 1.0),
             rationing: if f.supply {
                 vec![Rationing::FULL; ns]
