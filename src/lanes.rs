@@ -14,9 +14,10 @@
 //! number) is recomputed by the scalar function. The keyed draws of [`crate::rng`] have lane
 //! forms too ([`U64s::rrmxmx`], [`U64s::to_unit`]).
 //!
-//! Which width runs is chosen once per process ([`Isa::selected`]): AVX2 (4 lanes of f64) where
-//! the processor has it, else SSE2 (2 lanes, every x86-64 has it), or what `NQPSIM_ISA`
-//! (`scalar`, `sse2`, `avx2`) asks for. A pass hands its per-chunk work to [`dispatch`] as a
+//! Which width runs is chosen once per process ([`Isa::selected`]): AVX-512 (8 lanes of f64,
+//! with 64-bit integer multiplication in lanes for the keyed draws) where the processor has it,
+//! else AVX2 (4 lanes), else SSE2 (2 lanes, every x86-64 has it), or what `NQPSIM_ISA`
+//! (`scalar`, `sse2`, `avx2`, `avx512`) asks for. A pass hands its per-chunk work to [`dispatch`] as a
 //! [`Kernel`], generic in the width. This module holds the only `unsafe` of the dispatch.
 
 // Lane loops index the lanes (`for l in 0..W`): the form the vectoriser turns into whole-register
@@ -583,11 +584,13 @@ pub enum Isa {
     Sse2,
     /// AVX2, 4 lanes.
     Avx2,
+    /// AVX-512 (foundation, DQ and VL), 8 lanes.
+    Avx512,
 }
 
 impl Isa {
     /// Every level, narrowest first.
-    pub const ALL: [Isa; 3] = [Isa::Scalar, Isa::Sse2, Isa::Avx2];
+    pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Avx512];
 
     /// The name `NQPSIM_ISA` takes.
     pub fn name(self) -> &'static str {
@@ -595,6 +598,7 @@ impl Isa {
             Isa::Scalar => "scalar",
             Isa::Sse2 => "sse2",
             Isa::Avx2 => "avx2",
+            Isa::Avx512 => "avx512",
         }
     }
 
@@ -604,8 +608,14 @@ impl Isa {
             Isa::Scalar | Isa::Sse2 => true,
             #[cfg(target_arch = "x86_64")]
             Isa::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(target_arch = "x86_64")]
+            Isa::Avx512 => {
+                std::arch::is_x86_feature_detected!("avx512f")
+                    && std::arch::is_x86_feature_detected!("avx512dq")
+                    && std::arch::is_x86_feature_detected!("avx512vl")
+            }
             #[cfg(not(target_arch = "x86_64"))]
-            Isa::Avx2 => false,
+            Isa::Avx2 | Isa::Avx512 => false,
         }
     }
 
@@ -624,7 +634,9 @@ impl Isa {
         let isa = Isa::ALL
             .into_iter()
             .find(|isa| isa.name() == value.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("NQPSIM_ISA is `{value}`, but must be scalar, sse2 or avx2"))?;
+            .ok_or_else(|| {
+                format!("NQPSIM_ISA is `{value}`, but must be scalar, sse2, avx2 or avx512")
+            })?;
         if isa.supported() {
             Ok(isa)
         } else {
@@ -670,7 +682,12 @@ pub fn dispatch<K: Kernel>(isa: Isa, kernel: K) -> K::Output {
             // SAFETY: the processor has AVX2 (checked just above).
             unsafe { run_avx2(kernel) }
         }
-        Isa::Avx2 => kernel.run::<2>(),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512 if Isa::Avx512.supported() => {
+            // SAFETY: the processor has AVX-512 F, DQ and VL (checked just above).
+            unsafe { run_avx512(kernel) }
+        }
+        Isa::Avx2 | Isa::Avx512 => kernel.run::<2>(),
     }
 }
 
@@ -682,6 +699,17 @@ pub fn dispatch<K: Kernel>(isa: Isa, kernel: K) -> K::Output {
 #[target_feature(enable = "avx2")]
 unsafe fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
     kernel.run::<4>()
+}
+
+/// `kernel` with 8 lanes, compiled for AVX-512 (F, DQ, VL: `vpmullq` multiplies the keyed
+/// draws' 64-bit words in lanes).
+///
+/// # Safety
+/// The processor must support AVX-512 F, DQ and VL.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl")]
+unsafe fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
+    kernel.run::<8>()
 }
 
 #[cfg(test)]
@@ -858,7 +886,8 @@ mod tests {
     fn every_supported_level_can_be_forced_and_unknown_ones_are_refused() {
         assert_eq!(Isa::parse("scalar"), Ok(Isa::Scalar));
         assert_eq!(Isa::parse(" SSE2 "), Ok(Isa::Sse2));
-        assert!(Isa::parse("avx512").is_err());
+        assert!(Isa::parse("avx1024").is_err());
+        assert_eq!(Isa::parse("avx512").is_ok(), Isa::Avx512.supported());
         assert!(Isa::best().supported());
         struct Width;
         impl Kernel for Width {
@@ -871,6 +900,9 @@ mod tests {
         assert_eq!(dispatch(Isa::Sse2, Width), 2);
         if Isa::Avx2.supported() {
             assert_eq!(dispatch(Isa::Avx2, Width), 4);
+        }
+        if Isa::Avx512.supported() {
+            assert_eq!(dispatch(Isa::Avx512, Width), 8);
         }
     }
 }

@@ -55,6 +55,7 @@ fn bench_json_records_the_load_the_build_the_cpu_and_every_repeat() {
         "steps",
         "cpu",
         "logical_cores",
+        "lanes",
         "measurements",
     ] {
         assert!(json.get(key).is_some(), "no {key} in {json}");
@@ -62,6 +63,13 @@ fn bench_json_records_the_load_the_build_the_cpu_and_every_repeat() {
     assert_eq!(json["nqpsim_version"], env!("CARGO_PKG_VERSION"));
     assert!(json["cpu"].as_str().is_some_and(|c| !c.is_empty()));
     assert!(json["logical_cores"].as_u64().is_some_and(|n| n >= 1));
+    let level = json["lanes"].as_str().unwrap_or_default();
+    assert!(
+        nqpsim::lanes::Isa::ALL
+            .iter()
+            .any(|isa| isa.name() == level),
+        "lanes {level}"
+    );
 
     // the load average before and after, where the system has one
     for key in ["load_before", "load_after"] {

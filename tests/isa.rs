@@ -1,5 +1,6 @@
 //! Same bytes on every instruction-set level (issue 14, docs/model.md §6): the step runs its
-//! firm phase and production pass in lanes (AVX2: 4 firms per operation, SSE2: 2, scalar: 1),
+//! firm phase and production pass in lanes (AVX-512: 8 firms per operation, AVX2: 4, SSE2: 2,
+//! scalar: 1),
 //! and `NQPSIM_ISA` forces a level. Every level this processor runs, on 1 and 2 threads, must
 //! write the bytes of the scalar path.
 
@@ -34,9 +35,28 @@ fn files(out: &Path) -> BTreeMap<String, Vec<u8>> {
     found
 }
 
-/// The files of a small run with every random mechanism on (shocks, transitory and demand
-/// shocks, subsidies with targeting, data openness), at level `isa` on `threads` threads.
+/// Model 1's random mechanisms, all on: shocks, transitory and demand shocks, subsidies with
+/// targeting, data openness.
+const MECHANISMS: [&str; 9] = [
+    "sectors.traditional.shock_sd=0.02",
+    "sectors.emerging.transitory_sd=0.05",
+    "sectors.emerging.transitory_persistence=0.5",
+    "sectors.future.demand_shock_sd=0.08",
+    "policy.rd_subsidy.traditional=0.3",
+    "policy.digital_subsidy.emerging=0.4",
+    "policy.green_subsidy.traditional=0.2",
+    "policy.targeting=\"selective\"",
+    "policy.data_openness=0.5",
+];
+
+/// The files of a small run of the baseline with [`MECHANISMS`] on, at level `isa` on
+/// `threads` threads.
 fn run(isa: &str, threads: usize, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    run_with(isa, threads, &MECHANISMS, extra)
+}
+
+/// The files of a small run with the overrides `sets` and the further arguments `extra`.
+fn run_with(isa: &str, threads: usize, sets: &[&str], extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let mut args: Vec<String> = [
         "run",
@@ -54,18 +74,8 @@ fn run(isa: &str, threads: usize, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
     .to_vec();
     args.extend(["--threads".into(), threads.to_string()]);
     args.extend(["--out".into(), dir.path().display().to_string()]);
-    for set in [
-        "sectors.traditional.shock_sd=0.02",
-        "sectors.emerging.transitory_sd=0.05",
-        "sectors.emerging.transitory_persistence=0.5",
-        "sectors.future.demand_shock_sd=0.08",
-        "policy.rd_subsidy.traditional=0.3",
-        "policy.digital_subsidy.emerging=0.4",
-        "policy.green_subsidy.traditional=0.2",
-        "policy.targeting=\"selective\"",
-        "policy.data_openness=0.5",
-    ] {
-        args.extend(["--set".into(), set.into()]);
+    for set in sets {
+        args.extend(["--set".into(), set.to_string()]);
     }
     args.extend(extra.iter().map(|s| s.to_string()));
     let status = Command::new(env!("CARGO_BIN_EXE_nqpsim"))
@@ -79,7 +89,7 @@ fn run(isa: &str, threads: usize, extra: &[&str]) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// The levels this processor runs (`scalar` and `sse2` everywhere on x86-64; `avx2` where
-/// it has AVX2).
+/// it has AVX2, `avx512` where it has AVX-512 F, DQ and VL).
 fn levels() -> Vec<&'static str> {
     nqpsim::lanes::Isa::ALL
         .into_iter()
@@ -129,6 +139,35 @@ fn the_many_sector_scenario_writes_the_same_bytes_at_every_level() {
     let reference = run("scalar");
     for isa in levels() {
         assert!(run(isa) == reference, "{isa} differs from scalar");
+    }
+}
+
+#[test]
+fn with_every_model_2_feature_on_every_level_writes_the_bytes_of_the_scalar_path() {
+    // The regional layout economy with all six features, a supply cut with chain leaders, the
+    // platform fund and talent training: model 2's terms of the phase (R&D effort, backing,
+    // contributions, talent, deliveries) and of the production pass run in lanes too.
+    let sets = [
+        "policy.common_tech_fund=0.005",
+        "features.labour=true",
+        "features.carbon=true",
+        "features.supply=true",
+        "policy.talent_training.west=0.02",
+        "policy.supply_cut=0.5",
+        "policy.autonomy=0.005",
+        "model.leader_share=0.2",
+        "sectors.new_materials.transitory_sd=0.05",
+        "sectors.future.demand_shock_sd=0.08",
+    ];
+    let layout = ["scenarios/regional-layout.toml"];
+    let run = |isa, threads| run_with(isa, threads, &sets, &layout);
+    let reference = run("scalar", 1);
+    assert!(reference.keys().any(|k| k.ends_with("regions.csv")));
+    for isa in levels() {
+        assert!(
+            run(isa, 2) == reference,
+            "{isa} on 2 threads differs from scalar with every model-2 feature on"
+        );
     }
 }
 

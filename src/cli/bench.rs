@@ -56,6 +56,9 @@ struct Report {
     step_bytes_per_firm: usize,
     cpu: String,
     logical_cores: usize,
+    /// The instruction-set level the lanes ran at (`scalar`, `sse2`, `avx2`, `avx512`: the
+    /// widest this processor runs, or `NQPSIM_ISA`; every measuring process inherits it).
+    lanes: &'static str,
     measurements: Vec<StepMeasurement>,
     bandwidth: Vec<Bandwidth>,
     nqpsim_version: &'static str,
@@ -158,6 +161,7 @@ pub fn execute(args: BenchArgs) -> anyhow::Result<i32> {
         step_bytes_per_firm: crate::sim::step::STEP_BYTES_PER_FIRM,
         cpu: cpu_name(),
         logical_cores: cores,
+        lanes: crate::lanes::Isa::selected().name(),
         measurements,
         bandwidth,
         nqpsim_version: env!("CARGO_PKG_VERSION"),
@@ -182,13 +186,14 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
     let mut out = String::new();
     writeln!(
         out,
-        "{} with {} firms, {} timed steps, median of {} runs; {} ({} logical cores)",
+        "{} with {} firms, {} timed steps, median of {} runs; {} ({} logical cores), lanes {}",
         r.scenario,
         r.firms,
         r.steps,
         r.measurements.first().map_or(0, |m| m.repeats),
         r.cpu,
-        r.logical_cores
+        r.logical_cores,
+        r.lanes
     )?;
     let load = |l: Option<LoadAverage>| {
         l.map_or("unknown".to_string(), |l| format!("{:.2}", l.one_minute))

@@ -620,27 +620,34 @@ fn transitory_and_demand<const W: usize>(
     firm: &FirmStarts<W>,
     draws: &FirmKeys<W>,
 ) -> (F64s<W>, F64s<W>) {
-    let zero = F64s::splat(0.0);
-    let eps = |sd: F64s<W>, purpose| {
+    // a function, not a closure: a closure is compiled apart from the instruction set of
+    // its caller when it is not inlined, and this one was not (two calls, a large body)
+    #[inline(always)]
+    fn eps<const W: usize>(draws: &FirmKeys<W>, sd: F64s<W>, purpose: Purpose) -> F64s<W> {
+        let zero = F64s::splat(0.0);
         let drawn = sd.gt(zero);
         if F64s::<W>::any(drawn) {
             F64s::select(drawn, draws.laplace(purpose), zero)
         } else {
             zero
         }
-    };
+    }
+    let zero = F64s::splat(0.0);
     let sd_e = g.params(|p| p.transitory_sd);
     let e = shocks::next_transitory(
         firm.transitory,
         g.params(|p| p.transitory_persistence),
         sd_e,
-        eps(sd_e, Purpose::Transitory),
+        eps(draws, sd_e, Purpose::Transitory),
     );
     let sd_xi = g.params(|p| p.demand_shock_sd);
     let moves = sd_xi.gt(zero);
     let xi = if F64s::<W>::any(moves) {
-        let moved =
-            shocks::next_demand_shift(firm.demand_shift, sd_xi, eps(sd_xi, Purpose::DemandShock));
+        let moved = shocks::next_demand_shift(
+            firm.demand_shift,
+            sd_xi,
+            eps(draws, sd_xi, Purpose::DemandShock),
+        );
         F64s::select(moves, moved, firm.demand_shift)
     } else {
         firm.demand_shift
