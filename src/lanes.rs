@@ -14,10 +14,11 @@
 //! number) is recomputed by the scalar function. The keyed draws of [`crate::rng`] have lane
 //! forms too ([`U64s::rrmxmx`], [`U64s::to_unit`]).
 //!
-//! Which width runs is chosen once per process ([`Isa::selected`]): AVX-512 (8 lanes of f64,
-//! with 64-bit integer multiplication in lanes for the keyed draws) where the processor has it,
-//! else AVX2 (4 lanes), else SSE2 (2 lanes, every x86-64 has it), or what `NQPSIM_ISA`
-//! (`scalar`, `sse2`, `avx2`, `avx512`) asks for. A pass hands its per-chunk work to [`dispatch`] as a
+//! Which level runs is chosen once per process ([`Isa::selected`]): AVX-512 (8 lanes of f64 per
+//! register, with 64-bit integer multiplication in lanes for the keyed draws) where the
+//! processor has it, else AVX2 (4 lanes), else SSE2 (2 lanes, every x86-64 has it), or what
+//! `NQPSIM_ISA` (`scalar`, `sse2`, `avx2`, `avx512`) asks for. A pass works in tiles of several
+//! registers' worth of firms ([`Isa::tile`]: 8, 16 and 16). A pass hands its per-chunk work to [`dispatch`] as a
 //! [`Kernel`], generic in the width. This module holds the only `unsafe` of the dispatch.
 
 // Lane loops index the lanes (`for l in 0..W`): the form the vectoriser turns into whole-register
@@ -152,8 +153,12 @@ pub struct Mask<const W: usize>(pub [bool; W]);
 impl<const W: usize> F64s<W> {
     /// The lanes `f(0), f(1), ...`: e.g. a per-sector parameter gathered for each lane's firm.
     #[inline(always)]
-    pub fn from_fn(f: impl FnMut(usize) -> f64) -> Self {
-        F64s(std::array::from_fn(f))
+    pub fn from_fn(mut f: impl FnMut(usize) -> f64) -> Self {
+        let mut out = [0.0; W];
+        for l in 0..W {
+            out[l] = f(l);
+        }
+        F64s(out)
     }
 
     /// Lanes `start..start + W` of `values`.
@@ -192,15 +197,23 @@ impl<const W: usize> F64s<W> {
     /// The bits of each lane.
     #[inline(always)]
     pub fn to_bits(self) -> U64s<W> {
-        U64s(self.0.map(f64::to_bits))
+        let mut out = [0; W];
+        for l in 0..W {
+            out[l] = self.0[l].to_bits();
+        }
+        U64s(out)
     }
 }
 
 impl<const W: usize> Mask<W> {
     /// The lanes `f(0), f(1), ...`.
     #[inline(always)]
-    pub fn from_fn(f: impl FnMut(usize) -> bool) -> Self {
-        Mask(std::array::from_fn(f))
+    pub fn from_fn(mut f: impl FnMut(usize) -> bool) -> Self {
+        let mut out = [false; W];
+        for l in 0..W {
+            out[l] = f(l);
+        }
+        Mask(out)
     }
 }
 
@@ -270,7 +283,11 @@ impl<const W: usize> Not for Mask<W> {
     type Output = Self;
     #[inline(always)]
     fn not(self) -> Self {
-        Mask(self.0.map(|x| !x))
+        let mut out = [false; W];
+        for l in 0..W {
+            out[l] = !self.0[l];
+        }
+        Mask(out)
     }
 }
 
@@ -520,13 +537,23 @@ impl<const W: usize> U64s<W> {
 
     /// The lanes `f(0), f(1), ...`.
     #[inline(always)]
-    pub fn from_fn(f: impl FnMut(usize) -> u64) -> Self {
-        U64s(std::array::from_fn(f))
+    pub fn from_fn(mut f: impl FnMut(usize) -> u64) -> Self {
+        let mut out = [0; W];
+        for l in 0..W {
+            out[l] = f(l);
+        }
+        U64s(out)
     }
 
     #[inline(always)]
     fn map(self, f: impl Fn(u64) -> u64) -> Self {
-        U64s(self.0.map(f))
+        // a loop, not `array::map`, whose closure was left out of line (and so compiled
+        // without the caller's instruction set)
+        let mut out = [0; W];
+        for l in 0..W {
+            out[l] = f(self.0[l]);
+        }
+        U64s(out)
     }
 
     /// Lane-wise `^`.
@@ -567,30 +594,55 @@ impl<const W: usize> U64s<W> {
     #[inline(always)]
     pub fn to_unit(self) -> F64s<W> {
         const TWO_52: f64 = 4_503_599_627_370_496.0;
-        let k = F64s(
-            self.0
-                .map(|bits| f64::from_bits(TWO_52.to_bits() | (bits >> 12)) - TWO_52),
-        );
+        let mut k = F64s([0.0; W]);
+        for l in 0..W {
+            k.0[l] = f64::from_bits(TWO_52.to_bits() | (self.0[l] >> 12)) - TWO_52;
+        }
         (k + 0.5) * (1.0 / (1u64 << 52) as f64)
     }
 }
 
-/// The instruction sets a pass can run on, narrowest first: lanes of f64 per operation.
+/// The instruction sets a pass can run on, narrowest first.
+///
+/// A pass works in tiles of [`Isa::tile`] firms: several registers' worth of lanes, so that
+/// what a tile does once (gather its sector's values, test whether any lane needs an event,
+/// branch) is shared by more firms. Measured at 10^6 firms on one thread (docs/performance.md):
+/// a tile of one register (2 / 4 / 8 firms) cost 218 / 195 / 200 ns per firm-step, of four
+/// AVX2 or two AVX-512 registers (16 firms) 172 / 149; wider tiles spill registers and lose
+/// again (32 firms with AVX2: 190, with AVX-512: 155; 16 with SSE2: 250).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Isa {
     /// One firm at a time (the reference; any processor).
     Scalar,
-    /// SSE2, 2 lanes (every x86-64; elsewhere the same code without vector registers).
+    /// SSE2, 2 lanes per register (every x86-64; elsewhere the same code without vector
+    /// registers), tiles of 8 firms.
     Sse2,
-    /// AVX2, 4 lanes.
+    /// AVX2, 4 lanes per register, tiles of 16 firms.
     Avx2,
-    /// AVX-512 (foundation, DQ and VL), 8 lanes.
+    /// AVX-512 (foundation, DQ and VL), 8 lanes per register, tiles of 16 firms.
     Avx512,
 }
+
+/// Firms per tile with SSE2 (see [`Isa`]).
+const TILE_SSE2: usize = 8;
+/// Firms per tile with AVX2.
+const TILE_AVX2: usize = 16;
+/// Firms per tile with AVX-512.
+const TILE_AVX512: usize = 16;
 
 impl Isa {
     /// Every level, narrowest first.
     pub const ALL: [Isa; 4] = [Isa::Scalar, Isa::Sse2, Isa::Avx2, Isa::Avx512];
+
+    /// Firms per tile: the `W` a [`Kernel`] runs with at this level.
+    pub fn tile(self) -> usize {
+        match self {
+            Isa::Scalar => 1,
+            Isa::Sse2 => TILE_SSE2,
+            Isa::Avx2 => TILE_AVX2,
+            Isa::Avx512 => TILE_AVX512,
+        }
+    }
 
     /// The name `NQPSIM_ISA` takes.
     pub fn name(self) -> &'static str {
@@ -661,13 +713,13 @@ impl Isa {
     }
 }
 
-/// Per-chunk work of a pass, written once for any number of lanes `W`: `run::<1>` is the
-/// scalar reference, and wider runs give the same bits. Implementations mark `run`
+/// Per-chunk work of a pass, written once for tiles of any number of firms `W`, one per lane:
+/// `run::<1>` is the scalar reference, and wider runs give the same bits. Implementations mark `run`
 /// `#[inline(always)]` so that it is compiled for the instruction set [`dispatch`] enables.
 pub trait Kernel {
     /// What the work returns.
     type Output;
-    /// Does the work with `W` lanes.
+    /// Does the work in tiles of `W` firms.
     fn run<const W: usize>(self) -> Self::Output;
 }
 
@@ -676,7 +728,7 @@ pub trait Kernel {
 pub fn dispatch<K: Kernel>(isa: Isa, kernel: K) -> K::Output {
     match isa {
         Isa::Scalar => kernel.run::<1>(),
-        Isa::Sse2 => kernel.run::<2>(),
+        Isa::Sse2 => kernel.run::<TILE_SSE2>(),
         #[cfg(target_arch = "x86_64")]
         Isa::Avx2 if Isa::Avx2.supported() => {
             // SAFETY: the processor has AVX2 (checked just above).
@@ -687,29 +739,29 @@ pub fn dispatch<K: Kernel>(isa: Isa, kernel: K) -> K::Output {
             // SAFETY: the processor has AVX-512 F, DQ and VL (checked just above).
             unsafe { run_avx512(kernel) }
         }
-        Isa::Avx2 | Isa::Avx512 => kernel.run::<2>(),
+        Isa::Avx2 | Isa::Avx512 => kernel.run::<TILE_SSE2>(),
     }
 }
 
-/// `kernel` with 4 lanes, compiled for AVX2.
+/// `kernel` in tiles of [`TILE_AVX2`] firms, compiled for AVX2.
 ///
 /// # Safety
 /// The processor must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn run_avx2<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run::<4>()
+    kernel.run::<TILE_AVX2>()
 }
 
-/// `kernel` with 8 lanes, compiled for AVX-512 (F, DQ, VL: `vpmullq` multiplies the keyed
-/// draws' 64-bit words in lanes).
+/// `kernel` in tiles of [`TILE_AVX512`] firms, compiled for AVX-512 (F, DQ, VL: `vpmullq`
+/// multiplies the keyed draws' 64-bit words in lanes).
 ///
 /// # Safety
 /// The processor must support AVX-512 F, DQ and VL.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,avx512f,avx512dq,avx512vl")]
 unsafe fn run_avx512<K: Kernel>(kernel: K) -> K::Output {
-    kernel.run::<8>()
+    kernel.run::<TILE_AVX512>()
 }
 
 #[cfg(test)]
@@ -757,17 +809,17 @@ mod tests {
         ]
     }
 
-    /// `lane` and `scalar` agree bit for bit on every input, at widths 1, 2, 4 and 8 (NaN for
-    /// NaN).
-    fn same_bits(inputs: &[f64], scalar: impl Fn(f64) -> f64, lane: impl Fn(F64s<8>) -> F64s<8>) {
+    /// `lane` and `scalar` agree bit for bit on every input, in tiles of 16 (the widest tile
+    /// of [`Isa::tile`]; NaN for NaN).
+    fn same_bits(inputs: &[f64], scalar: impl Fn(f64) -> f64, lane: impl Fn(F64s<16>) -> F64s<16>) {
         fn check(x: f64, got: f64, want: f64) {
             assert!(
                 got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
                 "input {x:e}: lanes {got:e}, scalar {want:e}"
             );
         }
-        for chunk in inputs.chunks(8) {
-            let mut lanes = [0.5; 8];
+        for chunk in inputs.chunks(16) {
+            let mut lanes = [0.5; 16];
             lanes[..chunk.len()].copy_from_slice(chunk);
             let out = lane(F64s(lanes));
             for (l, &x) in chunk.iter().enumerate() {
@@ -788,7 +840,7 @@ mod tests {
         x.extend(points(-1.0, 1.0, 100_000, 2));
         x.extend(points(-1e-5, 1e-5, 10_000, 3));
         same_bits(&x, math::exp, exp);
-        same_bits(&x, math::exp, exp_lanes::<8>);
+        same_bits(&x, math::exp, exp_lanes::<16>);
         for v in x.chunks(4) {
             if let [a, b, c, d] = *v {
                 let out = exp(F64s([a, b, c, d]));
@@ -896,13 +948,18 @@ mod tests {
                 W
             }
         }
+        for isa in Isa::ALL {
+            if isa.supported() {
+                assert_eq!(dispatch(isa, Width), isa.tile(), "{}", isa.name());
+            }
+        }
         assert_eq!(dispatch(Isa::Scalar, Width), 1);
-        assert_eq!(dispatch(Isa::Sse2, Width), 2);
+        assert_eq!(dispatch(Isa::Sse2, Width), 8);
         if Isa::Avx2.supported() {
-            assert_eq!(dispatch(Isa::Avx2, Width), 4);
+            assert_eq!(dispatch(Isa::Avx2, Width), 16);
         }
         if Isa::Avx512.supported() {
-            assert_eq!(dispatch(Isa::Avx512, Width), 8);
+            assert_eq!(dispatch(Isa::Avx512, Width), 16);
         }
     }
 }

@@ -372,19 +372,33 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
 struct Gather<'c, 'a, const W: usize> {
     ctx: &'c StepContext<'a>,
     sector: [usize; W],
+    /// The sector of every lane when the tile holds one sector (most tiles: firms are stored
+    /// by sector at the start), else `None`.
+    one_sector: Option<usize>,
     /// Whether each lane's firm is in the subsidies' target group (§5.1).
     eligible: Mask<W>,
 }
 
-impl<const W: usize> Gather<'_, '_, W> {
-    /// `get` of each lane's sector: one value for all when the tile holds one sector (most
-    /// tiles: firms are stored by sector at the start), else lane by lane.
+impl<'c, 'a, const W: usize> Gather<'c, 'a, W> {
+    /// The lanes' gather for the `W` firms of `sector`, in the target group where `eligible`.
+    #[inline(always)]
+    fn new(ctx: &'c StepContext<'a>, sector: [usize; W], eligible: Mask<W>) -> Self {
+        let one_sector = sector.iter().all(|&j| j == sector[0]).then_some(sector[0]);
+        Gather {
+            ctx,
+            sector,
+            one_sector,
+            eligible,
+        }
+    }
+
+    /// `get` of each lane's sector: one value for all when the tile holds one sector, else
+    /// lane by lane.
     #[inline(always)]
     fn sector_value(&self, get: impl Fn(usize) -> f64) -> F64s<W> {
-        if self.sector.iter().all(|&j| j == self.sector[0]) {
-            F64s::splat(get(self.sector[0]))
-        } else {
-            F64s::from_fn(|l| get(self.sector[l]))
+        match self.one_sector {
+            Some(j) => F64s::splat(get(j)),
+            None => F64s::from_fn(|l| get(self.sector[l])),
         }
     }
 
@@ -403,9 +417,15 @@ impl<const W: usize> Gather<'_, '_, W> {
     /// A per-step quantity of each lane's sector and eligibility class.
     #[inline(always)]
     fn class(&self, f: impl Fn(&SectorStep) -> [f64; 2]) -> F64s<W> {
-        F64s::from_fn(|l| {
-            f(&self.ctx.sector_steps[self.sector[l]])[usize::from(self.eligible.0[l])]
-        })
+        match self.one_sector {
+            Some(j) => {
+                let [outside, inside] = f(&self.ctx.sector_steps[j]);
+                F64s::select(self.eligible, F64s::splat(inside), F64s::splat(outside))
+            }
+            None => F64s::from_fn(|l| {
+                f(&self.ctx.sector_steps[self.sector[l]])[usize::from(self.eligible.0[l])]
+            }),
+        }
     }
 
     /// A statistic of each lane's sector in S(t-1).
@@ -432,11 +452,7 @@ pub fn firm_phase_lanes<const W: usize>(ctx: &StepContext, firm: &FirmStarts<W>)
             stats(l).laggard_threshold,
         )
     });
-    let g = Gather {
-        ctx,
-        sector: firm.sector,
-        eligible,
-    };
+    let g = Gather::new(ctx, firm.sector, eligible);
     let output_previous = firm.share * g.step(|s| s.output_previous); // Y_i(t-1) = f_i Y_j(t-1)
     let effort = ctx
         .features
