@@ -602,6 +602,35 @@ impl<const W: usize> U64s<W> {
     }
 }
 
+/// The group (sector) of each lane's firm, for gathering per-group values: one look-up for
+/// the whole tile when every lane is in the same group (most tiles: firms are stored by sector
+/// at the start), else one per lane.
+#[derive(Clone, Copy, Debug)]
+pub struct Groups<const W: usize> {
+    /// The group of each lane.
+    pub of: [usize; W],
+    /// The group of every lane, when they are all one.
+    pub one: Option<usize>,
+}
+
+impl<const W: usize> Groups<W> {
+    /// The groups `of` of the lanes.
+    #[inline(always)]
+    pub fn new(of: [usize; W]) -> Self {
+        let one = of.iter().all(|&j| j == of[0]).then_some(of[0]);
+        Groups { of, one }
+    }
+
+    /// `get` of each lane's group.
+    #[inline(always)]
+    pub fn gather(&self, get: impl Fn(usize) -> f64) -> F64s<W> {
+        match self.one {
+            Some(j) => F64s::splat(get(j)),
+            None => F64s::from_fn(|l| get(self.of[l])),
+        }
+    }
+}
+
 /// The instruction sets a pass can run on, narrowest first.
 ///
 /// A pass works in tiles of [`Isa::tile`] firms: several registers' worth of lanes, so that

@@ -13,7 +13,7 @@ use super::sums::{Flows, ProductionSums, RegionSums, StateSums};
 use crate::decomposition::TurnoverSums;
 use crate::decomposition::{self, SectorChange};
 use crate::error::NumericFault;
-use crate::lanes::{self, F64s, Isa, Kernel, Real, exp, ln};
+use crate::lanes::{self, F64s, Groups, Isa, Kernel, Real, exp, ln};
 use crate::math;
 use crate::metrics::{MetricsRow, RowSector};
 use crate::model::features::Features;
@@ -92,20 +92,13 @@ impl ProductionChunk<'_, '_> {
     fn tile<const W: usize>(&mut self, start: usize) {
         let c = self.context;
         let f = &mut self.f;
-        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
-        if !alive.iter().any(|&x| x) {
+        let Some((alive, sector)) = super::step::tile_sectors::<W>(f.sector, start) else {
             return;
-        }
-        let sector: [usize; W] = std::array::from_fn(|l| {
-            if alive[l] {
-                f.sector[start + l] as usize
-            } else {
-                0
-            }
-        });
+        };
         let sectors = &c.scenario.sectors;
+        let groups = Groups::new(sector);
         let params = |get: fn(&crate::model::params::SectorParams) -> f64| {
-            F64s::<W>::from_fn(|l| get(&sectors[sector[l]].params))
+            groups.gather(|j| get(&sectors[j].params))
         };
         let column = |col: &[f64]| F64s::<W>::load(col, start);
         // §5.12: shares renormalised within the sector (equal shares if they sum to 0)
@@ -122,15 +115,15 @@ impl ProductionChunk<'_, '_> {
             params(|p| p.data_productivity),
             digital,
             column(f.data),
-            F64s::from_fn(|l| c.shared[sector[l]]),
+            groups.gather(|j| c.shared[j]),
         );
         // §5.7: ln A_i = a_i + e_i + ln(multiplier)
         let mut ln_a = a + column(f.transitory) + ln(multiplier);
         if c.features.platform {
-            ln_a = ln_a + F64s::from_fn(|l| c.lift[sector[l]]); // M2.4: + l_j(t)
+            ln_a = ln_a + groups.gather(|j| c.lift[j]); // M2.4: + l_j(t)
         }
         if c.features.supply {
-            ln_a = ln_a + F64s::from_fn(|l| c.ln_substitution[sector[l]]); // M2.15: + ln Xs_j(t)
+            ln_a = ln_a + groups.gather(|j| c.ln_substitution[j]); // M2.15: + ln Xs_j(t)
         }
         // §5.13: each firm's output per unit of its sector's, w_i = Y_i / Y_j: its share f_i,
         // or with `supply` f_i wv_i, wv_i = v_i / sum_{k in j} f_k v_k (M2.15; 1 where that
@@ -155,7 +148,7 @@ impl ProductionChunk<'_, '_> {
             green,
         );
         if c.features.capacity {
-            burden = burden + F64s::from_fn(|l| c.idle_cost[sector[l]]); // M2.3
+            burden = burden + groups.gather(|j| c.idle_cost[j]); // M2.3
         }
         let min_margin = F64s::<W>::splat(c.scenario.model.min_margin);
         let (ln_c, _) = market::ln_competitiveness(ln_a, burden, min_margin);

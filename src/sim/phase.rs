@@ -9,7 +9,7 @@
 //! computed once per step in [`SectorStep::new`], with the same model functions, so they are
 //! the same numbers as if computed per firm.
 
-use crate::lanes::{F64s, Mask, Real, U64s};
+use crate::lanes::{F64s, Groups, Mask, Real, U64s};
 use crate::model::demography::{TransitionKind, TransitionRule};
 use crate::model::features::Features;
 use crate::model::levers::Levers;
@@ -372,34 +372,28 @@ pub fn firm_phase(ctx: &StepContext, firm: FirmStart) -> FirmUpdate {
 struct Gather<'c, 'a, const W: usize> {
     ctx: &'c StepContext<'a>,
     sector: [usize; W],
-    /// The sector of every lane when the tile holds one sector (most tiles: firms are stored
-    /// by sector at the start), else `None`.
-    one_sector: Option<usize>,
+    /// The lanes' sectors, for gathering (one look-up when the tile holds one sector).
+    groups: Groups<W>,
     /// Whether each lane's firm is in the subsidies' target group (§5.1).
     eligible: Mask<W>,
 }
 
 impl<'c, 'a, const W: usize> Gather<'c, 'a, W> {
-    /// The lanes' gather for the `W` firms of `sector`, in the target group where `eligible`.
+    /// The gather for the `W` firms of `sector`, in the target group where `eligible`.
     #[inline(always)]
     fn new(ctx: &'c StepContext<'a>, sector: [usize; W], eligible: Mask<W>) -> Self {
-        let one_sector = sector.iter().all(|&j| j == sector[0]).then_some(sector[0]);
         Gather {
             ctx,
             sector,
-            one_sector,
+            groups: Groups::new(sector),
             eligible,
         }
     }
 
-    /// `get` of each lane's sector: one value for all when the tile holds one sector, else
-    /// lane by lane.
+    /// `get` of each lane's sector.
     #[inline(always)]
     fn sector_value(&self, get: impl Fn(usize) -> f64) -> F64s<W> {
-        match self.one_sector {
-            Some(j) => F64s::splat(get(j)),
-            None => F64s::from_fn(|l| get(self.sector[l])),
-        }
+        self.groups.gather(get)
     }
 
     /// A parameter of each lane's sector.
@@ -417,7 +411,7 @@ impl<'c, 'a, const W: usize> Gather<'c, 'a, W> {
     /// A per-step quantity of each lane's sector and eligibility class.
     #[inline(always)]
     fn class(&self, f: impl Fn(&SectorStep) -> [f64; 2]) -> F64s<W> {
-        match self.one_sector {
+        match self.groups.one {
             Some(j) => {
                 let [outside, inside] = f(&self.ctx.sector_steps[j]);
                 F64s::select(self.eligible, F64s::splat(inside), F64s::splat(outside))

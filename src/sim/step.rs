@@ -22,10 +22,10 @@ use super::chunks::firm_chunks;
 use super::phase::{FirmStarts, NO_SWITCH, Outcome, SectorStep, StepContext, firm_phase_lanes};
 use super::reduce::{FIRM_CHUNK, chunk_count};
 use super::sums::{Flows, PhaseSums};
-use crate::lanes::{self, F64s, Isa, Kernel, Real, U64s};
+use crate::lanes::{self, F64s, Groups, Isa, Kernel, Real, U64s};
 use crate::math;
 use crate::model::demography::TfpCondition;
-use crate::model::firms::{DEAD, FirmsChunk};
+use crate::model::firms::{DEAD, FirmsChunk, SectorIndex};
 use crate::model::levers::{SPENDING_LEVERS, spending_index, spending_levers};
 use crate::model::market;
 use crate::model::params::SectorParams;
@@ -295,6 +295,27 @@ impl Simulation<'_> {
     }
 }
 
+/// The places `start..start + W` of a chunk's sector column as a tile: which lanes hold a
+/// firm, and each lane's sector (a hole takes the sector of the tile's first firm, so that a
+/// tile of one sector with holes still gathers once); `None` when the tile is all holes.
+#[inline(always)]
+pub(super) fn tile_sectors<const W: usize>(
+    sector: &[SectorIndex],
+    start: usize,
+) -> Option<([bool; W], [usize; W])> {
+    let alive: [bool; W] = std::array::from_fn(|l| sector[start + l] != DEAD);
+    let first = alive.iter().position(|&a| a)?;
+    let fill = sector[start + first] as usize;
+    let sectors = std::array::from_fn(|l| {
+        if alive[l] {
+            sector[start + l] as usize
+        } else {
+            fill
+        }
+    });
+    Some((alive, sectors))
+}
+
 /// The firm phase of one chunk (§5.1-5.9, then §5.10's weights), `W` firms at a time; the
 /// places past the last whole tile of `W` go one at a time.
 struct PhaseChunk<'c, 'a> {
@@ -333,19 +354,12 @@ impl PhaseChunk<'_, '_> {
     #[inline(always)]
     fn tile<const W: usize>(&mut self, start: usize) {
         let f = &mut self.firms;
-        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
-        if !alive.iter().any(|&x| x) {
+        let Some((alive, sector)) = tile_sectors::<W>(f.sector, start) else {
             return;
-        }
+        };
         let column = |c: &[f64]| F64s::<W>::load(c, start);
         let firms = FirmStarts {
-            sector: std::array::from_fn(|l| {
-                if alive[l] {
-                    f.sector[start + l] as usize
-                } else {
-                    0
-                }
-            }),
+            sector,
             birth: U64s::from_fn(|l| f.birth[start + l].0),
             a: column(f.a),
             digital: column(f.digital),
@@ -420,29 +434,22 @@ impl PhaseChunk<'_, '_> {
     #[inline(always)]
     fn ces_tile<const W: usize>(&mut self, start: usize) {
         let f = &self.firms;
-        let alive: [bool; W] = std::array::from_fn(|l| f.sector[start + l] != DEAD);
-        if !alive.iter().any(|&x| x) {
+        let Some((alive, sector)) = tile_sectors::<W>(f.sector, start) else {
             return;
-        }
-        let sector: [usize; W] = std::array::from_fn(|l| {
-            if alive[l] {
-                f.sector[start + l] as usize
-            } else {
-                0
-            }
-        });
+        };
+        let groups = Groups::new(sector);
         let column = |c: &[f64]| F64s::<W>::load(c, start);
         let mut level = column(f.a) + column(f.transitory) + column(f.demand_shift); // ces_level
         if self.ctx.features.platform {
-            level = level + F64s::from_fn(|l| lift_of(self.ctx, sector[l])); // M2.4: l_j in A_i
+            level = level + groups.gather(|j| lift_of(self.ctx, j)); // M2.4: l_j in A_i
         }
         let acc = &*self.acc;
         let weight = market::ces_weight(
             level,
             F64s::load(self.weight, start),
-            F64s::from_fn(|l| self.ctx.sectors[sector[l]].params.elasticity),
-            F64s::from_fn(|l| acc[sector[l]].max_level),
-            F64s::from_fn(|l| acc[sector[l]].max_x),
+            groups.gather(|j| self.ctx.sectors[j].params.elasticity),
+            groups.gather(|j| acc[j].max_level),
+            groups.gather(|j| acc[j].max_x),
         );
         for (l, &alive) in alive.iter().enumerate() {
             if alive {
