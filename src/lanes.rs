@@ -167,6 +167,12 @@ impl<const W: usize> F64s<W> {
         F64s(values[start..start + W].try_into().expect("W values"))
     }
 
+    /// Writes the lanes to `values[start..start + W]`.
+    #[inline(always)]
+    pub fn store(self, values: &mut [f64], start: usize) {
+        values[start..start + W].copy_from_slice(&self.0);
+    }
+
     #[inline(always)]
     fn map(self, f: impl Fn(f64) -> f64) -> Self {
         let mut out = [0.0; W];

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::lanes::Real;
+
 /// What a transition rule does (docs/model.md §3, transitions).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -50,21 +52,21 @@ impl TransitionRule {
     /// §5.9: the rule's probability for a firm with digital level `digital` (after §5.4),
     /// zero when the firm misses `d_min` or the technology threshold `tfp_threshold`
     /// (`None` when the rule has no technology condition; NaN when the sector it refers to
-    /// has never had firms, so the condition cannot be met).
-    #[inline]
-    pub fn probability_for(&self, a: f64, digital: f64, tfp_threshold: Option<f64>) -> f64 {
-        if digital < self.d_min {
-            return 0.0;
+    /// has never had firms, so the condition cannot be met); for one firm (`f64`) or a tile of
+    /// firms in lanes.
+    #[inline(always)]
+    pub fn probability_for<V: Real>(&self, a: V, digital: V, tfp_threshold: Option<f64>) -> V {
+        let mut meets = !digital.lt(V::splat(self.d_min));
+        if let Some(threshold) = tfp_threshold {
+            meets = meets & a.ge(V::splat(threshold)); // never for a NaN threshold
         }
-        let meets_technology = tfp_threshold.is_none_or(|threshold| a >= threshold);
-        if !meets_technology {
-            return 0.0;
-        }
-        if self.scale_by_digital {
-            self.probability * digital
+        let probability = V::splat(self.probability);
+        let probability = if self.scale_by_digital {
+            probability * digital
         } else {
-            self.probability
-        }
+            probability
+        };
+        V::select(meets, probability, V::splat(0.0))
     }
 }
 

@@ -863,14 +863,12 @@ fn exit_and_transition_draws<const W: usize>(
         if !F64s::<W>::any(from) {
             continue;
         }
-        let probability = F64s::from_fn(|l| {
-            if from.0[l] {
-                rule.probability_for(a.0[l], digital.0[l], ctx.rule_thresholds[r])
-            } else {
-                0.0
-            }
-        });
         let zero = F64s::splat(0.0);
+        let probability = F64s::select(
+            from,
+            rule.probability_for(a, digital, ctx.rule_thresholds[r]),
+            zero,
+        );
         let hit = probability.gt(zero) & draws.uniform_transition(r).lt(probability);
         for (l, outcome) in outcome.iter_mut().enumerate() {
             if !hit.0[l] {

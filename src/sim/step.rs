@@ -380,20 +380,49 @@ impl PhaseChunk<'_, '_> {
             },
         };
         let u = firm_phase_lanes(self.ctx, &firms);
+        let features = self.ctx.features;
+        if alive.iter().all(|&a| a) {
+            // the tile's columns in whole registers
+            u.a.store(f.a, start);
+            u.digital.store(f.digital, start);
+            u.green.store(f.green, start);
+            u.data.store(f.data, start);
+            u.transitory.store(f.transitory, start);
+            u.demand_shift.store(f.demand_shift, start);
+            u.paid.store(f.paid, start);
+            u.x.store(self.weight, start);
+            self.outcome[start..start + W].copy_from_slice(&u.outcome);
+            if features.labour {
+                u.upgrade.store(f.upgrade, start); // dd_i (M2.14)
+            }
+            if features.supply {
+                u.delivery.store(f.delivery, start); // v_i (M2.15)
+            }
+        } else {
+            for (l, _) in alive.iter().enumerate().filter(|(_, a)| **a) {
+                let i = start + l;
+                f.a[i] = u.a.0[l];
+                f.digital[i] = u.digital.0[l];
+                f.green[i] = u.green.0[l];
+                f.data[i] = u.data.0[l];
+                f.transitory[i] = u.transitory.0[l];
+                f.demand_shift[i] = u.demand_shift.0[l];
+                f.paid[i] = u.paid.0[l];
+                self.weight[i] = u.x.0[l];
+                self.outcome[i] = u.outcome[l];
+                if features.labour {
+                    f.upgrade[i] = u.upgrade.0[l]; // dd_i (M2.14)
+                }
+                if features.supply {
+                    f.delivery[i] = u.delivery.0[l]; // v_i (M2.15)
+                }
+            }
+        }
+        // each firm's sums in place order
         for (l, &alive) in alive.iter().enumerate() {
             if !alive {
                 continue;
             }
-            let i = start + l;
-            f.a[i] = u.a.0[l];
-            f.digital[i] = u.digital.0[l];
-            f.green[i] = u.green.0[l];
-            f.data[i] = u.data.0[l];
-            f.transitory[i] = u.transitory.0[l];
-            f.demand_shift[i] = u.demand_shift.0[l];
-            f.paid[i] = u.paid.0[l];
-            self.weight[i] = u.x.0[l];
-            self.outcome[i] = u.outcome[l];
             let s = &mut self.acc[firms.sector[l]];
             s.firms += 1;
             s.innovations += u64::from(u.innovated.0[l]);
@@ -408,12 +437,6 @@ impl PhaseChunk<'_, '_> {
             }
             if self.ctx.features.regions {
                 s.subsidy_backing += u.subsidy_backing.0[l];
-            }
-            if self.ctx.features.labour {
-                f.upgrade[i] = u.upgrade.0[l]; // dd_i (M2.14)
-            }
-            if self.ctx.features.supply {
-                f.delivery[i] = u.delivery.0[l]; // v_i (M2.15)
             }
             let lift = self
                 .ctx
