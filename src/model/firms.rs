@@ -25,6 +25,18 @@ pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
 /// The [`Firms::origin`] of a firm spawned in this step (docs/model.md §5.12).
 pub const ORIGIN_SPAWNED: SectorIndex = SectorIndex::MAX - 2;
 
+/// Keeps the places of `column` whose `sector` is not [`DEAD`], in order.
+fn keep_firms<T: Copy>(column: &mut Vec<T>, sector: &[SectorIndex]) {
+    let mut to = 0;
+    for (from, &j) in sector.iter().enumerate() {
+        if j != DEAD {
+            column[to] = column[from];
+            to += 1;
+        }
+    }
+    column.truncate(to);
+}
+
 macro_rules! firm_columns {
     ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty = $fill:expr; )+) => {
         /// The state of every firm of one replicate: one vector per column, all of one length.
@@ -54,18 +66,11 @@ macro_rules! firm_columns {
             }
 
             /// Removes the holes left by exits, keeping the order of the firms.
+            /// Column by column (a copy of the sector column says which places hold firms):
+            /// one pass over contiguous memory per column, not every column per place.
             pub fn compact(&mut self) {
-                let mut to = 0;
-                for from in 0..self.len() {
-                    if self.sector[from] == DEAD {
-                        continue;
-                    }
-                    if from != to {
-                        $( self.$field[to] = self.$field[from]; )+
-                    }
-                    to += 1;
-                }
-                self.resize(to);
+                let sector = self.sector.clone();
+                $( keep_firms(&mut self.$field, &sector); )+
             }
 
             /// A view of every place.

@@ -103,7 +103,7 @@ impl GroupQuantiles {
         });
     }
 
-    #[inline]
+    #[inline(always)]
     fn bin(&self, group: usize, value: f64) -> usize {
         let x = (value - self.lo[group]) * self.inv_width[group];
         // NaN and values below the range fall into bin 0, values above into the last bin
@@ -242,7 +242,7 @@ pub struct Local<'a> {
 
 impl Local<'_> {
     /// Counts `value` in `group` (first pass).
-    #[inline]
+    #[inline(always)]
     pub fn count(&mut self, group: usize, value: f64) {
         let bin = self.quantiles.bin(group, value);
         let slot = &mut *self.slot;
@@ -256,7 +256,7 @@ impl Local<'_> {
     }
 
     /// Second pass: keeps `value` if it lies in a bin that holds a target of `group`.
-    #[inline]
+    #[inline(always)]
     pub fn gather(&mut self, group: usize, value: f64) {
         let q = self.quantiles;
         let bin = q.bin(group, value);

@@ -303,16 +303,19 @@ pub(super) fn tile_sectors<const W: usize>(
     sector: &[SectorIndex],
     start: usize,
 ) -> Option<([bool; W], [usize; W])> {
-    let alive: [bool; W] = std::array::from_fn(|l| sector[start + l] != DEAD);
+    // loops, not `array::from_fn`, whose closures were left out of line
+    let mut alive = [false; W];
+    for l in 0..W {
+        alive[l] = sector[start + l] != DEAD;
+    }
     let first = alive.iter().position(|&a| a)?;
     let fill = sector[start + first] as usize;
-    let sectors = std::array::from_fn(|l| {
+    let mut sectors = [fill; W];
+    for l in 0..W {
         if alive[l] {
-            sector[start + l] as usize
-        } else {
-            fill
+            sectors[l] = sector[start + l] as usize;
         }
-    });
+    }
     Some((alive, sectors))
 }
 
@@ -369,7 +372,11 @@ impl PhaseChunk<'_, '_> {
             transitory: column(f.transitory),
             demand_shift: column(f.demand_shift),
             region: if self.ctx.features.regions {
-                std::array::from_fn(|l| usize::from(f.region[start + l]))
+                let mut region = [0; W];
+                for (r, &of) in region.iter_mut().zip(&f.region[start..start + W]) {
+                    *r = usize::from(of);
+                }
+                region
             } else {
                 [0; W]
             },
