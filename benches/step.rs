@@ -7,10 +7,14 @@
 //! (the firm phase, exits, structure, production, quantiles) at 10^6 firms, from the
 //! simulation's own per-pass clocks: `cargo bench -- pass/phase`. Throughput is counted in initial firms per step;
 //! a simulation is restarted after 30 steps so the population stays near its initial size.
+//! The `lanes` group times the step's elementary functions (exp, ln, the logistic, the normal
+//! and Laplace quantiles, a keyed draw) over 2^16 values, in tiles at the level this
+//! processor runs (`NQPSIM_ISA` forces one) and one at a time: `cargo bench -- lanes`.
 
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use nqpsim::lanes::{self, F64s, Isa, Kernel};
 use nqpsim::sim::Timings;
 use nqpsim::{Scenario, Simulation};
 
@@ -157,5 +161,86 @@ fn passes(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, baseline, china_industries, model2, passes);
+/// An elementary function of the step, for the `lanes` group.
+#[derive(Clone, Copy)]
+enum Primitive {
+    Exp,
+    Ln,
+    Logistic,
+    NormalQuantile,
+    LaplaceQuantile,
+    /// A keyed draw: one round of the mixer and the conversion to a uniform.
+    Draw,
+}
+
+/// `primitive` of every value of `xs`, summed, in tiles of the kernel's width.
+struct Apply<'a> {
+    primitive: Primitive,
+    xs: &'a [f64],
+}
+
+impl Kernel for Apply<'_> {
+    type Output = f64;
+
+    #[inline(always)]
+    fn run<const W: usize>(self) -> f64 {
+        let mut sum = F64s::<W>([0.0; W]);
+        for tile in self.xs.chunks_exact(W) {
+            let x = F64s::<W>::load(tile, 0);
+            sum = sum
+                + match self.primitive {
+                    Primitive::Exp => lanes::exp(x),
+                    Primitive::Ln => lanes::ln(x),
+                    Primitive::Logistic => lanes::logistic(x),
+                    Primitive::NormalQuantile => lanes::normal_quantile(x),
+                    Primitive::LaplaceQuantile => lanes::laplace_quantile(x),
+                    Primitive::Draw => x.to_bits().rrmxmx().to_unit(),
+                };
+        }
+        sum.0.iter().sum()
+    }
+}
+
+fn elementary_functions(c: &mut Criterion) {
+    const VALUES: usize = 1 << 16;
+    let mut group = c.benchmark_group("lanes");
+    group.throughput(Throughput::Elements(VALUES as u64));
+    // uniforms in (0, 1): the arguments the quantiles and logarithms of the step see
+    let xs: Vec<f64> = (0..VALUES)
+        .map(|i| (i as f64 + 0.5) / VALUES as f64)
+        .collect();
+    for (name, primitive) in [
+        ("exp", Primitive::Exp),
+        ("ln", Primitive::Ln),
+        ("logistic", Primitive::Logistic),
+        ("normal_quantile", Primitive::NormalQuantile),
+        ("laplace_quantile", Primitive::LaplaceQuantile),
+        ("draw", Primitive::Draw),
+    ] {
+        for isa in [Isa::selected(), Isa::Scalar] {
+            let id = BenchmarkId::new(name, isa.name());
+            group.bench_function(id, |b| {
+                b.iter(|| {
+                    lanes::dispatch(
+                        isa,
+                        Apply {
+                            primitive,
+                            xs: std::hint::black_box(&xs),
+                        },
+                    )
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(
+    benches,
+    baseline,
+    china_industries,
+    model2,
+    passes,
+    elementary_functions
+);
 criterion_main!(benches);

@@ -1,6 +1,7 @@
 """Docking: does the NumPy peer (numpy_model.py) compute the same model as nqpsim?
 
-Runs nqpsim's baseline and the NumPy model with the same size (10,000 firms, 30 steps,
+Runs nqpsim on the economy the peer implements (scenarios/reference/model-1.1.toml, the
+uncalibrated model 1.1) and the NumPy model with the same size (10,000 firms, 30 steps,
 20 replicates by default), and compares, per sector, the means over replicates of:
 
 - yearly TFP growth ln(tfp_index(T)) / T, in %/yr (the docking criterion);
@@ -46,6 +47,9 @@ import numpy_model
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+# The economy the peer implements: docs/model.md §3's defaults, the uncalibrated model 1.1
+# (nqpsim's default baseline is the calibrated economy, with model 1.2's mechanisms on).
+SCENARIO = REPO / "scenarios" / "reference" / "model-1.1.toml"
 SECTORS = ("traditional", "emerging", "future", "all")
 ABS_TOL = 0.005  # %/yr, see the module docstring
 # docs/model.md §8 (measured on an independent implementation, 20 replicates of 10,000 firms)
@@ -70,14 +74,14 @@ def default_binary() -> str:
 
 
 def run_nqpsim(binary: str, firms: int, steps: int, replicates: int, seed: int) -> dict:
-    """Runs nqpsim's baseline and reads baseline/trajectories.csv into arrays (R, T+1, 4)."""
+    """Runs nqpsim's reference economy and reads its trajectories.csv into arrays (R, T+1, 4)."""
     with tempfile.TemporaryDirectory(prefix="nqpsim-dock-") as out:
-        cmd = [binary, "run", "--firms", str(firms), "--steps", str(steps), "--replicates",
-               str(replicates), "--seed", str(seed), "--out", out, "-q"]
+        cmd = [binary, "run", str(SCENARIO), "--firms", str(firms), "--steps", str(steps),
+               "--replicates", str(replicates), "--seed", str(seed), "--out", out, "-q"]
         subprocess.run(cmd, check=True)
         res = {k: np.full((replicates, steps + 1, len(SECTORS)), np.nan) for k in COLUMNS}
         col = {name: j for j, name in enumerate(SECTORS)}
-        with open(pathlib.Path(out) / "baseline" / "trajectories.csv", newline="") as fh:
+        with open(pathlib.Path(out) / SCENARIO.stem / "trajectories.csv", newline="") as fh:
             for row in csv.DictReader(fh):
                 r, t, j = int(row["replicate"]), int(row["step"]), col[row["sector"]]
                 for k in COLUMNS:

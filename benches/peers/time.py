@@ -43,6 +43,9 @@ import numpy as np
 
 HERE = pathlib.Path(__file__).resolve().parent
 REPO = HERE.parent.parent
+# The economy the peer implements: docs/model.md §3's defaults, the uncalibrated model 1.1
+# (nqpsim's default baseline is the calibrated economy, with model 1.2's mechanisms on).
+SCENARIO = REPO / "scenarios" / "reference" / "model-1.1.toml"
 SINGLE_THREAD = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 MALLOC = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
 
@@ -64,10 +67,11 @@ def timed(cmd, **kw):
 
 def run_nqpsim(binary, firms, steps, reps, threads):
     with tempfile.TemporaryDirectory(prefix="nqpsim-time-") as out:
-        cmd = [binary, "run", "--firms", str(firms), "--steps", str(steps), "--replicates",
-               str(reps), "--seed", "2024", "--threads", str(threads), "--out", out, "-q"]
+        cmd = [binary, "run", str(SCENARIO), "--firms", str(firms), "--steps", str(steps),
+               "--replicates", str(reps), "--seed", "2024", "--threads", str(threads),
+               "--out", out, "-q"]
         wall, cpu, _ = timed(cmd)
-        manifest = json.loads((pathlib.Path(out) / "baseline" / "manifest.json").read_text())
+        manifest = json.loads((pathlib.Path(out) / SCENARIO.stem / "manifest.json").read_text())
     return wall, cpu, manifest["run"]["firm_steps"]
 
 
