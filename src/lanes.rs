@@ -18,8 +18,9 @@
 //! register, with 64-bit integer multiplication in lanes for the keyed draws) where the
 //! processor has it, else AVX2 (4 lanes), else SSE2 (2 lanes, every x86-64 has it), or what
 //! `NQPSIM_ISA` (`scalar`, `sse2`, `avx2`, `avx512`) asks for. A pass works in tiles of several
-//! registers' worth of firms ([`Isa::tile`]: 8, 16 and 16). A pass hands its per-chunk work to [`dispatch`] as a
-//! [`Kernel`], generic in the width. This module holds the only `unsafe` of the dispatch.
+//! registers' worth of firms ([`Isa::tile`]: 8, 16 and 16) and hands its per-chunk work to
+//! [`dispatch`] as a [`Kernel`], generic in the tile's width. This module holds the only
+//! `unsafe` of the dispatch.
 
 // Lane loops index the lanes (`for l in 0..W`): the form the vectoriser turns into whole-register
 // operations (iterator chains and conditional stores came out as scalar code; see the commits).
@@ -749,8 +750,9 @@ impl Isa {
 }
 
 /// Per-chunk work of a pass, written once for tiles of any number of firms `W`, one per lane:
-/// `run::<1>` is the scalar reference, and wider runs give the same bits. Implementations mark `run`
-/// `#[inline(always)]` so that it is compiled for the instruction set [`dispatch`] enables.
+/// `run::<1>` is the scalar reference, and wider runs give the same bits. Implementations mark
+/// `run` `#[inline(always)]` so that it is compiled for the instruction set [`dispatch`]
+/// enables.
 pub trait Kernel {
     /// What the work returns.
     type Output;

@@ -65,9 +65,9 @@ macro_rules! firm_columns {
                 $( self.$field.resize(n, $fill); )+
             }
 
-            /// Removes the holes left by exits, keeping the order of the firms.
-            /// Column by column (a copy of the sector column says which places hold firms):
-            /// one pass over contiguous memory per column, not every column per place.
+            /// Removes the holes left by exits, keeping the order of the firms: column by
+            /// column (a copy of the sector column says which places hold firms), one pass
+            /// over contiguous memory per column rather than every column per place.
             pub fn compact(&mut self) {
                 let sector = self.sector.clone();
                 $( keep_firms(&mut self.$field, &sector); )+
