@@ -1,8 +1,9 @@
 //! Same bytes on every instruction-set level (issue 14, docs/model.md §6): the step runs its
 //! firm phase and production pass in lanes (AVX-512: 8 firms per operation, AVX2: 4, SSE2: 2,
-//! scalar: 1),
-//! and `NQPSIM_ISA` forces a level. Every level this processor runs, on 1 and 2 threads, must
-//! write the bytes of the scalar path.
+//! scalar: 1; tiles of 16, 16, 8 and 1 firms), and `NQPSIM_ISA` forces a level. Every level this
+//! processor runs, on 1 and 2 threads, must write the bytes of the scalar path.
+
+mod common;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -147,18 +148,11 @@ fn with_every_model_2_feature_on_every_level_writes_the_bytes_of_the_scalar_path
     // The regional layout economy with all six features, a supply cut with chain leaders, the
     // platform fund and talent training: model 2's terms of the phase (R&D effort, backing,
     // contributions, talent, deliveries) and of the production pass run in lanes too.
-    let sets = [
-        "policy.common_tech_fund=0.005",
-        "features.labour=true",
-        "features.carbon=true",
-        "features.supply=true",
-        "policy.talent_training.west=0.02",
-        "policy.supply_cut=0.5",
-        "policy.autonomy=0.005",
-        "model.leader_share=0.2",
+    let mut sets = common::EVERY_FEATURE_IN_THE_LAYOUT.to_vec();
+    sets.extend([
         "sectors.new_materials.transitory_sd=0.05",
         "sectors.future.demand_shock_sd=0.08",
-    ];
+    ]);
     let layout = ["scenarios/regional-layout.toml"];
     let run = |isa, threads| run_with(isa, threads, &sets, &layout);
     let reference = run("scalar", 1);

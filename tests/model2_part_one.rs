@@ -1150,22 +1150,10 @@ fn the_cli_refuses_an_invalid_supply_scenario_with_exit_code_2_and_the_file_posi
 #[test]
 fn with_every_feature_on_the_bytes_do_not_depend_on_the_thread_count() {
     // Two chunks of firms and more, so that the parallel passes really split the work.
-    let scenario = load(
-        &layout_path(),
-        &[
-            "policy.common_tech_fund=0.005",
-            "features.labour=true",
-            "features.carbon=true",
-            "features.supply=true",
-            "policy.talent_training.west=0.02",
-            "policy.supply_cut=0.5",
-            "policy.autonomy=0.005",
-            "model.leader_share=0.2",
-        ],
-    )
-    .with_firms(9_000)
-    .with_steps(4)
-    .with_replicates(2);
+    let scenario = load(&layout_path(), &common::EVERY_FEATURE_IN_THE_LAYOUT)
+        .with_firms(9_000)
+        .with_steps(4)
+        .with_replicates(2);
     let one_thread = RunOptions {
         threads: Some(1),
         ..RunOptions::default()

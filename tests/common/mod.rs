@@ -6,6 +6,21 @@ pub mod checks;
 use nqpsim::metrics::{MetricsRow, RowSector};
 use nqpsim::{RunOptions, Scenario, Silent};
 
+/// Overrides that switch on every model-2 feature in the regional layout economy
+/// (`scenarios/regional-layout.toml`, which has regions, capacity and backing on): the
+/// platform's fund, labour with talent training, carbon, and supply with a cut of half the
+/// imports in every step, an autonomy programme and chain leaders.
+pub const EVERY_FEATURE_IN_THE_LAYOUT: [&str; 8] = [
+    "policy.common_tech_fund=0.005",
+    "features.labour=true",
+    "features.carbon=true",
+    "features.supply=true",
+    "policy.talent_training.west=0.02",
+    "policy.supply_cut=0.5",
+    "policy.autonomy=0.005",
+    "model.leader_share=0.2",
+];
+
 /// Runs `scenario` on `threads` threads and returns its rows.
 pub fn rows(scenario: &Scenario, threads: usize) -> Vec<MetricsRow> {
     let options = RunOptions {
