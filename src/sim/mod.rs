@@ -108,8 +108,8 @@ pub(crate) struct Observation {
     pub rows: Vec<MetricsRow>,
     /// TFP at step 0 per sector, then `all` (the base of `tfp_index`).
     pub tfp_initial: Vec<Option<f64>>,
-    /// Range of ln A per sector and pooled in the last observation (histogram bins).
-    pub ln_a_range: Vec<(f64, f64)>,
+    /// Range of ln A over all firms in the last observation (the quantiles' bins).
+    pub ln_a_range: Option<(f64, f64)>,
     /// Last observation's mean ln A per sector and pooled: the shift of the sums of squares.
     pub ln_a_shift: Vec<f64>,
     /// The decomposition rows of the last completed step (none after step 0).

@@ -204,9 +204,7 @@ impl ProductionChunk<'_, '_> {
             }
             f.ln_a[i] = ln_a;
             self.a_local.count(j, a);
-            self.a_local.count(ns, a);
             self.ln_a_local.count(j, ln_a);
-            self.ln_a_local.count(ns, ln_a);
         }
     }
 }
@@ -247,39 +245,30 @@ impl Simulation<'_> {
         }
     }
 
-    /// The histogram ranges of the quantile passes: a's are known exactly; ln A's are last
+    /// The histogram ranges of the quantile passes: a's is known exactly; ln A's is last
     /// step's.
     fn begin_quantiles(&mut self) {
         let ns = self.scenario.sectors.len();
         let n = self.economy.firms.len();
         let threads = rayon::current_num_threads();
         let b = &mut self.buffers;
-        b.ranges.clear();
         let mut pooled = (f64::INFINITY, f64::NEG_INFINITY);
         for total in b.state.totals() {
-            let range = (
-                total.min_a.unwrap_or(f64::NAN),
-                total.max_a.unwrap_or(f64::NAN),
-            );
-            if total.firms > 0 {
-                pooled = (pooled.0.min(range.0), pooled.1.max(range.1));
+            if let (Some(min), Some(max)) = (total.min_a, total.max_a) {
+                pooled = (pooled.0.min(min), pooled.1.max(max));
             }
-            b.ranges.push(range);
         }
-        b.ranges.push(pooled);
         let fallback = if pooled.0 <= pooled.1 {
             pooled
         } else {
             (-1.0, 1.0)
         };
-        b.a_quantiles.begin(&b.ranges, fallback, threads, n);
-        let o = &mut self.observation;
-        if o.ln_a_range.len() != ns + 1 {
-            // first observation: ln A = a + ln(multiplier), a little above a
-            o.ln_a_range = b.ranges.iter().map(|&(lo, hi)| (lo, hi + 1.0)).collect();
-        }
+        b.a_quantiles.begin(ns, fallback, fallback, threads, n);
+        // the first observation: ln A = a + ln(multiplier), a little above a
+        let ln_a_fallback = (fallback.0, fallback.1 + 1.0);
+        let ln_a_range = self.observation.ln_a_range.unwrap_or(ln_a_fallback);
         b.ln_a_quantiles
-            .begin(&o.ln_a_range, (fallback.0, fallback.1 + 1.0), threads, n);
+            .begin(ns, ln_a_range, ln_a_fallback, threads, n);
     }
 
     /// The production pass: shares renormalised (§5.12), A_i with Dbar_j(t) (§5.7), c_i
@@ -419,9 +408,7 @@ impl Simulation<'_> {
                         }
                         let j = sector[i] as usize;
                         a_local.gather(j, a[i]);
-                        a_local.gather(ns, a[i]);
                         ln_a_local.gather(j, ln_a[i]);
-                        ln_a_local.gather(ns, ln_a[i]);
                     }
                 });
         }
@@ -440,15 +427,9 @@ impl Simulation<'_> {
             }
         }
         let pooled_frontier = a_q[FRONTIER];
-        for (range, seen) in self
-            .observation
-            .ln_a_range
-            .iter_mut()
-            .zip(&b.ln_a_quantiles.range)
-        {
-            if seen.0 <= seen.1 {
-                *range = *seen;
-            }
+        let seen = b.ln_a_quantiles.range;
+        if seen.0 <= seen.1 {
+            self.observation.ln_a_range = Some(seen);
         }
         (tfp_q, pooled_frontier)
     }

@@ -307,7 +307,6 @@ pub(crate) struct Buffers {
     pub output_growth: Vec<f64>,
     pub a_quantiles: GroupQuantiles,
     pub ln_a_quantiles: GroupQuantiles,
-    pub ranges: Vec<(f64, f64)>,
     pub sizes: Vec<u64>,
     /// Model 2 (capacity, supply): demand-side output `Yd_j` of the step under observation.
     pub demand_output: Vec<f64>,
