@@ -164,34 +164,34 @@ impl GroupQuantiles {
             if n == 0 {
                 continue;
             }
+            let mut ranks = Vec::with_capacity(2 * probs.len());
             for &p in probs {
                 let h = (n - 1) as f64 * p.clamp(0.0, 1.0);
                 let lo = h.floor() as u64;
-                let ranks = if h > lo as f64 && lo + 1 < n {
-                    [lo, lo + 1]
-                } else {
-                    [lo, lo]
-                };
-                for rank in ranks {
-                    if targets.iter().any(|t| t.rank == rank) {
-                        continue;
-                    }
-                    let counts = &self.counts[g * bins..(g + 1) * bins];
-                    let (mut before, mut bin) = (0u64, 0usize);
-                    while before + counts[bin] <= rank {
-                        before += counts[bin];
-                        bin += 1;
-                    }
-                    targets.push(Target {
-                        rank,
-                        bin: bin as u32,
-                        before,
-                        value: f64::NAN,
-                    });
-                    self.needed[g * words + bin / 64] |= 1 << (bin % 64);
-                    self.needed_any[bin / 64] |= 1 << (bin % 64);
-                    any = true;
+                ranks.push(lo);
+                if h > lo as f64 && lo + 1 < n {
+                    ranks.push(lo + 1);
                 }
+            }
+            ranks.sort_unstable();
+            ranks.dedup();
+            // one walk up the bins for all the group's ranks, in increasing order
+            let counts = &self.counts[g * bins..(g + 1) * bins];
+            let (mut before, mut bin) = (0u64, 0usize);
+            for rank in ranks {
+                while before + counts[bin] <= rank {
+                    before += counts[bin];
+                    bin += 1;
+                }
+                targets.push(Target {
+                    rank,
+                    bin: bin as u32,
+                    before,
+                    value: f64::NAN,
+                });
+                self.needed[g * words + bin / 64] |= 1 << (bin % 64);
+                self.needed_any[bin / 64] |= 1 << (bin % 64);
+                any = true;
             }
         }
         any
