@@ -25,14 +25,16 @@ pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
 /// The [`Firms::origin`] of a firm spawned in this step (docs/model.md §5.12).
 pub const ORIGIN_SPAWNED: SectorIndex = SectorIndex::MAX - 2;
 
-/// Keeps the places of `column` whose `sector` is not [`DEAD`], in order.
+/// Keeps the places of `column` whose `sector` is not [`DEAD`], in order. Without a branch:
+/// every place is copied down and the write position moves on only past a firm (holes fall
+/// where the draws put them, so a branch on them is mispredicted often).
 fn keep_firms<T: Copy>(column: &mut Vec<T>, sector: &[SectorIndex]) {
+    let column_len = column.len();
+    let places = &mut column[..sector.len().min(column_len)];
     let mut to = 0;
-    for (from, &j) in sector.iter().enumerate() {
-        if j != DEAD {
-            column[to] = column[from];
-            to += 1;
-        }
+    for (from, &j) in sector.iter().enumerate().take(places.len()) {
+        places[to] = places[from];
+        to += usize::from(j != DEAD);
     }
     column.truncate(to);
 }
@@ -67,10 +69,16 @@ macro_rules! firm_columns {
 
             /// Removes the holes left by exits, keeping the order of the firms: column by
             /// column (a copy of the sector column says which places hold firms), one pass
-            /// over contiguous memory per column rather than every column per place.
+            /// over contiguous memory per column rather than every column per place, the
+            /// columns in parallel on the current pool.
             pub fn compact(&mut self) {
                 let sector = self.sector.clone();
-                $( keep_firms(&mut self.$field, &sector); )+
+                let sector = &sector;
+                // the columns are independent: one task each
+                rayon::scope(|scope| {
+                    $( let $field = &mut self.$field;
+                       scope.spawn(move |_| keep_firms($field, sector)); )+
+                });
             }
 
             /// A view of every place.

@@ -254,7 +254,7 @@ impl Simulation<'_> {
         let b = &mut self.buffers;
         let mut pooled = (f64::INFINITY, f64::NEG_INFINITY);
         for total in b.state.totals() {
-            if let (Some(min), Some(max)) = (total.min_a, total.max_a) {
+            if let Some((min, max)) = total.a_range() {
                 pooled = (pooled.0.min(min), pooled.1.max(max));
             }
         }
@@ -796,8 +796,9 @@ impl Simulation<'_> {
         }
         // causes before effects: an infinite data stock makes the shares NaN, not the reverse
         for (j, s) in b.state.totals().iter().enumerate() {
-            check(Some(j), "technology a", s.min_a.unwrap_or(0.0))?;
-            check(Some(j), "technology a", s.max_a.unwrap_or(0.0))?;
+            let (min_a, max_a) = s.a_range().unwrap_or((0.0, 0.0));
+            check(Some(j), "technology a", min_a)?;
+            check(Some(j), "technology a", max_a)?;
             check(Some(j), "data stock D", s.data)?;
             check(Some(j), "digital level d", s.digital)?;
             check(Some(j), "green level g", s.green)?;

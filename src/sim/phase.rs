@@ -41,6 +41,9 @@ impl Outcome {
     pub const DEATH: u8 = 1;
     /// The green-standard draw hit while the firm was below the standard (§5.9).
     pub const STANDARD: u8 = 2;
+    /// The firm exits (§5.11: a forcing draw, or a share below the exit threshold), set by
+    /// the exits pass for the structure pass.
+    pub const EXITS: u8 = 4;
 
     /// Whether a draw forces the firm out (§5.11), whatever its share.
     #[inline]

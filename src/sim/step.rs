@@ -159,7 +159,8 @@ impl Simulation<'_> {
     }
 
     /// §5.11: shares move toward the CES share; who exits, switches and spawns (counted here
-    /// per chunk, applied in §5.12).
+    /// per chunk, applied in §5.12). Each firm's new share replaces its CES weight in
+    /// `weight`, and an exit sets [`Outcome::EXITS`], for the structure pass.
     fn exits_pass(&mut self) {
         let scenario = self.scenario;
         let (sectors, rules) = (&scenario.sectors, &scenario.transitions);
@@ -178,8 +179,8 @@ impl Simulation<'_> {
             firms.sector.par_chunks(FIRM_CHUNK),
             firms.share.par_chunks(FIRM_CHUNK),
             firms.demand_shift.par_chunks(FIRM_CHUNK),
-            b.weight.par_chunks(FIRM_CHUNK),
-            b.outcome.par_chunks(FIRM_CHUNK),
+            b.weight.par_chunks_mut(FIRM_CHUNK),
+            b.outcome.par_chunks_mut(FIRM_CHUNK),
             phase.par_chunks(ns),
             acc.par_chunks_mut(ns),
             b.spawn_offsets.par_iter_mut(),
@@ -195,7 +196,9 @@ impl Simulation<'_> {
                         let o = outcome[i];
                         let share =
                             new_share(firm_share[i], weight[i], &sectors[j].params, &phase[j]);
+                        weight[i] = share;
                         if exits(share, o, exit_share, stats[j].firms) {
+                            outcome[i].flags |= Outcome::EXITS;
                             let closed = o.flags & Outcome::STANDARD != 0;
                             acc[j].exits += 1;
                             acc[j].standard_exits += u64::from(closed);

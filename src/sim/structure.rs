@@ -11,9 +11,9 @@ use rayon::prelude::*;
 
 use super::Simulation;
 use super::chunks::view_chunks;
-use super::phase::NO_SWITCH;
+use super::phase::{NO_SWITCH, Outcome};
 use super::reduce::{FIRM_CHUNK, ScatterSlice, chunk_count};
-use super::step::{HOLES_PER_COMPACTION, LEVEL_CONCENTRATION, exits, new_share};
+use super::step::{HOLES_PER_COMPACTION, LEVEL_CONCENTRATION};
 use crate::model::firms::{
     DEAD, FirmId, FirmsChunk, ORIGIN_ENTRANT, ORIGIN_SPAWNED, RegionIndex, SectorIndex,
 };
@@ -83,7 +83,6 @@ impl Simulation<'_> {
     fn survivors_and_spawns(&mut self, t: u32, n: usize) {
         let scenario = self.scenario;
         let (sectors, rules) = (&scenario.sectors, &scenario.transitions);
-        let exit_share = scenario.model.exit_share;
         let ns = sectors.len();
         let stats = &self.economy.stats;
         let step_key = self.run_key.step(t);
@@ -98,18 +97,16 @@ impl Simulation<'_> {
         let chunks = chunk_count(n);
         let (state, _entrant_state) = b.state.as_mut_slice().split_at_mut(chunks * ns);
         let parents = ScatterSlice::new(&mut b.spawn_parents);
-        let phase = b.phase.as_slice();
         let (head, tail) = self.economy.firms.split_at_mut(n);
         let w = FirmsWriter::new(tail);
         view_chunks(head)
             .zip(b.outcome.par_chunks(FIRM_CHUNK))
             .zip(b.weight.par_chunks(FIRM_CHUNK))
-            .zip(phase.par_chunks(ns))
             .zip(state.par_chunks_mut(ns))
             .zip(b.leavers.as_mut_slice().par_chunks_mut(ns))
             .zip(b.spawn_offsets.par_iter())
             .for_each(
-                |((((((f, outcome), weight), phase), state), leavers), &first_spawn)| {
+                |(((((f, outcome), weight), state), leavers), &first_spawn)| {
                     let mut spawn_at = first_spawn;
                     for i in 0..f.len() {
                         if f.sector[i] == DEAD {
@@ -120,8 +117,8 @@ impl Simulation<'_> {
                         // what the decompositions compare with: the end of step t - 1
                         f.prev_share[i] = f.share[i];
                         f.origin[i] = f.sector[i];
-                        let new = new_share(f.share[i], weight[i], &sectors[j].params, &phase[j]);
-                        if exits(new, o, exit_share, stats[j].firms) {
+                        let new = weight[i]; // the exits pass's new share (§5.11)
+                        if o.flags & Outcome::EXITS != 0 {
                             leavers[j].died.add(f.share[i], f.ln_a[i]);
                             f.sector[i] = DEAD;
                             f.share[i] = 0.0;

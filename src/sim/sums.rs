@@ -102,7 +102,7 @@ impl DemographySums {
 }
 
 /// Sums over the firms of a sector in the new population (S(t) means, share normalisation).
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct StateSums {
     pub firms: u64,
     pub share: f64,
@@ -112,8 +112,24 @@ pub(crate) struct StateSums {
     pub digital: f64,
     pub green: f64,
     pub data: f64,
-    pub min_a: Option<f64>,
-    pub max_a: Option<f64>,
+    /// The smallest and largest a (infinite while there is no firm: see [`Self::a_range`]).
+    min_a: f64,
+    max_a: f64,
+}
+
+impl Default for StateSums {
+    fn default() -> Self {
+        StateSums {
+            firms: 0,
+            share: 0.0,
+            delivered: 0.0,
+            digital: 0.0,
+            green: 0.0,
+            data: 0.0,
+            min_a: f64::INFINITY,
+            max_a: f64::NEG_INFINITY,
+        }
+    }
 }
 
 impl StateSums {
@@ -124,8 +140,8 @@ impl StateSums {
         self.digital += digital;
         self.green += green;
         self.data += data;
-        self.min_a = Some(self.min_a.map_or(a, |m| m.min(a)));
-        self.max_a = Some(self.max_a.map_or(a, |m| m.max(a)));
+        self.min_a = self.min_a.min(a);
+        self.max_a = self.max_a.max(a);
     }
 
     pub fn merge(&mut self, other: &StateSums) {
@@ -135,14 +151,14 @@ impl StateSums {
         self.digital += other.digital;
         self.green += other.green;
         self.data += other.data;
-        self.min_a = match (self.min_a, other.min_a) {
-            (Some(x), Some(y)) => Some(x.min(y)),
-            (x, y) => x.or(y),
-        };
-        self.max_a = match (self.max_a, other.max_a) {
-            (Some(x), Some(y)) => Some(x.max(y)),
-            (x, y) => x.or(y),
-        };
+        self.min_a = self.min_a.min(other.min_a);
+        self.max_a = self.max_a.max(other.max_a);
+    }
+
+    /// The smallest and largest a of the sector's firms (NaN values left out), `None` without
+    /// firms.
+    pub fn a_range(&self) -> Option<(f64, f64)> {
+        (self.min_a <= self.max_a).then_some((self.min_a, self.max_a))
     }
 }
 
