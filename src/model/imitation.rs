@@ -39,6 +39,29 @@ pub fn pick_source(row: &[f64], row_sum: f64, u: f64) -> usize {
     last_positive // only reached through rounding at u close to 1
 }
 
+/// [`pick_source`] for several firms of one sector, in lanes: `value(k)` of each lane's
+/// source `k`. The same cumulative sums, added in the same order and compared with the same
+/// `u * row_sum`, so each lane picks the source [`pick_source`] picks.
+#[inline(always)]
+pub fn picked_value<V: Real>(row: &[f64], row_sum: f64, u: V, value: impl Fn(usize) -> f64) -> V {
+    let target = u * row_sum;
+    let mut cumulative = 0.0;
+    let mut last_positive = 0;
+    let mut picked = V::splat(0.0);
+    let mut found = target.lt(V::splat(f64::NEG_INFINITY)); // no lane yet
+    for (k, &w) in row.iter().enumerate() {
+        if w > 0.0 {
+            cumulative += w;
+            last_positive = k;
+            let here = !found & target.lt(V::splat(cumulative));
+            picked = V::select(here, V::splat(value(k)), picked);
+            found = found | here;
+        }
+    }
+    // only through rounding at u close to 1
+    V::select(found, picked, V::splat(value(last_positive)))
+}
+
 /// §5.3: the gain from imitating a frontier `gap` (G = F_k - a_i) above the firm: close the
 /// share `catch_up` (kappa_j) of the gap, damped past the absorptive gap scale
 /// theta_j (1 + talent_j): `kappa G exp(-G / (theta (1 + talent)))`. Nothing when at or above
@@ -80,6 +103,37 @@ mod tests {
         assert!(gain(0.5, 0.3, 0.5, 0.0) > gain(1.5, 0.3, 0.5, 0.0));
         // Talent widens the absorptive gap: a far frontier becomes reachable.
         assert!(gain(1.5, 0.3, 0.5, 1.0) > gain(1.5, 0.3, 0.5, 0.0));
+    }
+
+    #[test]
+    fn the_source_picked_in_lanes_is_the_one_picked_alone() {
+        use crate::lanes::F64s;
+        let value = |k: usize| 10.0 + k as f64;
+        // zero weights skipped, a leading zero, a row whose sum rounds: every boundary
+        let rows: [&[f64]; 4] = [
+            &[0.20, 0.15, 0.03],
+            &[0.0, 0.4, 0.0, 0.1],
+            &[0.1, 0.2, 0.3, 0.0],
+            &[1.0 / 3.0, 1.0 / 3.0, 1.0 / 3.0],
+        ];
+        for row in rows {
+            let sum: f64 = row.iter().sum();
+            let mut u: Vec<f64> = (0..1000).map(|i| (i as f64 + 0.5) / 1000.0).collect();
+            u.extend([f64::EPSILON, 1.0 - f64::EPSILON / 2.0, 0.5, 0.6]);
+            // the exact boundaries u = cumulative / sum
+            let mut cumulative = 0.0;
+            for &w in row {
+                cumulative += w;
+                u.push(cumulative / sum);
+            }
+            u.resize(u.len().next_multiple_of(8), 0.25); // whole tiles of 8
+            for chunk in u.chunks(8) {
+                let lanes = picked_value(row, sum, F64s::<8>::load(chunk, 0), value);
+                for (l, &u) in chunk.iter().enumerate() {
+                    assert_eq!(lanes.0[l], value(pick_source(row, sum, u)), "{row:?} u {u}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -730,14 +730,28 @@ fn imitate<const W: usize>(
     }
     let pick = draws.uniform(Purpose::ImitationSource);
     let ctx = g.ctx;
-    let frontier = F64s::from_fn(|l| {
-        if !tries.0[l] {
-            return f64::NAN; // no attempt
+    let source_frontier = |k: usize| ctx.stats[k].frontier;
+    let frontier = match g.groups.one {
+        // one sector: one row of W for the tile, the sources picked in lanes
+        Some(j) => {
+            let total = ctx.sector_steps[j].imitation_total;
+            let row = ctx.spillover.row(j);
+            let frontier = imitation::picked_value(row, total, pick, source_frontier);
+            F64s::select(tries, frontier, F64s::splat(f64::NAN)) // NaN: no attempt
         }
-        let j = firm.sector[l];
-        let total = ctx.sector_steps[j].imitation_total;
-        ctx.stats[imitation::pick_source(ctx.spillover.row(j), total, pick.0[l])].frontier
-    });
+        None => F64s::from_fn(|l| {
+            if !tries.0[l] {
+                return f64::NAN; // no attempt
+            }
+            let j = firm.sector[l];
+            let total = ctx.sector_steps[j].imitation_total;
+            source_frontier(imitation::pick_source(
+                ctx.spillover.row(j),
+                total,
+                pick.0[l],
+            ))
+        }),
+    };
     let gap = frontier - a; // NaN if the source never had firms: no imitation
     let raised = gap.gt(F64s::splat(0.0));
     let gap = F64s::select(raised, gap, F64s::splat(0.0));
