@@ -101,15 +101,13 @@ impl ProductionChunk<'_, '_> {
             groups.gather(|j| get(&sectors[j].params))
         };
         let column = |col: &[f64]| F64s::<W>::load(col, start);
-        // §5.12: shares renormalised within the sector (equal shares if they sum to 0)
-        let share = F64s::<W>::from_fn(|l| {
-            let total = &c.totals[sector[l]];
-            if total.share > 0.0 {
-                f.share[start + l] / total.share
-            } else {
-                1.0 / total.firms as f64
+        // §5.12: shares renormalised within the sector
+        let share = match groups.one {
+            Some(j) => renormalised_share(column(f.share), &c.totals[j]),
+            None => {
+                F64s::<W>::from_fn(|l| renormalised_share(f.share[start + l], &c.totals[sector[l]]))
             }
-        });
+        };
         let (a, digital, green) = (column(f.a), column(f.digital), column(f.green));
         let multiplier = data::multiplier(
             params(|p| p.data_productivity),
@@ -206,6 +204,17 @@ impl ProductionChunk<'_, '_> {
             self.a_local.count(j, a);
             self.ln_a_local.count(j, ln_a);
         }
+    }
+}
+
+/// §5.12: a firm's share within its sector, `f_i / sum_k f_k` (equal shares, `1 / n_j`, if
+/// they sum to 0), for one firm or several in lanes.
+#[inline(always)]
+fn renormalised_share<V: Real>(share: V, total: &StateSums) -> V {
+    if total.share > 0.0 {
+        share / total.share
+    } else {
+        V::splat(1.0 / total.firms as f64)
     }
 }
 
