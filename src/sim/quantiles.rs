@@ -127,6 +127,8 @@ impl GroupQuantiles {
         Local {
             quantiles: self,
             slot: unsafe { self.slots.current() },
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
         }
     }
 
@@ -243,6 +245,17 @@ impl GroupQuantiles {
 pub struct Local<'a> {
     quantiles: &'a GroupQuantiles,
     slot: &'a mut Slot,
+    /// The range of the values counted through this handle, added to the slot's when it is
+    /// dropped (in registers meanwhile).
+    min: f64,
+    max: f64,
+}
+
+impl Drop for Local<'_> {
+    fn drop(&mut self) {
+        self.slot.min = self.slot.min.min(self.min);
+        self.slot.max = self.slot.max.max(self.max);
+    }
 }
 
 impl Local<'_> {
@@ -252,8 +265,8 @@ impl Local<'_> {
         let bin = self.quantiles.bin(value);
         let slot = &mut *self.slot;
         slot.counts[group * self.quantiles.bins + bin] += 1;
-        slot.min = slot.min.min(value);
-        slot.max = slot.max.max(value);
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
     }
 
     /// Second pass: keeps `value` if it lies in a bin that holds a target of `group` or of the

@@ -121,8 +121,14 @@ impl<'a, T> ScatterSlice<'a, T> {
 /// locks, atomics and per-chunk copies of large buffers.
 #[derive(Debug, Default)]
 pub struct PerThread<T> {
-    slots: Vec<std::cell::UnsafeCell<T>>,
+    slots: Vec<Padded<std::cell::UnsafeCell<T>>>,
 }
+
+/// A slot on cache lines of its own (two lines, as processors fetch lines in pairs), so that
+/// threads writing their own slots do not contend for one line.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Padded<T>(T);
 
 // SAFETY: each slot is mutated only by the worker thread whose index it has (see `current`),
 // and read only when no pass is running.
@@ -135,7 +141,7 @@ impl<T: Default> PerThread<T> {
     pub fn reset(&mut self, threads: usize, mut prepare: impl FnMut(&mut T)) {
         self.slots.resize_with(threads + 1, Default::default);
         for slot in &mut self.slots {
-            prepare(slot.get_mut());
+            prepare(slot.0.get_mut());
         }
     }
 
@@ -153,13 +159,13 @@ impl<T: Default> PerThread<T> {
         let outside = self.slots.len() - 1;
         let index = rayon::current_thread_index().unwrap_or(outside);
         // SAFETY: only this thread uses slot `index` (caller's contract).
-        unsafe { &mut *self.slots[index].get() }
+        unsafe { &mut *self.slots[index].0.get() }
     }
 
     /// Every slot, after the pass.
     pub fn iter(&self) -> impl Iterator<Item = &T> {
         // SAFETY: `&self` outside a pass: no slot is being mutated.
-        self.slots.iter().map(|s| unsafe { &*s.get() })
+        self.slots.iter().map(|s| unsafe { &*s.0.get() })
     }
 }
 
