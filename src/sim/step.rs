@@ -4,8 +4,8 @@
 //! |---|---|---|---|---|
 //! | policy | `begin_step` | §5.1 | levers, S(t-1), Y(t-1) | b(t), per-sector constants |
 //! | firm phase | `phase_pass` | §5.1-5.9, §5.10 | firm, S(t-1) | a, d, g, D, paid, CES weight, outcome; chunk sums |
-//! | exits | `exits_pass` | §5.11 | share, CES weight, outcome | chunk counts |
-//! | structure | `structure_pass` | §5.12 | firms, outcomes | the next population, in place (exits leave holes, newcomers are appended); S(t) means |
+//! | exits | `exits_pass` | §5.11 | share, CES weight, outcome | chunk counts; the new share (over the CES weight), the exit mark |
+//! | structure | `structure_pass` | §5.12 | firms, outcomes, new shares | the next population, in place (exits leave holes, newcomers are appended); S(t) means |
 //! | fiscal | `account_flows` | §5.13, fiscal | chunk sums, levers | flows, spent(t) |
 //! | production | `production_pass` | §5.13 | new population, S(t) | shares normalised, ln A; sums, histograms |
 //! | quantiles | `quantiles_pass` | §5.13 | sector, a, ln A | the values near each quantile; S(t) quantiles |
@@ -33,12 +33,13 @@ use crate::model::policy;
 
 /// Bytes the step must read and write per firm, from the layout of the passes above: firm
 /// phase 106 (reads sector, birth, share, a, d, g, D; writes a, d, g, D, paid, CES weight,
-/// outcome), exits 26 (reads sector, share, weight, outcome), structure 78 (reads sector,
-/// share, a, d, g, D, outcome, weight; writes sector, share, previous share and origin in
-/// place), production 84 (reads sector, a, d, g, D, share, paid, previous share, origin and
-/// last step's ln A; writes share, ln A), quantiles 18 (reads sector, a, ln A). Used by
-/// `nqpsim bench` for the effective bandwidth of the step.
-pub const STEP_BYTES_PER_FIRM: usize = 106 + 26 + 78 + 84 + 18;
+/// outcome), exits 50 (reads sector, share, demand shifter, weight, outcome; writes the new
+/// share over the weight, and the outcome's exit mark), structure 78 (reads sector, share,
+/// a, d, g, D, outcome, new share; writes sector, share, previous share and origin in place),
+/// production 84 (reads sector, a, d, g, D, share, paid, previous share, origin and last
+/// step's ln A; writes share, ln A), quantiles 18 (reads sector, a, ln A). Used by `nqpsim
+/// bench` for the effective bandwidth of the step.
+pub const STEP_BYTES_PER_FIRM: usize = 106 + 50 + 78 + 84 + 18;
 
 /// Holes left by exits are removed when they exceed one place in this many. Part of the
 /// output contract (like [`FIRM_CHUNK`]): it decides where chunk boundaries fall.
