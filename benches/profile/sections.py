@@ -1,0 +1,228 @@
+#!/usr/bin/env python3
+"""Instructions per firm-step, by pass and by model section.
+
+Runs nqpsim under valgrind's callgrind (every instruction counted, no sampling), maps each
+instruction's address to the chain of functions inlined at it (llvm-symbolizer and the line
+tables of the binary), and charges its count to the pass and the model section it belongs to:
+for the firm phase, the function of src/sim/phase.rs that `firm_phase_lanes` calls (§5.2
+`innovate`, §5.4 `digital_upgrade`, ...). Counts are per firm-step: divided by the firms at
+the start of each timed step, summed over the steps, as `nqpsim bench` counts them. What the
+set-up of the economy executes (step 0 and before) is left out: each address is charged
+its count less its count in a run of 0 steps.
+
+valgrind has no AVX-512, so the AVX2 level is the widest this can count (the default here).
+
+Needs valgrind and llvm-symbolizer, and a build with line tables:
+
+    CARGO_PROFILE_CI_DEBUG=line-tables-only cargo build --profile ci --target-dir target/profile
+    python3 benches/profile/sections.py --nqpsim target/profile/ci/nqpsim
+
+See docs/performance.md ("Where the instructions go").
+"""
+
+import argparse
+import collections
+import csv
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+
+def counts_by_address(path):
+    """Self instruction counts per address of the nqpsim binary in a callgrind file
+    written with --dump-instr=yes (positions "instr line")."""
+    names, current, counts = {}, None, collections.Counter()
+    address = line = 0
+    after_call = False
+
+    def position(token, previous):
+        if token == "*":
+            return previous
+        if token[0] in "+-":
+            return previous + int(token, 0)
+        return int(token, 0)
+
+    with open(path) as f:
+        for raw in f:
+            text = raw.rstrip("\n")
+            if not text or text[0] == "#":
+                continue
+            for key in ("ob=", "cob="):
+                if text.startswith(key):
+                    m = re.match(r"c?ob=\((\d+)\)(?: (.*))?", text)
+                    if m.group(2):
+                        names[m.group(1)] = m.group(2)
+                    if key == "ob=":
+                        current = names[m.group(1)]
+                    break
+            else:
+                if text.startswith("calls="):
+                    after_call = True  # the next line is the call's inclusive cost
+                elif text[0] in "0123456789+-*":
+                    fields = text.split()
+                    address = position(fields[0], address)
+                    line = position(fields[1], line)
+                    if after_call:
+                        after_call = False
+                    elif current and current.endswith("/nqpsim") and len(fields) > 2:
+                        counts[address] += int(fields[2])
+    return counts
+
+
+def inline_frames(binary, addresses):
+    """For each address, its inline chain (innermost first) of (function, file, line)."""
+    frames = {}
+    addresses = list(addresses)
+    for i in range(0, len(addresses), 4000):
+        batch = addresses[i : i + 4000]
+        out = subprocess.run(
+            ["llvm-symbolizer", "--output-style=JSON", "-i", "-f", "-C", "-e", binary]
+            + [hex(a) for a in batch],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for a, entry in zip(batch, json.loads(out)):
+            frames[a] = [
+                (s["FunctionName"], s["FileName"].split("/src/")[-1], s["Line"])
+                for s in entry["Symbol"]
+            ]
+    return frames
+
+
+# The passes of a step, by the function of src/sim/ whose code it is (outermost first).
+PASSES = [
+    ("phase (§5.1-5.9)", "sim/step.rs", "tile<"),
+    ("CES weights (§5.10)", "sim/step.rs", "ces_tile<"),
+    ("exits (§5.11)", "sim/step.rs", "{closure#0}"),
+    ("structure (§5.11-5.12)", "sim/structure.rs", ""),
+    ("production (§5.12-5.13)", "sim/observe.rs", "tile<"),
+    ("quantiles (§5.13)", "sim/observe.rs", ""),
+]
+
+
+def pass_of(chain):
+    """The pass an instruction belongs to, from its inline chain; None outside the step."""
+    sims = [(fn, f) for fn, f, _ in chain if f.startswith("sim/")]
+    if not sims:
+        return None
+    if any(f == "sim/init.rs" for _, f in sims):
+        return "set-up"
+    outer = list(reversed(sims))  # outermost first
+    for name, file, prefix in PASSES:
+        for fn, f in outer[:3]:
+            if f == file and fn.startswith(prefix):
+                return name
+    return "other step code (" + outer[0][1] + ")"
+
+
+def section_of(chain):
+    """For the firm phase: the function `firm_phase_lanes` calls (None: its own code)."""
+    for i, (fn, f, _) in enumerate(chain):
+        if fn.startswith("firm_phase_lanes") and f == "sim/phase.rs":
+            return chain[i - 1][0].split("<")[0] if i > 0 else None
+    return "tile set-up, write-back and sums"
+
+
+def firm_steps(out_dir, steps):
+    """Firms at the start of each step 1..steps (the `all` rows of steps 0..steps-1)."""
+    rows = csv.DictReader(open(os.path.join(out_dir, "baseline", "trajectories.csv")))
+    firms = {int(r["step"]): int(r["firms"]) for r in rows if r["sector"] == "all"}
+    return sum(firms[t] for t in range(steps))
+
+
+# The model sections `firm_phase_lanes` calls; what else it calls (gathers of per-sector
+# values, the firms' keys, eligibility, mask tests) is its glue.
+SECTIONS = {
+    "innovate": "§5.2 innovation (`innovate`)",
+    "imitate": "§5.3 imitation (`imitate`)",
+    "digital_upgrade": "§5.4 digital upgrade (`digital_upgrade`)",
+    "green_upgrade": "§5.5 green upgrade (`green_upgrade`)",
+    "accumulate": "§5.6 data (`data::accumulate`)",
+    "transitory_and_demand": "§5.7 transitory component and demand shifter",
+    "multiplier": "§5.7 data multiplier",
+    "burden": "§5.8 burden",
+    "relative_competitiveness": "§5.8 margin and competitiveness",
+    "exit_and_transition_draws": "§5.9 death, standard and transition draws",
+    "rd_effort": "model 2: R&D effort",
+}
+
+
+def run_profile(args, steps, tmp):
+    """Callgrind counts per address for a run of `steps` steps, and its output folder."""
+    profile = os.path.join(tmp, f"callgrind-{steps}.out")
+    out_dir = os.path.join(tmp, f"out-{steps}")
+    subprocess.run(
+        ["valgrind", "--tool=callgrind", "--dump-instr=yes",
+         "--callgrind-out-file=" + profile,
+         args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
+         "--replicates", "1", "--threads", "1", "--quiet", "--out", out_dir],
+        env=dict(os.environ, NQPSIM_ISA=args.isa),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return counts_by_address(profile), out_dir
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--nqpsim", required=True, help="a build with line tables")
+    ap.add_argument("--isa", default="avx2", help="NQPSIM_ISA (valgrind: up to avx2)")
+    ap.add_argument("--firms", type=int, default=20000)
+    ap.add_argument("--steps", type=int, default=10)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        counts, out_dir = run_profile(args, args.steps, tmp)
+        per = firm_steps(out_dir, args.steps)
+        setup, _ = run_profile(args, 0, tmp)
+    # the steps, whatever code they ran: the difference from a run without steps (which
+    # builds the same economy and observes it at step 0), address by address
+    counts.subtract(setup)
+    step_total = sum(counts.values())
+    frames = inline_frames(args.nqpsim, counts)
+    passes, sections = collections.Counter(), collections.Counter()
+    for address, n in counts.items():
+        p = pass_of(frames[address])
+        if p is None or p == "set-up":
+            continue
+        if p.startswith("other step code"):
+            p = "other step code"
+        passes[p] += n
+        if p == PASSES[0][0]:
+            name = section_of(frames[address])
+            if name is None:
+                key = "glue: the tile's keys, eligibility, gathers, mask tests"
+            elif name == "tile set-up, write-back and sums":
+                key = "the tile: loads, write-back, sums in place order"
+            else:
+                key = SECTIONS.get(
+                    name, "glue: the tile's keys, eligibility, gathers, mask tests"
+                )
+            sections[key] += n
+    attributed = sum(passes.values())
+    # the attribution must still find the passes (it reads function names): a check for CI
+    if PASSES[0][0] not in passes or attributed < 0.9 * step_total:
+        print(f"error: only {attributed / max(step_total, 1):.0%} of the step's instructions "
+              "were attributed to its passes; has a function of src/sim/ been renamed?",
+              file=sys.stderr)
+        return 1
+    print(f"nqpsim run --firms {args.firms} --steps {args.steps} --threads 1, "
+          f"NQPSIM_ISA={args.isa}: {per} firm-steps\n")
+    print("| pass | instructions per firm-step |\n|---|---|")
+    for name, n in passes.most_common():
+        print(f"| {name} | {n / per:.0f} |")
+    print(f"| out of line (libm's `pow`, the entrants' Gamma and normal draws, ...) | "
+          f"{(step_total - attributed) / per:.0f} |")
+    print(f"| **the step** | **{step_total / per:.0f}** |\n")
+    print("| firm phase, by section | instructions per firm-step |\n|---|---|")
+    for name, n in sections.most_common():
+        print(f"| {name} | {n / per:.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
