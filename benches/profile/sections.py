@@ -12,10 +12,10 @@ its count less its count in a run of 0 steps.
 
 valgrind has no AVX-512, so the AVX2 level is the widest this can count (the default here).
 
-Needs valgrind and llvm-symbolizer, and a build with line tables:
+Needs valgrind and llvm-symbolizer, and a build with line tables (the `ci` profile has them):
 
-    CARGO_PROFILE_CI_DEBUG=line-tables-only cargo build --profile ci --target-dir target/profile
-    python3 benches/profile/sections.py --nqpsim target/profile/ci/nqpsim
+    cargo build --profile ci
+    python3 benches/profile/sections.py --nqpsim target/ci/nqpsim
 
 See docs/performance.md ("Where the instructions go").
 """
