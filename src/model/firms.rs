@@ -3,6 +3,7 @@
 //! Firm `i` is the `i`-th element of every vector. The vectors are resized together and
 //! reused from step to step; the step reads and writes them in fixed chunks.
 
+use super::features::Features;
 use crate::rng::BirthKey;
 
 /// A firm's stable id: assigned at birth in a deterministic order, never reused.
@@ -18,6 +19,17 @@ pub type RegionIndex = u8;
 /// The sector of a place whose firm has exited: a hole, skipped by every pass over firms and
 /// removed from time to time ([`Firms::compact`]).
 pub const DEAD: SectorIndex = SectorIndex::MAX;
+
+impl KeptColumns {
+    /// The optional columns model 2's `features` read: `upgrade` with labour (M2.14),
+    /// `delivery` with supply (M2.15).
+    pub fn for_features(features: &Features) -> Self {
+        KeptColumns {
+            upgrade: features.labour,
+            delivery: features.supply,
+        }
+    }
+}
 
 /// The [`Firms::origin`] of a firm that entered in this step (docs/model.md §5.12).
 pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
@@ -40,11 +52,25 @@ fn keep_firms<T: Copy>(column: &mut Vec<T>, sector: &[SectorIndex]) {
 }
 
 macro_rules! firm_columns {
-    ($( $(#[doc = $doc:literal])+ $field:ident : $ty:ty = $fill:expr; )+) => {
-        /// The state of every firm of one replicate: one vector per column, all of one length.
+    (
+        columns { $( $(#[doc = $doc:literal])+ $field:ident : $ty:ty = $fill:expr; )+ }
+        optional { $( $(#[doc = $odoc:literal])+ $ofield:ident : $oty:ty = $ofill:expr; )+ }
+    ) => {
+        /// The state of every firm of one replicate: one vector per column, all of one length
+        /// (an optional column that is not [kept](Firms::kept) stays empty).
         #[derive(Clone, Debug, Default)]
         pub struct Firms {
             $( $(#[doc = $doc])+ pub $field: Vec<$ty>, )+
+            $( $(#[doc = $odoc])+ pub $ofield: Vec<$oty>, )+
+            /// Which optional columns the population keeps (none by default).
+            pub kept: KeptColumns,
+        }
+
+        /// The optional columns of [`Firms`]: those only a model-2 feature reads. A column
+        /// that is not kept takes no memory and its views are empty.
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+        pub struct KeptColumns {
+            $( $(#[doc = $odoc])+ pub $ofield: bool, )+
         }
 
         /// A mutable view of a contiguous range of places of [`Firms`], column by column: what
@@ -52,9 +78,15 @@ macro_rules! firm_columns {
         #[derive(Debug)]
         pub struct FirmsChunk<'a> {
             $( $(#[doc = $doc])+ pub $field: &'a mut [$ty], )+
+            $( $(#[doc = $odoc])+ pub $ofield: &'a mut [$oty], )+
         }
 
         impl Firms {
+            /// No firm, keeping the optional columns `kept`.
+            pub fn keeping(kept: KeptColumns) -> Self {
+                Firms { kept, ..Firms::default() }
+            }
+
             /// Sets every column to length `n` (new places hold the fill value of each column).
             /// Grows capacity by [`Firms::GROWTH_HEADROOM`], not by doubling, so that memory
             /// stays in proportion to the population while a population that grows a little
@@ -63,8 +95,10 @@ macro_rules! firm_columns {
                 if n > self.id.capacity() {
                     let more = n - self.len() + n / Self::GROWTH_HEADROOM;
                     $( self.$field.reserve_exact(more); )+
+                    $( if self.kept.$ofield { self.$ofield.reserve_exact(more); } )+
                 }
                 $( self.$field.resize(n, $fill); )+
+                $( if self.kept.$ofield { self.$ofield.resize(n, $ofill); } )+
             }
 
             /// Removes the holes left by exits, keeping the order of the firms: column by
@@ -74,20 +108,29 @@ macro_rules! firm_columns {
             pub fn compact(&mut self) {
                 let sector = self.sector.clone();
                 let sector = &sector;
-                // the columns are independent: one task each
+                // the columns are independent: one task each (a column not kept is empty)
                 rayon::scope(|scope| {
                     $( let $field = &mut self.$field;
                        scope.spawn(move |_| keep_firms($field, sector)); )+
+                    $( let $ofield = &mut self.$ofield;
+                       scope.spawn(move |_| keep_firms($ofield, sector)); )+
                 });
             }
 
             /// A view of every place.
             pub fn chunk(&mut self) -> FirmsChunk<'_> {
-                FirmsChunk { $( $field: &mut self.$field, )+ }
+                FirmsChunk {
+                    $( $field: &mut self.$field, )+
+                    $( $ofield: &mut self.$ofield, )+
+                }
             }
 
-            /// Bytes of state per firm (for memory estimates).
-            pub const BYTES_PER_FIRM: usize = 0 $( + std::mem::size_of::<$ty>() )+;
+            /// Bytes of state per firm with the optional columns `kept` (for memory
+            /// estimates).
+            pub fn bytes_per_firm(kept: KeptColumns) -> usize {
+                0 $( + std::mem::size_of::<$ty>() )+
+                  $( + if kept.$ofield { std::mem::size_of::<$oty>() } else { 0 } )+
+            }
         }
 
         impl<'a> FirmsChunk<'a> {
@@ -103,15 +146,17 @@ macro_rules! firm_columns {
 
             /// A view of no place.
             pub fn empty() -> Self {
-                FirmsChunk { $( $field: &mut [], )+ }
+                FirmsChunk { $( $field: &mut [], )+ $( $ofield: &mut [], )+ }
             }
 
-            /// The views of places `..mid` and `mid..`.
+            /// The views of places `..mid` and `mid..` (an optional column not kept: empty
+            /// views).
             pub fn split_at(self, mid: usize) -> (Self, Self) {
                 $( let $field = self.$field.split_at_mut(mid); )+
+                $( let $ofield = self.$ofield.split_at_mut(mid.min(self.$ofield.len())); )+
                 (
-                    FirmsChunk { $( $field: $field.0, )+ },
-                    FirmsChunk { $( $field: $field.1, )+ },
+                    FirmsChunk { $( $field: $field.0, )+ $( $ofield: $ofield.0, )+ },
+                    FirmsChunk { $( $field: $field.1, )+ $( $ofield: $ofield.1, )+ },
                 )
             }
         }
@@ -119,6 +164,7 @@ macro_rules! firm_columns {
 }
 
 firm_columns! {
+    columns {
     /// Stable id.
     id: FirmId = FirmId(0);
     /// How the firm was born; keys its random draws (docs/model.md §6).
@@ -147,13 +193,6 @@ firm_columns! {
     share: f64 = 0.0;
     /// Upgrade costs paid this step, share of output (0 for firms born this step).
     paid: f64 = 0.0;
-    /// dd_i: this step's digital upgrade, d_i after §5.4 minus d_i before (docs/model.md
-    /// M2.14; written and read only with `labour` on, 0 for a firm born in the step).
-    upgrade: f64 = 0.0;
-    /// v_i: the share of its key-input needs the firm received in the step's rationing
-    /// (docs/model.md M2.15; written and read only with `supply` on; a newborn takes its
-    /// sector's availability).
-    delivery: f64 = 1.0;
     /// ln A_i at the end of the last completed step (docs/model.md §5.7; set by the production
     /// pass, NaN for a firm born in the step under way).
     ln_a: f64 = f64::NAN;
@@ -163,6 +202,16 @@ firm_columns! {
     /// The sector at the end of the previous step, or [`ORIGIN_ENTRANT`] or
     /// [`ORIGIN_SPAWNED`] for a firm born in this step.
     origin: SectorIndex = ORIGIN_ENTRANT;
+    }
+    optional {
+    /// dd_i: this step's digital upgrade, d_i after §5.4 minus d_i before (docs/model.md
+    /// M2.14; kept with `labour` on, 0 for a firm born in the step).
+    upgrade: f64 = 0.0;
+    /// v_i: the share of its key-input needs the firm received in the step's rationing
+    /// (docs/model.md M2.15; kept with `supply` on; a newborn takes its sector's
+    /// availability).
+    delivery: f64 = 1.0;
+    }
 }
 
 impl Firms {
@@ -228,6 +277,31 @@ mod tests {
         assert!(f.ln_a[1].is_nan());
         assert_eq!(f.origin[1], ORIGIN_ENTRANT);
         assert_eq!(f.share[1], 0.0);
+    }
+
+    #[test]
+    fn an_optional_column_takes_memory_only_where_it_is_kept() {
+        let sectors = [0, DEAD, 1, 2];
+        let mut plain = firms(&sectors);
+        assert!(plain.upgrade.is_empty() && plain.delivery.is_empty());
+        let mut supply = Firms::keeping(KeptColumns {
+            upgrade: false,
+            delivery: true,
+        });
+        supply.resize(sectors.len());
+        supply.sector.copy_from_slice(&sectors);
+        assert_eq!(supply.delivery, vec![1.0; 4]);
+        assert!(supply.upgrade.is_empty());
+        supply.delivery[2] = 0.5;
+        supply.compact();
+        assert_eq!(supply.delivery, vec![1.0, 0.5, 1.0]);
+        assert!(supply.upgrade.is_empty());
+        // views of a column not kept are empty, on both sides of any split
+        let (head, tail) = plain.split_at_mut(1);
+        assert_eq!((head.len(), tail.len()), (1, 3));
+        assert!(head.delivery.is_empty() && tail.delivery.is_empty());
+        plain.compact();
+        assert!(plain.delivery.is_empty() && plain.id.len() == 3);
     }
 
     #[test]

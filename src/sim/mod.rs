@@ -29,7 +29,7 @@ use std::time::Duration;
 use crate::decomposition::DecompositionRow;
 use crate::error::NumericFault;
 use crate::metrics::{MetricsRow, RegionRow};
-use crate::model::firms::Firms;
+use crate::model::firms::{Firms, KeptColumns};
 use crate::model::levers::Levers;
 use crate::model::stats::SectorStats;
 use crate::panel::{PanelRow, PanelSample};
@@ -165,7 +165,8 @@ impl<'s> Simulation<'s> {
             run_key: RunKey::new(scenario.run.seed, replicate),
             step: 0,
             economy: Economy {
-                firms: Firms::default(),
+                // model 2's columns only with the features that read them
+                firms: Firms::keeping(KeptColumns::for_features(&scenario.features)),
                 stats: vec![SectorStats::never_populated(); ns],
                 demand: vec![0.0; ns],
                 output: vec![0.0; ns],

@@ -57,11 +57,13 @@ impl Simulation<'_> {
             f.data.par_chunks(FIRM_CHUNK),
             f.share.par_chunks(FIRM_CHUNK),
             f.origin.par_chunks(FIRM_CHUNK),
-            f.delivery.par_chunks(FIRM_CHUNK),
         )
             .into_par_iter()
+            .enumerate()
             .map(
-                |(sector, birth, id, a, ln_a, d, g, data, share, origin, delivery)| {
+                |(chunk, (sector, birth, id, a, ln_a, d, g, data, share, origin))| {
+                    // v_i is kept only with `supply` (model 2)
+                    let delivery = |i: usize| f.delivery[chunk * FIRM_CHUNK + i];
                     let mut rows = Vec::new();
                     for i in 0..sector.len() {
                         if sector[i] == DEAD || !sample.contains(birth[i]) {
@@ -70,7 +72,7 @@ impl Simulation<'_> {
                         let j = sector[i] as usize;
                         let mut y = share[i] * output[j]; // Y_i = f_i Y_j
                         if supply && delivered[j] > 0.0 {
-                            y *= delivery[i] / delivered[j]; // M2.15: Y_i = f_i wv_i Y_j
+                            y *= delivery(i) / delivered[j]; // M2.15: Y_i = f_i wv_i Y_j
                         }
                         let mut employment = y * math::exp(-ln_a[i]); // L_i = Y_i / A_i
                         if scenario.features.labour {

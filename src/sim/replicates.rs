@@ -11,7 +11,7 @@ use super::schedule::{self, StopWatch};
 use crate::decomposition::DecompositionRow;
 use crate::error::{Error, NumericFault};
 use crate::metrics::{MetricsRow, RegionRow};
-use crate::model::firms::Firms;
+use crate::model::firms::{Firms, KeptColumns};
 use crate::panel::{PanelRow, PanelSample};
 use crate::scenario::Scenario;
 
@@ -87,7 +87,8 @@ pub fn estimated_bytes_per_replicate(scenario: &Scenario) -> u64 {
 pub fn estimated_bytes(scenario: &Scenario, panel: Option<PanelSample>) -> u64 {
     const SCRATCH_BYTES_PER_FIRM: f64 = 16.0; // CES weight, outcome
     const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
-    let per_firm = (Firms::BYTES_PER_FIRM as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
+    let state = Firms::bytes_per_firm(KeptColumns::for_features(&scenario.features));
+    let per_firm = (state as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
     let entry: f64 = scenario
         .sectors
         .iter()

@@ -341,7 +341,8 @@ struct FirmsWriter<'a> {
     share: ScatterSlice<'a, f64>,
     paid: ScatterSlice<'a, f64>,
     ln_a: ScatterSlice<'a, f64>,
-    delivery: ScatterSlice<'a, f64>,
+    /// `None` where the column is not kept (model 2, supply).
+    delivery: Option<ScatterSlice<'a, f64>>,
     prev_share: ScatterSlice<'a, f64>,
     origin: ScatterSlice<'a, SectorIndex>,
 }
@@ -363,7 +364,7 @@ impl<'a> FirmsWriter<'a> {
             share: ScatterSlice::new(f.share),
             paid: ScatterSlice::new(f.paid),
             ln_a: ScatterSlice::new(f.ln_a),
-            delivery: ScatterSlice::new(f.delivery),
+            delivery: (!f.delivery.is_empty()).then(|| ScatterSlice::new(f.delivery)),
             prev_share: ScatterSlice::new(f.prev_share),
             origin: ScatterSlice::new(f.origin),
         }
@@ -392,7 +393,9 @@ impl<'a> FirmsWriter<'a> {
             self.share.write(index, firm.share);
             self.paid.write(index, 0.0);
             self.ln_a.write(index, f64::NAN);
-            self.delivery.write(index, firm.delivery);
+            if let Some(delivery) = &self.delivery {
+                delivery.write(index, firm.delivery);
+            }
             self.prev_share.write(index, 0.0);
             self.origin.write(index, firm.origin);
         }
