@@ -20,17 +20,6 @@ pub type RegionIndex = u8;
 /// removed from time to time ([`Firms::compact`]).
 pub const DEAD: SectorIndex = SectorIndex::MAX;
 
-impl KeptColumns {
-    /// The optional columns model 2's `features` read: `upgrade` with labour (M2.14),
-    /// `delivery` with supply (M2.15).
-    pub fn for_features(features: &Features) -> Self {
-        KeptColumns {
-            upgrade: features.labour,
-            delivery: features.supply,
-        }
-    }
-}
-
 /// The [`Firms::origin`] of a firm that entered in this step (docs/model.md §5.12).
 pub const ORIGIN_ENTRANT: SectorIndex = SectorIndex::MAX - 1;
 
@@ -211,6 +200,17 @@ firm_columns! {
     /// (docs/model.md M2.15; kept with `supply` on; a newborn takes its sector's
     /// availability).
     delivery: f64 = 1.0;
+    }
+}
+
+impl KeptColumns {
+    /// The optional columns model 2's `features` read: `upgrade` with labour (M2.14),
+    /// `delivery` with supply (M2.15).
+    pub fn for_features(features: &Features) -> Self {
+        KeptColumns {
+            upgrade: features.labour,
+            delivery: features.supply,
+        }
     }
 }
 
