@@ -119,14 +119,6 @@ def pass_of(chain):
     return "other step code (" + outer[0][1] + ")"
 
 
-def section_of(chain):
-    """For the firm phase: the function `firm_phase_lanes` calls (None: its own code)."""
-    for i, (fn, f, _) in enumerate(chain):
-        if fn.startswith("firm_phase_lanes") and f == "sim/phase.rs":
-            return chain[i - 1][0].split("<")[0] if i > 0 else None
-    return "tile set-up, write-back and sums"
-
-
 def firm_steps(out_dir, steps):
     """Firms at the start of each step 1..steps (the `all` rows of steps 0..steps-1)."""
     rows = csv.DictReader(open(os.path.join(out_dir, "baseline", "trajectories.csv")))
@@ -149,6 +141,20 @@ SECTIONS = {
     "exit_and_transition_draws": "§5.9 death, standard and transition draws",
     "rd_effort": "model 2: R&D effort",
 }
+
+
+GLUE = "glue: the tile's keys, eligibility, gathers, mask tests"
+
+
+def section_of(chain):
+    """For the firm phase: the model section whose code an instruction is (the function
+    `firm_phase_lanes` calls, named by SECTIONS), its glue, or the tile around it."""
+    for i, (fn, f, _) in enumerate(chain):
+        if fn.startswith("firm_phase_lanes") and f == "sim/phase.rs":
+            if i == 0:
+                return GLUE
+            return SECTIONS.get(chain[i - 1][0].split("<")[0], GLUE)
+    return "the tile: loads, write-back, sums in place order"
 
 
 def run_profile(args, steps, tmp):
@@ -193,16 +199,7 @@ def main():
             p = "other step code"
         passes[p] += n
         if p == PASSES[0][0]:
-            name = section_of(frames[address])
-            if name is None:
-                key = "glue: the tile's keys, eligibility, gathers, mask tests"
-            elif name == "tile set-up, write-back and sums":
-                key = "the tile: loads, write-back, sums in place order"
-            else:
-                key = SECTIONS.get(
-                    name, "glue: the tile's keys, eligibility, gathers, mask tests"
-                )
-            sections[key] += n
+            sections[section_of(frames[address])] += n
     attributed = sum(passes.values())
     # the attribution must still find the passes (it reads function names): a check for CI
     if PASSES[0][0] not in passes or attributed < 0.9 * step_total:
