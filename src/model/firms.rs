@@ -17,7 +17,8 @@ pub type SectorIndex = u16;
 pub type RegionIndex = u8;
 
 /// The sector of a place whose firm has exited: a hole, skipped by every pass over firms and
-/// removed from time to time ([`Firms::compact`]).
+/// removed from time to time ([`Firms::compact`]). A hole's other columns mean nothing: the
+/// passes in lanes write whole tiles, holes included.
 pub const DEAD: SectorIndex = SectorIndex::MAX;
 
 /// The [`Firms::origin`] of a firm that entered in this step (docs/model.md §5.12).

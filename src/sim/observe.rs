@@ -159,7 +159,6 @@ impl ProductionChunk<'_, '_> {
             let (i, j) = (start + l, sector[l]);
             let (share, ln_a, a) = (share.0[l], ln_a.0[l], a.0[l]);
             let w = output_weight.0[l];
-            f.share[i] = share;
             let s = &mut self.acc[j];
             let x = ln_a - c.shift[j];
             s.weighted_ln_c += share * ln_c.0[l];
@@ -200,10 +199,13 @@ impl ProductionChunk<'_, '_> {
                     _ => d.transformed.add(share, ln_a), // switched in, or spawned
                 }
             }
-            f.ln_a[i] = ln_a;
             self.a_local.count(j, a);
             self.ln_a_local.count(j, ln_a);
         }
+        // whole registers, a hole's places too (nothing reads a hole's columns); ln A after
+        // the decompositions have read last step's
+        share.store(f.share, start);
+        ln_a.store(f.ln_a, start);
     }
 }
 

@@ -392,42 +392,24 @@ impl PhaseChunk<'_, '_> {
         };
         let u = firm_phase_lanes(self.ctx, &firms);
         let features = self.ctx.features;
-        if alive.iter().all(|&a| a) {
-            // the tile's columns in whole registers
-            u.a.store(f.a, start);
-            u.digital.store(f.digital, start);
-            u.green.store(f.green, start);
-            u.data.store(f.data, start);
-            u.transitory.store(f.transitory, start);
-            u.demand_shift.store(f.demand_shift, start);
-            u.paid.store(f.paid, start);
-            u.x.store(self.weight, start);
-            self.outcome[start..start + W].copy_from_slice(&u.outcome);
-            if features.labour {
-                u.upgrade.store(f.upgrade, start); // dd_i (M2.14)
-            }
-            if features.supply {
-                u.delivery.store(f.delivery, start); // v_i (M2.15)
-            }
-        } else {
-            for (l, _) in alive.iter().enumerate().filter(|(_, a)| **a) {
-                let i = start + l;
-                f.a[i] = u.a.0[l];
-                f.digital[i] = u.digital.0[l];
-                f.green[i] = u.green.0[l];
-                f.data[i] = u.data.0[l];
-                f.transitory[i] = u.transitory.0[l];
-                f.demand_shift[i] = u.demand_shift.0[l];
-                f.paid[i] = u.paid.0[l];
-                self.weight[i] = u.x.0[l];
-                self.outcome[i] = u.outcome[l];
-                if features.labour {
-                    f.upgrade[i] = u.upgrade.0[l]; // dd_i (M2.14)
-                }
-                if features.supply {
-                    f.delivery[i] = u.delivery.0[l]; // v_i (M2.15)
-                }
-            }
+        // the tile's columns in whole registers, a hole's places too: nothing reads the
+        // columns of a hole (every pass skips sector DEAD and a compaction drops it), and a
+        // store per live lane costs more than the registers (most tiles hold a hole just
+        // before a compaction)
+        u.a.store(f.a, start);
+        u.digital.store(f.digital, start);
+        u.green.store(f.green, start);
+        u.data.store(f.data, start);
+        u.transitory.store(f.transitory, start);
+        u.demand_shift.store(f.demand_shift, start);
+        u.paid.store(f.paid, start);
+        u.x.store(self.weight, start);
+        self.outcome[start..start + W].copy_from_slice(&u.outcome);
+        if features.labour {
+            u.upgrade.store(f.upgrade, start); // dd_i (M2.14)
+        }
+        if features.supply {
+            u.delivery.store(f.delivery, start); // v_i (M2.15)
         }
         // each firm's sums in place order
         for (l, &alive) in alive.iter().enumerate() {
@@ -485,9 +467,9 @@ impl PhaseChunk<'_, '_> {
             groups.gather(|j| acc[j].max_level),
             groups.gather(|j| acc[j].max_x),
         );
+        weight.store(self.weight, start); // a hole's place too (see `tile`)
         for (l, &alive) in alive.iter().enumerate() {
             if alive {
-                self.weight[start + l] = weight.0[l];
                 self.acc[sector[l]].ces_sum += weight.0[l];
             }
         }
