@@ -31,9 +31,10 @@ import sys
 import tempfile
 
 
-def counts_by_address(path):
-    """Self instruction counts per address of the nqpsim binary in a callgrind file
-    written with --dump-instr=yes (positions "instr line")."""
+def counts_by_address(path, binary):
+    """Self instruction counts per address of `binary` (the object callgrind names by its
+    real path) in a callgrind file written with --dump-instr=yes (positions "instr line")."""
+    binary = os.path.realpath(binary)
     names, current, counts = {}, None, collections.Counter()
     address = line = 0
     after_call = False
@@ -67,7 +68,7 @@ def counts_by_address(path):
                     line = position(fields[1], line)
                     if after_call:
                         after_call = False
-                    elif current and current.endswith("/nqpsim") and len(fields) > 2:
+                    elif current == binary and len(fields) > 2:
                         counts[address] += int(fields[2])
     return counts
 
@@ -171,7 +172,7 @@ def run_profile(args, steps, tmp):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    return counts_by_address(profile), out_dir
+    return counts_by_address(profile, args.nqpsim), out_dir
 
 
 def main():
