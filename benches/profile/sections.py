@@ -17,6 +17,10 @@ Needs valgrind and llvm-symbolizer, and a build with line tables (the `ci` profi
     cargo build --profile ci
     python3 benches/profile/sections.py --nqpsim target/ci/nqpsim
 
+With --mix it also prints what kinds of instruction the passes in lanes (the firm phase, the
+CES weights, production) execute: vector, scalar floating point, integer and control, and
+those that read or write the stack (spills, the tile's arrays); needs objdump.
+
 See docs/performance.md ("Where the instructions go").
 """
 
@@ -175,12 +179,48 @@ def run_profile(args, steps, tmp):
     return counts_by_address(profile, args.nqpsim), out_dir
 
 
+# The passes whose code runs in lanes.
+LANE_PASSES = ("phase (§5.1-5.9)", "CES weights (§5.10)", "production (§5.12-5.13)")
+
+
+def instruction_mix(binary, counts):
+    """Executed instructions of `counts` (address -> count) by kind, from the disassembly."""
+    lo, hi = min(counts), max(counts) + 16
+    out = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", f"--start-address={lo}",
+         f"--stop-address={hi}", binary],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    text = {}
+    for line in out.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\s+(.*)", line)
+        if m:
+            text[int(m.group(1), 16)] = m.group(2)
+    kinds, stack, total = collections.Counter(), 0, 0
+    for address, n in counts.items():
+        ins = text.get(address)
+        if ins is None:
+            continue
+        total += n
+        if "ymm" in ins or "zmm" in ins:
+            kinds["vector registers of 256 or 512 bits (`ymm`, `zmm`)"] += n
+        elif "xmm" in ins:
+            kinds["`xmm`: scalar floating point, or 128 bits"] += n
+        else:
+            kinds["integer and control"] += n
+        if "(%rsp)" in ins or "(%rbp)" in ins:
+            stack += n
+    return kinds, stack, total
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nqpsim", required=True, help="a build with line tables")
     ap.add_argument("--isa", default="avx2", help="NQPSIM_ISA (valgrind: up to avx2)")
     ap.add_argument("--firms", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--mix", action="store_true",
+                    help="also the kinds of instruction the passes in lanes execute")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         counts, out_dir = run_profile(args, args.steps, tmp)
@@ -192,6 +232,7 @@ def main():
     step_total = sum(counts.values())
     frames = inline_frames(args.nqpsim, counts)
     passes, sections = collections.Counter(), collections.Counter()
+    in_lanes = collections.Counter()
     for address, n in counts.items():
         p = pass_of(frames[address])
         if p is None or p == "set-up":
@@ -199,6 +240,8 @@ def main():
         if p.startswith("other step code"):
             p = "other step code"
         passes[p] += n
+        if p in LANE_PASSES and n > 0:
+            in_lanes[address] = n
         if p == PASSES[0][0]:
             sections[section_of(frames[address])] += n
     attributed = sum(passes.values())
@@ -219,6 +262,13 @@ def main():
     print("| firm phase, by section | instructions per firm-step |\n|---|---|")
     for name, n in sections.most_common():
         print(f"| {name} | {n / per:.0f} |")
+    if args.mix:
+        kinds, stack, total = instruction_mix(args.nqpsim, in_lanes)
+        print(f"\n| the passes in lanes ({total / per:.0f} instructions per firm-step) "
+              "| share |\n|---|---|")
+        for name, n in kinds.most_common():
+            print(f"| {name} | {n / total:.0%} |")
+        print(f"| of all these: reading or writing the stack | {stack / total:.0%} |")
     return 0
 
 
