@@ -118,14 +118,18 @@ impl Simulation<'_> {
                         f.prev_share[i] = f.share[i];
                         f.origin[i] = f.sector[i];
                         let new = weight[i]; // the exits pass's new share (§5.11)
+                        // read for every firm, not only for the few that leave: a column
+                        // streamed in order stays ahead in the cache, one read here and
+                        // there misses it
+                        let ln_a = f.ln_a[i];
                         if o.flags & Outcome::EXITS != 0 {
-                            leavers[j].died.add(f.share[i], f.ln_a[i]);
+                            leavers[j].died.add(f.share[i], ln_a);
                             f.sector[i] = DEAD;
                             f.share[i] = 0.0;
                             continue;
                         }
                         if o.switch_to != NO_SWITCH {
-                            leavers[j].switched_out.add(f.share[i], f.ln_a[i]);
+                            leavers[j].switched_out.add(f.share[i], ln_a);
                             f.sector[i] = o.switch_to;
                             f.share[i] = newcomer_share(o.switch_to as usize);
                             // a switcher keeps its e and takes its new sector's mean xi
