@@ -12,8 +12,8 @@ use tempfile::TempDir;
 const REPEATS: usize = 2;
 
 /// `nqpsim bench` on a small baseline in the checkout (so that the commit can be read from it);
-/// returns the JSON it wrote and its stderr.
-fn bench_json(dir: &TempDir) -> (serde_json::Value, String) {
+/// returns the JSON it wrote, its stderr and its stdout.
+fn bench_json(dir: &TempDir) -> (serde_json::Value, String, String) {
     let json = dir.path().join("bench.json");
     let output = Command::cargo_bin("nqpsim")
         .expect("the nqpsim binary is built")
@@ -28,7 +28,11 @@ fn bench_json(dir: &TempDir) -> (serde_json::Value, String) {
         .clone();
     let text = std::fs::read_to_string(&json).expect("the JSON file is written");
     let value = serde_json::from_str(&text).expect("the JSON parses");
-    (value, String::from_utf8_lossy(&output.stderr).into_owned())
+    (
+        value,
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 /// What `git rev-parse HEAD` says in `dir`, if it is a checkout.
@@ -46,7 +50,7 @@ fn head_of(dir: &Path) -> Option<String> {
 #[test]
 fn bench_json_records_the_load_the_build_the_cpu_and_every_repeat() {
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let (json, stderr) = bench_json(&dir);
+    let (json, stderr, _) = bench_json(&dir);
 
     // the fields other tools read are still there
     for key in [
@@ -118,4 +122,69 @@ fn bench_json_records_the_load_the_build_the_cpu_and_every_repeat() {
             "{message} not on stderr:\n{stderr}"
         );
     }
+}
+
+/// The table gives the time of each pass in nanoseconds per firm-step: the pass's share of the
+/// step's wall time times the step's time, so the passes add up to at most the step.
+#[test]
+fn the_time_by_pass_is_in_nanoseconds_per_firm_step_and_adds_up_to_at_most_the_step() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let (json, _, stdout) = bench_json(&dir);
+    let measurement = &json["measurements"][0];
+    let threads = measurement["threads"].as_u64().expect("threads");
+    let step_ns = measurement["ns_per_firm_step"]
+        .as_f64()
+        .expect("ns per firm-step");
+    let line = stdout
+        .lines()
+        .find(|l| {
+            l.starts_with(&format!(
+                "time by pass, {threads} thread(s), ns per firm-step"
+            ))
+        })
+        .unwrap_or_else(|| panic!("no time by pass for {threads} thread(s) in\n{stdout}"));
+    let passes: Vec<(&str, f64, f64)> = line
+        .split(": ")
+        .nth(1)
+        .expect("the passes after the colon")
+        .split(", ")
+        .map(|pass| {
+            // "phase 58.6 (52 %)"
+            let fields: Vec<&str> = pass.split_whitespace().collect();
+            let ns: f64 = fields[1].parse().expect("ns per firm-step");
+            let percent: f64 = fields[2].trim_start_matches('(').parse().expect("a share");
+            (fields[0], ns, percent)
+        })
+        .collect();
+    let names: Vec<&str> = passes.iter().map(|p| p.0).collect();
+    assert_eq!(
+        names,
+        [
+            "phase",
+            "exits",
+            "structure",
+            "production",
+            "quantiles",
+            "rows"
+        ]
+    );
+    let shares = &measurement["stage_shares"];
+    for &(name, ns, percent) in &passes {
+        let share = shares[name].as_f64().expect("the pass's share in the JSON");
+        // both printed rounded: to 0.1 ns and to a whole percent
+        assert!(
+            (ns - share * step_ns).abs() <= 0.05 + 1e-9,
+            "{name}: {line}"
+        );
+        assert!(
+            (percent - 100.0 * share).abs() <= 0.5 + 1e-9,
+            "{name}: {line}"
+        );
+        assert!(ns >= 0.0, "{name}: {line}");
+    }
+    let total: f64 = passes.iter().map(|p| p.1).sum();
+    assert!(
+        total <= step_ns + 0.05 * passes.len() as f64,
+        "{total} > {step_ns}: {line}"
+    );
 }

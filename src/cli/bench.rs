@@ -258,16 +258,23 @@ fn table(r: &Report) -> Result<String, std::fmt::Error> {
     }
     for m in &r.measurements {
         let s = &m.stage_shares;
+        let pass = |name: &str, share: f64| {
+            format!(
+                "{name} {:.1} ({:.0} %)",
+                share * m.ns_per_firm_step,
+                100.0 * share
+            )
+        };
         writeln!(
             out,
-            "time by pass, {} thread(s): phase {:.0} %, exits {:.0} %, structure {:.0} %, production {:.0} %, quantiles {:.0} %, rows {:.0} %",
+            "time by pass, {} thread(s), ns per firm-step (share of the step): {}, {}, {}, {}, {}, {}",
             m.threads,
-            100.0 * s.phase,
-            100.0 * s.exits,
-            100.0 * s.structure,
-            100.0 * s.production,
-            100.0 * s.quantiles,
-            100.0 * s.rows
+            pass("phase", s.phase),
+            pass("exits", s.exits),
+            pass("structure", s.structure),
+            pass("production", s.production),
+            pass("quantiles", s.quantiles),
+            pass("rows", s.rows)
         )?;
     }
     writeln!(
