@@ -21,7 +21,16 @@ With --mix it also prints what kinds of instruction the passes in lanes (the fir
 CES weights, production) execute: vector, scalar floating point, integer and control, and
 those that read or write the stack (spills, the tile's arrays); needs objdump.
 
-See docs/performance.md ("Where the instructions go").
+With --perf it samples time instead of counting instructions: `perf record -e cpu-clock`
+of the same runs, each sample charged as above, at the level nqpsim picks (valgrind cannot run
+AVX-512, perf can): the time by pass and by model section in nanoseconds per firm-step, and
+the kinds of instruction the samples fall on (a sample lands on the instruction that retires
+after a stall, so read the kinds as where time passes, not as what is slow). Needs perf
+(`perf_event_paranoid` at most 2) and readelf.
+
+    python3 benches/profile/sections.py --nqpsim target/ci/nqpsim --perf --firms 1000000
+
+See docs/performance.md ("Where the instructions go", "Where the time goes").
 """
 
 import argparse
@@ -33,6 +42,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 
 def counts_by_address(path, binary):
@@ -179,6 +189,57 @@ def run_profile(args, steps, tmp):
     return counts_by_address(profile, args.nqpsim), out_dir
 
 
+# Samples per second of `perf record -e cpu-clock -F`.
+PERF_FREQUENCY = 10000
+
+
+def executable_offset(binary):
+    """p_vaddr - p_offset of the executable segment of `binary` (readelf), which turns an
+    offset in the file into an address of its line tables."""
+    out = subprocess.run(["readelf", "-lW", binary], capture_output=True, text=True,
+                         check=True).stdout
+    for line in out.splitlines():
+        fields = line.split()
+        if fields[:1] == ["LOAD"] and "E" in fields[6:-1]:
+            return int(fields[2], 16) - int(fields[1], 16)
+    raise RuntimeError(f"no executable segment in {binary}")
+
+
+def run_perf(args, steps, tmp):
+    """Samples per address of nqpsim (as `counts_by_address`) for a run of `steps` steps
+    under `perf record -e cpu-clock`, its output folder, and the samples outside nqpsim."""
+    data = os.path.join(tmp, f"perf-{steps}.data")
+    out_dir = os.path.join(tmp, f"out-{steps}")
+    env = dict(os.environ)
+    if args.isa:
+        env["NQPSIM_ISA"] = args.isa
+    subprocess.run(
+        ["perf", "record", "-q", "-e", "cpu-clock", "-F", str(PERF_FREQUENCY), "-o", data,
+         args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
+         "--replicates", "1", "--threads", "1", "--quiet", "--out", out_dir],
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    binary = os.path.realpath(args.nqpsim)
+    events = subprocess.run(["perf", "script", "-i", data, "--show-mmap-events"],
+                            capture_output=True, text=True, check=True).stdout
+    mapping = re.search(r"\[(0x[0-9a-f]+)\((0x[0-9a-f]+)\) @ (0x[0-9a-f]+) [^\]]*\]: r-xp "
+                        + re.escape(binary), events)
+    start, offset = int(mapping.group(1), 16), int(mapping.group(3), 16)
+    shift = offset + executable_offset(binary) - start
+    samples = subprocess.run(["perf", "script", "-i", data, "-F", "ip,dso"],
+                             capture_output=True, text=True, check=True).stdout
+    counts, elsewhere = collections.Counter(), 0
+    for line in samples.splitlines():
+        fields = line.split(maxsplit=1)
+        if len(fields) < 2:
+            continue
+        if os.path.realpath(fields[1].strip("() ")) == binary:
+            counts[int(fields[0], 16) + shift] += 1
+        else:
+            elsewhere += 1
+    return counts, out_dir, elsewhere
+
+
 # The passes whose code runs in lanes.
 LANE_PASSES = ("phase (§5.1-5.9)", "CES weights (§5.10)", "production (§5.12-5.13)")
 
@@ -216,12 +277,18 @@ def instruction_mix(binary, counts):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--nqpsim", required=True, help="a build with line tables")
-    ap.add_argument("--isa", default="avx2", help="NQPSIM_ISA (valgrind: up to avx2)")
+    ap.add_argument("--isa", default=None,
+                    help="NQPSIM_ISA (default: avx2 for valgrind, nqpsim's choice with --perf)")
     ap.add_argument("--firms", type=int, default=20000)
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--mix", action="store_true",
                     help="also the kinds of instruction the passes in lanes execute")
+    ap.add_argument("--perf", action="store_true",
+                    help="sample time with perf instead of counting instructions")
     args = ap.parse_args()
+    if args.perf:
+        return perf_main(args)
+    args.isa = args.isa or "avx2"
     with tempfile.TemporaryDirectory() as tmp:
         counts, out_dir = run_profile(args, args.steps, tmp)
         per = firm_steps(out_dir, args.steps)
@@ -269,6 +336,74 @@ def main():
         for name, n in kinds.most_common():
             print(f"| {name} | {n / total:.0%} |")
         print(f"| of all these: reading or writing the stack | {stack / total:.0%} |")
+    return 0
+
+
+def wall_seconds(args, steps, tmp):
+    """Wall seconds of the run of `steps` steps without perf."""
+    env = dict(os.environ)
+    if args.isa:
+        env["NQPSIM_ISA"] = args.isa
+    start = time.perf_counter()
+    subprocess.run(
+        [args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
+         "--replicates", "1", "--threads", "1", "--quiet", "--out",
+         os.path.join(tmp, f"timed-{steps}")],
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - start
+
+
+def perf_main(args):
+    """--perf: the time of the step by pass and section, from samples. Sampling slows the
+    run (by a third in this project's VM, a timer interrupt per sample), so the samples give
+    the shares, and the steps' own time (the wall time of the runs without perf, the one of 0
+    steps taken from the other) turns them into nanoseconds."""
+    with tempfile.TemporaryDirectory() as tmp:
+        counts, out_dir, elsewhere = run_perf(args, args.steps, tmp)
+        per = firm_steps(out_dir, args.steps)
+        setup, _, elsewhere_setup = run_perf(args, 0, tmp)
+        seconds = wall_seconds(args, args.steps, tmp) - wall_seconds(args, 0, tmp)
+    frames = inline_frames(args.nqpsim, set(counts) | set(setup))
+    passes, sections, in_lanes = collections.Counter(), collections.Counter(), collections.Counter()
+    for sign, profile in ((1, counts), (-1, setup)):
+        for address, n in profile.items():
+            p = pass_of(frames[address])
+            if p is None or p == "set-up":
+                p = "out of line, or no pass"  # libm, the entrants' draws, compaction
+            elif p.startswith("other step code"):
+                p = "other step code"
+            passes[p] += sign * n
+            if p == PASSES[0][0]:
+                sections[section_of(frames[address])] += sign * n
+            if p in LANE_PASSES and sign > 0:
+                in_lanes[address] += n
+    passes["outside nqpsim (kernel, C library)"] = elsewhere - elsewhere_setup
+    step = sum(passes.values())
+    # the attribution must still find the passes (it reads function names): a check for CI
+    named = sum(n for p, n in passes.items() if p in {name for name, _, _ in PASSES})
+    if passes[PASSES[0][0]] <= 0 or named < 0.7 * step:
+        print(f"error: only {named / max(step, 1):.0%} of the step's samples fell in its "
+              "passes; has a function of src/sim/ been renamed?", file=sys.stderr)
+        return 1
+    ns = seconds * 1e9 / per / step  # ns per firm-step of one sample
+    level = args.isa or "nqpsim's choice"
+    print(f"nqpsim run --firms {args.firms} --steps {args.steps} --threads 1, NQPSIM_ISA="
+          f"{level}: {per} firm-steps in {seconds:.2f} s without perf "
+          f"({seconds * 1e9 / per:.1f} ns per firm-step, with the output rows); {step} samples "
+          f"of the step at {PERF_FREQUENCY} per second (less a run of 0 steps)\n")
+    print("| pass | ns per firm-step | share |\n|---|---|---|")
+    for name, n in passes.most_common():
+        print(f"| {name} | {n * ns:.1f} | {n / step:.0%} |")
+    print(f"| **the step** | **{step * ns:.1f}** | |\n")
+    print("| firm phase, by section | ns per firm-step |\n|---|---|")
+    for name, n in sections.most_common():
+        print(f"| {name} | {n * ns:.1f} |")
+    kinds, stack, total = instruction_mix(args.nqpsim, in_lanes)
+    print(f"\n| the samples of the passes in lanes ({total} samples) | share |\n|---|---|")
+    for name, n in kinds.most_common():
+        print(f"| {name} | {n / total:.0%} |")
+    print(f"| of all these: reading or writing the stack | {stack / total:.0%} |")
     return 0
 
 
