@@ -172,20 +172,26 @@ def section_of(chain):
     return "the tile: loads, write-back, sums in place order"
 
 
+def run_nqpsim(args, steps, out_dir, tool=()):
+    """`nqpsim run` of `args.firms` firms for `steps` steps on one thread, under `tool` (the
+    command that wraps it, if any), at the level `args.isa` (nqpsim's choice if None)."""
+    env = dict(os.environ)
+    if args.isa:
+        env["NQPSIM_ISA"] = args.isa
+    subprocess.run(
+        [*tool, args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
+         "--replicates", "1", "--threads", "1", "--quiet", "--out", out_dir],
+        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+
+
 def run_profile(args, steps, tmp):
     """Callgrind counts per address for a run of `steps` steps, and its output folder."""
     profile = os.path.join(tmp, f"callgrind-{steps}.out")
     out_dir = os.path.join(tmp, f"out-{steps}")
-    subprocess.run(
-        ["valgrind", "--tool=callgrind", "--dump-instr=yes",
-         "--callgrind-out-file=" + profile,
-         args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
-         "--replicates", "1", "--threads", "1", "--quiet", "--out", out_dir],
-        env=dict(os.environ, NQPSIM_ISA=args.isa),
-        check=True,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    run_nqpsim(args, steps, out_dir,
+               ["valgrind", "--tool=callgrind", "--dump-instr=yes",
+                "--callgrind-out-file=" + profile])
     return counts_by_address(profile, args.nqpsim), out_dir
 
 
@@ -210,15 +216,8 @@ def run_perf(args, steps, tmp):
     under `perf record -e cpu-clock`, its output folder, and the samples outside nqpsim."""
     data = os.path.join(tmp, f"perf-{steps}.data")
     out_dir = os.path.join(tmp, f"out-{steps}")
-    env = dict(os.environ)
-    if args.isa:
-        env["NQPSIM_ISA"] = args.isa
-    subprocess.run(
-        ["perf", "record", "-q", "-e", "cpu-clock", "-F", str(PERF_FREQUENCY), "-o", data,
-         args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
-         "--replicates", "1", "--threads", "1", "--quiet", "--out", out_dir],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    run_nqpsim(args, steps, out_dir,
+               ["perf", "record", "-q", "-e", "cpu-clock", "-F", str(PERF_FREQUENCY), "-o", data])
     binary = os.path.realpath(args.nqpsim)
     events = subprocess.run(["perf", "script", "-i", data, "--show-mmap-events"],
                             capture_output=True, text=True, check=True).stdout
@@ -341,16 +340,8 @@ def main():
 
 def wall_seconds(args, steps, tmp):
     """Wall seconds of the run of `steps` steps without perf."""
-    env = dict(os.environ)
-    if args.isa:
-        env["NQPSIM_ISA"] = args.isa
     start = time.perf_counter()
-    subprocess.run(
-        [args.nqpsim, "run", "--firms", str(args.firms), "--steps", str(steps),
-         "--replicates", "1", "--threads", "1", "--quiet", "--out",
-         os.path.join(tmp, f"timed-{steps}")],
-        env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    run_nqpsim(args, steps, os.path.join(tmp, f"timed-{steps}"))
     return time.perf_counter() - start
 
 
