@@ -185,6 +185,26 @@ def run_nqpsim(args, steps, out_dir, tool=()):
     )
 
 
+def attribute(counts, frames):
+    """`counts` (address -> count) by pass (None: outside the passes, such as the set-up or
+    what they call out of line), the firm phase's by section, and the counts of the
+    addresses of the passes in lanes."""
+    passes, sections, in_lanes = (collections.Counter(), collections.Counter(),
+                                  collections.Counter())
+    for address, n in counts.items():
+        p = pass_of(frames[address])
+        if p == "set-up":
+            p = None
+        elif p is not None and p.startswith("other step code"):
+            p = "other step code"
+        passes[p] += n
+        if p == PASSES[0][0]:
+            sections[section_of(frames[address])] += n
+        if p in LANE_PASSES and n > 0:
+            in_lanes[address] += n
+    return passes, sections, in_lanes
+
+
 def run_profile(args, steps, tmp):
     """Callgrind counts per address for a run of `steps` steps, and its output folder."""
     profile = os.path.join(tmp, f"callgrind-{steps}.out")
@@ -297,19 +317,8 @@ def main():
     counts.subtract(setup)
     step_total = sum(counts.values())
     frames = inline_frames(args.nqpsim, counts)
-    passes, sections = collections.Counter(), collections.Counter()
-    in_lanes = collections.Counter()
-    for address, n in counts.items():
-        p = pass_of(frames[address])
-        if p is None or p == "set-up":
-            continue
-        if p.startswith("other step code"):
-            p = "other step code"
-        passes[p] += n
-        if p in LANE_PASSES and n > 0:
-            in_lanes[address] = n
-        if p == PASSES[0][0]:
-            sections[section_of(frames[address])] += n
+    passes, sections, in_lanes = attribute(counts, frames)
+    passes.pop(None, None)
     attributed = sum(passes.values())
     # the attribution must still find the passes (it reads function names): a check for CI
     if PASSES[0][0] not in passes or attributed < 0.9 * step_total:
@@ -356,19 +365,12 @@ def perf_main(args):
         setup, _, elsewhere_setup = run_perf(args, 0, tmp)
         seconds = wall_seconds(args, args.steps, tmp) - wall_seconds(args, 0, tmp)
     frames = inline_frames(args.nqpsim, set(counts) | set(setup))
-    passes, sections, in_lanes = collections.Counter(), collections.Counter(), collections.Counter()
-    for sign, profile in ((1, counts), (-1, setup)):
-        for address, n in profile.items():
-            p = pass_of(frames[address])
-            if p is None or p == "set-up":
-                p = "out of line, or no pass"  # libm, the entrants' draws, compaction
-            elif p.startswith("other step code"):
-                p = "other step code"
-            passes[p] += sign * n
-            if p == PASSES[0][0]:
-                sections[section_of(frames[address])] += sign * n
-            if p in LANE_PASSES and sign > 0:
-                in_lanes[address] += n
+    passes, sections, in_lanes = attribute(counts, frames)
+    setup_passes, setup_sections, _ = attribute(setup, frames)
+    passes.subtract(setup_passes)
+    sections.subtract(setup_sections)
+    # libm, the entrants' draws, the compaction's tasks
+    passes["out of line, or no pass"] = passes.pop(None, 0)
     passes["outside nqpsim (kernel, C library)"] = elsewhere - elsewhere_setup
     step = sum(passes.values())
     # the attribution must still find the passes (it reads function names): a check for CI
