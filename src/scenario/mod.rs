@@ -8,6 +8,7 @@
 
 pub mod extends;
 pub mod overrides;
+pub mod plan;
 pub mod raw;
 pub mod schema;
 pub mod source;

@@ -127,6 +127,34 @@ impl SourceFile {
             column,
         }
     }
+
+    /// The file's text as a `T` (a plan as written), unknown fields refused by `T`; an error
+    /// names the line, column and field path where reading stopped.
+    pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, ScenarioError> {
+        let de = toml::Deserializer::parse(&self.text)
+            .map_err(|e| syntax(&self.display, &self.text, &e, None))?;
+        serde_path_to_error::deserialize(de).map_err(|e| {
+            let p = e.path().to_string();
+            syntax(
+                &self.display,
+                &self.text,
+                e.inner(),
+                (p != ".").then_some(p),
+            )
+        })
+    }
+}
+
+/// A plan file's stem (its default name) and folder (what its relative paths start from).
+pub fn stem_and_folder(path: &Path) -> (String, PathBuf) {
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    (
+        stem,
+        path.parent().map(Path::to_path_buf).unwrap_or_default(),
+    )
 }
 
 /// What a user who names a file that is not there may have meant: a `.toml` file of a

@@ -14,8 +14,8 @@ use crate::analysis::outcome::Outcome;
 use crate::analysis::population::{FACTS, GROUPS};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::metrics::MetricsRow;
-use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
 use crate::scenario::overrides::Override;
+use crate::scenario::plan;
 use crate::scenario::source::{self, SourceFile};
 use crate::scenario::validate::is_folder_name;
 use crate::scenario::{Base, Scenario};
@@ -329,22 +329,8 @@ impl Plan {
 /// scenario after the plan's `set`.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Plan, ScenarioError> {
     let file = SourceFile::read(path)?;
-    let de = toml::Deserializer::parse(&file.text)
-        .map_err(|e| source::syntax(&file.display, &file.text, &e, None))?;
-    let raw: RawPlan = serde_path_to_error::deserialize(de).map_err(|e| {
-        let p = e.path().to_string();
-        source::syntax(
-            &file.display,
-            &file.text,
-            e.inner(),
-            (p != ".").then_some(p),
-        )
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let raw: RawPlan = file.deserialize()?;
+    let (stem, dir) = source::stem_and_folder(path);
     validate(raw, &file, &stem, &dir, overrides)
 }
 
@@ -392,43 +378,21 @@ fn validate(
             "must be a folder name: letters, digits, '.', '_' and '-', not starting with '.'",
         );
     }
-    let origin = match raw.scenario.as_deref() {
-        None | Some(BUILTIN_BASELINE) => Origin::Builtin,
-        Some(relative) => {
-            let path = dir.join(relative);
-            if !path.is_file() {
-                p.add(
-                    "scenario",
-                    format!("{relative:?} (looked for {})", path.display()),
-                    "must name a scenario file, relative to the plan's folder, or `builtin:baseline`",
-                );
-                return Err(ScenarioError::Invalid(p.list));
-            }
-            Origin::File(path)
+    let origin = match plan::origin(raw.scenario.as_deref(), dir) {
+        Ok(origin) => origin,
+        Err(shown) => {
+            p.add("scenario", shown, plan::SCENARIO_RULE);
+            return Err(ScenarioError::Invalid(p.list));
         }
     };
-    let default_name = match &origin {
-        Origin::File(path) => path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        _ => "baseline".to_string(),
-    };
-    let base = Base::read(origin, &default_name)?;
-    let mut fixed = Vec::new();
-    let mut fixed_text = Vec::new();
-    for (path, value) in flatten(raw.set.as_ref()) {
-        fixed_text.push(format!("{path}={value}"));
-        let location = file
-            .locate(&format!("set.{path}"))
-            .unwrap_or(Location::Default);
-        fixed.push(Override::at(
-            &path,
-            value,
-            location.clone(),
-            format!("{location}: set `{path}`"),
-        )?);
-    }
+    let base = plan::read_base(origin)?;
+    let mut fixed = plan::set_overrides(raw.set.as_ref(), |path| {
+        file.locate(path).unwrap_or(Location::Default)
+    })?;
+    let mut fixed_text: Vec<String> = plan::flatten(raw.set.as_ref())
+        .into_iter()
+        .map(|(path, value)| format!("{path}={value}"))
+        .collect();
     for o in overrides {
         fixed.push(Override::parse(o)?);
         fixed_text.push(o.clone());
@@ -748,28 +712,4 @@ fn search(p: &mut Problems, raw: &RawPlan) -> Search {
         restarts: restarts.max(1),
         jacobian_step,
     }
-}
-
-/// Flattens a table into `path = value` pairs (nested tables become dotted paths).
-fn flatten(table: Option<&toml::Table>) -> Vec<(String, toml::Value)> {
-    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
-        match value {
-            toml::Value::Table(t) => {
-                for (k, v) in t {
-                    let path = if prefix.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{prefix}.{k}")
-                    };
-                    walk(&path, v, out);
-                }
-            }
-            other => out.push((prefix.to_string(), other.clone())),
-        }
-    }
-    let mut out = Vec::new();
-    for (k, v) in table.into_iter().flatten() {
-        walk(k, v, &mut out);
-    }
-    out
 }

@@ -10,8 +10,8 @@ use super::{
 };
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::levers::{LEVERS, Scope};
-use crate::scenario::extends::{BUILTIN_BASELINE, Origin};
 use crate::scenario::overrides::Override;
+use crate::scenario::plan;
 use crate::scenario::source::{self, SourceFile};
 use crate::scenario::validate::is_folder_name;
 use crate::scenario::{Base, Scenario};
@@ -20,22 +20,8 @@ use crate::scenario::{Base, Scenario};
 /// base scenario after the plan's `set`.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Plan, ScenarioError> {
     let file = SourceFile::read(path)?;
-    let de = toml::Deserializer::parse(&file.text)
-        .map_err(|e| source::syntax(&file.display, &file.text, &e, None))?;
-    let raw: RawPlan = serde_path_to_error::deserialize(de).map_err(|e| {
-        let p = e.path().to_string();
-        source::syntax(
-            &file.display,
-            &file.text,
-            e.inner(),
-            (p != ".").then_some(p),
-        )
-    })?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let raw: RawPlan = file.deserialize()?;
+    let (stem, dir) = source::stem_and_folder(path);
     build(raw, &file, &stem, &dir, overrides)
 }
 
@@ -209,37 +195,15 @@ fn run_base(
     dir: &Path,
     overrides: &[String],
 ) -> Result<RunBase, ScenarioError> {
-    let origin = match raw.scenario.as_deref() {
-        None | Some(BUILTIN_BASELINE) => Origin::Builtin,
-        Some(relative) => {
-            let path = dir.join(relative);
-            if !path.is_file() {
-                p.add("scenario", format!("{relative:?} (looked for {})", path.display()), "must name a scenario file, relative to the plan's folder, or `builtin:baseline`");
-                return Err(ScenarioError::Invalid(std::mem::take(&mut p.list)));
-            }
-            Origin::File(path)
+    let origin = match plan::origin(raw.scenario.as_deref(), dir) {
+        Ok(origin) => origin,
+        Err(shown) => {
+            p.add("scenario", shown, plan::SCENARIO_RULE);
+            return Err(ScenarioError::Invalid(std::mem::take(&mut p.list)));
         }
     };
-    let default_name = match &origin {
-        Origin::File(path) => path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
-        _ => "baseline".to_string(),
-    };
-    let base = Base::read(origin, &default_name)?;
-    let mut fixed = Vec::new();
-    if let Some(set) = &raw.set {
-        for (path, value) in flatten(set) {
-            let location = p.locate(&format!("set.{path}"));
-            fixed.push(Override::at(
-                &path,
-                value,
-                location.clone(),
-                format!("{location}: set `{path}`"),
-            )?);
-        }
-    }
+    let base = plan::read_base(origin)?;
+    let mut fixed = plan::set_overrides(raw.set.as_ref(), |path| p.locate(path))?;
     let from_plan = fixed.len();
     for o in overrides {
         fixed.push(Override::parse(o)?);
@@ -598,33 +562,6 @@ fn check_axis_values(p: &mut Problems, i: usize, axis: &Axis, base: &Base, fixed
             }
         }
     }
-}
-
-/// Flattens a table into `path = value` pairs (nested tables become dotted paths).
-fn flatten(table: &toml::Table) -> Vec<(String, toml::Value)> {
-    let mut out = Vec::new();
-    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
-        match value {
-            toml::Value::Table(t) => {
-                for (k, v) in t {
-                    walk(
-                        &if prefix.is_empty() {
-                            k.clone()
-                        } else {
-                            format!("{prefix}.{k}")
-                        },
-                        v,
-                        out,
-                    );
-                }
-            }
-            other => out.push((prefix.to_string(), other.clone())),
-        }
-    }
-    for (k, v) in table {
-        walk(k, v, &mut out);
-    }
-    out
 }
 
 /// What a lever allows, if `value` is not among it.

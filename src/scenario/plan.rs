@@ -1,0 +1,111 @@
+//! What every plan file (a sweep plan, a calibration plan) shares: the base scenario it names
+//! in `scenario`, relative to the plan's folder, and the fixed overrides of its `set` table,
+//! each located where the plan writes it.
+
+use std::path::Path;
+
+use super::Base;
+use super::extends::{BUILTIN_BASELINE, Origin};
+use super::overrides::Override;
+use crate::error::{Location, ScenarioError};
+
+/// What a plan's `scenario` must be.
+pub const SCENARIO_RULE: &str =
+    "must name a scenario file, relative to the plan's folder, or `builtin:baseline`";
+
+/// The origin of the scenario a plan names: none, or `builtin:baseline`, is the embedded
+/// baseline; anything else a file relative to the plan's folder `dir`. `Err` holds the value
+/// as a problem shows it, when no such file exists.
+pub fn origin(scenario: Option<&str>, dir: &Path) -> Result<Origin, String> {
+    match scenario {
+        None | Some(BUILTIN_BASELINE) => Ok(Origin::Builtin),
+        Some(relative) => {
+            let path = dir.join(relative);
+            if path.is_file() {
+                Ok(Origin::File(path))
+            } else {
+                Err(format!("{relative:?} (looked for {})", path.display()))
+            }
+        }
+    }
+}
+
+/// Reads the base scenario of `origin` and its `extends` chain, named by the file's stem if it
+/// names itself nothing (`baseline` for the embedded one).
+pub fn read_base(origin: Origin) -> Result<Base, ScenarioError> {
+    let default_name = match &origin {
+        Origin::File(path) => path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        _ => "baseline".to_string(),
+    };
+    Base::read(origin, &default_name)
+}
+
+/// A plan's `set` table as overrides of its base scenario, in the table's order, each
+/// reported at `locate(set.PATH)` if its value is refused.
+pub fn set_overrides(
+    set: Option<&toml::Table>,
+    locate: impl Fn(&str) -> Location,
+) -> Result<Vec<Override>, ScenarioError> {
+    flatten(set)
+        .into_iter()
+        .map(|(path, value)| {
+            let location = locate(&format!("set.{path}"));
+            let label = format!("{location}: set `{path}`");
+            Override::at(&path, value, location, label)
+        })
+        .collect()
+}
+
+/// Flattens a table into `path = value` pairs (nested tables become dotted paths).
+pub fn flatten(table: Option<&toml::Table>) -> Vec<(String, toml::Value)> {
+    fn walk(prefix: &str, value: &toml::Value, out: &mut Vec<(String, toml::Value)>) {
+        match value {
+            toml::Value::Table(t) => {
+                for (k, v) in t {
+                    walk(&format!("{prefix}.{k}"), v, out);
+                }
+            }
+            other => out.push((prefix.to_string(), other.clone())),
+        }
+    }
+    let mut out = Vec::new();
+    for (k, v) in table.into_iter().flatten() {
+        walk(k, v, &mut out);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nested_tables_flatten_into_dotted_paths_in_order() {
+        let table: toml::Table = toml::from_str("a = 1\n[b]\nc = 2\n[b.d]\ne = 'x'\n").unwrap();
+        let paths: Vec<String> = flatten(Some(&table))
+            .into_iter()
+            .map(|(p, v)| format!("{p}={v}"))
+            .collect();
+        assert_eq!(paths, ["a=1", "b.c=2", "b.d.e=\"x\""]);
+        assert!(flatten(None).is_empty());
+    }
+
+    #[test]
+    fn a_plan_names_the_embedded_baseline_or_a_file_in_its_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
+        assert_eq!(origin(None, dir), Ok(Origin::Builtin));
+        assert_eq!(origin(Some(BUILTIN_BASELINE), dir), Ok(Origin::Builtin));
+        assert_eq!(
+            origin(Some("Cargo.toml"), dir),
+            Ok(Origin::File(dir.join("Cargo.toml")))
+        );
+        let missing = origin(Some("no-such.toml"), dir).unwrap_err();
+        assert!(
+            missing.starts_with("\"no-such.toml\" (looked for "),
+            "{missing}"
+        );
+    }
+}
