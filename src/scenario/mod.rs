@@ -118,10 +118,7 @@ fn region_to_raw(region: &Region, names: &[String]) -> RawRegion {
 
 /// Loads a scenario file (following `extends`) and applies `--set` overrides.
 pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let stem = source::file_stem(path);
     load_origin(Origin::File(path.to_path_buf()), &stem, overrides)
 }
 

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::Base;
 use super::extends::{BUILTIN_BASELINE, Origin};
 use super::overrides::Override;
+use super::source;
 use crate::error::{Location, ScenarioError};
 
 /// What a plan's `scenario` must be.
@@ -34,27 +35,23 @@ pub fn origin(scenario: Option<&str>, dir: &Path) -> Result<Origin, String> {
 /// names itself nothing (`baseline` for the embedded one).
 pub fn read_base(origin: Origin) -> Result<Base, ScenarioError> {
     let default_name = match &origin {
-        Origin::File(path) => path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default(),
+        Origin::File(path) => source::file_stem(path),
         _ => "baseline".to_string(),
     };
     Base::read(origin, &default_name)
 }
 
-/// A plan's `set` table as overrides of its base scenario, in the table's order, each
+/// A plan's `set` table, [`flatten`]ed, as overrides of its base scenario, in order, each
 /// reported at `locate(set.PATH)` if its value is refused.
 pub fn set_overrides(
-    set: Option<&toml::Table>,
+    set: &[(String, toml::Value)],
     locate: impl Fn(&str) -> Location,
 ) -> Result<Vec<Override>, ScenarioError> {
-    flatten(set)
-        .into_iter()
+    set.iter()
         .map(|(path, value)| {
             let location = locate(&format!("set.{path}"));
             let label = format!("{location}: set `{path}`");
-            Override::at(&path, value, location, label)
+            Override::at(path, value.clone(), location, label)
         })
         .collect()
 }

@@ -145,16 +145,17 @@ impl SourceFile {
     }
 }
 
+/// A file's stem, the default name of the scenario or plan it holds (empty if it has none).
+pub fn file_stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 /// A plan file's stem (its default name) and folder (what its relative paths start from).
 pub fn stem_and_folder(path: &Path) -> (String, PathBuf) {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    (
-        stem,
-        path.parent().map(Path::to_path_buf).unwrap_or_default(),
-    )
+    let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    (file_stem(path), folder)
 }
 
 /// What a user who names a file that is not there may have meant: a `.toml` file of a

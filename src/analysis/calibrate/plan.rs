@@ -386,11 +386,11 @@ fn validate(
         }
     };
     let base = plan::read_base(origin)?;
-    let mut fixed = plan::set_overrides(raw.set.as_ref(), |path| {
-        file.locate(path).unwrap_or(Location::Default)
-    })?;
-    let mut fixed_text: Vec<String> = plan::flatten(raw.set.as_ref())
-        .into_iter()
+    let set = plan::flatten(raw.set.as_ref());
+    let mut fixed =
+        plan::set_overrides(&set, |path| file.locate(path).unwrap_or(Location::Default))?;
+    let mut fixed_text: Vec<String> = set
+        .iter()
         .map(|(path, value)| format!("{path}={value}"))
         .collect();
     for o in overrides {

@@ -203,7 +203,8 @@ fn run_base(
         }
     };
     let base = plan::read_base(origin)?;
-    let mut fixed = plan::set_overrides(raw.set.as_ref(), |path| p.locate(path))?;
+    let set = plan::flatten(raw.set.as_ref());
+    let mut fixed = plan::set_overrides(&set, |path| p.locate(path))?;
     let from_plan = fixed.len();
     for o in overrides {
         fixed.push(Override::parse(o)?);
