@@ -384,6 +384,24 @@ fn a_replicate_that_cannot_fit_in_memory_is_refused_with_the_estimate() {
 }
 
 #[test]
+fn a_long_run_is_not_refused_for_entrants_that_exits_offset() {
+    // 500 years of 5,000 firms: entry without exits would grow the population a millionfold
+    // (about 170 GB), but the baseline's exits outpace its entry and the run needs megabytes
+    let scenario = scenario::load_baseline(&[
+        "run.steps=500".into(),
+        "run.firms=5000".into(),
+        "run.replicates=2".into(),
+    ])
+    .unwrap();
+    let upper = nqpsim::sim::estimated_bytes_per_replicate(&scenario);
+    let least = nqpsim::sim::least_bytes(&scenario, None);
+    assert!(upper > 100 << 30 && least < 100 << 20, "{upper} {least}");
+    let output = nqpsim::run(&scenario, &RunOptions::default(), &Silent).unwrap();
+    let last = output.rows.last().unwrap();
+    assert_eq!((last.replicate, last.step), (1, 500));
+}
+
+#[test]
 fn replicates_run_fewer_at_once_when_all_would_not_fit() {
     let scenario =
         scenario::load_baseline(&["run.firms=10000000".into(), "run.replicates=1000".into()])

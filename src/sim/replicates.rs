@@ -75,26 +75,47 @@ pub struct RunOutput {
     pub summary: RunSummary,
 }
 
-/// Bytes of memory one replicate of `scenario` needs at its largest: the state and scratch
-/// per firm times the expected peak number of places (growth through entry, holes left by
-/// exits), and its metrics rows.
+/// Bytes of memory one replicate of `scenario` may need at its largest: the state and
+/// scratch per firm times the peak number of places if entry never met an exit (an upper
+/// bound; the baseline population shrinks over long horizons), and its metrics rows.
 pub fn estimated_bytes_per_replicate(scenario: &Scenario) -> u64 {
     estimated_bytes(scenario, None)
 }
 
 /// As [`estimated_bytes_per_replicate`], with the rows of a firm-year panel held until the
-/// replicate is written.
+/// replicate is written. Sets how many replicates run at once.
 pub fn estimated_bytes(scenario: &Scenario, panel: Option<PanelSample>) -> u64 {
-    const SCRATCH_BYTES_PER_FIRM: f64 = 16.0; // CES weight, outcome
-    const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
-    let state = Firms::bytes_per_firm(KeptColumns::for_features(&scenario.features));
-    let per_firm = (state as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
+    bytes_at_growth(scenario, panel, growth_without_exits(scenario))
+}
+
+/// Bytes one replicate of `scenario` needs whatever entry and exit do: its initial firms,
+/// its metrics rows and the panel rows of a population that keeps its initial size. A
+/// replicate that cannot have this is refused.
+pub fn least_bytes(scenario: &Scenario, panel: Option<PanelSample>) -> u64 {
+    bytes_at_growth(scenario, panel, 1.0)
+}
+
+/// The population's growth over the run if every entrant stayed (§5.12: `entry_rate_j`
+/// expected entrants per incumbent, weighted by the sectors' firm shares; entry subsidies
+/// left out), capped at a millionfold.
+fn growth_without_exits(scenario: &Scenario) -> f64 {
+    const GROWTH_CAP: f64 = 1e6;
     let entry: f64 = scenario
         .sectors
         .iter()
         .map(|s| s.params.firm_share * s.params.entry_rate)
         .sum();
-    let growth = (1.0 + entry).powf(f64::from(scenario.run.steps)).min(1e6);
+    (1.0 + entry)
+        .powf(f64::from(scenario.run.steps))
+        .min(GROWTH_CAP)
+}
+
+/// Bytes of one replicate whose population peaks at `growth` times its initial firms.
+fn bytes_at_growth(scenario: &Scenario, panel: Option<PanelSample>, growth: f64) -> u64 {
+    const SCRATCH_BYTES_PER_FIRM: f64 = 16.0; // CES weight, outcome
+    const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
+    let state = Firms::bytes_per_firm(KeptColumns::for_features(&scenario.features));
+    let per_firm = (state as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
     let steps = f64::from(scenario.run.steps);
     let rows = (steps + 1.0)
         * (scenario.sectors.len() as f64 + 1.0)
@@ -121,7 +142,9 @@ pub fn available_memory() -> Option<u64> {
 /// Share of the available memory a run plans to use.
 const MEMORY_BUDGET_SHARE: f64 = 0.8;
 
-/// How many replicates of `scenario` fit in memory at once; an error if not even one does.
+/// How many replicates of `scenario` fit in memory at once, each at its
+/// [`estimated_bytes_per_replicate`] (at least one); an error if not even one replicate's
+/// [`least_bytes`] fits.
 pub fn concurrent_replicates(scenario: &Scenario) -> Result<usize, Error> {
     concurrent_replicates_with(scenario, None)
 }
@@ -131,16 +154,17 @@ pub fn concurrent_replicates_with(
     scenario: &Scenario,
     panel: Option<PanelSample>,
 ) -> Result<usize, Error> {
-    let per_replicate = estimated_bytes(scenario, panel);
     let available = available_memory().unwrap_or(4 << 30);
     let budget = (available as f64 * MEMORY_BUDGET_SHARE) as u64;
-    if per_replicate > budget {
+    let least = least_bytes(scenario, panel);
+    if least > budget {
         return Err(Error::Memory {
             scenario: scenario.name.clone(),
-            estimate: per_replicate,
+            estimate: least,
             available,
         });
     }
+    let per_replicate = estimated_bytes(scenario, panel);
     Ok(
         ((budget / per_replicate.max(1)) as usize)
             .clamp(1, scenario.run.replicates.max(1) as usize),

@@ -451,14 +451,14 @@ pub fn run_sweep(
 }
 
 /// The memory the runs in flight may take (80 % of what is available); refused before anything
-/// is written if one run cannot fit in it.
+/// is written if the least one run needs cannot fit in it.
 fn memory_budget(plan: &Plan) -> Result<f64, Error> {
     let available = sim::available_memory().unwrap_or(4 << 30);
     let budget = available as f64 * 0.8;
-    if plan.peak_run_bytes as f64 > budget {
+    if plan.least_run_bytes as f64 > budget {
         return Err(Error::Memory {
             scenario: plan.name.clone(),
-            estimate: plan.peak_run_bytes,
+            estimate: plan.least_run_bytes,
             available,
         });
     }

@@ -134,8 +134,12 @@ pub struct Plan {
     pub points: Vec<Point>,
     /// The plan as written (for the manifest).
     pub raw: RawPlan,
-    /// Memory of the largest run, bytes (see [`crate::sim::estimated_bytes_per_replicate`]).
+    /// Memory of the largest run, bytes (see [`crate::sim::estimated_bytes_per_replicate`]):
+    /// sets how many runs are in flight.
     pub peak_run_bytes: u64,
+    /// Memory the most demanding run needs whatever entry and exit do, bytes (see
+    /// [`crate::sim::least_bytes`]): a plan whose run cannot have it is refused.
+    pub least_run_bytes: u64,
     /// Sum over runs of initial firms x steps (firm-steps before entry and exit).
     pub nominal_firm_steps: u64,
     /// Rows of `trajectories.csv` per replicate, summed over points: (steps + 1) x (sectors

@@ -117,6 +117,7 @@ fn build(
         points,
         raw,
         peak_run_bytes: 0,
+        least_run_bytes: 0,
         nominal_firm_steps: 0,
         rows_per_replicate: 0,
         base,
@@ -159,6 +160,9 @@ fn check_points(mut plan: Plan) -> Result<Plan, ScenarioError> {
         plan.peak_run_bytes = plan
             .peak_run_bytes
             .max(crate::sim::estimated_bytes_per_replicate(&scenario));
+        plan.least_run_bytes = plan
+            .least_run_bytes
+            .max(crate::sim::least_bytes(&scenario, None));
         plan.rows_per_replicate +=
             (u64::from(scenario.run.steps) + 1) * (scenario.sectors.len() as u64 + 1);
         plan.nominal_firm_steps += scenario
