@@ -324,6 +324,7 @@ fn dry_run_prints_the_points_runs_and_an_estimate_and_writes_nothing() {
         "M firm-steps/s",
         "estimate: about",
         "trajectories.csv about",
+        "per run in flight (from its initial firms to the population entry would build",
     ] {
         assert!(text.contains(part), "expected {part:?} in:\n{text}");
     }

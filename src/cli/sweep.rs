@@ -311,7 +311,9 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
     )?;
     writeln!(
         out,
-        "memory: about {} per run in flight",
+        "memory: {} to {} per run in flight (from its initial firms to the population entry \
+         would build if no firm exited)",
+        human_bytes(plan.least_run_bytes),
         human_bytes(plan.peak_run_bytes)
     )?;
     Ok(out)
