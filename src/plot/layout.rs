@@ -850,6 +850,10 @@ fn whiskers_of(scene: &mut Scene, s: &super::Series, i: usize, shift: f64, frame
     }
 }
 
+/// Half the width of the column that stands for a lone point of a stacked area, in x units
+/// (0.4 of a year leaves a gap between neighbouring columns).
+const LONE_COLUMN_HALF_WIDTH: f64 = 0.4;
+
 fn stacked(chart: &StackedArea) -> Scene {
     let n = chart.x.len();
     // A point is drawn where x and every layer's value are finite.
@@ -903,16 +907,21 @@ fn stacked(chart: &StackedArea) -> Scene {
         width: WIDTH,
     };
     let (mut scene, frame) = frame(spec);
-    for run in runs(n, ok).into_iter().filter(|r| r.len() >= 2) {
+    for run in runs(n, ok) {
+        // A lone point (a run of step 0 alone, a year between gaps) is a column.
+        let at: Vec<(usize, f64)> = match run[..] {
+            [i] => vec![
+                (i, chart.x[i] - LONE_COLUMN_HALF_WIDTH),
+                (i, chart.x[i] + LONE_COLUMN_HALF_WIDTH),
+            ],
+            _ => run.iter().map(|&i| (i, chart.x[i])).collect(),
+        };
         for l in 0..chart.layers.len() {
-            let top: Vec<(f64, f64)> = run
-                .iter()
-                .map(|&i| frame.point(chart.x[i], cum[l][i]))
-                .collect();
+            let top: Vec<(f64, f64)> = at.iter().map(|&(i, x)| frame.point(x, cum[l][i])).collect();
             let mut points = top.clone();
-            points.extend(run.iter().rev().map(|&i| {
+            points.extend(at.iter().rev().map(|&(i, x)| {
                 let below = if l == 0 { 0.0 } else { cum[l - 1][i] };
-                frame.point(chart.x[i], below)
+                frame.point(x, below)
             }));
             scene.shapes.push(Shape::Path {
                 points,

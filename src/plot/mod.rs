@@ -1037,6 +1037,27 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_year_of_a_stacked_area_is_drawn_as_a_column_of_its_layers() {
+        let chart = StackedArea {
+            x: vec![2024.0],
+            layers: vec![
+                ("traditional".into(), vec![0.7]),
+                ("emerging".into(), vec![0.3]),
+            ],
+            ..StackedArea::default()
+        };
+        let svg = render_svg(&chart.into());
+        assert_well_formed(&svg);
+        // one filled block per layer (the grid, axes and white edges are not filled)
+        let filled = svg
+            .lines()
+            .filter(|l| l.starts_with("<path") && l.contains("Z\"") && !l.contains("fill=\"none\""))
+            .count();
+        assert_eq!(filled, 2, "{svg}");
+        assert!(!texts(&svg).iter().any(|t| t == "no data"));
+    }
+
+    #[test]
     fn an_unwritable_path_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("no such folder").join("chart.svg");
