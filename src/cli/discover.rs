@@ -102,9 +102,7 @@ pub fn execute(args: DiscoverArgs) -> anyhow::Result<i32> {
             if !crate::scenario::validate::is_folder_name(name) {
                 return Err(Error::BadArgument {
                     flag: format!("--name {name}"),
-                    message: "must be a folder name: letters, digits, '.', '_' and '-', not \
-                              starting with '.', at most 128 characters"
-                        .into(),
+                    message: crate::scenario::validate::FOLDER_NAME_RULE.into(),
                 }
                 .into());
             }

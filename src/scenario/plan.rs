@@ -7,8 +7,61 @@ use std::path::Path;
 use super::Base;
 use super::extends::{BUILTIN_BASELINE, Origin};
 use super::overrides::Override;
-use super::source;
-use crate::error::{Location, ScenarioError};
+use super::source::{self, SourceFile};
+use super::validate::{FOLDER_NAME_RULE, is_folder_name};
+use crate::error::{Invalid, Location, ScenarioError};
+
+/// The problems found in a plan file, each located where the plan writes it.
+pub struct Problems<'a> {
+    /// The plan file.
+    pub file: &'a SourceFile,
+    /// The problems so far, in the order found.
+    pub list: Vec<Invalid>,
+}
+
+impl<'a> Problems<'a> {
+    /// No problems yet in `file`.
+    pub fn new(file: &'a SourceFile) -> Self {
+        Problems {
+            file,
+            list: Vec::new(),
+        }
+    }
+
+    /// Where the plan writes `path`: its own line, else the table that holds it, else the
+    /// file's first line.
+    pub fn locate(&self, path: &str) -> Location {
+        self.file
+            .locate(path)
+            .or_else(|| self.file.locate_enclosing_table(path))
+            .unwrap_or(Location::File {
+                file: self.file.display.clone(),
+                line: 1,
+                column: 1,
+            })
+    }
+
+    /// A problem with `path`, whose `value` is not what is `allowed`.
+    pub fn add(&mut self, path: &str, value: impl Into<String>, allowed: impl Into<String>) {
+        let location = self.locate(path);
+        self.list.push(Invalid {
+            location,
+            path: path.to_string(),
+            value: value.into(),
+            allowed: allowed.into(),
+        });
+    }
+
+    /// The plan's name, its output folder: `given`, else the file's `stem`; a problem if it
+    /// cannot be a folder name.
+    pub fn name(&mut self, given: Option<&str>, stem: &str) -> String {
+        let name = given.unwrap_or(stem).to_string();
+        if !is_folder_name(&name) {
+            self.add("name", format!("{name:?}"), FOLDER_NAME_RULE);
+        }
+        name
+    }
+}
 
 /// What a plan's `scenario` must be.
 pub const SCENARIO_RULE: &str =
@@ -104,5 +157,36 @@ mod tests {
             missing.starts_with("\"no-such.toml\" (looked for "),
             "{missing}"
         );
+    }
+
+    #[test]
+    fn a_plan_problem_is_located_at_its_key_its_table_or_the_first_line() {
+        let text = "name = \"bad name\"\n\n[set]\nrun.steps = 2\n";
+        let file = SourceFile::parse("plan.toml".into(), text).unwrap();
+        let mut p = Problems::new(&file);
+        let line = |l: &Location| match l {
+            Location::File { line, .. } => *line,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(line(&p.locate("set.run.steps")), 4);
+        assert_eq!(
+            line(&p.locate("set.policy.carbon_price")),
+            3,
+            "the [set] table"
+        );
+        assert_eq!(
+            line(&p.locate("axis")),
+            1,
+            "nothing written: the first line"
+        );
+        // a name that cannot be a folder is a problem at its line; no name: the file's stem
+        assert_eq!(p.name(Some("bad name"), "plan"), "bad name");
+        assert_eq!(p.name(None, "plan"), "plan");
+        assert_eq!(p.list.len(), 1);
+        assert_eq!(
+            (p.list[0].path.as_str(), line(&p.list[0].location)),
+            ("name", 1)
+        );
+        assert!(p.list[0].allowed.contains("folder name"));
     }
 }

@@ -167,11 +167,7 @@ pub fn validate(
 
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
     if !is_folder_name(&name) {
-        c.problem(
-            "name",
-            format!("{name:?}"),
-            "must be a folder name: letters, digits, '.', '_' and '-', not starting with '.'",
-        );
+        c.problem("name", format!("{name:?}"), FOLDER_NAME_RULE);
     }
     let description = raw.description.clone().unwrap_or_default();
 
@@ -496,6 +492,10 @@ fn validate_regions(c: &mut Checker, raw: &RawScenario, sectors: &[Sector]) -> V
 fn rounded(x: f64) -> f64 {
     (x * 1e9).round() / 1e9
 }
+
+/// What [`is_folder_name`] asks of a name, as problems state it.
+pub const FOLDER_NAME_RULE: &str = "must be a folder name: letters, digits, '.', '_' and '-', \
+     not starting with '.', at most 128 characters";
 
 /// Whether `name` is safe as a folder name on every platform.
 pub fn is_folder_name(name: &str) -> bool {

@@ -12,12 +12,11 @@ use serde::{Deserialize, Serialize};
 use super::moments::{Moment, MomentKind, Target};
 use crate::analysis::outcome::Outcome;
 use crate::analysis::population::{FACTS, GROUPS};
-use crate::error::{Invalid, Location, ScenarioError};
+use crate::error::ScenarioError;
 use crate::metrics::MetricsRow;
 use crate::scenario::overrides::Override;
-use crate::scenario::plan;
+use crate::scenario::plan::{self, Problems};
 use crate::scenario::source::{self, SourceFile};
-use crate::scenario::validate::is_folder_name;
 use crate::scenario::{Base, Scenario};
 
 /// A calibration plan as written.
@@ -334,31 +333,6 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Plan, ScenarioError> {
     validate(raw, &file, &stem, &dir, overrides)
 }
 
-struct Problems<'a> {
-    file: &'a SourceFile,
-    list: Vec<Invalid>,
-}
-
-impl Problems<'_> {
-    fn add(&mut self, path: &str, value: impl Into<String>, allowed: impl Into<String>) {
-        let location = self
-            .file
-            .locate(path)
-            .or_else(|| self.file.locate_enclosing_table(path))
-            .unwrap_or(Location::File {
-                file: self.file.display.clone(),
-                line: 1,
-                column: 1,
-            });
-        self.list.push(Invalid {
-            location,
-            path: path.to_string(),
-            value: value.into(),
-            allowed: allowed.into(),
-        });
-    }
-}
-
 fn validate(
     raw: RawPlan,
     file: &SourceFile,
@@ -366,18 +340,8 @@ fn validate(
     dir: &Path,
     overrides: &[String],
 ) -> Result<Plan, ScenarioError> {
-    let mut p = Problems {
-        file,
-        list: Vec::new(),
-    };
-    let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
-    if !is_folder_name(&name) {
-        p.add(
-            "name",
-            format!("{name:?}"),
-            "must be a folder name: letters, digits, '.', '_' and '-', not starting with '.'",
-        );
-    }
+    let mut p = Problems::new(file);
+    let name = p.name(raw.name.as_deref(), stem);
     let origin = match plan::origin(raw.scenario.as_deref(), dir) {
         Ok(origin) => origin,
         Err(shown) => {
@@ -387,8 +351,7 @@ fn validate(
     };
     let base = plan::read_base(origin)?;
     let set = plan::flatten(raw.set.as_ref());
-    let mut fixed =
-        plan::set_overrides(&set, |path| file.locate(path).unwrap_or(Location::Default))?;
+    let mut fixed = plan::set_overrides(&set, |path| p.locate(path))?;
     let mut fixed_text: Vec<String> = set
         .iter()
         .map(|(path, value)| format!("{path}={value}"))

@@ -2,9 +2,10 @@
 //! turned into axis values.
 
 use super::design_seed;
-use super::validate::{Problems, require};
+use super::validate::require;
 use super::{Axis, DEFAULT_LEVELS, DesignKind, MAX_POINTS, Point, RawPlan, Scale, Tag, Values};
 use crate::error::{Invalid, ScenarioError};
+use crate::scenario::plan::Problems;
 use crate::sweep::design;
 
 impl Axis {

@@ -7,12 +7,13 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::validate::{LeverKeys, Problems, lever_problem, lever_target};
+use super::validate::{LeverKeys, lever_problem, lever_target};
 use super::{Axis, AxisRole, RawAxis, RawPlan, Target, Values};
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::levers::LEVERS;
 use crate::scenario::Base;
 use crate::scenario::overrides::Override;
+use crate::scenario::plan::Problems;
 
 /// The axes of a `table` design, each holding its column; `raw.axis` is set to the table's
 /// columns (with the plan's `name`, `role` and `from_step` where it gives them), so the

@@ -11,9 +11,8 @@ use super::{
 use crate::error::{Invalid, Location, ScenarioError};
 use crate::model::levers::{LEVERS, Scope};
 use crate::scenario::overrides::Override;
-use crate::scenario::plan;
+use crate::scenario::plan::{self, Problems};
 use crate::scenario::source::{self, SourceFile};
-use crate::scenario::validate::is_folder_name;
 use crate::scenario::{Base, Scenario};
 
 /// Reads and validates a plan file; `overrides` (from the command line) are applied to the
@@ -25,34 +24,6 @@ pub fn load(path: &Path, overrides: &[String]) -> Result<Plan, ScenarioError> {
     build(raw, &file, &stem, &dir, overrides)
 }
 
-pub(super) struct Problems<'a> {
-    pub(super) file: &'a SourceFile,
-    pub(super) list: Vec<Invalid>,
-}
-
-impl Problems<'_> {
-    pub(super) fn locate(&self, path: &str) -> Location {
-        self.file
-            .locate(path)
-            .or_else(|| self.file.locate_enclosing_table(path))
-            .unwrap_or(Location::File {
-                file: self.file.display.clone(),
-                line: 1,
-                column: 1,
-            })
-    }
-
-    pub(super) fn add(&mut self, path: &str, value: impl Into<String>, allowed: impl Into<String>) {
-        let location = self.locate(path);
-        self.list.push(Invalid {
-            location,
-            path: path.to_string(),
-            value: value.into(),
-            allowed: allowed.into(),
-        });
-    }
-}
-
 fn build(
     mut raw: RawPlan,
     file: &SourceFile,
@@ -60,18 +31,8 @@ fn build(
     dir: &Path,
     overrides: &[String],
 ) -> Result<Plan, ScenarioError> {
-    let mut p = Problems {
-        file,
-        list: Vec::new(),
-    };
-    let name = raw.name.clone().unwrap_or_else(|| stem.to_string());
-    if !is_folder_name(&name) {
-        p.add(
-            "name",
-            format!("{name:?}"),
-            "must be a folder name: letters, digits, '.', '_' and '-', not starting with '.'",
-        );
-    }
+    let mut p = Problems::new(file);
+    let name = p.name(raw.name.as_deref(), stem);
     let RunBase {
         base,
         fixed,
