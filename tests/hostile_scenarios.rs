@@ -409,3 +409,38 @@ fn replicates_run_fewer_at_once_when_all_would_not_fit() {
     let at_once = nqpsim::sim::concurrent_replicates(&scenario).unwrap();
     assert!((1..1000).contains(&at_once), "{at_once}");
 }
+
+#[test]
+fn a_population_that_outgrows_its_memory_stops_at_the_step_it_did() {
+    // future-layout's entry outpaces its exits: 3,000 firms double about every ten years
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/future-layout.toml");
+    let settings = [
+        "run.firms=3000".into(),
+        "run.steps=80".into(),
+        "run.replicates=1".into(),
+    ];
+    let growing = scenario::load(&path, &settings).unwrap();
+    let allowance = 2 * nqpsim::sim::least_bytes(&growing, None);
+    let options = RunOptions {
+        replicate_allowance: Some(allowance),
+        ..RunOptions::default()
+    };
+    let e = nqpsim::run(&growing, &options, &Silent).unwrap_err();
+    let message = e.to_string();
+    let Error::PopulationGrowth {
+        step, firms, held, ..
+    } = e
+    else {
+        panic!("{message}");
+    };
+    assert!(held > allowance && firms > 3000 && step < 80, "{message}");
+    assert!(
+        message.contains(&format!("{firms} firms by step {step}")),
+        "{message}"
+    );
+    // the baseline's exits keep its population below its start: the same allowance holds it
+    let steady = scenario::load_baseline(&settings).unwrap();
+    assert_eq!(nqpsim::sim::least_bytes(&steady, None), allowance / 2);
+    let output = nqpsim::run(&steady, &options, &Silent).unwrap();
+    assert_eq!(output.rows.last().unwrap().step, 80);
+}

@@ -253,7 +253,7 @@ fn run(
         threads,
         point: 0,
         cancel: Some(Arc::clone(cancel_flag())),
-        panel: None,
+        ..RunOptions::default()
     };
     let output = detached(py, || nqpsim::run(&scenario, &options, &Silent))?
         .map_err(|e| to_py(py, e.into()))?;

@@ -102,6 +102,7 @@ fn run_scenario(
     let concurrent = sim::concurrent_replicates_with(&scenario, Some(PanelSample::All))?;
     let pool = sim::thread_pool(args.run.threads)?;
     let in_flight = concurrent.min(4 * pool.current_num_threads());
+    let allowance = sim::replicate_allowance(in_flight);
     // Each replicate is run and measured on the pool; only its facts are kept.
     let task = |r: usize, watch: &schedule::StopWatch| {
         let output = sim::run_replicate(
@@ -111,6 +112,7 @@ fn run_scenario(
             Some(PanelSample::All),
             &Silent,
             Some(watch),
+            allowance,
         )?;
         Ok(output.map(|o| population::measure(&scenario, &o.panel)))
     };

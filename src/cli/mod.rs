@@ -236,6 +236,7 @@ pub fn exit_code(e: &anyhow::Error) -> i32 {
             Error::Scenario(_)
             | Error::BadArgument { .. }
             | Error::Memory { .. }
+            | Error::PopulationGrowth { .. }
             | Error::OutputFolder { .. }
             | Error::Journal { .. }
             | Error::Merge { .. }

@@ -63,6 +63,7 @@ pub fn execute(args: RunArgs) -> anyhow::Result<i32> {
         point: 0,
         cancel: Some(interrupt::flag()),
         panel: args.panel,
+        replicate_allowance: None,
     };
     let steps = scenario.run.steps;
     let mut last_rows = Vec::new(); // for the summary table

@@ -41,7 +41,7 @@ pub use pool::thread_pool;
 pub use replicates::{
     Observer, ReplicateOutput, ReplicateRows, RowSink, RunOptions, RunOutput, RunSummary, Silent,
     available_memory, concurrent_replicates, concurrent_replicates_with, estimated_bytes,
-    estimated_bytes_per_replicate, least_bytes, run, run_into, run_replicate,
+    estimated_bytes_per_replicate, least_bytes, replicate_allowance, run, run_into, run_replicate,
 };
 
 /// One replicate of a scenario, stepped one year at a time.

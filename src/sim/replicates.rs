@@ -40,6 +40,10 @@ pub struct RunOptions {
     pub cancel: Option<Arc<AtomicBool>>,
     /// The firm-year panel to collect (`--panel`), if any.
     pub panel: Option<PanelSample>,
+    /// Bytes each replicate may hold before it stops with [`Error::PopulationGrowth`]
+    /// (`None`: its share of the memory available when the run starts; see
+    /// [`replicate_allowance`]).
+    pub replicate_allowance: Option<u64>,
 }
 
 /// The facts of a run (everything but the rows).
@@ -110,12 +114,17 @@ fn growth_without_exits(scenario: &Scenario) -> f64 {
         .min(GROWTH_CAP)
 }
 
-/// Bytes of one replicate whose population peaks at `growth` times its initial firms.
-fn bytes_at_growth(scenario: &Scenario, panel: Option<PanelSample>, growth: f64) -> u64 {
+/// Bytes a live firm of `scenario` takes: its state, its scratch and its share of the holes.
+fn bytes_per_firm(scenario: &Scenario) -> f64 {
     const SCRATCH_BYTES_PER_FIRM: f64 = 16.0; // CES weight, outcome
     const HOLE_ALLOWANCE: f64 = 1.1; // holes are compacted above a tenth of the places
     let state = Firms::bytes_per_firm(KeptColumns::for_features(&scenario.features));
-    let per_firm = (state as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE;
+    (state as f64 + SCRATCH_BYTES_PER_FIRM) * HOLE_ALLOWANCE
+}
+
+/// Bytes of one replicate whose population peaks at `growth` times its initial firms.
+fn bytes_at_growth(scenario: &Scenario, panel: Option<PanelSample>, growth: f64) -> u64 {
+    let per_firm = bytes_per_firm(scenario);
     let steps = f64::from(scenario.run.steps);
     let rows = (steps + 1.0)
         * (scenario.sectors.len() as f64 + 1.0)
@@ -142,6 +151,17 @@ pub fn available_memory() -> Option<u64> {
 /// Share of the available memory a run plans to use.
 const MEMORY_BUDGET_SHARE: f64 = 0.8;
 
+/// Memory assumed available where the system does not say.
+const ASSUMED_AVAILABLE: u64 = 4 << 30;
+
+/// Bytes each of `in_flight` replicates running at once may hold: an equal share of the
+/// memory budget (80 % of what is available now). A replicate whose population outgrows it
+/// stops with [`Error::PopulationGrowth`] rather than exhaust the machine's memory.
+pub fn replicate_allowance(in_flight: usize) -> u64 {
+    let available = available_memory().unwrap_or(ASSUMED_AVAILABLE);
+    (available as f64 * MEMORY_BUDGET_SHARE / in_flight.max(1) as f64) as u64
+}
+
 /// How many replicates of `scenario` fit in memory at once, each at its
 /// [`estimated_bytes_per_replicate`] (at least one); an error if not even one replicate's
 /// [`least_bytes`] fits.
@@ -154,7 +174,7 @@ pub fn concurrent_replicates_with(
     scenario: &Scenario,
     panel: Option<PanelSample>,
 ) -> Result<usize, Error> {
-    let available = available_memory().unwrap_or(4 << 30);
+    let available = available_memory().unwrap_or(ASSUMED_AVAILABLE);
     let budget = (available as f64 * MEMORY_BUDGET_SHARE) as u64;
     let least = least_bytes(scenario, panel);
     if least > budget {
@@ -235,6 +255,9 @@ pub fn run_into(
     let concurrent = concurrent_replicates_with(scenario, options.panel)?
         .min(4 * pool.current_num_threads())
         .max(1);
+    let allowance = options
+        .replicate_allowance
+        .unwrap_or_else(|| replicate_allowance(concurrent));
     let started = Instant::now();
     let mut summary = RunSummary {
         firm_steps: 0,
@@ -252,6 +275,7 @@ pub fn run_into(
             options.panel,
             observer,
             Some(watch),
+            allowance,
         )
     };
     let outcome = schedule::run_in_order(
@@ -272,7 +296,9 @@ pub fn run_into(
 }
 
 /// Runs one replicate to the end and returns its rows, decomposition rows and firm-steps;
-/// `None` if `cancel` was raised before it finished.
+/// `None` if `cancel` was raised before it finished. It stops with
+/// [`Error::PopulationGrowth`] at the first step after which its firms and rows would hold
+/// more than `allowance` bytes (see [`replicate_allowance`]).
 pub fn run_replicate(
     scenario: &Scenario,
     replicate: u32,
@@ -280,6 +306,7 @@ pub fn run_replicate(
     panel: Option<PanelSample>,
     observer: &dyn Observer,
     cancel: Option<&StopWatch>,
+    allowance: u64,
 ) -> Result<ReplicateRows, Error> {
     let fault = |fault: NumericFault| Error::Numeric {
         scenario: scenario.name.clone(),
@@ -301,6 +328,8 @@ pub fn run_replicate(
     };
     output.rows.extend_from_slice(sim.rows());
     output.regions.extend_from_slice(sim.region_rows());
+    let per_firm = bytes_per_firm(scenario);
+    let rows_bytes = bytes_at_growth(scenario, None, 0.0); // its rows and overhead, no firms
     for t in 1..=steps {
         if cancel.is_some_and(StopWatch::raised) {
             return Ok(None);
@@ -313,6 +342,19 @@ pub fn run_replicate(
         output.regions.extend_from_slice(sim.region_rows());
         output.panel.append(&mut sim.take_panel());
         observer.step_done(replicate, t, firms);
+        let held = sim.firm_count() as f64 * per_firm
+            + (output.panel.len() * std::mem::size_of::<PanelRow>()) as f64
+            + rows_bytes as f64;
+        if held > allowance as f64 {
+            return Err(Error::PopulationGrowth {
+                scenario: scenario.name.clone(),
+                replicate,
+                step: t,
+                firms: sim.firm_count(),
+                held: held as u64,
+                allowance,
+            });
+        }
     }
     output.panel.append(&mut sim.finish_panel());
     for row in &mut output.rows {

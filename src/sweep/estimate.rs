@@ -44,13 +44,16 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
         s.run.steps = steps as u32;
         scenarios.push(s);
     }
+    let allowance = sim::replicate_allowance(sample);
     let started = Instant::now();
     let results: Vec<_> = pool.install(|| {
         use rayon::prelude::*;
         scenarios
             .par_iter()
             .enumerate()
-            .map(|(i, s)| sim::run_replicate(s, 0, chosen[i] as u32, None, &Silent, None))
+            .map(|(i, s)| {
+                sim::run_replicate(s, 0, chosen[i] as u32, None, &Silent, None, allowance)
+            })
             .collect()
     });
     let seconds = started.elapsed().as_secs_f64().max(1e-9);

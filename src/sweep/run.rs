@@ -356,6 +356,7 @@ pub fn run_sweep(
     let in_flight = ((budget / plan.peak_run_bytes.max(1) as f64) as usize)
         .clamp(1, RUNS_IN_FLIGHT_PER_THREAD * threads);
 
+    let allowance = (budget / in_flight as f64) as u64;
     let started = Instant::now();
     let mut firm_steps = 0u64;
     let steps = Steps(progress);
@@ -364,9 +365,16 @@ pub fn run_sweep(
     // only errors of the sweep itself (writing its files) stop it.
     let task = |i: usize, watch: &StopWatch| {
         let (point, replicate) = locate(done + i);
-        let outcome = scenarios
-            .get(point)
-            .and_then(|scenario| run_one(plan, &scenario, point, replicate, &steps, watch));
+        let outcome = scenarios.get(point).and_then(|scenario| {
+            run_one(
+                plan,
+                &scenario,
+                (point, replicate),
+                &steps,
+                watch,
+                allowance,
+            )
+        });
         Ok(match outcome {
             Ok(Some(output)) => Some(Ok(output)),
             Ok(None) => None,
@@ -484,15 +492,17 @@ impl SweepReport {
     }
 }
 
-/// Runs one replicate of one point; a numeric fault names the plan and the point.
+/// Runs one replicate of one point within `allowance` bytes; a run's own error (a numeric
+/// fault, a population that outgrew its memory) names the plan and the point.
 fn run_one(
     plan: &Plan,
     scenario: &Scenario,
-    point: usize,
-    replicate: usize,
+    (point, replicate): (usize, usize),
     steps: &Steps,
     watch: &StopWatch,
+    allowance: u64,
 ) -> Result<crate::sim::ReplicateRows, Error> {
+    let name = || format!("{} (point {point})", plan.name);
     sim::run_replicate(
         scenario,
         replicate as u32,
@@ -500,14 +510,30 @@ fn run_one(
         None,
         steps,
         Some(watch),
+        allowance,
     )
     .map_err(|e| match e {
         Error::Numeric {
             replicate, fault, ..
         } => Error::Numeric {
-            scenario: format!("{} (point {point})", plan.name),
+            scenario: name(),
             replicate,
             fault,
+        },
+        Error::PopulationGrowth {
+            replicate,
+            step,
+            firms,
+            held,
+            allowance,
+            ..
+        } => Error::PopulationGrowth {
+            scenario: name(),
+            replicate,
+            step,
+            firms,
+            held,
+            allowance,
         },
         other => other,
     })

@@ -63,10 +63,11 @@ pub fn evaluate(plan: &Plan, coordinates: &[f64]) -> Evaluation {
         }
     };
     let panel = plan.needs_panel().then_some(PanelSample::All);
+    let allowance = sim::replicate_allowance(rayon::current_num_threads());
     let results: Vec<Result<Vec<f64>, String>> = (0..plan.replicates)
         .into_par_iter()
         .map(|r| {
-            let output = sim::run_replicate(&scenario, r, 0, panel, &Silent, None)
+            let output = sim::run_replicate(&scenario, r, 0, panel, &Silent, None, allowance)
                 .map_err(|e| e.to_string())?
                 .expect("not cancelled");
             Ok(moments::measure(&plan.moments, &scenario, &output))
