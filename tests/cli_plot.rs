@@ -1,4 +1,4 @@
-//! `nqpsim plot` as a user runs it: on a run, a grid sweep (with its paired effects, and
+//! `nqpsim plot` as a user runs it: on a run (and one with regions), a grid sweep (with its paired effects, and
 //! without them when run `--summary-only`), a Latin hypercube sweep with sensitivity indices,
 //! and a comparison; the files it writes, what they show, the same bytes twice; stale figures
 //! of an earlier plot removed and the user's files kept; an interrupted run said so; bad
@@ -229,6 +229,49 @@ fn a_run_gets_its_five_figures_listed_and_the_same_bytes_twice() {
             "out",
         ],
     ));
+}
+
+#[test]
+fn a_run_with_regions_adds_the_tfp_index_and_output_shares_of_each_region() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regional-layout.toml");
+    let run = |more: &[&str]| {
+        let mut args = vec!["run", scenario.to_str().unwrap(), "-q", "--out", "out"];
+        args.extend_from_slice(&["--firms", "300", "--steps", "4", "--replicates", "2"]);
+        args.extend_from_slice(more);
+        ok(nqpsim(tmp.path(), &args));
+    };
+    run(&[]);
+    let output = ok(nqpsim(tmp.path(), &["plot", "out/regional-layout"]));
+    assert_eq!(stdout(&output).lines().count(), 14, "{}", stdout(&output));
+    let plots = tmp.path().join("out/regional-layout/plots");
+    let regions = ["east", "central", "west", "northeast"];
+    let mut tfp = vec![
+        "regional-layout: TFP index by region",
+        "TFP index (step 0 = 1)",
+    ];
+    tfp.extend(regions);
+    let mut shares = vec![
+        "regional-layout: output shares by region",
+        "share of output",
+    ];
+    shares.extend(regions);
+    assert_figures(
+        &plots,
+        &[
+            ("regions_tfp_index", &tfp),
+            ("regions_output_shares", &shares),
+        ],
+    );
+    // Run again without regions: no regions.csv, and its figures go as stale ones.
+    run(&["--set", "features.regions=false"]);
+    let again = ok(nqpsim(tmp.path(), &["plot", "out/regional-layout"]));
+    assert!(
+        stdout(&again).contains("removed 4 stale figures"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(!plots.join("regions_tfp_index.svg").exists());
 }
 
 #[test]

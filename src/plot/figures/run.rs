@@ -7,6 +7,9 @@
 //! aggregated from sectors (README, "Output"): a tier's TFP is the output-weighted mean of
 //! its sectors' log TFP, indexed to its value at step 0; its output share and emissions are
 //! sums; its digital and green levels are firm-weighted means.
+//!
+//! With model 2's regions, `regions.csv` adds two figures: each region's TFP index (the
+//! region's output-weighted mean log TFP, indexed to step 0) and the regions' output shares.
 
 use super::{Figure, Folder, MAX_SECTOR_LINES, distinct, quantile, sector_text};
 use crate::error::Error;
@@ -16,11 +19,25 @@ use crate::plot::{Chart, LineChart, Series, StackedArea};
 /// The file the figures are drawn from.
 pub const TRAJECTORIES: &str = "trajectories.csv";
 
+/// The file of a run with model 2's regions: one row per (replicate, step, region).
+pub const REGIONS: &str = "regions.csv";
+
 /// The figures of the run in `folder`: `tfp_index`, `output_shares`, `digital`, `green`,
-/// `emissions`.
+/// `emissions`, and where the run wrote `regions.csv`, `regions_tfp_index` and
+/// `regions_output_shares`.
 pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
+    let mut figures = sector_figures(folder)?;
+    let regions = folder.path.join(REGIONS);
+    if regions.is_file() {
+        figures.extend(region_figures(folder, &Table::read(&regions)?)?);
+    }
+    Ok(figures)
+}
+
+/// The figures of `trajectories.csv`, by sector (or tier).
+fn sector_figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
     let table = Table::read(&folder.path.join(TRAJECTORIES))?;
-    let runs = Runs::new(&table)?;
+    let runs = Runs::new(&table, "sector")?;
     let by_tier = runs.sectors.len() > MAX_SECTOR_LINES;
     let groups = runs.groups(by_tier);
     // The legend gives each tier's number of sectors.
@@ -48,7 +65,7 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
         })
     };
     let tfp = Value::Tfp {
-        index: table.numbers("tfp_index")?,
+        index: Some(table.numbers("tfp_index")?),
         log: table.numbers("tfp")?,
         output: table.numbers("output")?,
     };
@@ -65,7 +82,12 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
         },
         Figure {
             name: "output_shares".into(),
-            chart: runs.shares(&groups, &share, &folder.name, by_tier),
+            chart: runs.shares(
+                &groups,
+                &share,
+                &folder.name,
+                if by_tier { "tier" } else { "sector" },
+            ),
         },
         Figure {
             name: "digital".into(),
@@ -87,6 +109,40 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
     ])
 }
 
+/// Model 2 (regions): the figures of `regions.csv`, a line or layer per region.
+fn region_figures(folder: &Folder, table: &Table) -> Result<Vec<Figure>, Error> {
+    let runs = Runs::new(table, "region")?;
+    let groups = runs.groups(false);
+    let tfp = Value::Tfp {
+        index: None,
+        log: table.numbers("tfp")?,
+        output: table.numbers("output")?,
+    };
+    let share = Value::Sum(table.numbers("output_share")?);
+    let series = groups.iter().map(|g| runs.series(g, &tfp)).collect();
+    Ok(vec![
+        Figure {
+            name: "regions_tfp_index".into(),
+            chart: Chart::Line(LineChart {
+                title: format!(
+                    "{}: TFP index by region (median and p05-p95 of {})",
+                    folder.name,
+                    replicates(runs.replicates.len())
+                ),
+                x_label: "year".into(),
+                y_label: "TFP index (step 0 = 1)".into(),
+                series,
+                reference_y: Some(1.0),
+                ..LineChart::default()
+            }),
+        },
+        Figure {
+            name: "regions_output_shares".into(),
+            chart: runs.shares(&groups, &share, &folder.name, "region"),
+        },
+    ])
+}
+
 /// `20 replicates`, `1 replicate`.
 fn replicates(n: usize) -> String {
     format!("{n} replicate{}", if n == 1 { "" } else { "s" })
@@ -94,9 +150,10 @@ fn replicates(n: usize) -> String {
 
 /// What a line shows, from whole columns of the table; how sectors add up to a tier.
 enum Value {
-    /// `tfp_index` of a sector or `all`; a tier's from `tfp` (log) weighted by `output`.
+    /// `tfp_index` of a sector or `all` (from `tfp`, log, where the file has no index); a
+    /// tier's from `tfp` weighted by `output`.
     Tfp {
-        index: Vec<f64>,
+        index: Option<Vec<f64>>,
         log: Vec<f64>,
         output: Vec<f64>,
     },
@@ -106,27 +163,30 @@ enum Value {
     FirmMean(Vec<f64>, Vec<f64>),
 }
 
-/// A line: a sector, a tier (its sectors' indices) or the whole economy.
+/// A line: a sector (or region), a tier (its sectors' indices) or the whole economy.
 enum Group {
     Sector(usize),
     Tier(String, Vec<usize>),
     All,
 }
 
-/// The rows of `trajectories.csv` indexed by (replicate, step, sector).
+/// The rows of `trajectories.csv` indexed by (replicate, step, sector), or of `regions.csv`
+/// by (replicate, step, region).
 struct Runs {
     replicates: Vec<u32>,
     steps: Vec<u32>,
     /// The year of each step.
     years: Vec<f64>,
-    /// Sectors in file order, with their tiers (`all` is index `sectors.len()`).
+    /// Sectors (or regions) in file order, with their tiers (`all` is index `sectors.len()`;
+    /// regions have neither).
     sectors: Vec<(String, String)>,
     /// Row of (replicate, step, sector), replicate-major.
     row: Vec<Option<usize>>,
 }
 
 impl Runs {
-    fn new(table: &Table) -> Result<Runs, Error> {
+    /// The rows of `table` by replicate, step and its column `key`, `sector` or `region`.
+    fn new(table: &Table, key: &str) -> Result<Runs, Error> {
         let bad = |reason: String| Error::Results {
             path: table.path().to_path_buf(),
             reason,
@@ -154,8 +214,12 @@ impl Runs {
         let replicate = whole("replicate")?;
         let step = whole("step")?;
         let year = table.numbers("year")?;
-        let sector = table.texts("sector")?;
-        let tier = table.texts("tier")?;
+        let sector = table.texts(key)?;
+        let tier = if key == "sector" {
+            table.texts("tier")?
+        } else {
+            vec![""; table.len()]
+        };
 
         let mut replicates = replicate.clone();
         replicates.sort_unstable();
@@ -199,7 +263,7 @@ impl Runs {
             let at = &mut row[(i * n_s + s) * n_j + j];
             if at.is_some() {
                 return Err(bad(format!(
-                    "line {}: a second row for replicate {}, step {}, sector `{}`",
+                    "line {}: a second row for replicate {}, step {}, {key} `{}`",
                     r + 2,
                     replicate[r],
                     step[r],
@@ -258,19 +322,8 @@ impl Runs {
     fn value(&self, group: &Group, value: &Value, i: usize, s: usize) -> f64 {
         let all = self.sectors.len();
         let members = match group {
-            Group::Sector(j) => {
-                let column = match value {
-                    Value::Tfp { index, .. } => index,
-                    Value::Sum(v) | Value::FirmMean(v, _) => v,
-                };
-                return self.at(column, i, s, *j);
-            }
-            Group::All => {
-                return match value {
-                    Value::Tfp { index, .. } => self.at(index, i, s, all),
-                    Value::Sum(v) | Value::FirmMean(v, _) => self.at(v, i, s, all),
-                };
-            }
+            Group::Sector(j) => return self.own(value, i, s, *j),
+            Group::All => return self.own(value, i, s, all),
             Group::Tier(_, members) => members,
         };
         match value {
@@ -314,6 +367,19 @@ impl Runs {
         }
     }
 
+    /// The value of sector (or region) `j`, or of `all`, as its rows give it.
+    fn own(&self, value: &Value, i: usize, s: usize, j: usize) -> f64 {
+        match value {
+            Value::Tfp {
+                index: Some(index), ..
+            } => self.at(index, i, s, j),
+            Value::Tfp {
+                index: None, log, ..
+            } => (self.at(log, i, s, j) - self.at(log, i, 0, j)).exp(),
+            Value::Sum(v) | Value::FirmMean(v, _) => self.at(v, i, s, j),
+        }
+    }
+
     /// The values of `group` at step `s`, one per replicate.
     fn across_replicates(&self, group: &Group, value: &Value, s: usize) -> Vec<f64> {
         (0..self.replicates.len())
@@ -339,8 +405,8 @@ impl Runs {
     }
 
     /// Output shares stacked: the median share of each group, scaled to sum to 1 each year
-    /// (medians need not add up).
-    fn shares(&self, groups: &[Group], share: &Value, name: &str, by_tier: bool) -> Chart {
+    /// (medians need not add up); `by` names the groups (`sector`, `tier`, `region`).
+    fn shares(&self, groups: &[Group], share: &Value, name: &str, by: &str) -> Chart {
         let mut layers: Vec<(String, Vec<f64>)> = groups
             .iter()
             .map(|g| {
@@ -358,8 +424,7 @@ impl Runs {
         }
         StackedArea {
             title: format!(
-                "{name}: output shares by {} (median of {})",
-                if by_tier { "tier" } else { "sector" },
+                "{name}: output shares by {by} (median of {})",
                 replicates(self.replicates.len())
             ),
             x_label: "year".into(),
@@ -422,13 +487,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let f = folder(dir.path());
         let table = Table::read(&f.path.join(TRAJECTORIES)).unwrap();
-        let runs = Runs::new(&table).unwrap();
+        let runs = Runs::new(&table, "sector").unwrap();
         assert_eq!(runs.years, [2025.0, 2026.0]);
         let groups = runs.groups(true);
         assert_eq!(groups.len(), 2);
         assert_eq!(runs.label(&groups[0]), "t1 (2 sectors)");
         let tfp = Value::Tfp {
-            index: table.numbers("tfp_index").unwrap(),
+            index: Some(table.numbers("tfp_index").unwrap()),
             log: table.numbers("tfp").unwrap(),
             output: table.numbers("output").unwrap(),
         };
@@ -488,6 +553,55 @@ mod tests {
     }
 
     #[test]
+    fn a_run_with_regions_adds_their_tfp_index_and_output_shares() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = folder(dir.path());
+        let mut csv = String::from(
+            "scenario,point,replicate,seed,step,year,region,firms,output,output_share,tfp,employment_low,employment_high,talent_demand,talent_pool,backed\n",
+        );
+        for r in 0..2 {
+            for step in 0..2 {
+                // east's log TFP grows by 0.1 (replicate 0) or 0.3 (replicate 1); west's not
+                let east = 0.5 + f64::from(step) * (0.1 + 0.2 * f64::from(r));
+                for (region, output, tfp) in [("east", 0.6, east), ("west", 0.2, -0.4)] {
+                    csv.push_str(&format!(
+                        "s,0,{r},1,{step},{},{region},5,{output},{},{tfp},,,,,a\n",
+                        2025 + step,
+                        output / 0.8,
+                    ));
+                }
+            }
+        }
+        std::fs::write(dir.path().join(REGIONS), csv).unwrap();
+        let figures = figures(&f).unwrap();
+        let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names[5..], ["regions_tfp_index", "regions_output_shares"]);
+        let Chart::Line(tfp) = &figures[5].chart else {
+            panic!("a line chart")
+        };
+        assert!(
+            tfp.title.starts_with("s: TFP index by region"),
+            "{}",
+            tfp.title
+        );
+        let labels: Vec<&str> = tfp.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["east", "west"]);
+        let (east, west) = (&tfp.series[0], &tfp.series[1]);
+        assert_eq!((east.y[0], west.y[0], west.y[1]), (1.0, 1.0, 1.0));
+        assert!((east.y[1] - (0.1_f64.exp() + 0.3_f64.exp()) / 2.0).abs() < 1e-12);
+        let Chart::Stacked(shares) = &figures[6].chart else {
+            panic!("stacked areas")
+        };
+        assert!(shares.title.starts_with("s: output shares by region"));
+        for (layer, want) in shares.layers.iter().zip([0.75, 0.25]) {
+            assert!(
+                layer.1.iter().all(|y| (y - want).abs() < 1e-12),
+                "{layer:?}"
+            );
+        }
+    }
+
+    #[test]
     fn a_duplicated_row_is_an_error_naming_the_line() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(TRAJECTORIES);
@@ -496,7 +610,7 @@ mod tests {
             "replicate,step,year,sector,tier\n0,0,2025,a,t\n0,0,2025,a,t\n",
         )
         .unwrap();
-        let e = Runs::new(&Table::read(&path).unwrap())
+        let e = Runs::new(&Table::read(&path).unwrap(), "sector")
             .err()
             .unwrap()
             .to_string();
