@@ -1,8 +1,8 @@
 //! `nqpsim plot` as a user runs it: on a run (and one with regions), a grid sweep (with its
 //! paired effects, and without them when run `--summary-only`), a Latin hypercube sweep with
-//! sensitivity indices, and a comparison; the files it writes, what they show, the same bytes twice; stale figures
-//! of an earlier plot removed and the user's files kept; an interrupted run said so; bad
-//! folders and outcomes exit 2 naming the path and write nothing.
+//! sensitivity indices, and a comparison; the files it writes, what they show, the same bytes
+//! twice; stale figures of an earlier plot removed and the user's files kept; an interrupted
+//! run said so; bad folders and outcomes exit 2 naming the path and write nothing.
 
 mod common;
 
