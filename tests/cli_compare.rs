@@ -206,6 +206,37 @@ fn the_terminal_shows_the_headline_effects_and_the_fiscal_figures() {
 }
 
 #[test]
+fn the_terminal_table_keeps_its_columns_aligned_for_long_sector_names() {
+    // regional layouts have sectors such as `high_end_equipment`, longer than `traditional`
+    let dir = tempfile::tempdir().unwrap();
+    let questions = scenarios().join("questions");
+    let (base, policy) = (
+        questions.join("layout-none.toml"),
+        questions.join("layout-differentiated.toml"),
+    );
+    let mut args = vec!["compare", base.to_str().unwrap(), policy.to_str().unwrap()];
+    args.extend(SMALL);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    let table: Vec<&str> = out
+        .lines()
+        .skip_while(|l| !l.trim_start().starts_with("sector"))
+        .take_while(|l| !l.starts_with("fiscal"))
+        .filter(|l| !l.trim_start().starts_with('('))
+        .collect();
+    let metric = table[0].find("metric").unwrap();
+    assert!(
+        table.iter().any(|l| l.contains("high_end_equipment")),
+        "{out}"
+    );
+    for line in &table[1..] {
+        assert_eq!(line.as_bytes()[metric - 1], b' ', "{line}");
+        assert_ne!(line.as_bytes()[metric], b' ', "{line}");
+    }
+}
+
+#[test]
 fn fiscal_spending_is_the_discounted_sum_of_the_subsidy_columns() {
     let dir = tempfile::tempdir().unwrap();
     let policy = scenarios().join("digital-push.toml");

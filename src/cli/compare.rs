@@ -837,11 +837,6 @@ fn headline(
         base.start_year + last as i32,
         100.0 * args.level
     )?;
-    writeln!(
-        out,
-        "  {:<12} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
-        "sector", "metric", "base", "policy", "effect", "interval", "rel.", "pairing"
-    )?;
     let all = base.all_row();
     let mut lines: Vec<(usize, &str)> = [
         "tfp_index",
@@ -882,6 +877,17 @@ fn headline(
             }
         }
     }
+    // The sector column as wide as its longest name (`electronic_info`), at least 12.
+    const SECTOR_WIDTH: usize = 12;
+    let width = lines
+        .iter()
+        .map(|(row, _)| base.rows[*row].0.len())
+        .fold(SECTOR_WIDTH, usize::max);
+    writeln!(
+        out,
+        "  {:<width$} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
+        "sector", "metric", "base", "policy", "effect", "interval", "rel.", "pairing"
+    )?;
     let per_step = base.rows.len() * names.len();
     let at_last = &effects[last as usize * per_step..];
     for (row, metric) in lines {
@@ -897,7 +903,7 @@ fn headline(
         let signed = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:+.4}"));
         writeln!(
             out,
-            "  {:<12} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
+            "  {:<width$} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
             base.rows[row].0,
             metric,
             f(e.base_mean),
