@@ -39,8 +39,8 @@ use sums::Buffers;
 
 pub use pool::thread_pool;
 pub use replicates::{
-    Observer, ReplicateOutput, ReplicateRows, RowSink, RunOptions, RunOutput, RunSummary, Silent,
-    available_memory, concurrent_replicates, concurrent_replicates_with, estimated_bytes,
+    MemoryBudget, Observer, ReplicateOutput, ReplicateRows, RowSink, RunOptions, RunOutput,
+    RunSummary, Silent, concurrent_replicates, concurrent_replicates_with, estimated_bytes,
     estimated_bytes_per_replicate, least_bytes, replicate_allowance, run, run_into, run_replicate,
 };
 

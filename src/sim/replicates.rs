@@ -141,25 +141,63 @@ fn bytes_at_growth(scenario: &Scenario, panel: Option<PanelSample>, growth: f64)
 }
 
 /// Memory the system says is available, from /proc/meminfo (`None` where unknown).
-pub fn available_memory() -> Option<u64> {
+fn available_memory() -> Option<u64> {
     let text = std::fs::read_to_string("/proc/meminfo").ok()?;
     let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
     Some(kib * 1024)
 }
 
-/// Share of the available memory a run plans to use.
-const MEMORY_BUDGET_SHARE: f64 = 0.8;
+/// The memory runs plan with: what the system says is available now, and the share of it
+/// that the replicates (or a sweep's runs) in flight may use together.
+#[derive(Clone, Copy, Debug)]
+pub struct MemoryBudget {
+    /// Bytes available (4 GiB where the system does not say).
+    pub available: u64,
+    /// Bytes the replicates in flight may use together: 80 % of `available`.
+    pub budget: u64,
+}
 
-/// Memory assumed available where the system does not say.
-const ASSUMED_AVAILABLE: u64 = 4 << 30;
+impl MemoryBudget {
+    /// Share of the available memory a run plans to use.
+    const SHARE: f64 = 0.8;
+    /// Memory assumed available where the system does not say.
+    const ASSUMED_AVAILABLE: u64 = 4 << 30;
 
-/// Bytes each of `in_flight` replicates running at once may hold: an equal share of the
-/// memory budget (80 % of what is available now). A replicate whose population outgrows it
-/// stops with [`Error::PopulationGrowth`] rather than exhaust the machine's memory.
+    /// The budget as the system reports its memory now.
+    pub fn now() -> MemoryBudget {
+        let available = available_memory().unwrap_or(Self::ASSUMED_AVAILABLE);
+        MemoryBudget {
+            available,
+            budget: (available as f64 * Self::SHARE) as u64,
+        }
+    }
+
+    /// Refuses `scenario` (with [`Error::Memory`]) if one replicate's `least` bytes exceed
+    /// the budget.
+    pub fn refuse_beyond(&self, scenario: &str, least: u64) -> Result<(), Error> {
+        if least > self.budget {
+            return Err(Error::Memory {
+                scenario: scenario.to_string(),
+                estimate: least,
+                available: self.available,
+            });
+        }
+        Ok(())
+    }
+
+    /// Bytes each of `in_flight` replicates running at once may hold: an equal share of the
+    /// budget. A replicate whose population outgrows it stops with
+    /// [`Error::PopulationGrowth`] rather than exhaust the machine's memory.
+    pub fn allowance(&self, in_flight: usize) -> u64 {
+        self.budget / in_flight.max(1) as u64
+    }
+}
+
+/// Each of `in_flight` replicates' share of the memory available now (see
+/// [`MemoryBudget::allowance`]).
 pub fn replicate_allowance(in_flight: usize) -> u64 {
-    let available = available_memory().unwrap_or(ASSUMED_AVAILABLE);
-    (available as f64 * MEMORY_BUDGET_SHARE / in_flight.max(1) as f64) as u64
+    MemoryBudget::now().allowance(in_flight)
 }
 
 /// How many replicates of `scenario` fit in memory at once, each at its
@@ -174,21 +212,11 @@ pub fn concurrent_replicates_with(
     scenario: &Scenario,
     panel: Option<PanelSample>,
 ) -> Result<usize, Error> {
-    let available = available_memory().unwrap_or(ASSUMED_AVAILABLE);
-    let budget = (available as f64 * MEMORY_BUDGET_SHARE) as u64;
-    let least = least_bytes(scenario, panel);
-    if least > budget {
-        return Err(Error::Memory {
-            scenario: scenario.name.clone(),
-            estimate: least,
-            available,
-        });
-    }
+    let memory = MemoryBudget::now();
+    memory.refuse_beyond(&scenario.name, least_bytes(scenario, panel))?;
     let per_replicate = estimated_bytes(scenario, panel);
-    Ok(
-        ((budget / per_replicate.max(1)) as usize)
-            .clamp(1, scenario.run.replicates.max(1) as usize),
-    )
+    Ok(((memory.budget / per_replicate.max(1)) as usize)
+        .clamp(1, scenario.run.replicates.max(1) as usize))
 }
 
 /// Receives what each completed replicate produced, in replicate order (see [`run_into`]).

@@ -39,7 +39,7 @@ use crate::output::manifest::FileEntry;
 use crate::output::trajectories::TrajectoryWriter;
 use crate::scenario::Scenario;
 use crate::sim::schedule::{self, StopWatch};
-use crate::sim::{self, Observer, ReplicateOutput};
+use crate::sim::{self, MemoryBudget, Observer, ReplicateOutput};
 
 /// `points.csv`: the point index, the design's columns and the value of each axis.
 pub const POINTS: &str = "points.csv";
@@ -315,7 +315,7 @@ pub fn run_sweep(
     let replicates = plan.replicates as usize;
     let runs = points.len() * replicates;
 
-    let budget = memory_budget(plan)?;
+    let memory = memory_budget(plan)?;
     let OpenedFolder {
         folder,
         fingerprint,
@@ -353,10 +353,10 @@ pub fn run_sweep(
 
     let pool = crate::sim::thread_pool(options.threads)?;
     let threads = pool.current_num_threads();
-    let in_flight = ((budget / plan.peak_run_bytes.max(1) as f64) as usize)
+    let in_flight = ((memory.budget / plan.peak_run_bytes.max(1)) as usize)
         .clamp(1, RUNS_IN_FLIGHT_PER_THREAD * threads);
 
-    let allowance = (budget / in_flight as f64) as u64;
+    let allowance = memory.allowance(in_flight);
     let started = Instant::now();
     let mut firm_steps = 0u64;
     let steps = Steps(progress);
@@ -460,17 +460,10 @@ pub fn run_sweep(
 
 /// The memory the runs in flight may take (80 % of what is available); refused before anything
 /// is written if the least one run needs cannot fit in it.
-fn memory_budget(plan: &Plan) -> Result<f64, Error> {
-    let available = sim::available_memory().unwrap_or(4 << 30);
-    let budget = available as f64 * 0.8;
-    if plan.least_run_bytes as f64 > budget {
-        return Err(Error::Memory {
-            scenario: plan.name.clone(),
-            estimate: plan.least_run_bytes,
-            available,
-        });
-    }
-    Ok(budget)
+fn memory_budget(plan: &Plan) -> Result<MemoryBudget, Error> {
+    let memory = MemoryBudget::now();
+    memory.refuse_beyond(&plan.name, plan.least_run_bytes)?;
+    Ok(memory)
 }
 
 impl SweepReport {
@@ -502,7 +495,6 @@ fn run_one(
     watch: &StopWatch,
     allowance: u64,
 ) -> Result<crate::sim::ReplicateRows, Error> {
-    let name = || format!("{} (point {point})", plan.name);
     sim::run_replicate(
         scenario,
         replicate as u32,
@@ -512,30 +504,11 @@ fn run_one(
         Some(watch),
         allowance,
     )
-    .map_err(|e| match e {
-        Error::Numeric {
-            replicate, fault, ..
-        } => Error::Numeric {
-            scenario: name(),
-            replicate,
-            fault,
-        },
-        Error::PopulationGrowth {
-            replicate,
-            step,
-            firms,
-            held,
-            allowance,
-            ..
-        } => Error::PopulationGrowth {
-            scenario: name(),
-            replicate,
-            step,
-            firms,
-            held,
-            allowance,
-        },
-        other => other,
+    .map_err(|mut e| {
+        if let Error::Numeric { scenario, .. } | Error::PopulationGrowth { scenario, .. } = &mut e {
+            *scenario = format!("{} (point {point})", plan.name);
+        }
+        e
     })
 }
 
