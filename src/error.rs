@@ -179,18 +179,18 @@ pub enum Error {
     },
     /// A replicate's population outgrew the memory it may hold (exit code 2: make the scenario
     /// smaller); nothing is written for it.
-    #[error("scenario `{scenario}`, replicate {replicate}: the population grew to {firms} firms by step {step}, about {} of memory with its rows, more than the {} a replicate may hold here; entry outpaces exit in this scenario: use fewer firms or steps", human_bytes(*.held), human_bytes(*.allowance))]
+    #[error("scenario `{scenario}`, replicate {replicate}: the population grew to {firms} firms by step {step}; at that pace the next step needs about {} of memory with its rows, more than the {} a replicate may hold here; entry outpaces exit in this scenario: use fewer firms or steps", human_bytes(*.needed), human_bytes(*.allowance))]
     PopulationGrowth {
         /// Scenario name.
         scenario: String,
         /// Replicate.
         replicate: u32,
-        /// The step after which the population was too large.
+        /// The last step taken.
         step: u32,
         /// Live firms after that step.
         firms: u64,
-        /// Bytes the replicate then held (estimated).
-        held: u64,
+        /// Bytes the next step would need, grown at the pace of the last (estimated).
+        needed: u64,
         /// Bytes it may hold.
         allowance: u64,
     },

@@ -428,12 +428,15 @@ fn a_population_that_outgrows_its_memory_stops_at_the_step_it_did() {
     let e = nqpsim::run(&growing, &options, &Silent).unwrap_err();
     let message = e.to_string();
     let Error::PopulationGrowth {
-        step, firms, held, ..
+        step,
+        firms,
+        needed,
+        ..
     } = e
     else {
         panic!("{message}");
     };
-    assert!(held > allowance && firms > 3000 && step < 80, "{message}");
+    assert!(needed > allowance && firms > 3000 && step < 80, "{message}");
     assert!(
         message.contains(&format!("{firms} firms by step {step}")),
         "{message}"
@@ -443,4 +446,32 @@ fn a_population_that_outgrows_its_memory_stops_at_the_step_it_did() {
     assert_eq!(nqpsim::sim::least_bytes(&steady, None), allowance / 2);
     let output = nqpsim::run(&steady, &options, &Silent).unwrap();
     assert_eq!(output.rows.last().unwrap().step, 80);
+}
+
+#[test]
+fn a_population_that_triples_in_a_step_is_stopped_before_the_step_that_would_not_fit() {
+    // entry of two firms per incumbent a year: the population about triples every step
+    let tripling = scenario::load_baseline(&[
+        "run.firms=3000".into(),
+        "run.steps=30".into(),
+        "run.replicates=1".into(),
+        "sectors.traditional.entry_rate=2".into(),
+        "sectors.emerging.entry_rate=2".into(),
+        "sectors.future.entry_rate=2".into(),
+    ])
+    .unwrap();
+    let allowance = 2 * nqpsim::sim::least_bytes(&tripling, None);
+    let options = RunOptions {
+        replicate_allowance: Some(allowance),
+        ..RunOptions::default()
+    };
+    let e = nqpsim::run(&tripling, &options, &Silent).unwrap_err();
+    let Error::PopulationGrowth { firms, needed, .. } = e else {
+        panic!("{e}");
+    };
+    // what the population held when it stopped fits; what the next step would need does not
+    let mut at_stop = tripling.clone();
+    at_stop.run.firms = firms;
+    assert!(nqpsim::sim::least_bytes(&at_stop, None) <= allowance, "{e}");
+    assert!(needed > allowance);
 }

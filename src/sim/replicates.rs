@@ -129,15 +129,20 @@ fn bytes_at_growth(scenario: &Scenario, panel: Option<PanelSample>, growth: f64)
     let rows = (steps + 1.0)
         * (scenario.sectors.len() as f64 + 1.0)
         * (std::mem::size_of::<MetricsRow>() + std::mem::size_of::<DecompositionRow>()) as f64;
-    let sampled = match panel {
-        None => 0.0,
-        Some(PanelSample::All) => 1.0,
-        Some(PanelSample::Rate(r)) => r,
-    };
+    let sampled = panel_share(panel);
     // the panel: every sampled firm of every step, at the mean population (growth over two)
     let panel_rows = scenario.run.firms as f64 * sampled * (steps + 1.0) * (1.0 + growth) / 2.0;
     let panel_bytes = panel_rows * std::mem::size_of::<PanelRow>() as f64;
     (scenario.run.firms as f64 * growth * per_firm + rows + panel_bytes) as u64 + (1 << 20)
+}
+
+/// The share of the firms a panel keeps a row of each step.
+fn panel_share(panel: Option<PanelSample>) -> f64 {
+    match panel {
+        None => 0.0,
+        Some(PanelSample::All) => 1.0,
+        Some(PanelSample::Rate(r)) => r,
+    }
 }
 
 /// Memory the system says is available, from /proc/meminfo (`None` where unknown).
@@ -325,8 +330,10 @@ pub fn run_into(
 
 /// Runs one replicate to the end and returns its rows, decomposition rows and firm-steps;
 /// `None` if `cancel` was raised before it finished. It stops with
-/// [`Error::PopulationGrowth`] at the first step after which its firms and rows would hold
-/// more than `allowance` bytes (see [`replicate_allowance`]).
+/// [`Error::PopulationGrowth`] after the first step at which its firms and rows, grown once
+/// more at the pace of that step, would hold more than `allowance` bytes (see
+/// [`replicate_allowance`]): a population that triples in a step is stopped before the step
+/// that would take three times the memory.
 pub fn run_replicate(
     scenario: &Scenario,
     replicate: u32,
@@ -358,6 +365,7 @@ pub fn run_replicate(
     output.regions.extend_from_slice(sim.region_rows());
     let per_firm = bytes_per_firm(scenario);
     let rows_bytes = bytes_at_growth(scenario, None, 0.0); // its rows and overhead, no firms
+    let mut before = sim.firm_count();
     for t in 1..=steps {
         if cancel.is_some_and(StopWatch::raised) {
             return Ok(None);
@@ -370,19 +378,24 @@ pub fn run_replicate(
         output.regions.extend_from_slice(sim.region_rows());
         output.panel.append(&mut sim.take_panel());
         observer.step_done(replicate, t, firms);
-        let held = sim.firm_count() as f64 * per_firm
-            + (output.panel.len() * std::mem::size_of::<PanelRow>()) as f64
+        let after = sim.firm_count();
+        let pace = (after as f64 / before.max(1) as f64).max(1.0);
+        let next = after as f64 * pace;
+        let needed = next * per_firm
+            + (output.panel.len() as f64 + next * panel_share(panel))
+                * std::mem::size_of::<PanelRow>() as f64
             + rows_bytes as f64;
-        if held > allowance as f64 {
+        if t < steps && needed > allowance as f64 {
             return Err(Error::PopulationGrowth {
                 scenario: scenario.name.clone(),
                 replicate,
                 step: t,
-                firms: sim.firm_count(),
-                held: held as u64,
+                firms: after,
+                needed: needed as u64,
                 allowance,
             });
         }
+        before = after;
     }
     output.panel.append(&mut sim.finish_panel());
     for row in &mut output.rows {
