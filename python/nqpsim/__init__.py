@@ -103,22 +103,24 @@ def run(
     ``seed`` are the CLI's flags of the same names. Nothing is written to disk. The run
     holds no GIL; Ctrl-C stops it at the next step boundary and raises ``KeyboardInterrupt``.
 
-    The returned table has two more attributes: ``decomposition`` (the table of
-    ``decomposition.csv``) and ``info`` (a dict: scenario name and files, overrides, threads,
-    wall time).
+    The returned table has three more attributes: ``decomposition`` (the table of
+    ``decomposition.csv``), ``regions`` (the table of ``regions.csv`` where the scenario has
+    model 2's regions, else ``None``) and ``info`` (a dict: scenario name and files,
+    overrides, threads, wall time).
     """
-    trajectories, decomposition, info = _nqpsim.run(
+    trajectories, decomposition, regions, info = _nqpsim.run(
         _path(scenario), _overrides(set, steps, firms, replicates, seed), threads
     )
-    return _RunTable(trajectories, decomposition, json.loads(info))
+    return _RunTable(trajectories, decomposition, regions, json.loads(info))
 
 
 class _RunTable:
-    """The trajectories of a run, with its decomposition and facts (see :func:`run`)."""
+    """The trajectories of a run, with its decomposition, regions and facts (see :func:`run`)."""
 
-    def __init__(self, table: Table, decomposition: Table, info: dict):
+    def __init__(self, table: Table, decomposition: Table, regions: Optional[Table], info: dict):
         self._table = table
         self.decomposition = decomposition
+        self.regions = regions
         self.info = info
 
     def __arrow_c_stream__(self, requested_schema=None):

@@ -20,6 +20,7 @@ use nqpsim::cli::{self, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_OK, RunFlags, Sce
 use nqpsim::error::{Error, ScenarioError};
 use nqpsim::output::arrow::ArrowTable;
 use nqpsim::output::decomposition::DecompositionWriter;
+use nqpsim::output::regions::RegionWriter;
 use nqpsim::output::trajectories::write_trajectories;
 use nqpsim::{RunOptions, Silent};
 
@@ -148,8 +149,7 @@ impl Table {
 
     /// The Arrow C schema of the table (Arrow PyCapsule interface).
     fn __arrow_c_schema__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyCapsule>> {
-        let schema = FFI_ArrowSchema::try_from(self.schema.as_ref())
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        let schema = FFI_ArrowSchema::try_from(self.schema.as_ref()).map_err(internal)?;
         PyCapsule::new_with_value(py, schema, c"arrow_schema")
     }
 
@@ -212,6 +212,11 @@ impl Table {
     }
 }
 
+/// An error that is not the user's (writing to memory, a table nqpsim made): `RuntimeError`.
+fn internal(e: impl std::fmt::Display) -> PyErr {
+    PyRuntimeError::new_err(e.to_string())
+}
+
 fn table_from_csv(py: Python<'_>, name: &str, bytes: &[u8]) -> PyResult<Table> {
     ArrowTable::from_csv_bytes(Path::new(name), bytes)
         .map(Table::from)
@@ -237,8 +242,9 @@ fn check_threads(threads: Option<usize>) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs a scenario in memory; returns (trajectories, decomposition, facts of the run as
-/// JSON). `overrides` as the CLI builds them (`--steps N`, then `path=value`).
+/// Runs a scenario in memory; returns (trajectories, decomposition, regions where the
+/// scenario has them, facts of the run as JSON). `overrides` as the CLI builds them
+/// (`--steps N`, then `path=value`).
 #[pyfunction]
 #[pyo3(signature = (scenario, overrides, threads))]
 fn run(
@@ -246,7 +252,7 @@ fn run(
     scenario: Option<PathBuf>,
     overrides: Vec<String>,
     threads: Option<usize>,
-) -> PyResult<(Table, Table, String)> {
+) -> PyResult<(Table, Table, Option<Table>, String)> {
     let (scenario, files) = load(scenario.as_deref(), &overrides).map_err(|e| to_py(py, e))?;
     check_threads(threads).map_err(|e| to_py(py, e))?;
     let options = RunOptions {
@@ -262,21 +268,26 @@ fn run(
     }
     // The very bytes the CLI writes, read back as Arrow: a table holds the values of its CSV.
     let mut csv = Vec::new();
-    write_trajectories(&mut csv, &scenario, &output.rows)
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    write_trajectories(&mut csv, &scenario, &output.rows).map_err(internal)?;
     let trajectories = table_from_csv(py, "trajectories.csv", &csv)?;
     let mut csv = Vec::new();
-    let mut writer = DecompositionWriter::new(&mut csv, &scenario)
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let mut writer = DecompositionWriter::new(&mut csv, &scenario).map_err(internal)?;
     for row in &output.decomposition {
-        writer
-            .write(row)
-            .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+        writer.write(row).map_err(internal)?;
     }
-    writer
-        .into_inner()
-        .map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    writer.into_inner().map_err(internal)?;
     let decomposition = table_from_csv(py, "decomposition.csv", &csv)?;
+    let regions = if scenario.features.regions {
+        let mut csv = Vec::new();
+        let mut writer = RegionWriter::new(&mut csv, &scenario).map_err(internal)?;
+        for row in &output.regions {
+            writer.write(row).map_err(internal)?;
+        }
+        writer.into_inner().map_err(internal)?;
+        Some(table_from_csv(py, "regions.csv", &csv)?)
+    } else {
+        None
+    };
     let s = &output.summary;
     let facts = serde_json::json!({
         "scenario_name": scenario.name,
@@ -287,7 +298,7 @@ fn run(
         "firm_steps": s.firm_steps,
         "completed_replicates": s.completed,
     });
-    Ok((trajectories, decomposition, facts.to_string()))
+    Ok((trajectories, decomposition, regions, facts.to_string()))
 }
 
 /// The scenario resolved with every default written out, as JSON.
@@ -295,7 +306,7 @@ fn run(
 #[pyo3(signature = (scenario, overrides))]
 fn check(py: Python<'_>, scenario: Option<PathBuf>, overrides: Vec<String>) -> PyResult<String> {
     let (scenario, _) = load(scenario.as_deref(), &overrides).map_err(|e| to_py(py, e))?;
-    serde_json::to_string(&scenario.to_raw()).map_err(|e| PyRuntimeError::new_err(e.to_string()))
+    serde_json::to_string(&scenario.to_raw()).map_err(internal)
 }
 
 /// The name of the scenario `path` (a scenario file, or a run's folder).
@@ -489,8 +500,7 @@ fn convert(py: Python<'_>, folder: PathBuf) -> PyResult<Vec<ConvertedFile>> {
 /// A JSON document (a sweep plan given as a dict) as TOML text.
 #[pyfunction]
 fn json_to_toml(json: &str) -> PyResult<String> {
-    let value: toml::Value =
-        serde_json::from_str(json).map_err(|e| PyRuntimeError::new_err(e.to_string()))?;
+    let value: toml::Value = serde_json::from_str(json).map_err(internal)?;
     toml::to_string(&value).map_err(|e| pyo3::exceptions::PyValueError::new_err(e.to_string()))
 }
 

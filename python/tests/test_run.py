@@ -37,6 +37,14 @@ def test_run_returns_every_column_of_the_clis_trajectories_csv(cli, tmp_path, sc
     assert_same_values(t.decomposition, folder / "decomposition.csv")
 
 
+def test_a_run_with_regions_returns_the_clis_regions_csv(cli, tmp_path, scenarios):
+    folder = cli_folder(cli, tmp_path, scenarios / "regional-layout.toml", *SIZE_FLAGS)
+    t = nqpsim.run(scenarios / "regional-layout.toml", **SIZE)
+    assert_same_values(t.regions, folder / "regions.csv")
+    assert set(t.regions.to_pandas()["region"]) == {"east", "central", "west", "northeast"}
+    assert nqpsim.run(**SIZE).regions is None
+
+
 def test_set_is_the_clis_set(cli, tmp_path):
     folder = cli_folder(cli, tmp_path, *SIZE_FLAGS, *LEVER_FLAGS)
     t = nqpsim.run(set=LEVER, **SIZE)
