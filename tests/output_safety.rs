@@ -1,8 +1,9 @@
 //! Nothing is lost and nothing looks complete that is not: a run killed at any moment leaves
-//! the previous complete files (or none); Ctrl-C and SIGTERM keep the completed replicates
-//! beside the previous complete files, in `interrupted/`, and say so; a second run is refused while a first writes the folder; files nqpsim did not write
-//! are not written over without --force; a full or read-only disk is an error that names the
-//! path, never a success.
+//! the previous complete files (or none); a run that fails leaves no folder of its own and an
+//! earlier result as it was; Ctrl-C and SIGTERM keep the completed replicates beside the
+//! previous complete files, in `interrupted/`, and say so; a second run is refused while a
+//! first writes the folder; files nqpsim did not write are not written over without --force;
+//! a full or read-only disk is an error that names the path, never a success.
 
 mod common;
 
@@ -369,6 +370,29 @@ fn a_folder_with_files_nqpsim_did_not_write_is_not_written_over_without_force() 
         "plot(x)"
     );
     assert!(folder.join("trajectories.csv").is_file());
+}
+
+#[test]
+fn a_failed_run_leaves_no_folder_of_its_own_and_keeps_an_earlier_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("out/baseline");
+    let size = [
+        "run", "--firms", "200", "--steps", "3", "-q", "--out", "out",
+    ];
+    // productivity that overflows: a numeric fault in the first step
+    let mut exploding = size.to_vec();
+    exploding.extend(["--set", "sectors.future.innovation_sd=1e308"]);
+    let failed = run(dir.path(), &exploding);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        !folder.exists(),
+        "the folder it created is gone, lock and all"
+    );
+    // over a complete result, the failure leaves that result as it was
+    assert!(run(dir.path(), &size).status.success());
+    let before = fs::read(folder.join("trajectories.csv")).unwrap();
+    assert_eq!(run(dir.path(), &exploding).status.code(), Some(1));
+    assert_eq!(fs::read(folder.join("trajectories.csv")).unwrap(), before);
 }
 
 /// A tmpfs mounted for one test, unmounted when dropped.

@@ -34,11 +34,33 @@ pub const INTERRUPTED_DIR: &str = "interrupted";
 pub const PLOTS_DIR: &str = "plots";
 
 /// A locked output folder. The lock is held until this value is dropped (or the process ends,
-/// however it ends: the operating system releases it).
+/// however it ends: the operating system releases it). A folder that taking it created, and
+/// that holds nothing but the lock when it is dropped (a command that failed before writing
+/// anything), is removed then, so that a failed command leaves no empty folder behind.
 #[derive(Debug)]
 pub struct OutputFolder {
     path: PathBuf,
+    /// Whether taking the folder created it.
+    created: bool,
     _lock: File,
+}
+
+impl Drop for OutputFolder {
+    fn drop(&mut self) {
+        if !self.created {
+            return;
+        }
+        let only_the_lock = fs::read_dir(&self.path).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .all(|e| e.file_name() == LOCK_FILE)
+        });
+        if only_the_lock {
+            // still holding the lock: no other nqpsim process can have taken the folder
+            let _ = fs::remove_file(self.path.join(LOCK_FILE));
+            let _ = fs::remove_dir(&self.path);
+        }
+    }
 }
 
 impl OutputFolder {
@@ -62,6 +84,7 @@ impl OutputFolder {
                     .strip_suffix(".parquet")
                     .is_some_and(|stem| is_ours(&format!("{stem}.csv")))
         };
+        let created = !path.exists();
         fs::create_dir_all(path).map_err(|source| OutputError {
             path: path.to_path_buf(),
             source,
@@ -153,6 +176,7 @@ impl OutputFolder {
         }
         Ok(OutputFolder {
             path: path.to_path_buf(),
+            created,
             _lock: lock,
         })
     }

@@ -62,7 +62,6 @@ pub struct Provenance {
 
 /// Writes the results of one run as it goes.
 pub struct RunWriter<'s> {
-    folder: OutputFolder,
     scenario: &'s Scenario,
     csv: TrajectoryWriter<'s, AtomicFile>,
     decomposition: DecompositionWriter<'s, AtomicFile>,
@@ -73,6 +72,9 @@ pub struct RunWriter<'s> {
     rows: u64,
     decomposition_rows: u64,
     panel_rows: u64,
+    /// Last, so that it is dropped after the files above have removed their temporary files
+    /// (a failed run's folder that holds nothing then is removed; see [`OutputFolder`]).
+    folder: OutputFolder,
 }
 
 impl<'s> RunWriter<'s> {
