@@ -376,8 +376,9 @@ def perf_main(args):
     # the attribution must still find the passes (it reads function names): a check for CI
     named = sum(n for p, n in passes.items() if p in {name for name, _, _ in PASSES})
     if passes[PASSES[0][0]] <= 0 or named < 0.7 * step:
+        shares = ", ".join(f"{p} {n / max(step, 1):.0%}" for p, n in passes.most_common())
         print(f"error: only {named / max(step, 1):.0%} of the step's samples fell in its "
-              "passes; has a function of src/sim/ been renamed?", file=sys.stderr)
+              f"passes ({shares}); has a function of src/sim/ been renamed?", file=sys.stderr)
         return 1
     ns = seconds * 1e9 / per / step  # ns per firm-step of one sample
     level = args.isa or "nqpsim's choice"
