@@ -1,14 +1,18 @@
 //! Sweeps: the runs of a point are the runs of its scenario; replicate r has the same random
 //! numbers at every point; the files are the same bytes on any number of threads, with or
 //! without trajectories, and when run in shards and merged; shards that do not belong
-//! together are refused.
+//! together are refused; a sweep of a scenario with model 2's regions writes the region rows
+//! of every run, resumed and merged alike.
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
+use nqpsim::output::regions::RegionWriter;
 use nqpsim::output::trajectories::write_trajectories;
 use nqpsim::sweep::merge;
-use nqpsim::sweep::run::{Quiet, Status};
+use nqpsim::sweep::run::{Progress, Quiet, Status};
 use nqpsim::sweep::{self, Shard, SweepOptions};
 use nqpsim::{RunOptions, Silent};
 
@@ -352,4 +356,137 @@ fn every_shipped_plan_loads_with_the_points_its_header_promises() {
             "{name} starts with its question"
         );
     }
+}
+
+/// A plan over the regional layout economy (model 2's regions): herding or comparative
+/// advantage or half of each, 4 replicates of 300 firms, 4 steps.
+fn regions_plan() -> String {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regional-layout.toml");
+    format!(
+        r#"
+name = "regional"
+scenario = {scenario:?}
+replicates = 4
+seed = 3
+
+[set]
+"run.firms" = 300
+"run.steps" = 4
+
+[[axis]]
+path = "policy.layout_herding"
+values = [0.0, 0.5, 1.0]
+"#
+    )
+}
+
+/// Raises `cancel` once `after` runs are written: a sweep stopped midway.
+struct StopAfter {
+    after: usize,
+    done: AtomicUsize,
+    cancel: Arc<AtomicBool>,
+}
+
+impl Progress for StopAfter {
+    fn run_done(&self) {
+        if self.done.fetch_add(1, Ordering::Relaxed) + 1 >= self.after {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+#[test]
+fn a_sweep_with_regions_writes_the_region_rows_of_every_run_resumed_and_merged_alike() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write_plan(dir.path(), "regional.toml", &regions_plan());
+    let whole = sweep_into(&path, &dir.path().join("whole"), |_| {});
+
+    // regions.csv is each point's run's regions.csv, point after point
+    let plan = sweep::load(&path, &[]).unwrap();
+    let mut expected = Vec::new();
+    for p in 0..plan.points.len() {
+        let scenario = plan.scenario(p).unwrap();
+        let options = RunOptions {
+            threads: Some(1),
+            point: p as u32,
+            ..RunOptions::default()
+        };
+        let rows = nqpsim::run(&scenario, &options, &Silent).unwrap().regions;
+        assert_eq!(rows.len(), 4 * 5 * scenario.regions.len());
+        let mut bytes = Vec::new();
+        let mut writer = RegionWriter::new(&mut bytes, &scenario).unwrap();
+        for row in &rows {
+            writer.write(row).unwrap();
+        }
+        writer.into_inner().unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let mut lines = text.lines();
+        let header = lines.next().unwrap();
+        if p == 0 {
+            expected.push(header.to_string());
+        }
+        expected.extend(lines.map(String::from));
+    }
+    let written = String::from_utf8(read(&whole, "regions.csv")).unwrap();
+    assert_eq!(written.lines().collect::<Vec<_>>(), expected);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&whole, "manifest.json")).unwrap();
+    let listed = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "regions.csv")
+        .expect("the manifest lists regions.csv");
+    assert_eq!(listed["rows"], (expected.len() - 1) as u64);
+
+    // stopped after 2 of its 12 runs, with bytes past the journal's last run (a kill while
+    // writing), then resumed: the same bytes
+    let stopped_at = dir.path().join("stopped");
+    let cancel = Arc::new(AtomicBool::new(false));
+    let options = SweepOptions {
+        out: stopped_at.clone(),
+        threads: Some(1),
+        cancel: Some(Arc::clone(&cancel)),
+        ..SweepOptions::default()
+    };
+    let progress = StopAfter {
+        after: 2,
+        done: AtomicUsize::new(0),
+        cancel,
+    };
+    let stopped = sweep::run_sweep(&plan, &options, &progress).unwrap();
+    assert_eq!(stopped.status, Status::Interrupted);
+    assert!(stopped.completed < 12, "{} runs", stopped.completed);
+    let partial = stopped.folder.join(".regions.csv.partial");
+    let mut bytes = fs::read(&partial).expect("the partial region rows are kept");
+    bytes.extend_from_slice(b"regional,1,1,3,2,2026,east,half a row");
+    fs::write(&partial, bytes).unwrap();
+    let resumed = sweep_into(&path, &stopped_at, |o| o.resume = true);
+    assert!(
+        read(&resumed, "regions.csv") == read(&whole, "regions.csv"),
+        "resumed regions.csv differs"
+    );
+
+    // in shards, merged
+    let sharded = dir.path().join("sharded");
+    for k in [2, 1] {
+        sweep_into(&path, &sharded, |o| o.shard = Some(Shard { k, n: 2 }));
+    }
+    let found = merge::shard_folders(&[sharded.join("regional")]).unwrap();
+    let report = merge::merge(&found, None, false).unwrap();
+    for name in DATA_FILES.iter().chain(&["regions.csv"]) {
+        assert!(
+            read(&whole, name) == read(&report.folder, name),
+            "merged {name} differs"
+        );
+    }
+
+    // no regions.csv with --summary-only, none without regions
+    let summary_only = sweep_into(&path, &dir.path().join("summary"), |o| {
+        o.summary_only = true
+    });
+    assert!(!summary_only.join("regions.csv").exists());
+    let model1 = write_plan(dir.path(), "small.toml", PLAN);
+    let model1 = sweep_into(&model1, &dir.path().join("model1"), |_| {});
+    assert!(!model1.join("regions.csv").exists());
 }

@@ -147,6 +147,8 @@ pub fn execute(args: SweepArgs) -> anyhow::Result<i32> {
                     "  {}{} ({})",
                     if args.summary_only {
                         "points.csv, summary.csv, manifest.json"
+                    } else if report.wrote_regions {
+                        "points.csv, trajectories.csv, decomposition.csv, regions.csv, summary.csv, manifest.json"
                     } else {
                         "points.csv, trajectories.csv, decomposition.csv, summary.csv, manifest.json"
                     },

@@ -19,6 +19,14 @@ impl<'a, W: std::io::Write> RegionWriter<'a, W> {
         })
     }
 
+    /// Continues a file that already has its header (a sweep resumed).
+    pub fn resume(out: W, scenario: &'a Scenario) -> Self {
+        RegionWriter {
+            csv: CsvWriter::new(out),
+            scenario,
+        }
+    }
+
     /// Writes one row; the four labour columns are empty without `labour`.
     pub fn write(&mut self, row: &RegionRow) -> csv::Result<()> {
         let run = &self.scenario.run;
@@ -44,6 +52,16 @@ impl<'a, W: std::io::Write> RegionWriter<'a, W> {
             .collect();
         self.csv.text(names.join("+"))?;
         self.csv.end_row()
+    }
+
+    /// Flushes the rows written so far to the underlying writer.
+    pub fn flush(&mut self) -> std::io::Result<()> {
+        self.csv.flush()
+    }
+
+    /// The underlying writer.
+    pub fn get_ref(&self) -> &W {
+        self.csv.get_ref()
     }
 
     /// Flushes and returns the underlying writer.

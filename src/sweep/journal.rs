@@ -42,10 +42,18 @@ pub struct Sizes {
     pub trajectories: u64,
     /// `.decomposition.csv.partial`.
     pub decomposition: u64,
+    /// `.regions.csv.partial` (model 2's regions; absent from the journal without them).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub regions: u64,
     /// `.summary.csv.partial`.
     pub summary: u64,
     /// `.point.partial`: the values of the replicates of the point in progress.
     pub spill: u64,
+}
+
+/// Whether a size is 0 (serde's `skip_serializing_if` needs a function).
+fn is_zero(size: &u64) -> bool {
+    *size == 0
 }
 
 /// One completed (or failed) run.
@@ -232,6 +240,7 @@ mod tests {
             summary_only: false,
             start: Sizes {
                 decomposition: 0,
+                regions: 0,
                 trajectories: 100,
                 summary: 50,
                 spill: 0,
@@ -244,6 +253,7 @@ mod tests {
             run,
             sizes: Sizes {
                 decomposition: 0,
+                regions: 0,
                 trajectories: size,
                 summary: 50,
                 spill: 0,
@@ -268,6 +278,7 @@ mod tests {
         for (run, &(trajectories, summary, spill)) in sizes.iter().enumerate() {
             let sizes = Sizes {
                 decomposition: 0,
+                regions: 0,
                 trajectories,
                 summary,
                 spill,
@@ -282,6 +293,7 @@ mod tests {
         // run 5 completed its point: summary written, spill emptied, then killed
         let on_disk = Sizes {
             decomposition: 0,
+            regions: 0,
             trajectories: 700,
             summary: 130,
             spill: 0,

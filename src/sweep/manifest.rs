@@ -49,8 +49,8 @@ pub struct SweepManifest {
     /// Data files.
     pub files: Vec<FileEntry>,
     /// Runs that failed (a numeric fault at their point): listed in `failures.csv`, and left
-    /// out of `trajectories.csv`, `decomposition.csv` and `summary.csv`. Written only when
-    /// some run failed.
+    /// out of `trajectories.csv`, `decomposition.csv`, `regions.csv` and `summary.csv`.
+    /// Written only when some run failed.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub failed_runs: usize,
     /// Facts of the process that ran the sweep (none for a merge).

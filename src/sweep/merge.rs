@@ -9,7 +9,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use super::manifest::{MergedShard, SweepManifest};
-use super::run::{DECOMPOSITION, FAILURES, MANIFEST, POINTS, SUMMARY, TRAJECTORIES, is_sweep_file};
+use super::run::{
+    DECOMPOSITION, FAILURES, MANIFEST, POINTS, REGIONS, SUMMARY, TRAJECTORIES, is_sweep_file,
+};
 use super::shard::Shard;
 use crate::error::{Error, OutputError};
 use crate::output::atomic::{AtomicFile, FNV_OFFSET, fnv64_update};
@@ -253,8 +255,14 @@ fn write_merged(shards: &[Found], out: Option<&Path>, force: bool) -> Result<Mer
     let mut files = Vec::new();
     let points = concatenate(shards, POINTS, &folder, true)?;
     files.push(points);
-    for name in [TRAJECTORIES, DECOMPOSITION] {
-        if !reference.summary_only {
+    // regions.csv where the shards wrote it: their base scenario has model 2's regions
+    let has_regions = reference.files.iter().any(|f| f.name == REGIONS);
+    for (name, written) in [
+        (TRAJECTORIES, true),
+        (DECOMPOSITION, true),
+        (REGIONS, has_regions),
+    ] {
+        if written && !reference.summary_only {
             files.push(concatenate(shards, name, &folder, false)?);
         } else {
             let _ = fs::remove_file(folder.file(name));

@@ -36,6 +36,7 @@ use crate::output::atomic;
 use crate::output::decomposition::DecompositionWriter;
 use crate::output::folder::OutputFolder;
 use crate::output::manifest::FileEntry;
+use crate::output::regions::RegionWriter;
 use crate::output::trajectories::TrajectoryWriter;
 use crate::scenario::Scenario;
 use crate::sim::schedule::{self, StopWatch};
@@ -53,12 +54,15 @@ pub const MANIFEST: &str = "manifest.json";
 pub const JOURNAL: &str = "journal.jsonl";
 /// `decomposition.csv`: the productivity decompositions of every run.
 pub const DECOMPOSITION: &str = crate::output::DECOMPOSITION;
+/// `regions.csv`: the region rows of every run, where the base scenario has model 2's regions.
+pub const REGIONS: &str = crate::output::REGIONS;
 /// `failures.csv`: the runs that failed (`point,replicate,error`), written only if some did.
 pub const FAILURES: &str = "failures.csv";
 /// The columns of `failures.csv`.
 pub const FAILURE_COLUMNS: [&str; 3] = ["point", "replicate", "error"];
 const TRAJECTORIES_PARTIAL: &str = ".trajectories.csv.partial";
 const DECOMPOSITION_PARTIAL: &str = ".decomposition.csv.partial";
+const REGIONS_PARTIAL: &str = ".regions.csv.partial";
 const SUMMARY_PARTIAL: &str = ".summary.csv.partial";
 const SPILL_PARTIAL: &str = ".point.partial";
 /// The folder of the Slurm scripts, in a plan's folder.
@@ -76,12 +80,14 @@ pub fn is_sweep_file(name: &str) -> bool {
         POINTS,
         TRAJECTORIES,
         DECOMPOSITION,
+        REGIONS,
         SUMMARY,
         FAILURES,
         MANIFEST,
         JOURNAL,
         TRAJECTORIES_PARTIAL,
         DECOMPOSITION_PARTIAL,
+        REGIONS_PARTIAL,
         SUMMARY_PARTIAL,
         SPILL_PARTIAL,
         SLURM_DIR,
@@ -194,6 +200,9 @@ pub struct SweepReport {
     pub failures: Vec<RunFailure>,
     /// How many runs failed.
     pub failed_runs: usize,
+    /// Whether this call wrote `regions.csv` (a base scenario with model 2's regions, and not
+    /// summary only); false for a sweep found complete, which writes nothing.
+    pub wrote_regions: bool,
 }
 
 /// The scenarios of the points in progress, built once per point and shared by its runs.
@@ -234,6 +243,8 @@ impl Observer for Steps<'_> {
 struct Partials<'s> {
     trajectories: Option<TrajectoryWriter<'s, AppendFile>>,
     decomposition: Option<DecompositionWriter<'s, AppendFile>>,
+    /// With model 2's regions (fixed for a sweep by its base scenario), unless summary only.
+    regions: Option<RegionWriter<'s, AppendFile>>,
     summary: csv::Writer<AppendFile>,
     spill: AppendFile,
     journal: Journal,
@@ -248,6 +259,7 @@ impl Partials<'_> {
         Sizes {
             trajectories: self.trajectories.as_ref().map_or(0, |t| t.get_ref().len()),
             decomposition: self.decomposition.as_ref().map_or(0, |t| t.get_ref().len()),
+            regions: self.regions.as_ref().map_or(0, |t| t.get_ref().len()),
             summary: self.summary.get_ref().len(),
             spill: self.spill.len(),
         }
@@ -262,6 +274,10 @@ impl Partials<'_> {
         if let Some(d) = &mut self.decomposition {
             d.flush()
                 .map_err(|source| io_error(folder, DECOMPOSITION_PARTIAL, source))?;
+        }
+        if let Some(r) = &mut self.regions {
+            r.flush()
+                .map_err(|source| io_error(folder, REGIONS_PARTIAL, source))?;
         }
         self.summary
             .flush()
@@ -437,6 +453,7 @@ pub fn run_sweep(
         in_flight,
         failed_runs: partials.failures.len(),
         failures: partials.failures.clone(),
+        wrote_regions: partials.regions.is_some(),
     };
     if done + completed < runs {
         partials.flush(&folder_path)?;
@@ -481,6 +498,7 @@ impl SweepReport {
             in_flight: 0,
             failures: Vec::new(),
             failed_runs,
+            wrote_regions: false,
         }
     }
 }
@@ -560,7 +578,7 @@ fn open(
         start: Sizes::default(),
     };
     let resume_from = match find_journal(&folder, options, &header)? {
-        Found::Resume(record) => Some(record),
+        Found::Resume(record) => Some(*record),
         Found::AlreadyComplete { failed_runs } => {
             return Ok(Opening::AlreadyComplete { failed_runs });
         }
@@ -626,7 +644,7 @@ struct Finished<'a> {
 }
 
 impl Partials<'_> {
-    /// Appends a run's trajectory and decomposition rows.
+    /// Appends a run's trajectory, decomposition and region rows.
     fn write_rows(&mut self, folder: &Path, output: &ReplicateOutput) -> Result<(), Error> {
         if let Some(t) = &mut self.trajectories {
             for row in &output.rows {
@@ -638,6 +656,12 @@ impl Partials<'_> {
             for row in &output.decomposition {
                 d.write(row)
                     .map_err(|e| csv_error(folder, DECOMPOSITION_PARTIAL, e))?;
+            }
+        }
+        if let Some(r) = &mut self.regions {
+            for row in &output.regions {
+                r.write(row)
+                    .map_err(|e| csv_error(folder, REGIONS_PARTIAL, e))?;
             }
         }
         Ok(())
@@ -712,7 +736,7 @@ impl Partials<'_> {
 
 enum Found {
     Fresh,
-    Resume(Record),
+    Resume(Box<Record>),
     AlreadyComplete { failed_runs: usize },
 }
 
@@ -724,15 +748,18 @@ fn find_journal(
     header: &Header,
 ) -> Result<Found, Error> {
     let size = |name: &str| fs::metadata(folder.file(name)).map_or(0, |m| m.len());
-    let (trajectories, decomposition, summary, spill) = (
+    let (trajectories, decomposition, regions, summary, spill) = (
         size(TRAJECTORIES_PARTIAL),
         size(DECOMPOSITION_PARTIAL),
+        size(REGIONS_PARTIAL),
         size(SUMMARY_PARTIAL),
         size(SPILL_PARTIAL),
     );
     let fits = |s: &Sizes| {
         (options.summary_only
-            || (s.trajectories <= trajectories && s.decomposition <= decomposition))
+            || (s.trajectories <= trajectories
+                && s.decomposition <= decomposition
+                && s.regions <= regions))
             && s.summary <= summary
             && s.spill <= spill
     };
@@ -746,7 +773,7 @@ fn find_journal(
             Ok(Found::Fresh)
         }
         Err(message) => Err(refuse(message)),
-        Ok(Some(record)) if options.resume => Ok(Found::Resume(record)),
+        Ok(Some(record)) if options.resume => Ok(Found::Resume(Box::new(record))),
         Ok(Some(_)) if options.force => Ok(Found::Fresh),
         Ok(Some(record)) => Err(refuse(format!(
             "an unfinished sweep is here ({} of {} runs done); add --resume to finish it, or --force to start over",
@@ -828,6 +855,16 @@ fn start_fresh<'s>(
     summary_only: bool,
 ) -> Result<Opened<'s>, Error> {
     let path = folder.path();
+    let _ = fs::remove_file(folder.file(REGIONS_PARTIAL));
+    let regions = if summary_only || !layout.features.regions {
+        None
+    } else {
+        let file = AppendFile::create(&folder.file(REGIONS_PARTIAL))?;
+        let mut r =
+            RegionWriter::new(file, layout).map_err(|e| csv_error(path, REGIONS_PARTIAL, e))?;
+        r.flush().map_err(|e| io_error(path, REGIONS_PARTIAL, e))?;
+        Some(r)
+    };
     let (trajectories, decomposition) = if summary_only {
         let _ = fs::remove_file(folder.file(TRAJECTORIES_PARTIAL));
         let _ = fs::remove_file(folder.file(DECOMPOSITION_PARTIAL));
@@ -856,12 +893,14 @@ fn start_fresh<'s>(
     header.start = Sizes {
         trajectories: trajectories.as_ref().map_or(0, |t| t.get_ref().len()),
         decomposition: decomposition.as_ref().map_or(0, |t| t.get_ref().len()),
+        regions: regions.as_ref().map_or(0, |t| t.get_ref().len()),
         summary: summary.get_ref().len(),
         spill: 0,
     };
     let mut partials = Partials {
         trajectories,
         decomposition,
+        regions,
         summary,
         spill,
         journal: Journal::create(&folder.file(JOURNAL), &header)?,
@@ -880,6 +919,9 @@ fn sync_handles(partials: &Partials) -> Result<Vec<fs::File>, Error> {
     }
     if let Some(d) = &partials.decomposition {
         handles.push(d.get_ref().sync_handle()?);
+    }
+    if let Some(r) = &partials.regions {
+        handles.push(r.get_ref().sync_handle()?);
     }
     Ok(handles)
 }
@@ -908,6 +950,12 @@ fn resume<'s>(
             Some(TrajectoryWriter::resume(file, layout)),
             Some(DecompositionWriter::resume(d, layout)),
         )
+    };
+    let regions = if header.summary_only || !layout.features.regions {
+        None
+    } else {
+        let file = AppendFile::resume(&folder.file(REGIONS_PARTIAL), sizes.regions)?;
+        Some(RegionWriter::resume(file, layout))
     };
     let summary = csv::WriterBuilder::new()
         .has_headers(false)
@@ -958,6 +1006,7 @@ fn resume<'s>(
     let mut partials = Partials {
         trajectories,
         decomposition,
+        regions,
         summary,
         spill,
         journal: Journal::rewrite(&folder.file(JOURNAL), &record)?,
@@ -1031,6 +1080,7 @@ fn finish(
     let Partials {
         trajectories,
         decomposition,
+        regions,
         summary,
         spill,
         journal,
@@ -1070,6 +1120,24 @@ fn finish(
         }
         None => {
             let _ = fs::remove_file(folder.file(DECOMPOSITION));
+        }
+    }
+    match regions {
+        Some(r) => {
+            let file = r
+                .into_inner()
+                .map_err(|e| io_error(path, REGIONS_PARTIAL, e))?;
+            let rows = file.lines().saturating_sub(1);
+            let facts = file.finish(&folder.file(REGIONS))?;
+            files.push(FileEntry {
+                name: REGIONS.into(),
+                rows,
+                facts,
+            });
+        }
+        None => {
+            // a regions.csv of an earlier sweep would not match these runs
+            let _ = fs::remove_file(folder.file(REGIONS));
         }
     }
     let summary = summary
