@@ -324,11 +324,64 @@ fn dry_run_prints_the_points_runs_and_an_estimate_and_writes_nothing() {
         "M firm-steps/s",
         "estimate: about",
         "trajectories.csv about",
+        "decomposition.csv about",
         "per run in flight (from its initial firms to the population entry would build",
     ] {
         assert!(text.contains(part), "expected {part:?} in:\n{text}");
     }
     assert!(!dir.path().join("output").exists());
+    assert!(
+        !text.contains("regions.csv"),
+        "a model-1 plan writes none:\n{text}"
+    );
+}
+
+/// The dry run of a plan over the regional layout economy (model 2) estimates every data file
+/// it writes, `regions.csv` and the summary's model-2 metrics included, within a fifth of what
+/// the sweep then writes.
+#[test]
+fn dry_run_estimates_every_data_file_a_sweep_with_regions_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/sweeps/layout-grid.toml");
+    let plan = plan.to_str().unwrap();
+    let small = ["--steps", "3", "--firms", "200", "--replicates", "2"];
+    let mut args = vec!["sweep", plan, "--dry-run"];
+    args.extend(small);
+    let o = run(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let mut args = vec!["sweep", plan, "-q", "--out", "out"];
+    args.extend(small);
+    let o = run(dir.path(), &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for name in [
+        "trajectories.csv",
+        "decomposition.csv",
+        "regions.csv",
+        "summary.csv",
+    ] {
+        // "NAME about 1.2 KiB"
+        let estimate = text
+            .split(&format!("{name} about "))
+            .nth(1)
+            .unwrap_or_else(|| panic!("no estimate of {name} in:\n{text}"));
+        let mut words = estimate.split([' ', ',', '\n']);
+        let value: f64 = words.next().unwrap().parse().unwrap();
+        let unit = match words.next().unwrap() {
+            "bytes" => 1.0,
+            "KiB" => 1024.0,
+            "MiB" => 1024.0 * 1024.0,
+            other => panic!("unit {other}"),
+        };
+        let written = fs::metadata(dir.path().join("out/layout-grid").join(name))
+            .unwrap()
+            .len() as f64;
+        let ratio = value * unit / written;
+        assert!(
+            (0.8..1.25).contains(&ratio),
+            "{name}: estimated {value} x {unit} B, written {written} B"
+        );
+    }
 }
 
 #[test]

@@ -299,16 +299,25 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
         estimate.sample_runs,
         estimate.firm_steps_per_s / 1e6
     )?;
+    let mut files = format!(
+        "trajectories.csv about {}, decomposition.csv about {}",
+        human_bytes(estimate.trajectories_bytes as u64),
+        human_bytes(estimate.decomposition_bytes as u64)
+    );
+    if plan.region_rows_per_replicate > 0 {
+        write!(
+            files,
+            ", regions.csv about {}",
+            human_bytes(estimate.regions_bytes as u64)
+        )?;
+    }
+    if args.summary_only {
+        files.push_str(" (not written: --summary-only)");
+    }
     writeln!(
         out,
-        "estimate: about {} of wall time; trajectories.csv about {}{}, summary.csv about {}",
+        "estimate: about {} of wall time; {files}, summary.csv about {}",
         human_duration(estimate.seconds),
-        human_bytes(estimate.trajectories_bytes as u64),
-        if args.summary_only {
-            " (not written: --summary-only)"
-        } else {
-            ""
-        },
         human_bytes(estimate.summary_bytes as u64)
     )?;
     writeln!(

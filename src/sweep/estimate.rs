@@ -27,6 +27,10 @@ pub struct Estimate {
     pub seconds: f64,
     /// Bytes of `trajectories.csv`.
     pub trajectories_bytes: f64,
+    /// Bytes of `decomposition.csv`.
+    pub decomposition_bytes: f64,
+    /// Bytes of `regions.csv` (0 without model 2's regions).
+    pub regions_bytes: f64,
     /// Bytes of `summary.csv`.
     pub summary_bytes: f64,
 }
@@ -60,12 +64,15 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     let mut firm_steps = 0u64;
     let mut nominal = 0u64;
     let mut rows_out = Vec::new();
+    let mut sample_decomposition = Vec::new();
+    let mut sample_regions = Vec::new();
     for (result, s) in results.into_iter().zip(&scenarios) {
         let output = result?.expect("not cancelled");
-        let rows = output.rows;
         firm_steps += output.firm_steps;
         nominal += s.run.firms * u64::from(s.run.steps);
-        rows_out.push(rows);
+        rows_out.push(output.rows);
+        sample_decomposition.extend(output.decomposition);
+        sample_regions.extend(output.regions);
     }
     let growth = firm_steps as f64 / nominal.max(1) as f64;
     let rate = firm_steps as f64 / seconds;
@@ -93,6 +100,29 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     }
     trajectories.flush().expect("memory");
     let per_row = (trajectories.get_ref().len() - header) as f64 / rows_written.max(1) as f64;
+    let per_decomposition_row = {
+        let mut w =
+            crate::output::decomposition::DecompositionWriter::new(Vec::new(), &scenarios[0])
+                .expect("memory");
+        w.flush().expect("memory");
+        let header = w.get_ref().len();
+        for row in &sample_decomposition {
+            w.write(row).expect("writing to memory");
+        }
+        w.flush().expect("memory");
+        (w.get_ref().len() - header) as f64 / sample_decomposition.len().max(1) as f64
+    };
+    let per_region_row = {
+        let mut w =
+            crate::output::regions::RegionWriter::new(Vec::new(), &scenarios[0]).expect("memory");
+        w.flush().expect("memory");
+        let header = w.get_ref().len();
+        for row in &sample_regions {
+            w.write(row).expect("writing to memory");
+        }
+        w.flush().expect("memory");
+        (w.get_ref().len() - header) as f64 / sample_regions.len().max(1) as f64
+    };
     // A summary of the first sampled point with its run twice: the layout of the real rows.
     let mut buffer = PointBuffer::default();
     buffer.push(summary::run_values(&rows_out[0], &scenarios[0]));
@@ -113,7 +143,8 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     let per_summary_row = summary_text.len() as f64 / summary_rows as f64;
 
     let total_firm_steps = plan.nominal_firm_steps as f64 * growth;
-    let metrics = crate::metrics::MetricsRow::METRIC_COLUMNS.len() as f64;
+    // every metric summary.csv holds, model 2's block included where a feature is on
+    let metrics = summary::metric_names(&scenarios[0]).len() as f64;
     Ok(Estimate {
         sample_runs: sample,
         firm_steps_per_s: rate,
@@ -121,6 +152,12 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
         firm_steps: total_firm_steps,
         seconds: total_firm_steps / rate,
         trajectories_bytes: plan.rows_per_replicate as f64 * f64::from(plan.replicates) * per_row,
+        decomposition_bytes: plan.decomposition_rows_per_replicate as f64
+            * f64::from(plan.replicates)
+            * per_decomposition_row,
+        regions_bytes: plan.region_rows_per_replicate as f64
+            * f64::from(plan.replicates)
+            * per_region_row,
         summary_bytes: plan.rows_per_replicate as f64 * metrics * per_summary_row,
     })
 }

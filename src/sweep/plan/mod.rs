@@ -145,6 +145,11 @@ pub struct Plan {
     /// Rows of `trajectories.csv` per replicate, summed over points: (steps + 1) x (sectors
     /// + 1) each.
     pub rows_per_replicate: u64,
+    /// Rows of `decomposition.csv` per replicate, summed over points: steps x (sectors + 1).
+    pub decomposition_rows_per_replicate: u64,
+    /// Rows of `regions.csv` per replicate, summed over points: (steps + 1) x regions where
+    /// the base scenario has model 2's regions, else none.
+    pub region_rows_per_replicate: u64,
     base: Base,
     fixed: Vec<Override>,
 }

@@ -81,6 +81,8 @@ fn build(
         least_run_bytes: 0,
         nominal_firm_steps: 0,
         rows_per_replicate: 0,
+        decomposition_rows_per_replicate: 0,
+        region_rows_per_replicate: 0,
         base,
         fixed,
     };
@@ -124,8 +126,12 @@ fn check_points(mut plan: Plan) -> Result<Plan, ScenarioError> {
         plan.least_run_bytes = plan
             .least_run_bytes
             .max(crate::sim::least_bytes(&scenario, None));
-        plan.rows_per_replicate +=
-            (u64::from(scenario.run.steps) + 1) * (scenario.sectors.len() as u64 + 1);
+        let (steps, sectors) = (u64::from(scenario.run.steps), scenario.sectors.len() as u64);
+        plan.rows_per_replicate += (steps + 1) * (sectors + 1);
+        plan.decomposition_rows_per_replicate += steps * (sectors + 1);
+        if scenario.features.regions {
+            plan.region_rows_per_replicate += (steps + 1) * scenario.regions.len() as u64;
+        }
         plan.nominal_firm_steps += scenario
             .run
             .firms
