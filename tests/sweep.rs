@@ -7,14 +7,17 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 
 use nqpsim::output::regions::RegionWriter;
 use nqpsim::output::trajectories::write_trajectories;
 use nqpsim::sweep::merge;
-use nqpsim::sweep::run::{Progress, Quiet, Status};
+use nqpsim::sweep::run::{Quiet, Status};
 use nqpsim::sweep::{self, Shard, SweepOptions};
 use nqpsim::{RunOptions, Silent};
+
+mod common;
+use common::StopAfter;
 
 /// A small plan: 2 R&D subsidy rates x 2 targeting rules, 3 replicates of 150 firms, 4 steps.
 const PLAN: &str = r#"
@@ -380,21 +383,6 @@ values = [0.0, 0.5, 1.0]
     )
 }
 
-/// Raises `cancel` once `after` runs are written: a sweep stopped midway.
-struct StopAfter {
-    after: usize,
-    done: AtomicUsize,
-    cancel: Arc<AtomicBool>,
-}
-
-impl Progress for StopAfter {
-    fn run_done(&self) {
-        if self.done.fetch_add(1, Ordering::Relaxed) + 1 >= self.after {
-            self.cancel.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
 #[test]
 fn a_sweep_with_regions_writes_the_region_rows_of_every_run_resumed_and_merged_alike() {
     let dir = tempfile::tempdir().unwrap();
@@ -449,11 +437,7 @@ fn a_sweep_with_regions_writes_the_region_rows_of_every_run_resumed_and_merged_a
         cancel: Some(Arc::clone(&cancel)),
         ..SweepOptions::default()
     };
-    let progress = StopAfter {
-        after: 2,
-        done: AtomicUsize::new(0),
-        cancel,
-    };
+    let progress = StopAfter::new(2, cancel);
     let stopped = sweep::run_sweep(&plan, &options, &progress).unwrap();
     assert_eq!(stopped.status, Status::Interrupted);
     assert!(stopped.completed < 12, "{} runs", stopped.completed);

@@ -8,12 +8,13 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicBool;
 
-use nqpsim::sweep::run::{Progress, Status};
+use nqpsim::sweep::run::Status;
 use nqpsim::sweep::{self, SweepOptions};
 
 mod common;
+use common::StopAfter;
 
 /// The value of `sectors.future.innovation_sd` that makes every run of its point fail.
 const EXPLOSIVE: &str = "1e308";
@@ -151,21 +152,6 @@ fn resume_skips_failed_runs_and_retry_failed_runs_them_again() {
     assert_eq!(text(&folder, "failures.csv").lines().count(), 4);
 }
 
-/// Raises `cancel` once `after` runs are written: a sweep stopped midway.
-struct StopAfter {
-    after: usize,
-    done: AtomicUsize,
-    cancel: Arc<AtomicBool>,
-}
-
-impl Progress for StopAfter {
-    fn run_done(&self) {
-        if self.done.fetch_add(1, Ordering::Relaxed) + 1 >= self.after {
-            self.cancel.store(true, Ordering::Relaxed);
-        }
-    }
-}
-
 /// Runs the plan at `path` into `out`, stopped after `stop_after` runs (if any), and returns
 /// the report.
 fn sweep_lib(
@@ -183,11 +169,7 @@ fn sweep_lib(
         ..SweepOptions::default()
     };
     tweak(&mut options);
-    let progress = StopAfter {
-        after: stop_after.unwrap_or(usize::MAX),
-        done: AtomicUsize::new(0),
-        cancel,
-    };
+    let progress = StopAfter::new(stop_after.unwrap_or(usize::MAX), cancel);
     sweep::run_sweep(&plan, &options, &progress).expect("the sweep runs")
 }
 

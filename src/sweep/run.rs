@@ -1087,57 +1087,35 @@ fn finish(
         failures,
         ..
     } = partials;
-    match trajectories {
-        Some(t) => {
-            let file = t
-                .into_inner()
-                .map_err(|e| io_error(path, TRAJECTORIES_PARTIAL, e))?;
-            let rows = file.lines().saturating_sub(1);
-            let facts = file.finish(&folder.file(TRAJECTORIES))?;
-            files.push(FileEntry {
-                name: TRAJECTORIES.into(),
-                rows,
-                facts,
-            });
-        }
-        None => {
-            // a trajectories.csv of an earlier sweep would not match this summary
-            let _ = fs::remove_file(folder.file(TRAJECTORIES));
-        }
-    }
-    match decomposition {
-        Some(d) => {
-            let file = d
-                .into_inner()
-                .map_err(|e| io_error(path, DECOMPOSITION_PARTIAL, e))?;
-            let rows = file.lines().saturating_sub(1);
-            let facts = file.finish(&folder.file(DECOMPOSITION))?;
-            files.push(FileEntry {
-                name: DECOMPOSITION.into(),
-                rows,
-                facts,
-            });
-        }
-        None => {
-            let _ = fs::remove_file(folder.file(DECOMPOSITION));
-        }
-    }
-    match regions {
-        Some(r) => {
-            let file = r
-                .into_inner()
-                .map_err(|e| io_error(path, REGIONS_PARTIAL, e))?;
-            let rows = file.lines().saturating_sub(1);
-            let facts = file.finish(&folder.file(REGIONS))?;
-            files.push(FileEntry {
-                name: REGIONS.into(),
-                rows,
-                facts,
-            });
-        }
-        None => {
-            // a regions.csv of an earlier sweep would not match these runs
-            let _ = fs::remove_file(folder.file(REGIONS));
+    // each row file renamed into place, or, where this sweep writes none, an earlier sweep's
+    // removed (it would not match these runs)
+    for (file, partial, name) in [
+        (
+            trajectories.map(|t| t.into_inner()),
+            TRAJECTORIES_PARTIAL,
+            TRAJECTORIES,
+        ),
+        (
+            decomposition.map(|d| d.into_inner()),
+            DECOMPOSITION_PARTIAL,
+            DECOMPOSITION,
+        ),
+        (regions.map(|r| r.into_inner()), REGIONS_PARTIAL, REGIONS),
+    ] {
+        match file {
+            Some(file) => {
+                let file = file.map_err(|e| io_error(path, partial, e))?;
+                let rows = file.lines().saturating_sub(1);
+                let facts = file.finish(&folder.file(name))?;
+                files.push(FileEntry {
+                    name: name.into(),
+                    rows,
+                    facts,
+                });
+            }
+            None => {
+                let _ = fs::remove_file(folder.file(name));
+            }
         }
     }
     let summary = summary

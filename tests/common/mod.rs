@@ -134,3 +134,31 @@ pub fn nqpsim_ok(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 pub fn process() -> std::process::Command {
     std::process::Command::new(assert_cmd::cargo::cargo_bin("nqpsim"))
 }
+
+/// A sweep's progress that raises `cancel` once `after` runs are written: a sweep stopped
+/// midway, as Ctrl-C stops it.
+pub struct StopAfter {
+    pub after: usize,
+    pub done: std::sync::atomic::AtomicUsize,
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl StopAfter {
+    /// Raises `cancel` after `after` runs.
+    pub fn new(after: usize, cancel: std::sync::Arc<std::sync::atomic::AtomicBool>) -> Self {
+        StopAfter {
+            after,
+            done: std::sync::atomic::AtomicUsize::new(0),
+            cancel,
+        }
+    }
+}
+
+impl nqpsim::sweep::run::Progress for StopAfter {
+    fn run_done(&self) {
+        use std::sync::atomic::Ordering;
+        if self.done.fetch_add(1, Ordering::Relaxed) + 1 >= self.after {
+            self.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+}
