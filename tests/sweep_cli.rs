@@ -334,6 +334,19 @@ fn dry_run_prints_the_points_runs_and_an_estimate_and_writes_nothing() {
         !text.contains("regions.csv"),
         "a model-1 plan writes none:\n{text}"
     );
+
+    // a sweep of the initial state alone is estimated too (it panicked: no step to calibrate)
+    let output = run(
+        dir.path(),
+        &["sweep", "plan.toml", "--dry-run", "--steps", "0"],
+    );
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("firm-steps: about 0.000e0") && text.contains("estimate: about"),
+        "{text}"
+    );
+    assert!(!dir.path().join("output").exists());
 }
 
 /// The dry run of a plan over the regional layout economy (model 2) estimates every data file

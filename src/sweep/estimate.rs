@@ -44,7 +44,10 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
     let mut scenarios = Vec::new();
     for &p in &chosen {
         let mut s = plan.scenario(p)?;
-        let steps = (CALIBRATION_FIRM_STEPS / s.run.firms.max(1)).clamp(1, u64::from(s.run.steps));
+        // at least one step, unless the plan has none (`--steps 0`: the initial state alone)
+        let steps = (CALIBRATION_FIRM_STEPS / s.run.firms.max(1))
+            .max(1)
+            .min(u64::from(s.run.steps));
         s.run.steps = steps as u32;
         scenarios.push(s);
     }
@@ -74,7 +77,12 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
         sample_decomposition.extend(output.decomposition);
         sample_regions.extend(output.regions);
     }
-    let growth = firm_steps as f64 / nominal.max(1) as f64;
+    // without steps there is no entry or exit to scale the firm-steps by
+    let growth = if nominal > 0 {
+        firm_steps as f64 / nominal as f64
+    } else {
+        1.0
+    };
     let rate = firm_steps as f64 / seconds;
 
     // Bytes per row, from the sample's rows written as the sweep would.
@@ -150,7 +158,12 @@ pub fn estimate(plan: &Plan, threads: Option<usize>) -> Result<Estimate, Error> 
         firm_steps_per_s: rate,
         growth,
         firm_steps: total_firm_steps,
-        seconds: total_firm_steps / rate,
+        // without firm-steps (`--steps 0`), the sample's runs' time scaled to the plan's runs
+        seconds: if total_firm_steps > 0.0 {
+            total_firm_steps / rate
+        } else {
+            seconds * plan.runs() as f64 / sample as f64
+        },
         trajectories_bytes: plan.rows_per_replicate as f64 * f64::from(plan.replicates) * per_row,
         decomposition_bytes: plan.decomposition_rows_per_replicate as f64
             * f64::from(plan.replicates)
