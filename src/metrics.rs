@@ -321,6 +321,33 @@ impl RegionRow {
         "talent_pool",
         "backed",
     ];
+
+    /// The columns of `regions.csv` that hold a number per region: those between `region`
+    /// and `backed`, in order.
+    pub const METRIC_COLUMNS: [&'static str; 8] = [
+        "firms",
+        "output",
+        "output_share",
+        "tfp",
+        "employment_low",
+        "employment_high",
+        "talent_demand",
+        "talent_pool",
+    ];
+
+    /// The values of [`RegionRow::METRIC_COLUMNS`], in order (`None`: missing).
+    pub fn metric_values(&self) -> [Option<f64>; 8] {
+        [
+            Some(self.firms as f64),
+            Some(self.output),
+            self.output_share,
+            self.tfp,
+            self.employment_low,
+            self.employment_high,
+            self.talent_demand,
+            self.talent_pool,
+        ]
+    }
 }
 
 macro_rules! model2_metrics {
@@ -399,5 +426,21 @@ mod tests {
             subsidy_talent, subsidy_total, carbon_revenue";
         let expected: Vec<&str> = expected.split(',').map(str::trim).collect();
         assert_eq!(MetricsRow::METRIC_COLUMNS.to_vec(), expected);
+    }
+
+    #[test]
+    fn a_region_rows_numbers_are_the_columns_between_its_name_and_its_backing() {
+        let region = RegionRow::COLUMNS
+            .iter()
+            .position(|c| *c == "region")
+            .unwrap();
+        let backed = RegionRow::COLUMNS
+            .iter()
+            .position(|c| *c == "backed")
+            .unwrap();
+        assert_eq!(
+            RegionRow::METRIC_COLUMNS,
+            RegionRow::COLUMNS[region + 1..backed]
+        );
     }
 }

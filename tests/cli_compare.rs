@@ -690,3 +690,294 @@ fn two_model_two_economies_are_also_compared_on_model_twos_columns() {
             .is_file()
     );
 }
+
+/// Per-replicate values of (step, region, metric) in a `regions.csv` (of `point` of a sweep).
+fn per_replicate_region(
+    t: &Table,
+    point: Option<u32>,
+    step: u32,
+    region: &str,
+    metric: &str,
+) -> Vec<f64> {
+    let (p, s, r) = (
+        t.column("point").unwrap(),
+        t.column("step").unwrap(),
+        t.column("region").unwrap(),
+    );
+    let m = t.column(metric).unwrap();
+    (0..t.len())
+        .filter(|&i| {
+            point.is_none_or(|point| t.text(i, p) == point.to_string())
+                && t.text(i, s) == step.to_string()
+                && t.text(i, r) == region
+        })
+        .map(|i| t.number(i, m).unwrap().unwrap())
+        .collect()
+}
+
+/// The row of `region_effects.csv` at (step, region, metric), as name -> text.
+fn region_effect(t: &Table, step: u32, region: &str, metric: &str) -> Vec<(String, String)> {
+    let (s, c, m) = (
+        t.column("step").unwrap(),
+        t.column("region").unwrap(),
+        t.column("metric").unwrap(),
+    );
+    let r = (0..t.len())
+        .find(|&r| {
+            t.text(r, s) == step.to_string() && t.text(r, c) == region && t.text(r, m) == metric
+        })
+        .unwrap_or_else(|| panic!("no row {step} {region} {metric}"));
+    t.columns()
+        .iter()
+        .enumerate()
+        .map(|(i, name)| (name.clone(), t.text(r, i).to_string()))
+        .collect()
+}
+
+/// The mean of the paired differences `policy - base`.
+fn mean_difference(base: &[f64], policy: &[f64]) -> f64 {
+    assert_eq!(base.len(), policy.len());
+    policy.iter().zip(base).map(|(p, b)| p - b).sum::<f64>() / base.len() as f64
+}
+
+#[test]
+fn two_economies_with_regions_are_also_compared_region_by_region() {
+    let dir = tempfile::tempdir().unwrap();
+    let questions = scenarios().join("questions");
+    let (base, policy) = (
+        questions.join("layout-differentiated.toml"),
+        questions.join("layout-homogeneous.toml"),
+    );
+    let size = ["--firms", "600", "--steps", "4", "--replicates", "4"];
+    let mut args = vec!["compare", base.to_str().unwrap(), policy.to_str().unwrap()];
+    args.extend(size);
+    let o = nqpsim(dir.path(), &args);
+    assert!(o.status.success(), "{}", text(&o));
+    // The headline has each region's output share and TFP growth after the sectors.
+    let out = String::from_utf8_lossy(&o.stdout);
+    let regions = out
+        .lines()
+        .position(|l| l.split_whitespace().take(2).eq(["region", "metric"]))
+        .unwrap_or_else(|| panic!("no region table:\n{out}"));
+    for region in ["east", "central", "west", "northeast"] {
+        for metric in ["output_share", "tfp_growth"] {
+            assert!(
+                out.lines()
+                    .skip(regions)
+                    .any(|l| l.split_whitespace().take(2).eq([region, metric])),
+                "no {region} {metric} line:\n{out}"
+            );
+        }
+    }
+    assert!(out.contains("region_effects.csv"), "{out}");
+
+    // region_effects.csv: every number column of regions.csv and tfp_growth, for every
+    // (step, region); the columns of effects.csv with `region` for `sector` and no tier.
+    let folder = dir
+        .path()
+        .join("output/layout-differentiated-vs-layout-homogeneous");
+    let effects = Table::read(&folder.join("region_effects.csv")).unwrap();
+    assert_eq!(
+        effects.columns(),
+        [
+            "step",
+            "year",
+            "region",
+            "metric",
+            "n",
+            "base_mean",
+            "policy_mean",
+            "effect",
+            "se",
+            "lo",
+            "hi",
+            "relative",
+            "variance_reduction"
+        ]
+    );
+    assert_eq!(effects.len(), 5 * 4 * 9);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).unwrap()).unwrap();
+    let listed = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "region_effects.csv")
+        .expect("the manifest lists region_effects.csv");
+    assert_eq!(listed["rows"], 5 * 4 * 9);
+    // Without `labour`, the region's employment is compared on no replicate.
+    assert_eq!(
+        field(&region_effect(&effects, 4, "east", "employment_low"), "n"),
+        0.0
+    );
+
+    // The effect is the mean paired difference of the two runs' regions.csv, as for sectors;
+    // tfp_growth is 100 (tfp_t - tfp_0) / t of the region's tfp.
+    for (file, name) in [(&base, "base"), (&policy, "policy")] {
+        let mut run = vec!["run", file.to_str().unwrap(), "-q", "--out", name];
+        run.extend(size);
+        assert!(nqpsim(dir.path(), &run).status.success());
+    }
+    let b = Table::read(&dir.path().join("base/layout-differentiated/regions.csv")).unwrap();
+    let p = Table::read(&dir.path().join("policy/layout-homogeneous/regions.csv")).unwrap();
+    for (region, metric) in [
+        ("west", "tfp"),
+        ("east", "output_share"),
+        ("central", "firms"),
+    ] {
+        let expected = mean_difference(
+            &per_replicate_region(&b, None, 4, region, metric),
+            &per_replicate_region(&p, None, 4, region, metric),
+        );
+        let row = region_effect(&effects, 4, region, metric);
+        assert_eq!(field(&row, "n"), 4.0);
+        assert!(
+            (field(&row, "effect") - expected).abs() < 1e-12 * (1.0 + expected.abs()),
+            "{region} {metric}: {row:?} against {expected}"
+        );
+    }
+    let growth = |t: &Table| -> Vec<f64> {
+        let (now, start) = (
+            per_replicate_region(t, None, 4, "northeast", "tfp"),
+            per_replicate_region(t, None, 0, "northeast", "tfp"),
+        );
+        now.iter()
+            .zip(&start)
+            .map(|(n, s)| 100.0 * (n - s) / 4.0)
+            .collect()
+    };
+    let expected = mean_difference(&growth(&b), &growth(&p));
+    let row = region_effect(&effects, 4, "northeast", "tfp_growth");
+    assert!(
+        (field(&row, "effect") - expected).abs() < 1e-9,
+        "{row:?} against {expected}"
+    );
+
+    // Comparing the two run folders gives the same bytes.
+    let o = nqpsim(
+        dir.path(),
+        &[
+            "compare",
+            "base/layout-differentiated",
+            "policy/layout-homogeneous",
+            "-q",
+            "--out",
+            "again",
+        ],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let again = dir
+        .path()
+        .join("again/layout-differentiated-vs-layout-homogeneous/region_effects.csv");
+    assert_eq!(
+        std::fs::read(again).unwrap(),
+        std::fs::read(folder.join("region_effects.csv")).unwrap()
+    );
+
+    // The figures draw the regions' effects too.
+    let plot = nqpsim(dir.path(), &["plot", folder.to_str().unwrap(), "-q"]);
+    assert!(plot.status.success(), "{}", text(&plot));
+    for figure in ["region-effect-output_share", "region-effect-tfp_growth"] {
+        assert!(
+            folder.join(format!("plots/{figure}.svg")).is_file(),
+            "{figure}"
+        );
+    }
+    assert!(
+        !folder
+            .join("plots/region-effect-employment_low.svg")
+            .exists()
+    );
+}
+
+#[test]
+fn two_points_of_a_sweep_with_regions_are_compared_region_by_region() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plan.toml"),
+        format!(
+            "name = \"herding\"\nscenario = {:?}\nreplicates = 3\n[set]\n\"run.firms\" = 400\n\
+             \"run.steps\" = 3\n[[axis]]\npath = \"policy.layout_herding\"\nvalues = [0.0, 1.0]\n",
+            scenarios().join("regional-layout.toml")
+        ),
+    )
+    .unwrap();
+    let o = nqpsim(dir.path(), &["sweep", "plan.toml", "-q"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = nqpsim(
+        dir.path(),
+        &["compare", "output/herding", "--points", "0,1", "-q"],
+    );
+    assert!(o.status.success(), "{}", text(&o));
+    let effects = Table::read(
+        &dir.path()
+            .join("output/herding-point0-vs-point1/region_effects.csv"),
+    )
+    .unwrap();
+    assert_eq!(effects.len(), 4 * 4 * 9);
+    // Each point's rows of the sweep's regions.csv, paired by replicate.
+    let regions = Table::read(&dir.path().join("output/herding/regions.csv")).unwrap();
+    for (region, metric) in [("east", "output_share"), ("west", "tfp")] {
+        let expected = mean_difference(
+            &per_replicate_region(&regions, Some(0), 3, region, metric),
+            &per_replicate_region(&regions, Some(1), 3, region, metric),
+        );
+        let row = region_effect(&effects, 3, region, metric);
+        assert_eq!(field(&row, "n"), 3.0);
+        assert!(
+            (field(&row, "effect") - expected).abs() < 1e-12 * (1.0 + expected.abs()),
+            "{region} {metric}: {row:?} against {expected}"
+        );
+    }
+}
+
+#[test]
+fn regions_are_compared_only_where_both_sides_have_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = scenarios().join("questions/layout-differentiated.toml");
+    let policy = dir.path().join("policy.toml");
+    let write_policy = |regions: bool| {
+        std::fs::write(
+            &policy,
+            format!(
+                "extends = {base:?}\nname = \"policy\"\n[policy]\nlayout_herding = 1.0\n\
+                 [features]\nregions = {regions}\n"
+            ),
+        )
+        .unwrap()
+    };
+    let compare = || {
+        let mut args = vec![
+            "compare",
+            base.to_str().unwrap(),
+            policy.to_str().unwrap(),
+            "-q",
+        ];
+        args.extend(["--firms", "300", "--steps", "2", "--replicates", "2"]);
+        nqpsim(dir.path(), &args)
+    };
+    let written = dir
+        .path()
+        .join("output/layout-differentiated-vs-policy/region_effects.csv");
+    write_policy(true);
+    let o = compare();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(written.is_file());
+    // The policy without regions: the sectors are compared, the regions not, and the region
+    // effects of the comparison before are removed (they would not match these).
+    write_policy(false);
+    let o = compare();
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains(
+            "only the base has model 2's regions, so regions are not compared \
+             (region_effects.csv is not written)"
+        ),
+        "{}",
+        text(&o)
+    );
+    assert!(!written.exists());
+    assert!(written.with_file_name("effects.csv").is_file());
+    let manifest = std::fs::read_to_string(written.with_file_name("manifest.json")).unwrap();
+    assert!(!manifest.contains("region_effects.csv"), "{manifest}");
+}

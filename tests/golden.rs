@@ -356,6 +356,14 @@ fn comparisons_and_their_plots_write_their_golden_bytes() {
     let mut scenario = vec!["compare", "builtin:baseline", "scenarios/rd-subsidy.toml"];
     scenario.extend_from_slice(&["--out", "{out}", "-q", "--bootstrap", "300"]);
     scenario.extend_from_slice(SMALL);
+    // two economies with model 2's regions: region_effects.csv too
+    let mut regions = vec![
+        "compare",
+        "scenarios/questions/layout-differentiated.toml",
+        "scenarios/questions/layout-homogeneous.toml",
+    ];
+    regions.extend_from_slice(&["--out", "{out}", "-q", "--bootstrap", "300"]);
+    regions.extend_from_slice(SMALL);
     let mut base = run_args("builtin:baseline", SMALL);
     base[3] = "{out}/runs";
     let mut policy = run_args("scenarios/questions/carbon-rising.toml", SMALL);
@@ -364,6 +372,7 @@ fn comparisons_and_their_plots_write_their_golden_bytes() {
         "compare",
         &[
             &scenario,
+            &regions,
             &base,
             &policy,
             &[

@@ -251,7 +251,8 @@ def compare(
 ) -> Results:
     """Paired effects of ``policy`` against ``base`` (``None``: the embedded baseline), as
     ``nqpsim compare BASE POLICY --out OUT``; returns the comparison's folder, loaded:
-    ``effects``, ``fiscal`` and the manifest. Either side may be a run's folder."""
+    ``effects``, ``fiscal``, ``region_effects`` where both sides have model 2's regions, and
+    the manifest. Either side may be a run's folder."""
     folder = _nqpsim.compare(
         _path(base),
         os.fspath(policy),

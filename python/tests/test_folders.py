@@ -84,6 +84,21 @@ def test_compare_returns_effects_and_fiscal_tables(in_tmp, scenarios):
     effects = r.effects.to_pandas()
     assert {"metric", "effect", "lo", "hi"} <= set(effects.columns)
     assert r.fiscal.num_rows > 0
+    assert "region_effects" not in r.tables  # the baseline has no regions
+
+
+def test_compare_of_two_economies_with_regions_returns_their_region_effects(in_tmp, scenarios):
+    questions = scenarios / "questions"
+    r = nqpsim.compare(
+        questions / "layout-differentiated.toml",
+        questions / "layout-homogeneous.toml",
+        out="out",
+        replicates=2,
+        **SIZE,
+    )
+    regions = r.region_effects.to_pandas()
+    assert set(regions["region"]) == {"east", "central", "west", "northeast"}
+    assert len(regions) == (SIZE["steps"] + 1) * 4 * 9
 
 
 def test_facts_returns_the_facts_table(in_tmp):

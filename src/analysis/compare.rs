@@ -21,7 +21,7 @@
 //! Welch's degrees of freedom, and no variance reduction.
 
 use crate::math;
-use crate::metrics::{MetricsRow, Model2Metrics, RowSector};
+use crate::metrics::{MetricsRow, Model2Metrics, RegionRow, RowSector};
 use crate::output::table::Table;
 use crate::scenario::Scenario;
 
@@ -42,30 +42,57 @@ pub fn metric_names_with(model2: bool) -> Vec<&'static str> {
     names
 }
 
-/// The metrics that `base` and `policy` are compared on: model 2's block too when both have
-/// it (a feature on in both).
+/// The metrics of a region compared: every number column of `regions.csv`, then
+/// `tfp_growth` (of the region's `tfp`).
+pub fn region_metric_names() -> Vec<&'static str> {
+    let mut names = RegionRow::METRIC_COLUMNS.to_vec();
+    names.push(TFP_GROWTH);
+    names
+}
+
+/// The metrics that `base` and `policy` are compared on: those the two share, from the first
+/// (model 2's block too when both have it, a feature on in both).
 pub fn compared_metrics(base: &Outcomes, policy: &Outcomes) -> Vec<&'static str> {
-    metric_names_with(base.model2 && policy.model2)
+    base.metrics
+        .iter()
+        .zip(&policy.metrics)
+        .take_while(|(b, p)| b == p)
+        .map(|(b, _)| *b)
+        .collect()
 }
 
 /// Derived metric: mean annual TFP growth since step 0, percent per year,
 /// `100 (tfp_t - tfp_0) / t` (= `100 ln(tfp_index_t) / t`; NA at step 0).
 pub const TFP_GROWTH: &str = "tfp_growth";
 
-/// Number of metric columns of `trajectories.csv`.
-const COLUMNS: usize = MetricsRow::METRIC_COLUMNS.len();
-/// Metrics per row: the columns and `tfp_growth`.
-const METRICS: usize = COLUMNS + 1;
-/// Metrics per row with model 2's block.
-const METRICS_MODEL2: usize = METRICS + Model2Metrics::COLUMNS.len();
+/// What the rows of [`Outcomes`] are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowKind {
+    /// The sectors in scenario order, then `all` (`trajectories.csv`).
+    Sectors,
+    /// The regions in scenario order (model 2's `regions.csv`).
+    Regions,
+}
+
+impl RowKind {
+    /// The column that names a row: `sector` or `region`.
+    pub fn column(self) -> &'static str {
+        match self {
+            RowKind::Sectors => "sector",
+            RowKind::Regions => "region",
+        }
+    }
+}
 
 /// The metric values of every replicate of one scenario, laid out for pairing:
-/// replicate, step, row (the sectors in scenario order, then `all`), metric.
+/// replicate, step, row (the sectors in scenario order, then `all`; or the regions), metric.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Outcomes {
     /// Scenario name.
     pub scenario: String,
-    /// The rows' sector names and tiers, `all` last.
+    /// Whether the rows are sectors or regions.
+    pub kind: RowKind,
+    /// The rows' names and tiers (sectors, `all` last; a region's tier is empty).
     pub rows: Vec<(String, String)>,
     /// Steps after step 0.
     pub steps: u32,
@@ -75,8 +102,10 @@ pub struct Outcomes {
     pub replicates: Vec<u32>,
     /// The seed of each replicate.
     pub seeds: Vec<u64>,
-    /// Whether the rows hold model 2's column block (after `tfp_growth`).
-    pub model2: bool,
+    /// The metrics of each row, in the order of its values: [`metric_names_with`] for
+    /// sectors (with model 2's block where the run wrote it), [`region_metric_names`] for
+    /// regions.
+    pub metrics: Vec<&'static str>,
     /// Values (NaN for NA), indexed by [`Outcomes::index`].
     values: Vec<f64>,
 }
@@ -91,24 +120,16 @@ impl Outcomes {
             .map(|s| (s.name.clone(), s.tier.as_str().to_string()))
             .collect();
         names.push(("all".into(), "all".into()));
-        let per_replicate = (scenario.run.steps as usize + 1) * names.len();
+        let model2 = scenario.features.any();
+        let mut out = Outcomes::empty(scenario, RowKind::Sectors, names, metric_names_with(model2));
+        let per_replicate = out.rows_per_replicate();
         if rows.is_empty() || !rows.len().is_multiple_of(per_replicate) {
             return Err(format!(
                 "{} rows do not make whole replicates of {per_replicate} rows",
                 rows.len()
             ));
         }
-        let model2 = scenario.features.any();
-        let mut out = Outcomes {
-            scenario: scenario.name.clone(),
-            rows: names,
-            steps: scenario.run.steps,
-            start_year: scenario.run.start_year,
-            replicates: Vec::new(),
-            seeds: Vec::new(),
-            model2,
-            values: Vec::with_capacity(rows.len() * METRICS_MODEL2),
-        };
+        out.values.reserve(rows.len() * out.metrics.len());
         for replicate in rows.chunks(per_replicate) {
             out.replicates.push(replicate[0].replicate);
             out.seeds.push(replicate[0].seed);
@@ -142,8 +163,88 @@ impl Outcomes {
         Ok(out)
     }
 
+    /// From the region rows of a run of `scenario` (model 2's regions on): (replicate, step,
+    /// region) order, as [`crate::sim::run`] returns them. The replicates' seeds are
+    /// `seeds`, in order (those of the run's sector rows).
+    pub fn regions_from_rows(
+        scenario: &Scenario,
+        rows: &[RegionRow],
+        seeds: &[u64],
+    ) -> Result<Outcomes, String> {
+        let names = scenario
+            .regions
+            .iter()
+            .map(|r| (r.name.clone(), String::new()))
+            .collect();
+        let mut out = Outcomes::empty(scenario, RowKind::Regions, names, region_metric_names());
+        let per_replicate = out.rows_per_replicate();
+        if rows.is_empty() || rows.len() != per_replicate * seeds.len() {
+            return Err(format!(
+                "{} region rows do not make {} replicates of {per_replicate} rows",
+                rows.len(),
+                seeds.len()
+            ));
+        }
+        out.values.reserve(rows.len() * out.metrics.len());
+        for (replicate, &seed) in rows.chunks(per_replicate).zip(seeds) {
+            out.replicates.push(replicate[0].replicate);
+            out.seeds.push(seed);
+            for (i, row) in replicate.iter().enumerate() {
+                if row.region != i % out.rows.len() || row.replicate != replicate[0].replicate {
+                    return Err("region rows are not in (replicate, step, region) order".into());
+                }
+                out.values
+                    .extend(row.metric_values().map(|v| v.unwrap_or(f64::NAN)));
+                out.values.push(f64::NAN); // tfp_growth, filled below
+            }
+        }
+        out.derive();
+        Ok(out)
+    }
+
+    /// No replicate yet.
+    fn empty(
+        scenario: &Scenario,
+        kind: RowKind,
+        rows: Vec<(String, String)>,
+        metrics: Vec<&'static str>,
+    ) -> Outcomes {
+        Outcomes {
+            scenario: scenario.name.clone(),
+            kind,
+            rows,
+            steps: scenario.run.steps,
+            start_year: scenario.run.start_year,
+            replicates: Vec::new(),
+            seeds: Vec::new(),
+            metrics,
+            values: Vec::new(),
+        }
+    }
+
     /// From a `trajectories.csv` (of a run, or of a sweep with `point` the point to take).
     pub fn from_table(table: &Table, point: Option<u32>) -> Result<Outcomes, crate::Error> {
+        // Model 2's block, if the run wrote it (a feature on).
+        let model2 = table
+            .columns()
+            .iter()
+            .any(|c| c == Model2Metrics::COLUMNS[0]);
+        Outcomes::read(table, point, RowKind::Sectors, metric_names_with(model2))
+    }
+
+    /// From a `regions.csv` (of a run, or of a sweep with `point` the point to take).
+    pub fn regions_from_table(table: &Table, point: Option<u32>) -> Result<Outcomes, crate::Error> {
+        Outcomes::read(table, point, RowKind::Regions, region_metric_names())
+    }
+
+    /// The rows of `table` (of `point`, or all), `kind` rows with the columns of `metrics`
+    /// (`tfp_growth` derived).
+    fn read(
+        table: &Table,
+        point: Option<u32>,
+        kind: RowKind,
+        metrics: Vec<&'static str>,
+    ) -> Result<Outcomes, crate::Error> {
         let bad = |reason: String| crate::Error::Results {
             path: table.path().to_path_buf(),
             reason,
@@ -154,25 +255,19 @@ impl Outcomes {
         let c_seed = table.column("seed")?;
         let c_step = table.column("step")?;
         let c_year = table.column("year")?;
-        let c_sector = table.column("sector")?;
-        let c_tier = table.column("tier")?;
-        let metric_columns = MetricsRow::METRIC_COLUMNS
-            .iter()
-            .map(|m| table.column(m))
-            .collect::<Result<Vec<_>, _>>()?;
-        // Model 2's block, if the run wrote it (a feature on).
-        let model2 = table
-            .columns()
-            .iter()
-            .any(|c| c == Model2Metrics::COLUMNS[0]);
-        let model2_columns = if model2 {
-            Model2Metrics::COLUMNS
-                .iter()
-                .map(|m| table.column(m))
-                .collect::<Result<Vec<_>, _>>()?
-        } else {
-            Vec::new()
+        let c_name = table.column(kind.column())?;
+        let c_tier = match kind {
+            RowKind::Sectors => Some(table.column("tier")?),
+            RowKind::Regions => None,
         };
+        // the column of each metric; `None` for the derived one
+        let metric_columns = metrics
+            .iter()
+            .map(|m| match *m {
+                TFP_GROWTH => Ok(None),
+                m => table.column(m).map(Some),
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let integer = |r: usize, c: usize| -> Result<u64, crate::Error> {
             table.text(r, c).parse().map_err(|_| {
                 bad(format!(
@@ -201,35 +296,38 @@ impl Outcomes {
                 None => "has no rows".into(),
             }));
         };
-        // The layout: the rows of the first replicate's step 0.
+        // The layout: the rows of the first replicate's step 0 (for sectors, up to `all`).
+        let first_replicate = integer(first, c_replicate)?;
         let mut rows = Vec::new();
         for &r in &selected {
             if integer(r, c_step)? != 0
+                || integer(r, c_replicate)? != first_replicate
                 || rows
                     .last()
-                    .is_some_and(|(s, _): &(String, String)| s == "all")
+                    .is_some_and(|(s, _): &(String, String)| kind == RowKind::Sectors && s == "all")
             {
                 break;
             }
             rows.push((
-                table.text(r, c_sector).to_string(),
-                table.text(r, c_tier).to_string(),
+                table.text(r, c_name).to_string(),
+                c_tier.map_or(String::new(), |c| table.text(r, c).to_string()),
             ));
         }
-        if rows.last().is_none_or(|(s, _)| s != "all") {
+        if kind == RowKind::Sectors && rows.last().is_none_or(|(s, _)| s != "all") {
             return Err(bad(
                 "the first replicate's step 0 does not end with an `all` row".into(),
             ));
         }
         let mut out = Outcomes {
             scenario: table.text(first, c_scenario).to_string(),
+            kind,
             rows,
             steps: 0,
             start_year: integer(first, c_year)? as i32,
             replicates: Vec::new(),
             seeds: Vec::new(),
-            model2,
-            values: Vec::with_capacity(selected.len() * METRICS_MODEL2),
+            values: Vec::with_capacity(selected.len() * metrics.len()),
+            metrics,
         };
         let per_step = out.rows.len();
         let steps = selected
@@ -237,7 +335,7 @@ impl Outcomes {
             .map(|&r| integer(r, c_step))
             .try_fold(0, |m, s| s.map(|s| m.max(s)))?;
         out.steps = steps as u32;
-        let per_replicate = (steps as usize + 1) * per_step;
+        let per_replicate = out.rows_per_replicate();
         if !selected.len().is_multiple_of(per_replicate) {
             return Err(bad(format!(
                 "{} rows{} do not make whole replicates of {} steps x {per_step} rows: an \
@@ -255,65 +353,69 @@ impl Outcomes {
             }
             let replicate = *out.replicates.last().expect("pushed above");
             if integer(r, c_step)? != step as u64
-                || table.text(r, c_sector) != out.rows[row].0
+                || table.text(r, c_name) != out.rows[row].0
                 || integer(r, c_replicate)? != u64::from(replicate)
             {
                 return Err(bad(format!(
-                    "line {}: expected replicate {replicate}, step {step}, sector `{}`: rows \
+                    "line {}: expected replicate {replicate}, step {step}, {} `{}`: rows \
                      are not in the order nqpsim writes them",
                     r + 2,
+                    kind.column(),
                     out.rows[row].0
                 )));
             }
             for &c in &metric_columns {
-                out.values.push(table.number(r, c)?.unwrap_or(f64::NAN));
-            }
-            out.values.push(f64::NAN);
-            for &c in &model2_columns {
-                out.values.push(table.number(r, c)?.unwrap_or(f64::NAN));
+                out.values.push(match c {
+                    Some(c) => table.number(r, c)?.unwrap_or(f64::NAN),
+                    None => f64::NAN, // derived below
+                });
             }
         }
         out.derive();
         Ok(out)
     }
 
-    /// Fills the derived metrics.
+    /// Fills the derived metric, `tfp_growth` from `tfp`.
     fn derive(&mut self) {
-        let tfp = MetricsRow::METRIC_COLUMNS
-            .iter()
-            .position(|c| *c == "tfp")
-            .expect("tfp is a metric column");
+        let position = |name: &str| {
+            self.metrics
+                .iter()
+                .position(|m| *m == name)
+                .expect("every kind of row has tfp and tfp_growth")
+        };
+        let (tfp, growth) = (position("tfp"), position(TFP_GROWTH));
         for i in 0..self.replicates.len() {
             for step in 1..=self.steps as usize {
                 for row in 0..self.rows.len() {
                     let start = self.values[self.index(i, 0, row, tfp)];
                     let now = self.values[self.index(i, step, row, tfp)];
-                    let k = self.index(i, step, row, COLUMNS);
+                    let k = self.index(i, step, row, growth);
                     self.values[k] = 100.0 * (now - start) / step as f64;
                 }
             }
         }
     }
 
-    /// Metrics per row: [`metric_names_with`] `(self.model2)`.
-    fn per_row(&self) -> usize {
-        if self.model2 { METRICS_MODEL2 } else { METRICS }
+    /// Rows of one replicate: every row at every step.
+    fn rows_per_replicate(&self) -> usize {
+        (self.steps as usize + 1) * self.rows.len()
     }
 
     fn index(&self, replicate: usize, step: usize, row: usize, metric: usize) -> usize {
-        ((replicate * (self.steps as usize + 1) + step) * self.rows.len() + row) * self.per_row()
+        ((replicate * (self.steps as usize + 1) + step) * self.rows.len() + row)
+            * self.metrics.len()
             + metric
     }
 
-    /// The value of `metric` (index into [`metric_names_with`] `(self.model2)`) for the i-th
-    /// replicate (NaN: NA).
+    /// The value of `metric` (index into [`Outcomes::metrics`]) for the i-th replicate (NaN:
+    /// NA).
     pub fn value(&self, replicate: usize, step: usize, row: usize, metric: usize) -> f64 {
         self.values[self.index(replicate, step, row, metric)]
     }
 
     /// Keeps only the replicates numbered in `keep`, in their order here.
     pub fn keep_replicates(&mut self, keep: &[u32]) {
-        let per_replicate = (self.steps as usize + 1) * self.rows.len() * self.per_row();
+        let per_replicate = self.rows_per_replicate() * self.metrics.len();
         let mut values = Vec::with_capacity(keep.len() * per_replicate);
         let (mut replicates, mut seeds) = (Vec::new(), Vec::new());
         for (i, (&r, &seed)) in self.replicates.iter().zip(&self.seeds).enumerate() {
@@ -326,7 +428,7 @@ impl Outcomes {
         (self.replicates, self.seeds, self.values) = (replicates, seeds, values);
     }
 
-    /// The index of the `all` row.
+    /// The index of the `all` row (of sectors).
     pub fn all_row(&self) -> usize {
         self.rows.len() - 1
     }
@@ -364,8 +466,9 @@ pub fn pair(base: &Outcomes, policy: &Outcomes) -> Result<Pairing, String> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
+        let rows = base.kind.column();
         return Err(format!(
-            "the two have different sectors ({} vs {}): only scenarios with the same sectors \
+            "the two have different {rows}s ({} vs {}): only scenarios with the same {rows}s \
              can be compared",
             names(base),
             names(policy)
@@ -396,7 +499,7 @@ pub fn pair(base: &Outcomes, policy: &Outcomes) -> Result<Pairing, String> {
     })
 }
 
-/// One row of `effects.csv`.
+/// One row of `effects.csv` (or of `region_effects.csv`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct EffectRow {
     /// Step.
@@ -405,7 +508,7 @@ pub struct EffectRow {
     pub year: i32,
     /// Row index into [`Outcomes::rows`].
     pub row: usize,
-    /// Index into [`metric_names`].
+    /// Index into [`compared_metrics`].
     pub metric: usize,
     /// The effect with its interval, over the replicates (pairs) with both values defined.
     pub difference: Difference,
@@ -431,6 +534,32 @@ impl EffectRow {
         "relative",
         "variance_reduction",
     ];
+
+    /// Columns of `region_effects.csv`: those of `effects.csv`, with `region` for `sector`
+    /// and no `tier`.
+    pub const REGION_COLUMNS: [&'static str; 13] = [
+        "step",
+        "year",
+        "region",
+        "metric",
+        "n",
+        "base_mean",
+        "policy_mean",
+        "effect",
+        "se",
+        "lo",
+        "hi",
+        "relative",
+        "variance_reduction",
+    ];
+
+    /// The columns of the file of effects on `kind` rows.
+    pub fn columns(kind: RowKind) -> &'static [&'static str] {
+        match kind {
+            RowKind::Sectors => &Self::COLUMNS,
+            RowKind::Regions => &Self::REGION_COLUMNS,
+        }
+    }
 }
 
 /// Mean and sample variance (n - 1) of `x`; variance `None` below two values.
@@ -623,7 +752,7 @@ pub fn step0_differences(
 ) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     for row in 0..base.rows.len() {
-        for metric in 0..COLUMNS {
+        for metric in 0..MetricsRow::METRIC_COLUMNS.len() {
             let differs = pairing.policy_position.iter().enumerate().any(|(i, &k)| {
                 let (x, y) = (
                     base.value(i, 0, row, metric),

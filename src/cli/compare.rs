@@ -1,6 +1,7 @@
 //! `nqpsim compare BASE POLICY`: the paired effect of a policy against a base, with
 //! intervals, and its fiscal cost per gain; writes `effects.csv`, `fiscal.csv` and
-//! `manifest.json` into `OUT/<base>-vs-<policy>/`.
+//! `manifest.json` into `OUT/<base>-vs-<policy>/`, and `region_effects.csv` where both sides
+//! have model 2's regions.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -10,7 +11,9 @@ use clap::Args;
 use serde::Serialize;
 
 use super::{EXIT_INTERRUPTED, EXIT_OK, RunFlags, interrupt, load_scenario};
-use crate::analysis::compare::{self, EffectRow, Outcomes, Pairing, Step0Causes, metric_names};
+use crate::analysis::compare::{
+    self, EffectRow, Outcomes, Pairing, RowKind, Step0Causes, metric_names,
+};
 use crate::analysis::fiscal::{self, FiscalOptions, FiscalRow};
 use crate::error::Error;
 use crate::output::atomic;
@@ -54,6 +57,8 @@ pub struct CompareArgs {
 pub const EFFECTS: &str = "effects.csv";
 /// `fiscal.csv`.
 pub const FISCAL: &str = "fiscal.csv";
+/// `region_effects.csv`: the effects on each region, where both sides have model 2's regions.
+pub const REGION_EFFECTS: &str = "region_effects.csv";
 /// `manifest.json`.
 const MANIFEST: &str = "manifest.json";
 
@@ -285,16 +290,15 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     let inherit_for_base = policy_finished
         .as_ref()
         .map(|p| (p.run, format!("the policy ({})", policy_source.describe())));
-    let Some((base, base_scenario)) =
-        obtain(&base_source, &overrides, inherit_for_base.as_ref(), &args)?
+    let Some(base_side) = obtain(&base_source, &overrides, inherit_for_base.as_ref(), &args)?
     else {
         return Ok(EXIT_INTERRUPTED);
     };
-    let base_scenario = base_scenario.or(base_finished);
+    let base_scenario = base_side.scenario.or(base_finished);
     let inherit_for_policy = base_scenario
         .as_ref()
         .map(|b| (b.run, format!("the base ({})", base_source.describe())));
-    let Some((policy, policy_scenario)) = obtain(
+    let Some(policy_side) = obtain(
         &policy_source,
         &overrides,
         inherit_for_policy.as_ref(),
@@ -303,9 +307,14 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     else {
         return Ok(EXIT_INTERRUPTED);
     };
-    let policy_scenario = policy_scenario.or(policy_finished);
-    let (mut base, mut policy) = (base, policy);
+    let policy_scenario = policy_side.scenario.or(policy_finished);
+    let (mut base, mut policy) = (base_side.sectors, policy_side.sectors);
     let (failed_runs, replicates_left_out) = leave_out_failed(&mut base, &mut policy, &args)?;
+    let regions = compare_regions(
+        (base_side.regions, policy_side.regions),
+        (&base, &policy),
+        args.level,
+    );
     let pairing = compare::pair(&base, &policy).map_err(|reason| bad("POLICY", reason))?;
     if !pairing.paired {
         eprintln!(
@@ -383,16 +392,16 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
     };
     let folder = OutputFolder::take(
         &args.run.out.join(&name),
-        &[EFFECTS, FISCAL, MANIFEST, PLOTS_DIR],
+        &[EFFECTS, FISCAL, REGION_EFFECTS, MANIFEST, PLOTS_DIR],
         args.run.force,
     )?;
-    let effects_csv = effects_csv(&base, &names, &effects)?;
+    let sector_csv = effects_csv(&base, &names, &effects)?;
     let fiscal_csv = fiscal_csv(&fiscal)?;
-    let files = vec![
+    let mut files = vec![
         FileEntry {
             name: EFFECTS.into(),
             rows: effects.len() as u64,
-            facts: atomic::write_file(&folder.file(EFFECTS), &effects_csv)?,
+            facts: atomic::write_file(&folder.file(EFFECTS), &sector_csv)?,
         },
         FileEntry {
             name: FISCAL.into(),
@@ -400,6 +409,20 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
             facts: atomic::write_file(&folder.file(FISCAL), &fiscal_csv)?,
         },
     ];
+    match &regions {
+        Some(r) => files.push(FileEntry {
+            name: REGION_EFFECTS.into(),
+            rows: r.effects.len() as u64,
+            facts: atomic::write_file(
+                &folder.file(REGION_EFFECTS),
+                &effects_csv(&r.base, &r.names, &r.effects)?,
+            )?,
+        }),
+        // an earlier comparison's region effects would not match these
+        None => {
+            let _ = std::fs::remove_file(folder.file(REGION_EFFECTS));
+        }
+    }
     let manifest = CompareManifest {
         command: "compare",
         nqpsim_version: env!("CARGO_PKG_VERSION"),
@@ -429,6 +452,7 @@ pub fn execute(args: CompareArgs) -> anyhow::Result<i32> {
             &describe_side(&policy_source, &policy.scenario)?,
             &pairing,
             (&effects, &names),
+            regions.as_ref(),
             &fiscal,
             &args,
             folder.path(),
@@ -573,6 +597,28 @@ fn run_overrides(run: &RunSettings) -> Vec<String> {
     ]
 }
 
+/// One side of a comparison.
+struct Side {
+    /// The sector rows' outcomes (`trajectories.csv`).
+    sectors: Outcomes,
+    /// The region rows' outcomes, where the side has model 2's regions (`regions.csv`).
+    regions: Option<Outcomes>,
+    /// The scenario that ran, for a scenario side.
+    scenario: Option<Scenario>,
+}
+
+/// The region outcomes of the `regions.csv` in `dir` (of `point` of a sweep), if there is one.
+fn regions_in(dir: &Path, point: Option<u32>) -> Result<Option<Outcomes>, Error> {
+    let path = dir.join(crate::output::REGIONS);
+    if !path.is_file() {
+        return Ok(None);
+    }
+    Ok(Some(Outcomes::regions_from_table(
+        &Table::read(&path)?,
+        point,
+    )?))
+}
+
 /// Reads or runs one side; `None` if interrupted. A scenario runs with the settings of
 /// `inherit` (the other side's, named), and a flag or `--set` of the command line that asks
 /// for other settings is refused, naming both.
@@ -581,11 +627,15 @@ fn obtain(
     overrides: &[String],
     inherit: Option<&(RunSettings, String)>,
     args: &CompareArgs,
-) -> Result<Option<(Outcomes, Option<Scenario>)>, Error> {
+) -> Result<Option<Side>, Error> {
     match source {
         Source::Run(dir) => {
             let table = Table::read(&dir.join("trajectories.csv"))?;
-            Ok(Some((Outcomes::from_table(&table, None)?, None)))
+            Ok(Some(Side {
+                sectors: Outcomes::from_table(&table, None)?,
+                regions: regions_in(dir, None)?,
+                scenario: None,
+            }))
         }
         Source::Point(dir, point) => {
             let path = dir.join("trajectories.csv");
@@ -599,7 +649,11 @@ fn obtain(
                 });
             }
             let table = Table::read(&path)?;
-            Ok(Some((Outcomes::from_table(&table, Some(*point))?, None)))
+            Ok(Some(Side {
+                sectors: Outcomes::from_table(&table, Some(*point))?,
+                regions: regions_in(dir, Some(*point))?,
+                scenario: None,
+            }))
         }
         Source::Scenario(path) => {
             let mut overrides = overrides.to_vec();
@@ -659,9 +713,21 @@ fn obtain(
                 );
                 return Ok(None);
             }
-            let outcomes = Outcomes::from_rows(&scenario, &output.rows)
+            let sectors = Outcomes::from_rows(&scenario, &output.rows)
                 .map_err(|reason| bad("SCENARIO", reason))?;
-            Ok(Some((outcomes, Some(scenario))))
+            let regions = if scenario.features.regions {
+                let regions =
+                    Outcomes::regions_from_rows(&scenario, &output.regions, &sectors.seeds)
+                        .map_err(|reason| bad("SCENARIO", reason))?;
+                Some(regions)
+            } else {
+                None
+            };
+            Ok(Some(Side {
+                sectors,
+                regions,
+                scenario: Some(scenario),
+            }))
         }
     }
 }
@@ -753,23 +819,73 @@ fn describe_side(source: &Source, scenario: &str) -> Result<String, Error> {
     })
 }
 
+/// The effects of one side's metrics, on each (step, row, metric): what the CSV of effects
+/// on `kind` rows holds.
+struct Effects {
+    /// The base's outcomes: their kind and the rows' names.
+    base: Outcomes,
+    /// The metrics compared ([`compare::compared_metrics`]).
+    names: Vec<&'static str>,
+    /// In (step, row, metric) order.
+    effects: Vec<EffectRow>,
+}
+
+/// The effects on each region, where both sides have model 2's regions, over the replicates
+/// the sectors' comparison kept (`--points` leaves out those whose run failed at a point).
+/// Says on stderr why not where only one side has regions, or the two have different regions.
+fn compare_regions(
+    (base, policy): (Option<Outcomes>, Option<Outcomes>),
+    (base_sectors, policy_sectors): (&Outcomes, &Outcomes),
+    level: f64,
+) -> Option<Effects> {
+    match (base, policy) {
+        (Some(mut base), Some(mut policy)) => {
+            base.keep_replicates(&base_sectors.replicates);
+            policy.keep_replicates(&policy_sectors.replicates);
+            match compare::pair(&base, &policy) {
+                Ok(pairing) => Some(Effects {
+                    effects: compare::effects(&base, &policy, &pairing, level),
+                    names: compare::compared_metrics(&base, &policy),
+                    base,
+                }),
+                Err(reason) => {
+                    eprintln!("warning: {REGION_EFFECTS} is not written: {reason}");
+                    None
+                }
+            }
+        }
+        (base, policy) if base.is_some() || policy.is_some() => {
+            eprintln!(
+                "warning: only the {} has model 2's regions, so regions are not compared \
+                 ({REGION_EFFECTS} is not written)",
+                if base.is_some() { "base" } else { "policy" }
+            );
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The CSV of `rows`, effects on the rows of `base` (`effects.csv` for sectors,
+/// `region_effects.csv` for regions, which have no tier).
 fn effects_csv(base: &Outcomes, names: &[&str], rows: &[EffectRow]) -> Result<Vec<u8>, Error> {
+    let file = match base.kind {
+        RowKind::Sectors => EFFECTS,
+        RowKind::Regions => REGION_EFFECTS,
+    };
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| Error::Results {
-        path: EFFECTS.into(),
+        path: file.into(),
         reason: e.to_string(),
     };
-    w.write_record(EffectRow::COLUMNS).map_err(io)?;
+    w.write_record(EffectRow::columns(base.kind)).map_err(io)?;
     for r in rows {
-        let (sector, tier) = &base.rows[r.row];
-        let mut record = vec![
-            r.step.to_string(),
-            r.year.to_string(),
-            sector.clone(),
-            tier.clone(),
-            names[r.metric].to_string(),
-            r.difference.n.to_string(),
-        ];
+        let (name, tier) = &base.rows[r.row];
+        let mut record = vec![r.step.to_string(), r.year.to_string(), name.clone()];
+        if base.kind == RowKind::Sectors {
+            record.push(tier.clone());
+        }
+        record.extend([names[r.metric].to_string(), r.difference.n.to_string()]);
         let d = &r.difference;
         for x in [
             d.base_mean,
@@ -786,7 +902,7 @@ fn effects_csv(base: &Outcomes, names: &[&str], rows: &[EffectRow]) -> Result<Ve
         w.write_record(&record).map_err(io)?;
     }
     w.into_inner().map_err(|e| Error::Results {
-        path: EFFECTS.into(),
+        path: file.into(),
         reason: e.to_string(),
     })
 }
@@ -817,12 +933,15 @@ fn fiscal_csv(rows: &[FiscalRow]) -> Result<Vec<u8>, Error> {
     })
 }
 
-/// The headline effects at the final step, and the fiscal figures.
+/// The headline effects at the final step (of the regions too, where they were compared),
+/// and the fiscal figures.
+#[allow(clippy::too_many_arguments)]
 fn headline(
     (base, base_name): (&Outcomes, &str),
     policy_name: &str,
     pairing: &Pairing,
     (effects, names): (&[EffectRow], &[&str]),
+    regions: Option<&Effects>,
     fiscal: &[FiscalRow],
     args: &CompareArgs,
     dir: &Path,
@@ -877,44 +996,49 @@ fn headline(
             }
         }
     }
-    // The sector column as wide as its longest name (`electronic_info`), at least 12.
-    const SECTOR_WIDTH: usize = 12;
+    // Each region's share of output and TFP growth (and its employment where `labour` filled
+    // it), with up to nine regions.
+    let shown_regions = regions.filter(|r| r.base.rows.len() <= 9);
+    let region_lines: Vec<(usize, &str)> = shown_regions.map_or(Vec::new(), |r| {
+        (0..r.base.rows.len())
+            .flat_map(|row| {
+                [
+                    "output_share",
+                    "tfp_growth",
+                    "employment_low",
+                    "employment_high",
+                ]
+                .map(|m| (row, m))
+            })
+            .collect()
+    });
+    // The name column as wide as its longest name (`electronic_info`), at least 12, the
+    // same in both tables.
+    const NAME_WIDTH: usize = 12;
     let width = lines
         .iter()
         .map(|(row, _)| base.rows[*row].0.len())
-        .fold(SECTOR_WIDTH, usize::max);
-    writeln!(
-        out,
-        "  {:<width$} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
-        "sector", "metric", "base", "policy", "effect", "interval", "rel.", "pairing"
+        .chain(
+            shown_regions
+                .iter()
+                .flat_map(|r| r.base.rows.iter().map(|(n, _)| n.len())),
+        )
+        .fold(NAME_WIDTH, usize::max);
+    effect_table(
+        &mut out,
+        (base, width),
+        (effects, names),
+        &lines,
+        metric_names().len(),
     )?;
-    let per_step = base.rows.len() * names.len();
-    let at_last = &effects[last as usize * per_step..];
-    for (row, metric) in lines {
-        let m = names.iter().position(|n| *n == metric).expect("a metric");
-        let Some(found) = at_last.iter().find(|e| e.row == row && e.metric == m) else {
-            continue;
-        };
-        if found.difference.n == 0 && m >= metric_names().len() {
-            continue; // a model-2 column that no feature of this economy fills
-        }
-        let e = &found.difference;
-        let f = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:.4}"));
-        let signed = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:+.4}"));
-        writeln!(
-            out,
-            "  {:<width$} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
-            base.rows[row].0,
-            metric,
-            f(e.base_mean),
-            f(e.policy_mean),
-            signed(e.effect),
-            format!("[{}, {}]", signed(e.lo), signed(e.hi)),
-            found
-                .relative
-                .map_or("NA".into(), |r| format!("{:+.1}%", 100.0 * r)),
-            e.variance_reduction
-                .map_or("-".into(), |v| format!("{v:.1}x")),
+    if let Some(r) = shown_regions {
+        let labour = r.names.iter().position(|m| *m == "employment_low");
+        effect_table(
+            &mut out,
+            (&r.base, width),
+            (&r.effects, &r.names),
+            &region_lines,
+            labour.expect("a region's metric"),
         )?;
     }
     writeln!(
@@ -949,11 +1073,67 @@ fn headline(
             interval
         )?;
     }
+    let mut written = vec![dir.join(EFFECTS), dir.join(FISCAL)];
+    if regions.is_some() {
+        written.push(dir.join(REGION_EFFECTS));
+    }
+    let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+    let (and, first) = written.split_last().expect("two files at least");
+    writeln!(out, "-> {} and {and}", first.join(", "))?;
+    Ok(out)
+}
+
+/// A table of the effects at the last step on the (row, metric) `lines` of `outcomes`, its
+/// names `width` wide: base, policy, effect, interval, relative effect and pairing. A metric
+/// from `first_optional` on (in `names`) that no replicate has, a column that no feature of
+/// this economy fills, is left out.
+fn effect_table(
+    out: &mut String,
+    (outcomes, width): (&Outcomes, usize),
+    (effects, names): (&[EffectRow], &[&str]),
+    lines: &[(usize, &str)],
+    first_optional: usize,
+) -> Result<(), std::fmt::Error> {
     writeln!(
         out,
-        "-> {} and {}",
-        dir.join(EFFECTS).display(),
-        dir.join(FISCAL).display()
+        "  {:<width$} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
+        outcomes.kind.column(),
+        "metric",
+        "base",
+        "policy",
+        "effect",
+        "interval",
+        "rel.",
+        "pairing"
     )?;
-    Ok(out)
+    let per_step = outcomes.rows.len() * names.len();
+    let at_last = &effects[outcomes.steps as usize * per_step..];
+    for &(row, metric) in lines {
+        let m = names.iter().position(|n| *n == metric).expect("a metric");
+        let Some(found) = at_last.iter().find(|e| e.row == row && e.metric == m) else {
+            continue;
+        };
+        if found.difference.n == 0 && m >= first_optional {
+            continue;
+        }
+        let e = &found.difference;
+        let f = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:.4}"));
+        let signed = |x: Option<f64>| x.map_or("NA".to_string(), |v| format!("{v:+.4}"));
+        writeln!(
+            out,
+            "  {:<width$} {:<22} {:>10} {:>10} {:>11} {:>25} {:>8} {:>8}",
+            outcomes.rows[row].0,
+            metric,
+            f(e.base_mean),
+            f(e.policy_mean),
+            signed(e.effect),
+            format!("[{}, {}]", signed(e.lo), signed(e.hi)),
+            found
+                .relative
+                .map_or("NA".into(), |r| format!("{:+.1}%", 100.0 * r)),
+            e.variance_reduction
+                .map_or("-".into(), |v| format!("{v:.1}x")),
+        )?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! The figures of a comparison (`nqpsim compare`): the effect of the policy scenario on a
 //! metric over the years, by sector, with its 95 % interval as a band and a line at zero,
-//! `effect-<metric>`.
+//! `effect-<metric>`; where the comparison has `region_effects.csv` (both sides with model
+//! 2's regions), the same by region, `region-effect-<metric>`.
 //!
 //! `effects.csv` holds one row per (step, sector, metric) with the mean paired difference
 //! `effect` (policy minus base, over replicates) and its interval `lo`, `hi` (`NA` where
@@ -14,6 +15,17 @@ use crate::plot::{Chart, LineChart, Series};
 
 /// The file the figures are drawn from.
 pub const EFFECTS: &str = "effects.csv";
+/// The file the region figures are drawn from, where the comparison wrote it.
+pub const REGION_EFFECTS: &str = "region_effects.csv";
+
+/// The region metrics drawn, in this order, where `region_effects.csv` has them with a value
+/// (employment only with `labour`).
+pub const REGION_METRICS: [&str; 4] = [
+    "output_share",
+    "tfp_growth",
+    "employment_low",
+    "employment_high",
+];
 
 /// The metrics drawn, in this order, where `effects.csv` has them with a value (model 2's
 /// only where a feature of both sides filled them).
@@ -37,11 +49,32 @@ pub const METRICS: [&str; 15] = [
 
 /// The figures of the comparison in `folder`.
 pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
-    let path = folder.path.join(EFFECTS);
-    let table = Table::read_where(&path, "metric", |m| METRICS.contains(&m))?;
+    let mut figures = effect_figures(folder, EFFECTS, "sector", &METRICS)?;
+    if folder.path.join(REGION_EFFECTS).is_file() {
+        figures.extend(effect_figures(
+            folder,
+            REGION_EFFECTS,
+            "region",
+            &REGION_METRICS,
+        )?);
+    }
+    Ok(figures)
+}
+
+/// The effect figures of `file` in `folder`, one per metric of `metrics` it has a value of,
+/// a line per value of its `row_column` (`sector`, with `all`, or `region`).
+fn effect_figures(
+    folder: &Folder,
+    file: &str,
+    row_column: &str,
+    metrics: &[&str],
+) -> Result<Vec<Figure>, Error> {
+    let by_sector = row_column == "sector";
+    let path = folder.path.join(file);
+    let table = Table::read_where(&path, "metric", |m| metrics.contains(&m))?;
     let step = table.numbers("step")?;
     let year = table.numbers("year")?;
-    let sector = table.texts("sector")?;
+    let sector = table.texts(row_column)?;
     let metric = table.texts("metric")?;
     let effect = table.numbers("effect")?;
     let lo = table.numbers("lo")?;
@@ -49,14 +82,19 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
     if table.is_empty() {
         return Err(Error::Results {
             path,
-            reason: format!("holds none of the metrics {}", METRICS.join(", ")),
+            reason: format!("holds none of the metrics {}", metrics.join(", ")),
         });
     }
     let base = folder.field("base").unwrap_or("base").to_string();
     let policy = folder.field("policy").unwrap_or(&folder.name).to_string();
 
+    let (prefix, by) = if by_sector {
+        ("", "")
+    } else {
+        ("region-", " by region")
+    };
     let mut figures = Vec::new();
-    for m in METRICS {
+    for &m in metrics {
         let rows: Vec<usize> = (0..table.len()).filter(|&r| metric[r] == m).collect();
         if rows.iter().all(|&r| !effect[r].is_finite()) {
             continue;
@@ -64,7 +102,7 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
         // Every sector's share is 1 in `all`: no effect to show.
         let sectors: Vec<String> = distinct(rows.iter().map(|&r| sector[r]))
             .into_iter()
-            .filter(|s| !(m == "output_share" && s == "all"))
+            .filter(|s| !(by_sector && m == "output_share" && s == "all"))
             .collect();
         let mut series: Vec<Series> = sectors
             .iter()
@@ -73,7 +111,7 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
                     rows.iter().copied().filter(|&r| sector[r] == s).collect();
                 mine.sort_by(|&a, &b| step[a].total_cmp(&step[b]));
                 Series {
-                    label: sector_text(s),
+                    label: if by_sector { sector_text(s) } else { s.clone() },
                     x: mine.iter().map(|&r| year[r]).collect(),
                     y: mine.iter().map(|&r| effect[r]).collect(),
                     band: Some((
@@ -87,17 +125,21 @@ pub fn figures(folder: &Folder) -> Result<Vec<Figure>, Error> {
         let mut note = String::new();
         if series.len() > MAX_SECTOR_LINES + 1 {
             series = largest(series, MAX_SECTOR_LINES);
-            note = format!(
-                ", all sectors and the {MAX_SECTOR_LINES} of {} with the largest effects",
-                shown_all - 1
-            );
+            note = if by_sector {
+                format!(
+                    ", all sectors and the {MAX_SECTOR_LINES} of {} with the largest effects",
+                    shown_all - 1
+                )
+            } else {
+                format!(", the {MAX_SECTOR_LINES} of {shown_all} regions with the largest effects")
+            };
         }
         let text = metric_text(m);
         figures.push(Figure {
-            name: format!("effect-{m}"),
+            name: format!("{prefix}effect-{m}"),
             chart: Chart::Line(LineChart {
                 title: format!(
-                    "{policy} vs {base}: effect on {} (95% intervals{note})",
+                    "{policy} vs {base}: effect on {}{by} (95% intervals{note})",
                     text.name
                 ),
                 x_label: "year".into(),
@@ -213,6 +255,55 @@ mod tests {
             panic!("lines")
         };
         assert_eq!(s.series.len(), 2, "no output share effect for all");
+    }
+
+    #[test]
+    fn region_effects_are_drawn_by_region_after_the_sectors() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = folder(dir.path(), &["traditional"]);
+        let mut csv = String::from(
+            "step,year,region,metric,n,base_mean,policy_mean,effect,se,lo,hi,relative,\
+             variance_reduction\n",
+        );
+        for step in 0..3 {
+            for (k, region) in ["east", "west"].iter().enumerate() {
+                for m in ["output_share", "tfp_growth", "employment_low", "firms"] {
+                    let e = 0.01 * f64::from(step) * (k + 1) as f64;
+                    let (n, effect) = match m {
+                        // without `labour`: no value
+                        "employment_low" => (0, "NA".to_string()),
+                        _ => (10, e.to_string()),
+                    };
+                    csv.push_str(&format!(
+                        "{step},{},{region},{m},{n},1,1,{effect},0.002,{effect},{effect},NA,0.5\n",
+                        2025 + step
+                    ));
+                }
+            }
+        }
+        std::fs::write(dir.path().join(REGION_EFFECTS), csv).unwrap();
+        let figures = figures(&f).unwrap();
+        let names: Vec<&str> = figures.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "effect-tfp_index",
+                "effect-tfp_growth",
+                "effect-output_share",
+                "region-effect-output_share",
+                "region-effect-tfp_growth"
+            ]
+        );
+        let Chart::Line(c) = &figures[3].chart else {
+            panic!("lines")
+        };
+        assert_eq!(
+            c.title,
+            "rd-subsidy vs baseline: effect on output share by region (95% intervals)"
+        );
+        let labels: Vec<&str> = c.series.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(labels, ["east", "west"]);
+        assert_eq!(c.series[1].y, [0.0, 0.02, 0.04]);
     }
 
     #[test]

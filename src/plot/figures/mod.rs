@@ -14,7 +14,8 @@
 //!   crosses `policy.layout_herding` 0 and 1 also gets the layout figures, `layout-*`
 //!   ([`layout`]);
 //! - a **comparison** (`effects.csv`): the effect of the policy over the years, by sector,
-//!   with its 95 % interval, `effect-<metric>` ([`compare`]);
+//!   with its 95 % interval, `effect-<metric>`, and by region, `region-effect-<metric>`, where
+//!   it has `region_effects.csv` ([`compare`]);
 //! - a **scenario discovery** (`SWEEP_DIR/discovery/<name>/`): PRIM's coverage-density
 //!   trade-off, its box limits against the swept ranges, scatters of the restricted axes with
 //!   the cases marked, and the feature scores ([`discovery`]).
