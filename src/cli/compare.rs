@@ -819,8 +819,8 @@ fn describe_side(source: &Source, scenario: &str) -> Result<String, Error> {
     })
 }
 
-/// The effects of one side's metrics, on each (step, row, metric): what the CSV of effects
-/// on `kind` rows holds.
+/// The effects on one kind of row (regions), on each (step, row, metric): what its CSV of
+/// effects holds.
 struct Effects {
     /// The base's outcomes: their kind and the rows' names.
     base: Outcomes,
