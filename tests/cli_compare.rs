@@ -26,16 +26,26 @@ fn text(o: &Output) -> String {
 
 /// `base` and `policy` at (step, sector, metric): the `effects.csv` row as name -> text.
 fn effect(t: &Table, step: u32, sector: &str, metric: &str) -> Vec<(String, String)> {
+    effect_of(t, "sector", step, sector, metric)
+}
+
+/// The row of `region_effects.csv` at (step, region, metric), as name -> text.
+fn region_effect(t: &Table, step: u32, region: &str, metric: &str) -> Vec<(String, String)> {
+    effect_of(t, "region", step, region, metric)
+}
+
+/// The row of a file of effects at (step, the row named `name` in column `by`, metric).
+fn effect_of(t: &Table, by: &str, step: u32, name: &str, metric: &str) -> Vec<(String, String)> {
     let (s, c, m) = (
         t.column("step").unwrap(),
-        t.column("sector").unwrap(),
+        t.column(by).unwrap(),
         t.column("metric").unwrap(),
     );
     let r = (0..t.len())
         .find(|&r| {
-            t.text(r, s) == step.to_string() && t.text(r, c) == sector && t.text(r, m) == metric
+            t.text(r, s) == step.to_string() && t.text(r, c) == name && t.text(r, m) == metric
         })
-        .unwrap_or_else(|| panic!("no row {step} {sector} {metric}"));
+        .unwrap_or_else(|| panic!("no row {step} {name} {metric}"));
     t.columns()
         .iter()
         .enumerate()
@@ -50,12 +60,54 @@ fn field(row: &[(String, String)], name: &str) -> f64 {
 
 /// Per-replicate values of (step, sector, metric) in a run's trajectories.csv.
 fn per_replicate(t: &Table, step: u32, sector: &str, metric: &str) -> Vec<f64> {
-    let (s, c) = (t.column("step").unwrap(), t.column("sector").unwrap());
+    values_of(t, None, "sector", step, sector, metric)
+}
+
+/// Per-replicate values of (step, region, metric) in a `regions.csv` (of `point` of a sweep).
+fn per_replicate_region(
+    t: &Table,
+    point: Option<u32>,
+    step: u32,
+    region: &str,
+    metric: &str,
+) -> Vec<f64> {
+    values_of(t, point, "region", step, region, metric)
+}
+
+/// Per-replicate values of `metric` at `step` in the rows named `name` in column `by` (of
+/// `point`, or of every point).
+fn values_of(
+    t: &Table,
+    point: Option<u32>,
+    by: &str,
+    step: u32,
+    name: &str,
+    metric: &str,
+) -> Vec<f64> {
+    let (p, s, c) = (
+        t.column("point").unwrap(),
+        t.column("step").unwrap(),
+        t.column(by).unwrap(),
+    );
     let m = t.column(metric).unwrap();
     (0..t.len())
-        .filter(|&r| t.text(r, s) == step.to_string() && t.text(r, c) == sector)
+        .filter(|&r| {
+            point.is_none_or(|point| t.text(r, p) == point.to_string())
+                && t.text(r, s) == step.to_string()
+                && t.text(r, c) == name
+        })
         .map(|r| t.number(r, m).unwrap().unwrap())
         .collect()
+}
+
+/// `nqpsim run` of `base` into `dir/base/` and of `policy` into `dir/policy/`, with `size`.
+fn run_into_base_and_policy(dir: &Path, (base, policy): (&Path, &Path), size: &[&str]) {
+    for (file, name) in [(base, "base"), (policy, "policy")] {
+        let mut run = vec!["run", file.to_str().unwrap(), "-q", "--out", name];
+        run.extend(size);
+        let o = nqpsim(dir, &run);
+        assert!(o.status.success(), "{}", text(&o));
+    }
 }
 
 #[test]
@@ -105,11 +157,7 @@ fn the_effect_is_the_mean_paired_difference_of_two_runs_with_the_same_seed() {
     assert_eq!(effects.len(), 7 * 4 * 38);
 
     // The same two scenarios run separately with the same seed give the replicates paired.
-    for (file, name) in [(&base, "base"), (&policy, "policy")] {
-        let mut run = vec!["run", file.to_str().unwrap(), "-q", "--out", name];
-        run.extend(SMALL);
-        assert!(nqpsim(dir.path(), &run).status.success());
-    }
+    run_into_base_and_policy(dir.path(), (&base, &policy), &SMALL);
     let b = Table::read(&dir.path().join("base/baseline/trajectories.csv")).unwrap();
     let p = Table::read(&dir.path().join("policy/digital-push/trajectories.csv")).unwrap();
     for (sector, metric) in [
@@ -637,22 +685,11 @@ fn two_model_two_economies_are_also_compared_on_model_twos_columns() {
     // A column no feature here fills is compared on no replicate.
     assert_eq!(field(&effect(&effects, 4, "all", "autonomy"), "n"), 0.0);
 
-    for (file, name) in [(&base, "base"), (&policy, "policy")] {
-        let run = [
-            "run",
-            file.to_str().unwrap(),
-            "-q",
-            "--out",
-            name,
-            "--firms",
-            "600",
-            "--steps",
-            "4",
-            "--replicates",
-            "4",
-        ];
-        assert!(nqpsim(dir.path(), &run).status.success());
-    }
+    run_into_base_and_policy(
+        dir.path(),
+        (&base, &policy),
+        &["--firms", "600", "--steps", "4", "--replicates", "4"],
+    );
     let read = |name: &str, scenario: &str| {
         Table::read(
             &dir.path()
@@ -689,49 +726,6 @@ fn two_model_two_economies_are_also_compared_on_model_twos_columns() {
             .join("plots/effect-capacity_utilisation.svg")
             .is_file()
     );
-}
-
-/// Per-replicate values of (step, region, metric) in a `regions.csv` (of `point` of a sweep).
-fn per_replicate_region(
-    t: &Table,
-    point: Option<u32>,
-    step: u32,
-    region: &str,
-    metric: &str,
-) -> Vec<f64> {
-    let (p, s, r) = (
-        t.column("point").unwrap(),
-        t.column("step").unwrap(),
-        t.column("region").unwrap(),
-    );
-    let m = t.column(metric).unwrap();
-    (0..t.len())
-        .filter(|&i| {
-            point.is_none_or(|point| t.text(i, p) == point.to_string())
-                && t.text(i, s) == step.to_string()
-                && t.text(i, r) == region
-        })
-        .map(|i| t.number(i, m).unwrap().unwrap())
-        .collect()
-}
-
-/// The row of `region_effects.csv` at (step, region, metric), as name -> text.
-fn region_effect(t: &Table, step: u32, region: &str, metric: &str) -> Vec<(String, String)> {
-    let (s, c, m) = (
-        t.column("step").unwrap(),
-        t.column("region").unwrap(),
-        t.column("metric").unwrap(),
-    );
-    let r = (0..t.len())
-        .find(|&r| {
-            t.text(r, s) == step.to_string() && t.text(r, c) == region && t.text(r, m) == metric
-        })
-        .unwrap_or_else(|| panic!("no row {step} {region} {metric}"));
-    t.columns()
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.clone(), t.text(r, i).to_string()))
-        .collect()
 }
 
 /// The mean of the paired differences `policy - base`.
@@ -813,11 +807,7 @@ fn two_economies_with_regions_are_also_compared_region_by_region() {
 
     // The effect is the mean paired difference of the two runs' regions.csv, as for sectors;
     // tfp_growth is 100 (tfp_t - tfp_0) / t of the region's tfp.
-    for (file, name) in [(&base, "base"), (&policy, "policy")] {
-        let mut run = vec!["run", file.to_str().unwrap(), "-q", "--out", name];
-        run.extend(size);
-        assert!(nqpsim(dir.path(), &run).status.success());
-    }
+    run_into_base_and_policy(dir.path(), (&base, &policy), &size);
     let b = Table::read(&dir.path().join("base/layout-differentiated/regions.csv")).unwrap();
     let p = Table::read(&dir.path().join("policy/layout-homogeneous/regions.csv")).unwrap();
     for (region, metric) in [

@@ -535,30 +535,17 @@ impl EffectRow {
         "variance_reduction",
     ];
 
-    /// Columns of `region_effects.csv`: those of `effects.csv`, with `region` for `sector`
-    /// and no `tier`.
-    pub const REGION_COLUMNS: [&'static str; 13] = [
-        "step",
-        "year",
-        "region",
-        "metric",
-        "n",
-        "base_mean",
-        "policy_mean",
-        "effect",
-        "se",
-        "lo",
-        "hi",
-        "relative",
-        "variance_reduction",
-    ];
-
-    /// The columns of the file of effects on `kind` rows.
-    pub fn columns(kind: RowKind) -> &'static [&'static str] {
-        match kind {
-            RowKind::Sectors => &Self::COLUMNS,
-            RowKind::Regions => &Self::REGION_COLUMNS,
-        }
+    /// The columns of the file of effects on `kind` rows: [`EffectRow::COLUMNS`], and for
+    /// regions (`region_effects.csv`) the same with `region` for `sector` and no `tier`.
+    pub fn columns(kind: RowKind) -> Vec<&'static str> {
+        Self::COLUMNS
+            .iter()
+            .filter_map(|&c| match c {
+                "tier" if kind == RowKind::Regions => None,
+                "sector" => Some(kind.column()),
+                _ => Some(c),
+            })
+            .collect()
     }
 }
 
