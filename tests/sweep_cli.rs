@@ -346,6 +346,12 @@ fn dry_run_prints_the_points_runs_and_an_estimate_and_writes_nothing() {
         text.contains("firm-steps: about 0.000e0") && text.contains("estimate: about"),
         "{text}"
     );
+    // and its calibration claims no speed it did not measure
+    assert!(
+        text.contains("runs of the initial state alone (no steps)")
+            && !text.contains("M firm-steps/s"),
+        "{text}"
+    );
     assert!(!dir.path().join("output").exists());
 }
 

@@ -293,12 +293,21 @@ fn dry_run(plan: &Plan, args: &SweepArgs) -> anyhow::Result<String> {
         "firm-steps: about {:.3e} ({:.3e} initial firms x steps; entry and exit make it x{:.2})",
         estimate.firm_steps, plan.nominal_firm_steps as f64, estimate.growth
     )?;
-    writeln!(
-        out,
-        "calibration: {} runs, {:.1} M firm-steps/s on this machine",
-        estimate.sample_runs,
-        estimate.firm_steps_per_s / 1e6
-    )?;
+    if plan.nominal_firm_steps > 0 {
+        writeln!(
+            out,
+            "calibration: {} runs, {:.1} M firm-steps/s on this machine",
+            estimate.sample_runs,
+            estimate.firm_steps_per_s / 1e6
+        )?;
+    } else {
+        // --steps 0: the runs build the initial state alone, and have no firm-steps to time
+        writeln!(
+            out,
+            "calibration: {} runs of the initial state alone (no steps)",
+            estimate.sample_runs
+        )?;
+    }
     let mut files = format!(
         "trajectories.csv about {}, decomposition.csv about {}",
         human_bytes(estimate.trajectories_bytes as u64),
