@@ -674,3 +674,82 @@ fn a_run_folder_an_unfinished_sweep_a_summary_only_sweep_or_no_folder_is_refused
         &["journal.jsonl", "unfinished", "--resume"],
     );
 }
+
+/// Per run (point, replicate): `metric` of `region` at `step` in a sweep's `regions.csv`,
+/// read here independently of nqpsim.
+fn region_values(
+    folder: &Path,
+    region: &str,
+    metric: &str,
+    step: &str,
+) -> BTreeMap<(usize, usize), f64> {
+    let text = fs::read_to_string(folder.join("regions.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (point, replicate, s, r, m) = (
+        c("point"),
+        c("replicate"),
+        c("step"),
+        c("region"),
+        c(metric),
+    );
+    lines
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[s] == step && f[r] == region)
+        .map(|f| {
+            (
+                (f[point].parse().unwrap(), f[replicate].parse().unwrap()),
+                f[m].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_target_on_a_region_of_a_model_two_sweep_is_read_from_its_regions_csv() {
+    let regional = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regional-layout.toml");
+    let body = format!(
+        "scenario = {regional:?}\ndesign = \"lhs\"\nn = 12\n\
+         [[axis]]\npath = \"policy.layout_herding\"\nrange = {{ from = 0.0, to = 1.0 }}\n\
+         [[axis]]\npath = \"model.backing_rd\"\nrange = {{ from = 0.25, to = 1.0 }}\n"
+    );
+    let (_dir, folder) = sweep("regional", &body, &[]);
+    let runs = region_values(&folder, "northeast", "output_share", "6");
+    assert_eq!(runs.len(), 12 * 3);
+    let threshold = median(runs.values().copied().collect());
+    let target = format!("output_share:northeast:last>={threshold}");
+    // A name that is neither a sector nor a region is refused, naming both kinds.
+    refused(
+        &folder,
+        &["--target", "output_share:atlantis:last>=0.1"],
+        &[
+            "no sector or region `atlantis`",
+            "northeast",
+            "new_materials",
+        ],
+    );
+    let out = discover(
+        &folder,
+        &[
+            "--target",
+            &target,
+            "--name",
+            "ne",
+            "--bootstrap",
+            "10",
+            "--trees",
+            "10",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    // cases.csv: per point, the replicates whose northeast output share meets the target,
+    // as counted here from regions.csv.
+    let cases = table(&folder, "ne", "cases.csv");
+    let met = cases[0].iter().position(|c| c == "met").unwrap();
+    assert_eq!(cases.len(), 13);
+    for (p, row) in cases[1..].iter().enumerate() {
+        let expected = (0..3).filter(|&r| runs[&(p, r)] >= threshold).count();
+        assert_eq!(row[met], expected.to_string(), "point {p}: {row:?}");
+    }
+}

@@ -469,3 +469,62 @@ fn a_run_folder_an_unfinished_sweep_or_no_folder_is_not_taken_for_a_sweep() {
         &["manifest.json", "not the folder of a finished sweep"],
     );
 }
+
+#[test]
+fn a_regions_outcome_is_the_mean_over_replicates_of_its_rows_in_regions_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let regional = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/regional-layout.toml");
+    let plan = format!(
+        "name = \"regional\"\nscenario = {regional:?}\nreplicates = 2\nseed = 7\n\
+         design = \"lhs\"\nn = 10\n[set]\n\"run.firms\" = 300\n\"run.steps\" = 4\n\
+         [[axis]]\npath = \"policy.layout_herding\"\nrange = {{ from = 0.0, to = 1.0 }}\n\
+         [[axis]]\npath = \"model.backing_rd\"\nrange = {{ from = 0.25, to = 1.0 }}\n"
+    );
+    fs::write(dir.path().join("plan.toml"), plan).unwrap();
+    let out = nqpsim(dir.path(), &["sweep", "plan.toml", "-q", "--out", "out"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let folder = dir.path().join("out/regional");
+    // A name that is neither a sector nor a region is refused, naming both kinds.
+    refused(
+        &folder,
+        &["--outcome", "output_share:atlantis:last"],
+        &["no sector or region `atlantis`", "northeast", "new_materials"],
+    );
+
+    let out = sensitivity(&folder, &["--outcome", "output_share:northeast:last"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fit = rows(&folder, "output_share-northeast-4.csv");
+    assert!(
+        fit.iter()
+            .all(|r| r.method == "src" && r.estimate.is_finite())
+    );
+
+    // The value of each point: the mean of its replicates' rows in regions.csv.
+    let text = fs::read_to_string(folder.join("regions.csv")).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let c = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut sum = [0.0; 10];
+    for f in lines.map(|l| l.split(',').collect::<Vec<_>>()) {
+        if f[c("step")] == "4" && f[c("region")] == "northeast" {
+            let point: usize = f[c("point")].parse().unwrap();
+            sum[point] += f[c("output_share")].parse::<f64>().unwrap();
+        }
+    }
+    let sweep = nqpsim::analysis::sweep_sensitivity::Sweep::open(&folder).unwrap();
+    let outcome = "output_share:northeast:last".parse().unwrap();
+    let options = nqpsim::analysis::sweep_sensitivity::Options {
+        bootstrap: 0,
+        level: 0.95,
+        seed: 1,
+    };
+    let analysis = &sweep.analyse(&[outcome], &options).unwrap()[0];
+    assert_eq!(analysis.step, 4);
+    for (point, (y, s)) in analysis.y.iter().zip(sum).enumerate() {
+        assert!(
+            (y - s / 2.0).abs() < 1e-15,
+            "point {point}: {y} against {}",
+            s / 2.0
+        );
+    }
+}

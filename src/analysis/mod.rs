@@ -12,6 +12,7 @@ pub mod facts;
 pub mod fiscal;
 pub mod outcome;
 pub mod population;
+pub mod runs;
 pub mod sensitivity;
 pub mod sweep_discovery;
 pub mod sweep_sensitivity;

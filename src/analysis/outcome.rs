@@ -30,7 +30,8 @@ pub enum StepChoice {
 pub struct Outcome {
     /// A metric of `summary.csv` (a column of `trajectories.csv`, e.g. `tfp_index`).
     pub metric: String,
-    /// A sector's name, or `all` for the whole economy.
+    /// A sector's name, or `all` for the whole economy; in the sweeps that `sensitivity` and
+    /// `discover` read, also a region's name of model 2 (read from `regions.csv`).
     pub sector: String,
     /// The step.
     pub step: StepChoice,

@@ -31,13 +31,14 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use super::runs;
 use super::sensitivity::{self, Interval, MorrisEffect, Regression, SobolIndices};
 use crate::error::Error;
 use crate::output::table::Table;
 use crate::sweep::design::{self, MorrisPoint, SaltelliBlock};
 use crate::sweep::manifest::SweepManifest;
 use crate::sweep::plan::{self, DesignKind};
-use crate::sweep::run::{JOURNAL, MANIFEST, POINTS, SUMMARY};
+use crate::sweep::run::{FailedRuns, JOURNAL, MANIFEST, POINTS, REGIONS, SUMMARY};
 
 /// The columns of the CSV an analysis writes ([`Analysis::csv`]).
 pub const CSV_COLUMNS: [&str; 7] = [
@@ -411,13 +412,20 @@ impl Sweep {
         }
     }
 
-    /// The sensitivity of each outcome to the axes; `summary.csv` is read once.
+    /// The sensitivity of each outcome to the axes; `summary.csv` is read once. An outcome
+    /// that names one of model 2's regions instead of a sector (`output_share:northeast:last`)
+    /// is read from the sweep's `regions.csv`: its value at a point is the mean over the
+    /// point's replicates, as the summary's `mean` is for a sector.
     ///
     /// Errors ([`Error::BadArgument`] naming `--outcome`): a metric or sector the summary
     /// does not have (the message lists those it has), a step beyond the last, an outcome
     /// that is NA at some point, or the same at every point; ([`Error::Results`]) a point
     /// the summary lacks, or an estimator's refusal.
     pub fn analyse(&self, outcomes: &[Outcome], options: &Options) -> Result<Vec<Analysis>, Error> {
+        let names = runs::RowNames::of(&self.folder)?;
+        for outcome in outcomes {
+            names.check(outcome, &format!("--outcome {outcome}"))?;
+        }
         let wanted: HashSet<&str> = outcomes.iter().map(|o| o.metric.as_str()).collect();
         let mut metrics: Vec<String> = Vec::new();
         let mut seen: HashSet<String> = HashSet::new();
@@ -432,10 +440,63 @@ impl Sweep {
         outcomes
             .iter()
             .map(|outcome| {
-                let (step, y) = self.outcome_values(&summary, &rows, &metrics, outcome)?;
+                let (step, y) = if names.is_region(outcome) {
+                    self.region_values(outcome)?
+                } else {
+                    self.outcome_values(&summary, &rows, &metrics, outcome)?
+                };
                 self.estimate(outcome, step, y, options)
             })
             .collect()
+    }
+
+    /// The resolved step and a region's outcome at each point: the mean over the point's
+    /// replicates (those that completed, with a value) of its runs' values in `regions.csv`.
+    fn region_values(&self, outcome: &Outcome) -> Result<(u32, Vec<f64>), Error> {
+        let replicates = self.manifest.replicates;
+        let failures = FailedRuns::of(&self.folder);
+        let failed = |run: usize| {
+            failures.as_ref().is_some_and(|f| {
+                f.contains(
+                    run / replicates as usize,
+                    (run % replicates as usize) as u32,
+                )
+            })
+        };
+        let read = runs::read(
+            &self.folder.join(REGIONS),
+            &[(outcome.clone(), format!("--outcome {outcome}"))],
+            self.manifest.points,
+            replicates,
+            &failed,
+        )?;
+        let step = read.steps[0];
+        let y = read.values[0]
+            .chunks(replicates as usize)
+            .enumerate()
+            .map(|(point, runs)| {
+                let completed: Vec<f64> = (0..runs.len())
+                    .filter(|&r| !failed(point * replicates as usize + r))
+                    .map(|r| runs[r])
+                    .collect();
+                let defined: Vec<f64> = completed
+                    .iter()
+                    .copied()
+                    .filter(|v| v.is_finite())
+                    .collect();
+                match (completed.is_empty(), defined.is_empty()) {
+                    (true, _) => None,
+                    (false, true) => Some(None),
+                    (false, false) => {
+                        Some(Some(defined.iter().sum::<f64>() / defined.len() as f64))
+                    }
+                }
+            })
+            .collect();
+        Ok((
+            step,
+            self.checked(outcome, step, y, &self.folder.join(REGIONS))?,
+        ))
     }
 
     /// The resolved step and the outcome at each point.
@@ -502,12 +563,28 @@ impl Sweep {
                 *slot = Some(rows.mean[r]);
             }
         }
+        Ok((step, self.checked(outcome, step, y, summary.path())?))
+    }
+
+    /// The outcome at each point, `y` (`None`: no row; `Some(None)`: NA), from the file at
+    /// `path`, checked: every point has a value, and not the same one.
+    fn checked(
+        &self,
+        outcome: &Outcome,
+        step: u32,
+        y: Vec<Option<Option<f64>>>,
+        path: &Path,
+    ) -> Result<Vec<f64>, Error> {
+        let bad = |message: String| Error::BadArgument {
+            flag: format!("--outcome {outcome}"),
+            message,
+        };
         let mut values = Vec::with_capacity(y.len());
         for (point, value) in y.into_iter().enumerate() {
             match value {
                 None if self.manifest.failed_runs > 0 => {
                     return Err(Error::Results {
-                        path: summary.path().to_path_buf(),
+                        path: path.to_path_buf(),
                         reason: format!(
                             "has no row for point {point}: {} runs of the sweep failed \
                              (listed in failures.csv), every replicate of this point among \
@@ -518,7 +595,7 @@ impl Sweep {
                 }
                 None => {
                     return Err(Error::Results {
-                        path: summary.path().to_path_buf(),
+                        path: path.to_path_buf(),
                         reason: format!(
                             "has no row for point {point} at step {step}, sector `{}`, metric \
                              `{}`: the summary is incomplete (or the points differ in their \
@@ -544,7 +621,7 @@ impl Sweep {
                 values[0]
             )));
         }
-        Ok((step, values))
+        Ok(values)
     }
 
     fn estimate(

@@ -28,7 +28,6 @@
 //! files. Everything is deterministic: the randomised parts take [`Options::seed`] and
 //! keyed streams, so the results do not depend on the number of threads.
 
-mod runs;
 mod tables;
 pub mod target;
 
@@ -41,6 +40,7 @@ use super::discovery::prim::{self, Bootstrap, CoverStop, PrimOptions, Trajectory
 use super::discovery::scores::{self, FeatureScore, ScoreOptions};
 use super::discovery::{BoxStats, Column, Dataset, Dimension, DiscoveryError, Limits, Restriction};
 use super::outcome::Outcome;
+use super::runs;
 use super::sweep_sensitivity::Sweep;
 use crate::error::Error;
 use crate::output::manifest::FileEntry;
@@ -495,13 +495,7 @@ pub fn cases(sweep: &Sweep, options: &Options) -> Result<Cases, Error> {
             )
         })
     };
-    let read = runs::read(
-        &sweep.folder().join(TRAJECTORIES),
-        &outcomes,
-        n,
-        replicates,
-        &failed_run,
-    )?;
+    let read = runs::read_sweep(sweep.folder(), &outcomes, n, replicates, &failed_run)?;
     let index = |c: &Condition| {
         outcomes
             .iter()

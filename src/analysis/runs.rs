@@ -1,16 +1,20 @@
-//! The outcomes the targets name, for every run of a sweep, read from its
+//! Outcomes (`METRIC:SECTOR:STEP`) for every run of a sweep, read from its
 //! `trajectories.csv` in one pass that keeps only those values (the file of a large sweep
-//! holds every metric of every step: hundreds of megabytes).
+//! holds every metric of every step: hundreds of megabytes); an outcome that names one of
+//! model 2's regions instead of a sector (`output_share:northeast:last`) from its
+//! `regions.csv`. Scenario discovery's targets and the sensitivity of a region's outcome read
+//! them here.
 
 use std::path::Path;
 
 use crate::analysis::compare::TFP_GROWTH;
 use crate::analysis::outcome::{Outcome, StepChoice};
 use crate::error::Error;
+use crate::sweep::run::{REGIONS, TRAJECTORIES};
 
 /// The value of each outcome in each run.
 #[derive(Debug)]
-pub(super) struct RunValues {
+pub struct RunValues {
     /// Per outcome (in the order asked), the value of each run, `point * replicates +
     /// replicate`; NaN where it is NA.
     pub values: Vec<Vec<f64>>,
@@ -35,16 +39,170 @@ struct Slot {
     base: Vec<f64>,
 }
 
+/// Reads `outcomes` for runs `0..points x 0..replicates` of the sweep in `folder`: those
+/// whose `SECTOR` names one of the regions of its `regions.csv` and none of its sectors from
+/// that file, the others from its `trajectories.csv`, as [`read`] does; the values and steps
+/// in the order asked.
+pub fn read_sweep(
+    folder: &Path,
+    outcomes: &[(Outcome, String)],
+    points: usize,
+    replicates: u32,
+    failed: &dyn Fn(usize) -> bool,
+) -> Result<RunValues, Error> {
+    let names = RowNames::of(folder)?;
+    for (outcome, flag) in outcomes {
+        names.check(outcome, flag)?;
+    }
+    let of_region = |o: &Outcome| names.is_region(o);
+    let (by_region, by_sector): (Vec<_>, Vec<_>) =
+        outcomes.iter().cloned().partition(|(o, _)| of_region(o));
+    let from_sectors = if by_sector.is_empty() && !by_region.is_empty() {
+        None
+    } else {
+        Some(read(
+            &folder.join(TRAJECTORIES),
+            &by_sector,
+            points,
+            replicates,
+            failed,
+        )?)
+    };
+    let from_regions = if by_region.is_empty() {
+        None
+    } else {
+        Some(read(
+            &folder.join(REGIONS),
+            &by_region,
+            points,
+            replicates,
+            failed,
+        )?)
+    };
+    let last = [&from_sectors, &from_regions]
+        .into_iter()
+        .flatten()
+        .map(|r| r.last)
+        .max()
+        .unwrap_or(0);
+    // each part's outcomes, in the order asked
+    let parts = |read: Option<RunValues>| {
+        read.into_iter()
+            .flat_map(|r| r.values.into_iter().zip(r.steps))
+    };
+    let (mut of_sectors, mut of_regions) = (parts(from_sectors), parts(from_regions));
+    let mut out = RunValues {
+        values: Vec::with_capacity(outcomes.len()),
+        steps: Vec::with_capacity(outcomes.len()),
+        last,
+    };
+    for (outcome, _) in outcomes {
+        let part = if of_region(outcome) {
+            &mut of_regions
+        } else {
+            &mut of_sectors
+        };
+        let (values, step) = part.next().expect("one read per outcome");
+        out.values.push(values);
+        out.steps.push(step);
+    }
+    Ok(out)
+}
+
+/// The sectors and the regions of a sweep, read from the heads of its `trajectories.csv` and
+/// `regions.csv`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RowNames {
+    /// The sectors, then `all`.
+    pub sectors: Vec<String>,
+    /// Model 2's regions (none without them).
+    pub regions: Vec<String>,
+}
+
+impl RowNames {
+    /// The sectors and regions of the sweep in `folder`.
+    pub fn of(folder: &Path) -> Result<RowNames, Error> {
+        Ok(RowNames {
+            sectors: row_names(&folder.join(TRAJECTORIES), "sector")?,
+            regions: row_names(&folder.join(REGIONS), "region")?,
+        })
+    }
+
+    /// Whether `outcome` names a region and no sector: it is read from `regions.csv`.
+    pub fn is_region(&self, outcome: &Outcome) -> bool {
+        self.regions.contains(&outcome.sector) && !self.sectors.contains(&outcome.sector)
+    }
+
+    /// Where the sweep has regions, an error naming `flag` if `outcome` names neither a
+    /// sector nor a region (listing both); without regions, the reader of the sectors' file
+    /// says it.
+    pub fn check(&self, outcome: &Outcome, flag: &str) -> Result<(), Error> {
+        if self.regions.is_empty()
+            || self.regions.contains(&outcome.sector)
+            || self.sectors.contains(&outcome.sector)
+        {
+            return Ok(());
+        }
+        Err(Error::BadArgument {
+            flag: flag.to_string(),
+            message: format!(
+                "the sweep has no sector or region `{}`: its sectors are {} (trajectories.csv), \
+                 its regions {} (regions.csv)",
+                outcome.sector,
+                self.sectors.join(", "),
+                self.regions.join(", ")
+            ),
+        })
+    }
+}
+
+/// The names in column `column` of a sweep's `trajectories.csv` (`sector`) or `regions.csv`
+/// (`region`): those of its first run's step 0, read from the head of the file; none where
+/// there is no such file (model 2's regions off, or `--summary-only`).
+pub fn row_names(path: &Path, column: &str) -> Result<Vec<String>, Error> {
+    if !path.is_file() {
+        return Ok(Vec::new());
+    }
+    let results = |reason: String| Error::Results {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut reader = csv::Reader::from_path(path).map_err(|e| results(e.to_string()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| results(e.to_string()))?
+        .clone();
+    let position = |name: &str| {
+        header
+            .iter()
+            .position(|c| c == name)
+            .ok_or_else(|| results(format!("has no column `{name}`")))
+    };
+    let (c_step, c_name) = (position("step")?, position(column)?);
+    let mut names = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| results(e.to_string()))?;
+        let name = record.get(c_name).unwrap_or("");
+        if record.get(c_step) != Some("0") || names.iter().any(|n| n == name) {
+            break;
+        }
+        names.push(name.to_string());
+    }
+    Ok(names)
+}
+
 /// Reads `outcomes` from `path` for runs `0..points x 0..replicates`. Each outcome comes
 /// with the flag to name in an error about it (`--target ...`). A run for which `failed`
 /// is true (it failed in the sweep, so it has no rows) may be missing: its values are NaN.
+/// The file is a `trajectories.csv` (rows named by `sector`, the metrics after `tier`) or a
+/// `regions.csv` (rows named by `region`, the metrics after it but `backed`).
 ///
-/// Errors: [`Error::BadArgument`] (naming the flag) for a metric or sector the file does not
-/// have (listing those it has), a step beyond the last, `tfp_growth` at step 0;
+/// Errors: [`Error::BadArgument`] (naming the flag) for a metric, sector or region the file
+/// does not have (listing those it has), a step beyond the last, `tfp_growth` at step 0;
 /// [`Error::Results`] (naming the file and line) for a file without the identifying columns,
 /// a field that does not parse, a point or replicate the sweep does not have, or a run
 /// without the row an outcome needs.
-pub(super) fn read(
+pub fn read(
     path: &Path,
     outcomes: &[(Outcome, String)],
     points: usize,
@@ -75,14 +233,20 @@ pub(super) fn read(
             .position(|c| c == name)
             .ok_or_else(|| results(format!("has no column `{name}`")))
     };
-    let (c_point, c_replicate, c_step, c_sector) = (
-        column("point")?,
-        column("replicate")?,
-        column("step")?,
-        column("sector")?,
-    );
-    // The metrics are the columns after the identifying ones (`... sector, tier`).
-    let first_metric = column("tier")? + 1;
+    let (c_point, c_replicate, c_step) = (column("point")?, column("replicate")?, column("step")?);
+    // The rows and their metrics: the columns after the identifying ones (`... sector,
+    // tier`), or after `region` but the sectors it backs.
+    let (rows, c_sector, metric_columns) = if header.iter().any(|c| c == "region") {
+        let c = column("region")?;
+        ("region", c, c + 1..column("backed")?)
+    } else {
+        (
+            "sector",
+            column("sector")?,
+            column("tier")? + 1..header.len(),
+        )
+    };
+    let first_metric = metric_columns.start;
     let runs = points * replicates as usize;
     let mut slots = Vec::with_capacity(outcomes.len());
     for (outcome, flag) in outcomes {
@@ -92,9 +256,14 @@ pub(super) fn read(
         } else {
             outcome.metric.as_str()
         };
-        let Some(c) = header[first_metric..].iter().position(|h| h == wanted) else {
-            let mut metrics: Vec<&str> =
-                header[first_metric..].iter().map(String::as_str).collect();
+        let Some(c) = header[metric_columns.clone()]
+            .iter()
+            .position(|h| h == wanted)
+        else {
+            let mut metrics: Vec<&str> = header[metric_columns.clone()]
+                .iter()
+                .map(String::as_str)
+                .collect();
             metrics.push(TFP_GROWTH);
             return Err(Error::BadArgument {
                 flag: flag.clone(),
@@ -217,7 +386,7 @@ pub(super) fn read(
             return Err(Error::BadArgument {
                 flag: flag.clone(),
                 message: format!(
-                    "{} has no sector `{}`; it has {}",
+                    "{} has no {rows} `{}`; it has {}",
                     path.display(),
                     outcome.sector,
                     sectors.join(", ")
@@ -245,8 +414,8 @@ pub(super) fn read(
         }
         if let Some(run) = (0..runs).find(|&run| slot.at[run] != step && !failed(run)) {
             return Err(results(format!(
-                "has no row for point {}, replicate {}, sector `{}` at step {step}: the run \
-                 ends at step {} (or the sector is missing there)",
+                "has no row for point {}, replicate {}, {rows} `{}` at step {step}: the run \
+                 ends at step {} (or the {rows} is missing there)",
                 run / replicates as usize,
                 run % replicates as usize,
                 outcome.sector,
@@ -335,6 +504,77 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
         }
         assert_eq!(read.values[3], [0.01, 0.02, 0.02, 0.04]);
+    }
+
+    #[test]
+    fn a_sweep_reads_a_regions_outcomes_from_regions_csv_and_its_sectors_from_trajectories() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::copy(file().path(), dir.path().join(TRAJECTORIES)).unwrap();
+        // regions `north` (output_share 0.1 + point / 10 + step / 100) and `south`, and the
+        // sectors each backs, which is not a number column
+        let mut text = String::from(
+            "scenario,point,replicate,seed,step,year,region,firms,output_share,tfp,backed\n",
+        );
+        for point in 0..2 {
+            for replicate in 0..2 {
+                for step in 0..=2 {
+                    for (k, region) in ["north", "south"].iter().enumerate() {
+                        let share = 0.1 + f64::from(point) / 10.0 + f64::from(step) / 100.0;
+                        text.push_str(&format!(
+                            "s,{point},{replicate},7,{step},{},{region},{},{share},{},a\n",
+                            2024 + step,
+                            10 + k,
+                            f64::from(step) / 10.0
+                        ));
+                    }
+                }
+            }
+        }
+        std::fs::write(dir.path().join(REGIONS), text).unwrap();
+        assert_eq!(
+            row_names(&dir.path().join(REGIONS), "region").unwrap(),
+            ["north", "south"]
+        );
+        let read = read_sweep(
+            dir.path(),
+            &[
+                outcome("output_share:north:last"),
+                outcome("emissions:all:last"),
+                outcome("tfp_growth:south:2"),
+            ],
+            2,
+            2,
+            &|_| false,
+        )
+        .unwrap();
+        assert_eq!(read.steps, [2, 2, 2]);
+        let share = |point: u32| 0.1 + f64::from(point) / 10.0 + 2.0 / 100.0;
+        assert_eq!(read.values[0], [share(0), share(0), share(1), share(1)]);
+        assert_eq!(
+            read.values[1],
+            [2.0, 3.0, 3.0, 4.0],
+            "from trajectories.csv"
+        );
+        // 100 (0.2 - 0) / 2
+        assert!(read.values[2].iter().all(|v| (v - 10.0).abs() < 1e-12));
+        let error = |text: &str| {
+            read_sweep(dir.path(), &[outcome(text)], 2, 2, &|_| false)
+                .unwrap_err()
+                .to_string()
+        };
+        let e = error("backed:north:1");
+        assert!(
+            e.contains("no metric `backed`; it has firms, output_share, tfp, tfp_growth"),
+            "{e}"
+        );
+        let e = error("tfp:west:1");
+        assert!(
+            e.contains(
+                "no sector or region `west`: its sectors are a, all (trajectories.csv), \
+                        its regions north, south (regions.csv)"
+            ),
+            "{e}"
+        );
     }
 
     #[test]
