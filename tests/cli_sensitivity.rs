@@ -488,7 +488,11 @@ fn a_regions_outcome_is_the_mean_over_replicates_of_its_rows_in_regions_csv() {
     refused(
         &folder,
         &["--outcome", "output_share:atlantis:last"],
-        &["no sector or region `atlantis`", "northeast", "new_materials"],
+        &[
+            "no sector or region `atlantis`",
+            "northeast",
+            "new_materials",
+        ],
     );
 
     let out = sensitivity(&folder, &["--outcome", "output_share:northeast:last"]);

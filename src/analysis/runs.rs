@@ -163,25 +163,14 @@ pub fn row_names(path: &Path, column: &str) -> Result<Vec<String>, Error> {
     if !path.is_file() {
         return Ok(Vec::new());
     }
-    let results = |reason: String| Error::Results {
-        path: path.to_path_buf(),
-        reason,
-    };
-    let mut reader = csv::Reader::from_path(path).map_err(|e| results(e.to_string()))?;
-    let header = reader
-        .headers()
-        .map_err(|e| results(e.to_string()))?
-        .clone();
-    let position = |name: &str| {
-        header
-            .iter()
-            .position(|c| c == name)
-            .ok_or_else(|| results(format!("has no column `{name}`")))
-    };
-    let (c_step, c_name) = (position("step")?, position(column)?);
+    let (mut reader, header) = open(path)?;
+    let (c_step, c_name) = (
+        position(path, &header, "step")?,
+        position(path, &header, column)?,
+    );
     let mut names = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| results(e.to_string()))?;
+        let record = record.map_err(|e| results(path, e.to_string()))?;
         let name = record.get(c_name).unwrap_or("");
         if record.get(c_step) != Some("0") || names.iter().any(|n| n == name) {
             break;
@@ -189,6 +178,34 @@ pub fn row_names(path: &Path, column: &str) -> Result<Vec<String>, Error> {
         names.push(name.to_string());
     }
     Ok(names)
+}
+
+/// The error about the file at `path`.
+fn results(path: &Path, reason: String) -> Error {
+    Error::Results {
+        path: path.to_path_buf(),
+        reason,
+    }
+}
+
+/// The CSV file at `path` opened for reading, and its header.
+fn open(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), Error> {
+    let mut reader = csv::Reader::from_path(path).map_err(|e| results(path, e.to_string()))?;
+    let header = reader
+        .headers()
+        .map_err(|e| results(path, e.to_string()))?
+        .iter()
+        .map(String::from)
+        .collect();
+    Ok((reader, header))
+}
+
+/// The position of column `name` in `header`, the header of the file at `path`.
+fn position(path: &Path, header: &[String], name: &str) -> Result<usize, Error> {
+    header
+        .iter()
+        .position(|c| c == name)
+        .ok_or_else(|| results(path, format!("has no column `{name}`")))
 }
 
 /// Reads `outcomes` from `path` for runs `0..points x 0..replicates`. Each outcome comes
@@ -209,10 +226,7 @@ pub fn read(
     replicates: u32,
     failed: &dyn Fn(usize) -> bool,
 ) -> Result<RunValues, Error> {
-    let results = |reason: String| Error::Results {
-        path: path.to_path_buf(),
-        reason,
-    };
+    let results = |reason: String| results(path, reason);
     if !path.is_file() {
         return Err(results(
             "no such file: the sweep's per-run results are missing (was it run with \
@@ -220,19 +234,8 @@ pub fn read(
                 .into(),
         ));
     }
-    let mut reader = csv::Reader::from_path(path).map_err(|e| results(e.to_string()))?;
-    let header: Vec<String> = reader
-        .headers()
-        .map_err(|e| results(e.to_string()))?
-        .iter()
-        .map(String::from)
-        .collect();
-    let column = |name: &str| {
-        header
-            .iter()
-            .position(|c| c == name)
-            .ok_or_else(|| results(format!("has no column `{name}`")))
-    };
+    let (mut reader, header) = open(path)?;
+    let column = |name: &str| position(path, &header, name);
     let (c_point, c_replicate, c_step) = (column("point")?, column("replicate")?, column("step")?);
     // The rows and their metrics: the columns after the identifying ones (`... sector,
     // tier`), or after `region` but the sectors it backs.
