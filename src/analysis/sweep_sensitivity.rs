@@ -456,12 +456,9 @@ impl Sweep {
         let replicates = self.manifest.replicates;
         let failures = FailedRuns::of(&self.folder);
         let failed = |run: usize| {
-            failures.as_ref().is_some_and(|f| {
-                f.contains(
-                    run / replicates as usize,
-                    (run % replicates as usize) as u32,
-                )
-            })
+            failures
+                .as_ref()
+                .is_some_and(|f| f.contains_run(run, replicates))
         };
         let read = runs::read(
             &self.folder.join(REGIONS),

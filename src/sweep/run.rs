@@ -1229,6 +1229,15 @@ impl FailedRuns {
             .any(|&(p, r, _)| p == point && r == replicate)
     }
 
+    /// Whether run `point * replicates + replicate` (the order of a sweep's runs, with
+    /// `replicates` per point) failed.
+    pub fn contains_run(&self, run: usize, replicates: u32) -> bool {
+        self.contains(
+            run / replicates as usize,
+            (run % replicates as usize) as u32,
+        )
+    }
+
     /// The failed runs of `point`: its replicates that failed, with their errors.
     pub fn of_point(&self, point: usize) -> Vec<(u32, &str)> {
         self.list

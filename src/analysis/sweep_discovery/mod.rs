@@ -488,12 +488,9 @@ pub fn cases(sweep: &Sweep, options: &Options) -> Result<Cases, Error> {
     // that completed, and a point with none is left out.
     let failures = crate::sweep::run::FailedRuns::of(sweep.folder());
     let failed_run = |run: usize| {
-        failures.as_ref().is_some_and(|f| {
-            f.contains(
-                run / replicates as usize,
-                (run % replicates as usize) as u32,
-            )
-        })
+        failures
+            .as_ref()
+            .is_some_and(|f| f.contains_run(run, replicates))
     };
     let read = runs::read_sweep(sweep.folder(), &outcomes, n, replicates, &failed_run)?;
     let index = |c: &Condition| {
