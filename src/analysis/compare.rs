@@ -824,12 +824,12 @@ fn diff(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<(String, Str
             for (k, v) in x {
                 match y.get(k) {
                     Some(w) => diff(&child(k), v, w, out),
-                    None => out.push((child(k), format!("{}: {v} vs none", child(k)))),
+                    None => out.push((child(k), format!("{}: {} vs none", child(k), shown(v)))),
                 }
             }
             for (k, w) in y {
                 if !x.contains_key(k) {
-                    out.push((child(k), format!("{}: none vs {w}", child(k))));
+                    out.push((child(k), format!("{}: none vs {}", child(k), shown(w))));
                 }
             }
         }
@@ -839,9 +839,26 @@ fn diff(path: &str, a: &toml::Value, b: &toml::Value, out: &mut Vec<(String, Str
             }
         }
         _ if a == b => {}
-        _ => out.push((path.to_string(), format!("{path}: {a} vs {b}"))),
+        _ => out.push((
+            path.to_string(),
+            format!("{path}: {} vs {}", shown(a), shown(b)),
+        )),
     }
 }
+
+/// A value as a cause names it: its TOML, cut at [`SHOWN_CHARS`] characters (a whole table
+/// of regions present on one side only would fill the screen).
+fn shown(value: &toml::Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= SHOWN_CHARS {
+        return text;
+    }
+    let cut: String = text.chars().take(SHOWN_CHARS - 3).collect();
+    format!("{cut}...")
+}
+
+/// The most characters of a value a cause shows.
+const SHOWN_CHARS: usize = 60;
 
 #[cfg(test)]
 mod tests {
@@ -863,6 +880,28 @@ mod tests {
         assert_eq!(causes.levers, ["policy.carbon_price: 0.02 vs 0.05"]);
         assert_eq!(causes.parameters, ["sectors.future.tfp_mean: 0.05 vs 0.9"]);
         assert!(step0_causes(&base, &base).is_empty());
+        // a table on one side only is named, not printed whole
+        let regional = crate::scenario::load(
+            std::path::Path::new(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scenarios/regional-layout.toml"
+            )),
+            &[],
+        )
+        .unwrap();
+        let mut national = regional.clone();
+        national.features.regions = false;
+        national.regions.clear();
+        let causes = step0_causes(&regional, &national);
+        let regions = causes
+            .parameters
+            .iter()
+            .find(|c| c.starts_with("regions: "))
+            .expect("the regions differ");
+        assert!(
+            regions.ends_with("... vs none") && regions.len() < 90,
+            "{regions}"
+        );
     }
 
     #[test]
